@@ -1,0 +1,2 @@
+/** Benchmark harness. */
+package io.relaybus.bench;

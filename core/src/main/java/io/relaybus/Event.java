@@ -1,0 +1,544 @@
+package io.relaybus;
+
+import io.relaybus.internal.TimeOrderedIds;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * An immutable event: the envelope every transport carries unchanged.
+ *
+ * <p>Attribute names follow CloudEvents 1.0 (without depending on its SDK): {@link #id()},
+ * {@link #source()}, {@link #type()}, {@link #subject()}, {@link #time()},
+ * {@link #dataContentType()} and {@link #dataSchema()}; {@link #key()} is the ordering and
+ * partition key (the CloudEvents {@code partitionkey} extension); {@link #headers()} are string
+ * extension attributes such as W3C {@code traceparent}; the data is opaque bytes with typed
+ * views through a {@link Codec}.
+ *
+ * <p>{@code (source, id)} is the event's identity: consumers deduplicate on it.
+ *
+ * <pre>{@code
+ * Event event = Event.builder()
+ *     .source("/orders")
+ *     .type("order.created")
+ *     .key(order.customerId())
+ *     .json(order)
+ *     .build();
+ * }</pre>
+ */
+public final class Event {
+
+  /** Header names: CloudEvents extension attribute names (lower-case letters and digits). */
+  private static final Pattern HEADER_NAME = Pattern.compile("[a-z0-9]{1,64}");
+
+  /** CloudEvents context attributes; they cannot be used as header names. */
+  private static final Set<String> RESERVED_HEADER_NAMES = Set.of(
+      "id", "source", "specversion", "type", "subject", "time", "datacontenttype",
+      "dataschema", "data", "data_base64", "partitionkey");
+
+  private static final int MAX_ATTRIBUTE_LENGTH = 4096;
+
+  private final String id;
+  private final String source;
+  private final String type;
+  private final String subject;
+  private final Instant time;
+  private final String dataContentType;
+  private final String dataSchema;
+  private final String key;
+  private final Map<String, String> headers;
+  private final byte[] data;
+
+  private Event(Builder b) {
+    this.id = b.id != null ? b.id : TimeOrderedIds.next();
+    this.source = b.source;
+    this.type = b.type;
+    this.subject = b.subject;
+    this.time = (b.time != null ? b.time : Instant.now()).truncatedTo(ChronoUnit.MICROS);
+    this.dataContentType = b.dataContentType;
+    this.dataSchema = b.dataSchema;
+    this.key = b.key;
+    this.headers = b.headers.isEmpty()
+        ? Map.of()
+        : Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+    this.data = b.data;
+  }
+
+  /**
+   * Starts a new event.
+   *
+   * @return a builder; not thread-safe
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts a builder holding this event's attributes, to derive a modified copy.
+   *
+   * @return a builder initialised from this event
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.id = id;
+    b.source = source;
+    b.type = type;
+    b.subject = subject;
+    b.time = time;
+    b.dataContentType = dataContentType;
+    b.dataSchema = dataSchema;
+    b.key = key;
+    b.headers.putAll(headers);
+    b.data = data;
+    return b;
+  }
+
+  /**
+   * The event id, unique per source. Defaults to a time-ordered (version 7) UUID.
+   *
+   * @return the id, never {@code null}
+   */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * The context in which the event happened, a URI reference such as {@code /orders}.
+   *
+   * @return the source, never {@code null}
+   */
+  public String source() {
+    return source;
+  }
+
+  /**
+   * The kind of occurrence, such as {@code order.created}.
+   *
+   * @return the type, never {@code null}
+   */
+  public String type() {
+    return type;
+  }
+
+  /**
+   * The subject of the event within its source, if any.
+   *
+   * @return the subject
+   */
+  public Optional<String> subject() {
+    return Optional.ofNullable(subject);
+  }
+
+  /**
+   * When the occurrence happened, at microsecond precision (what every transport can store).
+   * Defaults to the moment the event was built.
+   *
+   * @return the time, never {@code null}
+   */
+  public Instant time() {
+    return time;
+  }
+
+  /**
+   * The media type of the data, such as {@code application/json}, if set.
+   *
+   * @return the content type
+   */
+  public Optional<String> dataContentType() {
+    return Optional.ofNullable(dataContentType);
+  }
+
+  /**
+   * The URI of the schema the data adheres to, if set.
+   *
+   * @return the data schema
+   */
+  public Optional<String> dataSchema() {
+    return Optional.ofNullable(dataSchema);
+  }
+
+  /**
+   * The ordering and partition key, if set. Events with the same key are handed to handlers of
+   * a group in publish order on transports that declare {@link Capability#ORDERED_BY_KEY}.
+   *
+   * @return the key
+   */
+  public Optional<String> key() {
+    return Optional.ofNullable(key);
+  }
+
+  /**
+   * Extension attributes (for example {@code traceparent}), in insertion order.
+   *
+   * @return an immutable map, empty when there are none
+   */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  /**
+   * The data as a fresh copy of its bytes.
+   *
+   * @return a copy of the data; empty (never {@code null}) when the event has none
+   */
+  public byte[] data() {
+    return data.clone();
+  }
+
+  /**
+   * The data as a read-only buffer over the event's own bytes, without copying.
+   *
+   * @return a read-only buffer positioned at 0
+   */
+  public ByteBuffer dataBuffer() {
+    return ByteBuffer.wrap(data).asReadOnlyBuffer();
+  }
+
+  /**
+   * The number of data bytes.
+   *
+   * @return the data length
+   */
+  public int dataLength() {
+    return data.length;
+  }
+
+  /**
+   * The data decoded as UTF-8 text.
+   *
+   * @return the text
+   */
+  public String dataAsText() {
+    return new String(data, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Decodes the data with a codec.
+   *
+   * @param codec the codec to apply
+   * @param <T> the decoded type
+   * @return the decoded value
+   * @throws DecodingException when the bytes are not valid for the codec
+   */
+  public <T> T data(Codec<T> codec) {
+    Objects.requireNonNull(codec, "codec");
+    try {
+      return codec.decode(data);
+    } catch (DecodingException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new DecodingException("Cannot decode data of event " + id + " (" + dataContentType
+          + ") with " + codec + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Event)) {
+      return false;
+    }
+    Event e = (Event) o;
+    return id.equals(e.id) && source.equals(e.source) && type.equals(e.type)
+        && Objects.equals(subject, e.subject) && time.equals(e.time)
+        && Objects.equals(dataContentType, e.dataContentType)
+        && Objects.equals(dataSchema, e.dataSchema) && Objects.equals(key, e.key)
+        && headers.equals(e.headers) && Arrays.equals(data, e.data);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, source);
+  }
+
+  /** Describes the event without its data, which may be large or sensitive. */
+  @Override
+  public String toString() {
+    return "Event{id=" + id + ", source=" + source + ", type=" + type
+        + (subject != null ? ", subject=" + subject : "")
+        + (key != null ? ", key=" + key : "")
+        + ", time=" + time
+        + (dataContentType != null ? ", datacontenttype=" + dataContentType : "")
+        + ", data=" + data.length + " bytes}";
+  }
+
+  /** Builds an {@link Event}. Not thread-safe; the built event is. */
+  public static final class Builder {
+    private String id;
+    private String source;
+    private String type;
+    private String subject;
+    private Instant time;
+    private String dataContentType;
+    private String dataSchema;
+    private String key;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private byte[] data = new byte[0];
+
+    private Builder() {}
+
+    /**
+     * Sets the id; when not set, a time-ordered UUID is generated at {@link #build()}.
+     *
+     * @param id the id, unique per source
+     * @return this builder
+     */
+    public Builder id(String id) {
+      this.id = id;
+      return this;
+    }
+
+    /**
+     * Sets the source (required), a URI reference such as {@code /orders} or
+     * {@code urn:shop:orders}.
+     *
+     * @param source the source
+     * @return this builder
+     */
+    public Builder source(String source) {
+      this.source = source;
+      return this;
+    }
+
+    /**
+     * Sets the type (required), such as {@code order.created}.
+     *
+     * @param type the type
+     * @return this builder
+     */
+    public Builder type(String type) {
+      this.type = type;
+      return this;
+    }
+
+    /**
+     * Sets the subject.
+     *
+     * @param subject the subject, or {@code null} for none
+     * @return this builder
+     */
+    public Builder subject(String subject) {
+      this.subject = subject;
+      return this;
+    }
+
+    /**
+     * Sets the time of the occurrence; defaults to the moment of {@link #build()}. Stored at
+     * microsecond precision.
+     *
+     * @param time the time, or {@code null} for now
+     * @return this builder
+     */
+    public Builder time(Instant time) {
+      this.time = time;
+      return this;
+    }
+
+    /**
+     * Sets the media type of the data.
+     *
+     * @param dataContentType the content type, or {@code null} for none
+     * @return this builder
+     */
+    public Builder dataContentType(String dataContentType) {
+      this.dataContentType = dataContentType;
+      return this;
+    }
+
+    /**
+     * Sets the URI of the schema the data adheres to.
+     *
+     * @param dataSchema an absolute or relative URI, or {@code null} for none
+     * @return this builder
+     */
+    public Builder dataSchema(String dataSchema) {
+      this.dataSchema = dataSchema;
+      return this;
+    }
+
+    /**
+     * Sets the ordering and partition key.
+     *
+     * @param key the key, or {@code null} for none
+     * @return this builder
+     */
+    public Builder key(String key) {
+      this.key = key;
+      return this;
+    }
+
+    /**
+     * Adds an extension attribute. Names are lower-case letters and digits (CloudEvents rule),
+     * 1 to 64 characters, and cannot be a CloudEvents context attribute name.
+     *
+     * @param name the header name
+     * @param value the value, not {@code null}
+     * @return this builder
+     */
+    public Builder header(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      headers.put(name, value);
+      return this;
+    }
+
+    /**
+     * Replaces all extension attributes.
+     *
+     * @param headers the headers; see {@link #header(String, String)} for the rules
+     * @return this builder
+     */
+    public Builder headers(Map<String, String> headers) {
+      Objects.requireNonNull(headers, "headers");
+      this.headers.clear();
+      headers.forEach(this::header);
+      return this;
+    }
+
+    /**
+     * Sets the data bytes (copied). The content type is left as it is.
+     *
+     * @param data the bytes, not {@code null}
+     * @return this builder
+     */
+    public Builder data(byte[] data) {
+      Objects.requireNonNull(data, "data");
+      this.data = data.clone();
+      return this;
+    }
+
+    /**
+     * Encodes a value with a codec and sets the content type to the codec's.
+     *
+     * @param value the value
+     * @param codec the codec
+     * @param <T> the value's type
+     * @return this builder
+     * @throws EncodingException when the codec cannot encode the value
+     */
+    public <T> Builder data(T value, Codec<T> codec) {
+      Objects.requireNonNull(codec, "codec");
+      byte[] encoded;
+      try {
+        encoded = codec.encode(value);
+      } catch (EncodingException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new EncodingException("Cannot encode " + describe(value) + " with " + codec
+            + ": " + e.getMessage(), e);
+      }
+      this.data = Objects.requireNonNull(encoded, "codec returned null");
+      this.dataContentType = codec.contentType();
+      return this;
+    }
+
+    /**
+     * Sets UTF-8 text as data with content type {@code text/plain; charset=utf-8}.
+     *
+     * @param text the text, not {@code null}
+     * @return this builder
+     */
+    public Builder text(String text) {
+      Objects.requireNonNull(text, "text");
+      return data(text, Codecs.text());
+    }
+
+    /**
+     * Encodes a record or POJO as JSON with the default Jackson codec and sets the content type
+     * to {@code application/json}.
+     *
+     * @param value the value
+     * @return this builder
+     * @throws EncodingException when the value cannot be serialised
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Builder json(Object value) {
+      Class<?> type = value == null ? Object.class : value.getClass();
+      Codec codec = Codecs.json((Class) type);
+      return data(value, codec);
+    }
+
+    /**
+     * Validates the attributes and builds the event.
+     *
+     * @return the event
+     * @throws InvalidEventException naming the first missing or malformed attribute
+     */
+    public Event build() {
+      requireText("source", source);
+      requireText("type", type);
+      if (id != null) {
+        requireText("id", id);
+      }
+      checkLength("subject", subject);
+      checkLength("key", key);
+      if (key != null && key.isEmpty()) {
+        throw new InvalidEventException("Event attribute 'key' must not be empty; use null for "
+            + "no key");
+      }
+      checkLength("datacontenttype", dataContentType);
+      requireUri("source", source);
+      if (dataSchema != null) {
+        requireUri("dataschema", dataSchema);
+      }
+      for (String name : headers.keySet()) {
+        if (!HEADER_NAME.matcher(name).matches()) {
+          throw new InvalidEventException("Event header name '" + abbreviate(name)
+              + "' is invalid: use 1-64 lower-case letters and digits (CloudEvents extension "
+              + "attribute rule)");
+        }
+        if (RESERVED_HEADER_NAMES.contains(name)) {
+          throw new InvalidEventException("Event header name '" + name + "' is a CloudEvents "
+              + "context attribute; set it through its own builder method");
+        }
+      }
+      return new Event(this);
+    }
+
+    private static void requireText(String attribute, String value) {
+      if (value == null || value.isBlank()) {
+        throw new InvalidEventException("Event attribute '" + attribute
+            + "' is required and must not be blank");
+      }
+      checkLength(attribute, value);
+    }
+
+    private static void checkLength(String attribute, String value) {
+      if (value != null && value.length() > MAX_ATTRIBUTE_LENGTH) {
+        throw new InvalidEventException("Event attribute '" + attribute + "' is "
+            + value.length() + " characters long; at most " + MAX_ATTRIBUTE_LENGTH
+            + " are allowed");
+      }
+    }
+
+    private static void requireUri(String attribute, String value) {
+      try {
+        new URI(value);
+      } catch (URISyntaxException e) {
+        throw new InvalidEventException("Event attribute '" + attribute
+            + "' must be a URI reference, got '" + abbreviate(value) + "': " + e.getReason());
+      }
+    }
+
+    private static String describe(Object value) {
+      return value == null ? "null" : "a " + value.getClass().getName();
+    }
+
+    private static String abbreviate(String s) {
+      return s.length() <= 64 ? s : s.substring(0, 64) + "...(" + s.length() + " chars)";
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package io.relaybus;
+
+import io.relaybus.internal.Buses;
+import io.relaybus.spi.Settings;
+import io.relaybus.spi.TransportProvider;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * The entry point: a {@link Publisher} and {@link Subscriber} over one transport, chosen by
+ * configuration. Application code does not change when the transport does.
+ *
+ * <pre>{@code
+ * try (EventBus bus = EventBus.create(Map.of("relaybus.transport", "memory"))) {
+ *   bus.subscribe("orders", "billing", d -> bill(d.data(Order.class)));
+ *   bus.publish("orders", Event.builder().source("/shop").type("order.created")
+ *       .json(order).build()).join();
+ * }
+ * }</pre>
+ *
+ * <p>Configuration: {@code relaybus.transport} ({@code memory} by default, or {@code postgres},
+ * {@code kafka}, {@code webhook} when their artifact is on the classpath), then
+ * {@code relaybus.<transport>.*}, and the subscription defaults {@code relaybus.subscriber.*}
+ * and {@code relaybus.retry.*}. Every bad key fails creation with a
+ * {@link ConfigurationException} naming it and what is allowed. See the README's
+ * configuration reference.
+ *
+ * <p>Thread-safe. Close it to close every subscription and release the transport.
+ */
+public interface EventBus extends Publisher, Subscriber, AutoCloseable {
+
+  /**
+   * Creates a bus from properties.
+   *
+   * @param properties the configuration; keys outside {@code relaybus.} are ignored
+   * @return a started bus
+   * @throws ConfigurationException naming every bad key
+   * @throws UnknownTransportException when the transport is not on the classpath
+   */
+  static EventBus create(Properties properties) {
+    return Buses.create(Settings.of(properties), null);
+  }
+
+  /**
+   * Creates a bus from a map of keys to values.
+   *
+   * @param config the configuration; keys outside {@code relaybus.} are ignored
+   * @return a started bus
+   * @throws ConfigurationException naming every bad key
+   * @throws UnknownTransportException when the transport is not on the classpath
+   */
+  static EventBus create(Map<String, ?> config) {
+    return Buses.create(Settings.of(config), null);
+  }
+
+  /**
+   * Creates a bus from environment variables starting with {@code RELAYBUS_}
+   * ({@code RELAYBUS_TRANSPORT}, {@code RELAYBUS_POSTGRES_URL}, ...).
+   *
+   * @return a started bus
+   * @throws ConfigurationException naming every bad key
+   */
+  static EventBus fromEnvironment() {
+    return Buses.create(Settings.fromEnvironment(System.getenv()), null);
+  }
+
+  /**
+   * Starts a code-first configuration.
+   *
+   * @return a builder; not thread-safe
+   */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The name of the transport in use, such as {@code memory}.
+   *
+   * @return the transport name
+   */
+  String transportName();
+
+  /**
+   * What the transport guarantees.
+   *
+   * @return the capabilities
+   */
+  Capabilities capabilities();
+
+  /**
+   * The dead letters of every topic and group.
+   *
+   * @return the dead-letter API
+   * @throws UnsupportedOperationException when the transport does not declare
+   *     {@link Capability#DEAD_LETTERS}
+   */
+  DeadLetters deadLetters();
+
+  /**
+   * Tells whether {@link #close()} has been called.
+   *
+   * @return {@code true} once closing started
+   */
+  boolean isClosed();
+
+  /**
+   * Closes every subscription gracefully (see {@link Subscription#close()}), then the
+   * transport. Idempotent and safe from any thread.
+   */
+  @Override
+  void close();
+
+  /** Code-first configuration of an {@link EventBus}. Not thread-safe. */
+  final class Builder {
+    private final Map<String, Object> config = new LinkedHashMap<>();
+    private TransportProvider provider;
+
+    private Builder() {}
+
+    /**
+     * Selects the transport by name ({@code relaybus.transport}).
+     *
+     * @param name the transport name
+     * @return this builder
+     */
+    public Builder transport(String name) {
+      return property("relaybus.transport", Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Sets one configuration key.
+     *
+     * @param key a key starting with {@code relaybus.}
+     * @param value its value; {@code toString()} is used
+     * @return this builder
+     */
+    public Builder property(String key, Object value) {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(value, "value");
+      config.put(key, value);
+      return this;
+    }
+
+    /**
+     * Sets several configuration keys.
+     *
+     * @param properties keys and values
+     * @return this builder
+     */
+    public Builder properties(Map<String, ?> properties) {
+      Objects.requireNonNull(properties, "properties");
+      properties.forEach(this::property);
+      return this;
+    }
+
+    /**
+     * Uses a transport provider directly instead of looking it up by name, for example one
+     * configured in code with a {@code DataSource}. Its name becomes
+     * {@code relaybus.transport}.
+     *
+     * @param provider the provider
+     * @return this builder
+     */
+    public Builder provider(TransportProvider provider) {
+      this.provider = Objects.requireNonNull(provider, "provider");
+      return this;
+    }
+
+    /**
+     * Creates the bus.
+     *
+     * @return a started bus
+     * @throws ConfigurationException naming every bad key
+     * @throws UnknownTransportException when the transport is not on the classpath
+     */
+    public EventBus build() {
+      return Buses.create(Settings.of(config), provider);
+    }
+  }
+}

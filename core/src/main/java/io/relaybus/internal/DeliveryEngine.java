@@ -1,0 +1,385 @@
+package io.relaybus.internal;
+
+import io.relaybus.DeadLetterReason;
+import io.relaybus.DecodingException;
+import io.relaybus.EventHandler;
+import io.relaybus.RetryPolicy;
+import io.relaybus.SubscribeOptions;
+import io.relaybus.spi.InboundMessage;
+import io.relaybus.spi.MessageSink;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one group member's messages through its handler: the single place where handlers are
+ * invoked, retries are scheduled and the dead-letter decision is made, for every transport.
+ *
+ * <ul>
+ *   <li>At most {@code concurrency} handler calls run at once, on the member's own threads.
+ *   <li>At most {@code maxInFlight} messages are held (queued, running or waiting for a retry);
+ *       {@link #capacity()} tells the transport how many more it may fetch.
+ *   <li>Messages with the same key form a lane: the next one starts only after the previous one
+ *       is acked or dead-lettered, retries included.
+ *   <li>A failed attempt is retried in this member after the policy's delay, without holding a
+ *       thread; the attempt number is exact.
+ * </ul>
+ */
+public final class DeliveryEngine implements MessageSink {
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryEngine.class);
+
+  private enum State { QUEUED, LANE_WAITING, RUNNING, RETRY_WAIT, DONE }
+
+  private enum Action { ACK, DEAD_LETTER, RETRY, RELEASE, DROP }
+
+  private final String topic;
+  private final String group;
+  private final EventHandler handler;
+  private final RetryPolicy retryPolicy;
+  private final boolean deadLetters;
+  private final int maxInFlight;
+  private final ExecutorService workers;
+  private final ScheduledExecutorService scheduler;
+
+  private final Object lock = new Object();
+  /** Unfinished tasks in submission order; guarded by lock. */
+  private final Set<Task> live = new LinkedHashSet<>();
+  /** Key to its tasks, head first; guarded by lock. */
+  private final Map<String, ArrayDeque<Task>> lanes = new HashMap<>();
+  /** Tasks whose handler is running or whose outcome is being recorded; guarded by lock. */
+  private int active;
+  private boolean closing;
+  private volatile Runnable capacityListener = () -> { };
+
+  /**
+   * Creates an engine.
+   *
+   * @param transportName the transport, for thread names
+   * @param topic the topic
+   * @param options effective options, every setting filled
+   * @param handler the handler
+   * @param scheduler the bus's retry scheduler
+   */
+  public DeliveryEngine(String transportName, String topic, SubscribeOptions options,
+      EventHandler handler, ScheduledExecutorService scheduler) {
+    this.topic = topic;
+    this.group = options.group();
+    this.handler = handler;
+    this.retryPolicy = options.retryPolicy();
+    this.deadLetters = options.deadLetters();
+    this.maxInFlight = options.maxInFlight();
+    this.scheduler = scheduler;
+    int concurrency = options.concurrency();
+    this.workers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(),
+        new NamedThreadFactory("relaybus-" + transportName + "-worker-" + topic + "-" + group));
+  }
+
+  @Override
+  public int capacity() {
+    synchronized (lock) {
+      return closing ? 0 : Math.max(0, maxInFlight - live.size());
+    }
+  }
+
+  /**
+   * Messages submitted and not yet finished.
+   *
+   * @return the in-flight count
+   */
+  public int inFlight() {
+    synchronized (lock) {
+      return live.size();
+    }
+  }
+
+  @Override
+  public void onCapacity(Runnable listener) {
+    this.capacityListener = listener == null ? () -> { } : listener;
+  }
+
+  @Override
+  public void submit(InboundMessage message) {
+    Task task = new Task(message);
+    synchronized (lock) {
+      if (closing) {
+        task.state = State.DONE;
+      } else {
+        if (live.size() >= maxInFlight) {
+          throw new IllegalStateException("Transport exceeded maxInFlight=" + maxInFlight
+              + " for topic '" + topic + "', group '" + group + "'");
+        }
+        live.add(task);
+        if (task.key != null) {
+          ArrayDeque<Task> lane = lanes.computeIfAbsent(task.key, k -> new ArrayDeque<>(4));
+          lane.addLast(task);
+          if (lane.size() > 1) {
+            task.state = State.LANE_WAITING;
+            return;
+          }
+        }
+        task.state = State.QUEUED;
+      }
+    }
+    if (task.state == State.DONE) {
+      message.release();
+    } else {
+      dispatch(task);
+    }
+  }
+
+  private void dispatch(Task task) {
+    try {
+      workers.execute(() -> run(task));
+    } catch (RejectedExecutionException e) {
+      // Only after close abandoned the pool; the task was released there.
+      LOG.debug("Worker pool of topic '{}' group '{}' is shut down", topic, group);
+    }
+  }
+
+  private void run(Task task) {
+    synchronized (lock) {
+      if (task.state != State.QUEUED) {
+        return; // released by close
+      }
+      task.state = State.RUNNING;
+      task.thread = Thread.currentThread();
+      active++;
+    }
+    Throwable failure = null;
+    try {
+      handler.handle(new DefaultDelivery(task.message.event(), topic, group, task.attempt,
+          task.message.metadata()));
+    } catch (Throwable t) {
+      failure = t;
+    }
+    Thread.interrupted(); // an interrupt from close must not leak into the next task
+    Action action;
+    DeadLetterReason reason = null;
+    synchronized (lock) {
+      task.thread = null;
+      if (task.state != State.RUNNING) {
+        active--;
+        lock.notifyAll();
+        return; // abandoned by a close that timed out; the message was released there
+      }
+      if (failure == null) {
+        action = Action.ACK;
+      } else if (failure instanceof DecodingException) {
+        reason = DeadLetterReason.UNDECODABLE;
+      } else if (!retryPolicy.isRetryable(failure)) {
+        reason = DeadLetterReason.NON_RETRYABLE;
+      } else if (!retryPolicy.hasAttemptsLeft(task.attempt)) {
+        reason = DeadLetterReason.RETRIES_EXHAUSTED;
+      }
+      if (failure == null) {
+        action = Action.ACK;
+      } else if (reason != null) {
+        action = deadLetters ? Action.DEAD_LETTER : Action.DROP;
+      } else if (closing) {
+        action = Action.RELEASE;
+      } else {
+        action = Action.RETRY;
+        task.state = State.RETRY_WAIT;
+      }
+    }
+    switch (action) {
+      case ACK:
+        finish(task, task.message::ack, true);
+        break;
+      case DEAD_LETTER:
+        LOG.warn("Dead-lettering event {} of topic '{}' group '{}' after {} attempt(s), {}: {}",
+            task.message.event().id(), topic, group, task.attempt, reason,
+            Errors.describe(failure));
+        DeadLetterReason r = reason;
+        Throwable f = failure;
+        finish(task, () -> task.message.deadLetter(r, task.attempt, f), true);
+        break;
+      case DROP:
+        LOG.warn("Dropping event {} of topic '{}' group '{}' after {} attempt(s), {} (dead "
+            + "letters are off): {}", task.message.event().id(), topic, group, task.attempt,
+            reason, Errors.describe(failure));
+        finish(task, task.message::ack, true);
+        break;
+      case RELEASE:
+        Throwable failed = failure;
+        finish(task, () -> {
+          task.message.retrying(task.attempt, failed, Duration.ZERO);
+          task.message.release();
+        }, true);
+        break;
+      default:
+        scheduleRetry(task, failure);
+    }
+  }
+
+  private void scheduleRetry(Task task, Throwable failure) {
+    int failedAttempt = task.attempt;
+    Duration delay = retryPolicy.delayAfter(failedAttempt);
+    LOG.debug("Attempt {} of event {} (topic '{}', group '{}') failed, retrying in {}: {}",
+        failedAttempt, task.message.event().id(), topic, group, delay,
+        Errors.describe(failure));
+    try {
+      task.message.retrying(failedAttempt, failure, delay);
+    } catch (RuntimeException e) {
+      LOG.warn("Transport could not record failed attempt {} of event {}", failedAttempt,
+          task.message.event().id(), e);
+    }
+    synchronized (lock) {
+      task.attempt = failedAttempt + 1;
+      active--;
+      lock.notifyAll();
+      if (task.state != State.RETRY_WAIT) {
+        return;
+      }
+      try {
+        task.retry = scheduler.schedule(() -> requeue(task), delay.toNanos(),
+            TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        LOG.debug("Retry scheduler is shut down; event {} stays for release",
+            task.message.event().id());
+      }
+    }
+  }
+
+  private void requeue(Task task) {
+    synchronized (lock) {
+      if (task.state != State.RETRY_WAIT) {
+        return;
+      }
+      task.state = State.QUEUED;
+    }
+    dispatch(task);
+  }
+
+  /** Records the outcome, then frees the slot and starts the next task of the key's lane. */
+  private void finish(Task task, Runnable outcome, boolean wasActive) {
+    try {
+      outcome.run();
+    } catch (RuntimeException e) {
+      LOG.error("Transport failed to record the outcome of event {} (topic '{}', group '{}'); "
+          + "it will be redelivered", task.message.event().id(), topic, group, e);
+    }
+    Task next = null;
+    synchronized (lock) {
+      task.state = State.DONE;
+      live.remove(task);
+      if (wasActive) {
+        active--;
+      }
+      if (task.key != null) {
+        ArrayDeque<Task> lane = lanes.get(task.key);
+        if (lane != null) {
+          lane.remove(task);
+          if (lane.isEmpty()) {
+            lanes.remove(task.key);
+          } else if (!closing && lane.peekFirst().state == State.LANE_WAITING) {
+            next = lane.peekFirst();
+            next.state = State.QUEUED;
+          }
+        }
+      }
+      lock.notifyAll();
+    }
+    if (next != null) {
+      dispatch(next);
+    }
+    try {
+      capacityListener.run();
+    } catch (RuntimeException e) {
+      LOG.error("Capacity listener of topic '{}' group '{}' failed", topic, group, e);
+    }
+  }
+
+  /**
+   * Stops the engine: releases queued, lane-waiting and retry-waiting messages at once, waits
+   * up to {@code timeout} for running handlers to finish and record their outcome, then
+   * interrupts the rest and releases their messages.
+   *
+   * @param timeout how long to wait for running handlers
+   */
+  public void close(Duration timeout) {
+    List<Task> release = new ArrayList<>();
+    synchronized (lock) {
+      closing = true;
+      for (Task t : live) {
+        if (t.state == State.QUEUED || t.state == State.LANE_WAITING
+            || t.state == State.RETRY_WAIT) {
+          if (t.retry != null) {
+            t.retry.cancel(false);
+          }
+          t.state = State.DONE;
+          release.add(t);
+        }
+      }
+    }
+    for (Task t : release) {
+      finish(t, t.message::release, false);
+    }
+
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Task> abandoned = new ArrayList<>();
+    synchronized (lock) {
+      int self = 0;
+      for (Task t : live) {
+        if (t.thread == Thread.currentThread()) {
+          self = 1; // closing from inside a handler: do not wait for ourselves
+        }
+      }
+      long remaining;
+      while (active > self && (remaining = deadline - System.nanoTime()) > 0) {
+        try {
+          TimeUnit.NANOSECONDS.timedWait(lock, remaining);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      for (Task t : live) {
+        if (t.state == State.RUNNING && t.thread != Thread.currentThread()) {
+          t.state = State.DONE;
+          abandoned.add(t);
+          if (t.thread != null) {
+            t.thread.interrupt();
+          }
+        }
+      }
+    }
+    for (Task t : abandoned) {
+      LOG.warn("Handler for event {} (topic '{}', group '{}') still running after the close "
+          + "timeout of {}; interrupted, the event will be redelivered",
+          t.message.event().id(), topic, group, timeout);
+      finish(t, t.message::release, false);
+    }
+    workers.shutdown();
+  }
+
+  private static final class Task {
+    final InboundMessage message;
+    final String key;
+    int attempt;
+    State state;
+    Thread thread;
+    ScheduledFuture<?> retry;
+
+    Task(InboundMessage message) {
+      this.message = message;
+      this.key = message.event().key().orElse(null);
+      this.attempt = message.attempt();
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.relaybus.spi;
+
+/**
+ * The bus's side of one group member: takes messages from the transport and runs them through
+ * the handler, retries and the dead-letter decision. Thread-safe.
+ */
+public interface MessageSink {
+
+  /**
+   * How many more messages may be submitted now: {@code maxInFlight} minus the messages
+   * submitted and not yet finished. A transport must not fetch more than this.
+   *
+   * @return zero or more
+   */
+  int capacity();
+
+  /**
+   * Hands a message over. Exactly one of {@link InboundMessage#ack()},
+   * {@link InboundMessage#deadLetter}, or {@link InboundMessage#release()} will be called for
+   * it, from any thread.
+   *
+   * @param message the message
+   * @throws IllegalStateException when {@link #capacity()} is zero
+   */
+  void submit(InboundMessage message);
+
+  /**
+   * Registers a callback run (on a bus thread, without locks held) every time a message
+   * finishes and capacity frees up. Replaces an earlier callback.
+   *
+   * @param listener the callback; it must not block
+   */
+  void onCapacity(Runnable listener);
+}

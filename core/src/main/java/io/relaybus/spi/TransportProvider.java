@@ -1,0 +1,53 @@
+package io.relaybus.spi;
+
+import java.util.Set;
+
+/**
+ * Creates a transport. Found by {@link java.util.ServiceLoader} through
+ * {@code META-INF/services/io.relaybus.spi.TransportProvider}, or passed to
+ * {@link io.relaybus.EventBus.Builder#provider(TransportProvider)}.
+ */
+public interface TransportProvider {
+
+  /**
+   * The name selected by {@code relaybus.transport}, such as {@code postgres}; also the
+   * namespace of its keys ({@code relaybus.postgres.*}).
+   *
+   * @return a lower-case name
+   */
+  String name();
+
+  /**
+   * The configuration keys this transport reads, in dotted form. Any other key in its
+   * namespace is reported as unknown.
+   *
+   * @return the keys
+   */
+  Set<String> configKeys();
+
+  /**
+   * Tells whether a key in this transport's namespace is valid. Override for key families such
+   * as {@code relaybus.webhook.endpoints.<name>.url}.
+   *
+   * @param key a key in dotted form
+   * @return {@code true} when the transport reads it
+   */
+  default boolean acceptsKey(String key) {
+    String normalised = Settings.normalise(key);
+    for (String known : configKeys()) {
+      if (Settings.normalise(known).equals(normalised)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Creates the transport, validating its configuration.
+   *
+   * @param context the settings and thread factories
+   * @return a started transport
+   * @throws io.relaybus.ConfigurationException naming every bad key
+   */
+  Transport create(TransportContext context);
+}
