@@ -7,7 +7,9 @@ public interface Subscriber {
    * Joins a consumer group of a topic. Every group receives every event of the topic; inside a
    * group each event goes to one member. A group that has never consumed the topic starts at
    * its {@link SubscribeOptions#startPosition()}; an existing group continues where it stopped,
-   * so events published while no member ran are delivered now.
+   * so events published while no member ran are delivered now. When this method returns the
+   * member is ready: every event published afterwards reaches the group, whatever the start
+   * position.
    *
    * @param topic a topic name matching {@code [A-Za-z0-9._-]{1,200}}
    * @param options the options; unset settings come from the bus configuration

@@ -29,6 +29,14 @@ public interface Subscription extends AutoCloseable {
   SubscribeOptions options();
 
   /**
+   * How many events this member holds fetched but unfinished: running, queued, or waiting for a
+   * retry. Never above {@link SubscribeOptions#maxInFlight()}.
+   *
+   * @return the in-flight count
+   */
+  int inFlight();
+
+  /**
    * Tells whether {@link #close()} has been called.
    *
    * @return {@code true} once closing started

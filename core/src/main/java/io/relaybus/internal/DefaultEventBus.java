@@ -218,6 +218,11 @@ final class DefaultEventBus implements EventBus {
     }
 
     @Override
+    public int inFlight() {
+      return engine.inFlight();
+    }
+
+    @Override
     public boolean isClosed() {
       return closing.get();
     }

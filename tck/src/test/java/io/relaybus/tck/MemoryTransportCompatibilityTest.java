@@ -1,0 +1,13 @@
+package io.relaybus.tck;
+
+import io.relaybus.EventBus;
+import java.util.Map;
+
+/** The in-memory transport passes the whole kit. */
+class MemoryTransportCompatibilityTest extends TransportCompatibilityKit {
+
+  @Override
+  protected EventBus createBus(Map<String, String> overrides) {
+    return EventBus.builder().transport("memory").properties(overrides).build();
+  }
+}
