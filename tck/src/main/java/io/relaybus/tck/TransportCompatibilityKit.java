@@ -635,6 +635,45 @@ public abstract class TransportCompatibilityKit {
     }
   }
 
+  @Test
+  @DisplayName("a member leaving mid-stream hands its unfinished events back without breaking "
+      + "per-key order")
+  void memberLeavingMidStreamKeepsPerKeyOrder() {
+    EventBus bus = bus();
+    assumeCapability(bus, Capability.ORDERED_BY_KEY);
+    assumeCapability(bus, Capability.CONSUMER_GROUPS);
+    String topic = uniqueName("t");
+    String group = uniqueName("g");
+    int keys = 3;
+    int perKey = 100;
+    Map<String, List<Integer>> handled = new ConcurrentHashMap<>();
+    AtomicInteger count = new AtomicInteger();
+    EventHandler record = d -> {
+      Thread.sleep(1); // simulated work, so the leaving member holds a backlog
+      handled.computeIfAbsent(d.event().key().orElseThrow(), k -> new CopyOnWriteArrayList<>())
+          .add(Integer.parseInt(d.event().dataAsText()));
+      count.incrementAndGet();
+    };
+    Subscription leaving = bus.subscribe(topic, options(group).concurrency(1).maxInFlight(16)
+        .build(), record);
+    bus.subscribe(topic, options(group).concurrency(1).maxInFlight(4).build(), record::handle);
+    List<Event> batch = new ArrayList<>();
+    for (int i = 0; i < perKey; i++) {
+      for (int k = 0; k < keys; k++) {
+        batch.add(textEvent(Integer.toString(i * keys + k), "key-" + k));
+      }
+    }
+    bus.publishAll(topic, batch).join();
+    await().atMost(patience()).until(() -> count.get() >= keys * perKey / 4);
+    leaving.close();
+    await().atMost(patience()).until(() -> count.get() >= keys * perKey);
+    for (int k = 0; k < keys; k++) {
+      List<Integer> seen = handled.get("key-" + k);
+      List<Integer> firstSeen = new ArrayList<>(new java.util.LinkedHashSet<>(seen));
+      assertThat(firstSeen).as("order of key-%d", k).isSorted().hasSize(perKey);
+    }
+  }
+
   // ---------------------------------------------------------------- backlog and start position
 
   @Test
@@ -693,12 +732,20 @@ public abstract class TransportCompatibilityKit {
     AtomicBoolean closed = new AtomicBoolean();
     List<String> afterClose = new CopyOnWriteArrayList<>();
     Recorder firstMember = new Recorder();
+    AtomicInteger started = new AtomicInteger();
+    List<String> interrupted = new CopyOnWriteArrayList<>();
     Subscription s = bus.subscribe(topic, options(group).concurrency(4).maxInFlight(16).build(),
         d -> {
           if (closed.get()) {
             afterClose.add(d.event().id());
           }
-          Thread.sleep(20); // in-flight work that close must wait for
+          started.incrementAndGet();
+          try {
+            Thread.sleep(20); // in-flight work that close must wait for
+          } catch (InterruptedException e) {
+            interrupted.add(d.event().id());
+            throw e;
+          }
           firstMember.record("first", d);
         });
     publishTexts(bus, topic, 0, total, null);
@@ -706,6 +753,10 @@ public abstract class TransportCompatibilityKit {
     s.close(Duration.ofSeconds(20));
     closed.set(true);
     int handledBeforeClose = firstMember.invocations();
+    assertThat(interrupted).as("handlers interrupted although the close timeout was ample")
+        .isEmpty();
+    assertThat(handledBeforeClose).as("handlers that started before close returned and finished")
+        .isEqualTo(started.get());
     awaitQuietly(quietPeriod(), () -> {
       assertThat(afterClose).as("handler invocations after close returned").isEmpty();
       assertThat(firstMember.invocations()).isEqualTo(handledBeforeClose);
