@@ -16,20 +16,20 @@ class QuickStartTest {
 
   @Test
   void quickStartFromTheReadmeWorks() {
-    List<String> billed = new CopyOnWriteArrayList<>();
     // --- README quick start begins
-    try (EventBus bus = EventBus.create(Map.of("relaybus.transport", "memory"))) {
-      bus.subscribe("orders", "billing", delivery -> {
-        OrderPlaced order = delivery.data(OrderPlaced.class);
-        billed.add(order.orderId()); // throw to retry; exhausted retries become dead letters
-      });
-      bus.publish("orders", Event.builder()
-          .source("/shop").type("order.placed").key("customer-7")
-          .json(new OrderPlaced("o-1", "customer-7", 4200))
-          .build()).join(); // completes once the transport has accepted the event
-      // --- README quick start ends
-      await().atMost(Duration.ofSeconds(10)).until(() -> billed.size() == 1);
-    }
+    List<String> billed = new CopyOnWriteArrayList<>();
+    EventBus bus = EventBus.create(Map.of("relaybus.transport", "memory"));
+    bus.subscribe("orders", "billing", delivery -> {
+      OrderPlaced order = delivery.data(OrderPlaced.class);
+      billed.add(order.orderId()); // throw to retry; exhausted retries become dead letters
+    });
+    bus.publish("orders", Event.builder()
+        .source("/shop").type("order.placed").key("customer-7")
+        .json(new OrderPlaced("o-1", "customer-7", 4200))
+        .build()).join(); // completes once the transport has accepted the event
+    // --- README quick start ends
+    await().atMost(Duration.ofSeconds(10)).until(() -> billed.size() == 1);
+    bus.close(); // lets running handlers finish, then releases everything
     assertThat(billed).containsExactly("o-1");
   }
 }
