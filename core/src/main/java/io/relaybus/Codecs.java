@@ -133,7 +133,8 @@ public final class Codecs {
   /**
    * Returns the codec {@link Delivery#data(Class)} uses for a target type and content type:
    * {@code byte[]} gets raw bytes, {@code String} gets UTF-8 text unless the content type is
-   * JSON, and any other type gets JSON.
+   * JSON (then a JSON string), and any other type gets JSON (also when no content type is
+   * set).
    *
    * @param type the target type
    * @param contentType the event's content type, or {@code null}
@@ -149,7 +150,7 @@ public final class Codecs {
       return (Codec<T>) BYTES;
     }
     boolean json = contentType == null || isJson(contentType);
-    if (type == String.class && !json) {
+    if (type == String.class && (contentType == null || !json)) {
       return (Codec<T>) TEXT_CODEC;
     }
     if (!json) {

@@ -193,8 +193,9 @@ public final class DeliveryEngine implements MessageSink {
       } else if (closing) {
         action = Action.RELEASE;
       } else {
+        // Stays RUNNING (and active) until the transport has recorded the failed attempt, so a
+        // concurrent close() cannot release the event with a stale attempt count.
         action = Action.RETRY;
-        task.state = State.RETRY_WAIT;
       }
     }
     switch (action) {
@@ -239,20 +240,31 @@ public final class DeliveryEngine implements MessageSink {
       LOG.warn("Transport could not record failed attempt {} of event {}", failedAttempt,
           task.message.event().id(), e);
     }
+    boolean release = false;
     synchronized (lock) {
-      task.attempt = failedAttempt + 1;
-      active--;
-      lock.notifyAll();
-      if (task.state != State.RETRY_WAIT) {
+      if (task.state != State.RUNNING) {
+        active--; // abandoned by a close that timed out; released there
+        lock.notifyAll();
         return;
       }
-      try {
-        task.retry = scheduler.schedule(() -> requeue(task), delay.toNanos(),
-            TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        LOG.debug("Retry scheduler is shut down; event {} stays for release",
-            task.message.event().id());
+      task.attempt = failedAttempt + 1;
+      if (closing) {
+        release = true;
+      } else {
+        task.state = State.RETRY_WAIT;
+        active--;
+        lock.notifyAll();
+        try {
+          task.retry = scheduler.schedule(() -> requeue(task), delay.toNanos(),
+              TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          LOG.debug("Retry scheduler is shut down; event {} stays for release",
+              task.message.event().id());
+        }
       }
+    }
+    if (release) {
+      finish(task, task.message::release, true);
     }
   }
 

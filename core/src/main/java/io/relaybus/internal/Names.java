@@ -58,7 +58,7 @@ public final class Names {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < printable.length(); i++) {
       char c = printable.charAt(i);
-      sb.append(c < 0x20 || c == 0x7f ? '?' : c);
+      sb.append(Character.isISOControl(c) ? '?' : c);
     }
     if (s.length() > 60) {
       sb.append(" (").append(s.length()).append(" chars)");

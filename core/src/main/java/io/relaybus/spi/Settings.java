@@ -29,8 +29,7 @@ import java.util.regex.Pattern;
 public final class Settings {
 
   private static final Pattern SECRET_KEY =
-      Pattern.compile(".*(password|secret|token|credential|jaas|apikey|api-key|auth).*",
-          Pattern.CASE_INSENSITIVE);
+      Pattern.compile(".*(PASSWORD|SECRET|TOKEN|CREDENTIAL|JAAS|API_?KEY|AUTH).*");
   private static final Pattern DURATION =
       Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
 
@@ -145,7 +144,7 @@ public final class Settings {
    * @return {@code true} for secret keys
    */
   public static boolean isSecret(String key) {
-    return SECRET_KEY.matcher(key).matches();
+    return SECRET_KEY.matcher(normalise(key)).matches();
   }
 
   /**
