@@ -99,6 +99,17 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
   DeadLetters deadLetters();
 
   /**
+   * Returns the transport as one of its own types, for operations only that transport offers
+   * (for example {@code PostgresTransport.publish(Connection, ...)}).
+   *
+   * @param type the transport class or an interface it implements
+   * @param <T> the type
+   * @return the transport
+   * @throws IllegalArgumentException when the transport is not of that type, naming both
+   */
+  <T> T unwrap(Class<T> type);
+
+  /**
    * Tells whether {@link #close()} has been called.
    *
    * @return {@code true} once closing started

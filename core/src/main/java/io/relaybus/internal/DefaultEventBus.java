@@ -69,6 +69,16 @@ final class DefaultEventBus implements EventBus {
   }
 
   @Override
+  public <T> T unwrap(Class<T> type) {
+    Objects.requireNonNull(type, "type");
+    if (type.isInstance(transport)) {
+      return type.cast(transport);
+    }
+    throw new IllegalArgumentException("The " + transportName + " transport ("
+        + transport.getClass().getName() + ") is not a " + type.getName());
+  }
+
+  @Override
   public boolean isClosed() {
     return closed.get();
   }

@@ -1,0 +1,83 @@
+package io.relaybus.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import javax.sql.DataSource;
+
+/**
+ * Where connections come from: the built-in pool (URL mode) or the application's DataSource,
+ * plus dedicated connections for LISTEN. Pool connections are named {@code relaybus-pool} and
+ * LISTEN connections {@code relaybus-listener} in {@code pg_stat_activity}.
+ */
+final class Database implements AutoCloseable {
+  private final PostgresSettings settings;
+  private final DataSource dataSource;
+  private final HikariDataSource ownPool;
+
+  Database(PostgresSettings settings, DataSource userDataSource) {
+    this.settings = settings;
+    if (userDataSource != null) {
+      this.dataSource = userDataSource;
+      this.ownPool = null;
+    } else {
+      HikariConfig config = new HikariConfig();
+      config.setPoolName("relaybus-postgres");
+      config.setJdbcUrl(settings.url);
+      if (settings.user != null) {
+        config.setUsername(settings.user);
+      }
+      if (settings.password != null) {
+        config.setPassword(settings.password);
+      }
+      config.setMaximumPoolSize(settings.poolSize);
+      config.setMinimumIdle(Math.min(2, settings.poolSize));
+      config.setConnectionTimeout(10_000);
+      // Fail fast neither here nor at start: a database that is briefly down must not stop the
+      // application from starting; operations fail and retry instead.
+      config.setInitializationFailTimeout(-1);
+      config.setAutoCommit(true);
+      config.addDataSourceProperty("ApplicationName", "relaybus-pool");
+      config.addDataSourceProperty("reWriteBatchedInserts", "true");
+      config.addDataSourceProperty("tcpKeepAlive", "true");
+      this.ownPool = new HikariDataSource(config);
+      this.dataSource = ownPool;
+    }
+  }
+
+  Connection connection() throws SQLException {
+    return dataSource.getConnection();
+  }
+
+  /** A connection outside the pool, for LISTEN; the caller closes it. */
+  Connection dedicatedConnection() throws SQLException {
+    if (ownPool == null) {
+      return dataSource.getConnection();
+    }
+    Properties props = new Properties();
+    if (settings.user != null) {
+      props.setProperty("user", settings.user);
+    }
+    if (settings.password != null) {
+      props.setProperty("password", settings.password);
+    }
+    props.setProperty("ApplicationName", "relaybus-listener");
+    props.setProperty("tcpKeepAlive", "true");
+    props.setProperty("connectTimeout", "10");
+    // Finite socket timeout: a dead server cannot block a read forever (pgjdbc's
+    // getNotifications would otherwise wait on a half-open socket).
+    props.setProperty("socketTimeout", Long.toString(
+        Math.max(30, settings.healthCheckInterval.toSeconds() * 3)));
+    return DriverManager.getConnection(settings.url, props);
+  }
+
+  @Override
+  public void close() {
+    if (ownPool != null) {
+      ownPool.close();
+    }
+  }
+}

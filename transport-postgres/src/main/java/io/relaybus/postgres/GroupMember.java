@@ -1,0 +1,741 @@
+package io.relaybus.postgres;
+
+import io.relaybus.DeadLetterReason;
+import io.relaybus.Event;
+import io.relaybus.InvalidEventException;
+import io.relaybus.StartPosition;
+import io.relaybus.SubscribeOptions;
+import io.relaybus.internal.Errors;
+import io.relaybus.internal.TimeOrderedIds;
+import io.relaybus.spi.InboundMessage;
+import io.relaybus.spi.MessageSink;
+import io.relaybus.spi.TransportSubscription;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of a consumer group. Members share a topic's partitions through leases in the
+ * {@code cursors} table: each holds about {@code partitions / members} of them, renews its
+ * leases with a heartbeat, and gives partitions up (after finishing their in-flight events)
+ * when new members arrive. A member that stops heartbeating loses its leases after
+ * {@code lease-timeout}, and its unfinished events go to the others.
+ *
+ * <p>Per partition, events are read in {@code (txid, seq)} order and only below the oldest
+ * running transaction, so none committed late is skipped. Acknowledgements advance the
+ * partition's cursor over the finished prefix; finished events beyond it are stored in
+ * {@code done_ahead} so a new owner does not deliver them again.
+ *
+ * <p>One thread per member does the fetching, heartbeats and cursor writes.
+ */
+final class GroupMember implements TransportSubscription {
+  private static final Logger LOG = LoggerFactory.getLogger(GroupMember.class);
+
+  private final PostgresTransport transport;
+  private final PostgresSettings settings;
+  private final String schema;
+  private final String topic;
+  private final String group;
+  private final String memberId = TimeOrderedIds.next();
+  private final MessageSink sink;
+  private final int partitionCount;
+  private final Map<Integer, PartitionState> owned = new ConcurrentHashMap<>();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wakeUp = lock.newCondition();
+  private boolean woken;
+  private boolean heartbeatRequested;
+  private volatile boolean fetching = true;
+  private volatile boolean running = true;
+  private final Thread thread;
+  private long nextHeartbeat;
+  private long nextCommit;
+
+  GroupMember(PostgresTransport transport, String topic, SubscribeOptions options,
+      MessageSink sink) {
+    this.transport = transport;
+    this.settings = transport.settings();
+    this.schema = settings.schema;
+    this.topic = topic;
+    this.group = options.group();
+    this.sink = sink;
+    try (Connection c = transport.database().connection()) {
+      this.partitionCount = transport.partitions(c, topic);
+      createCursors(c, options.startPosition());
+      heartbeat(c);
+    } catch (SQLException e) {
+      throw new io.relaybus.RelaybusException("Cannot join group '" + group + "' of topic '"
+          + topic + "' on PostgreSQL: " + e.getMessage(), e);
+    }
+    sink.onCapacity(this::wake);
+    this.thread = transport.threads("member-" + topic + "-" + group).newThread(this::run);
+    thread.start();
+  }
+
+  String topic() {
+    return topic;
+  }
+
+  // ------------------------------------------------------------------ setup
+
+  /** Creates the group's cursors if the group is new: at the start, or at the current end. */
+  private void createCursors(Connection c, StartPosition start) throws SQLException {
+    String sql;
+    if (start == StartPosition.EARLIEST) {
+      sql = "INSERT INTO " + schema + ".cursors (topic, grp, partition) "
+          + "SELECT ?, ?, p FROM generate_series(0, ? - 1) AS p ON CONFLICT DO NOTHING";
+    } else {
+      // LATEST: after the last event below the oldest running transaction. Transactions still
+      // running commit above it, so nothing published after subscribe() returns is skipped.
+      sql = "INSERT INTO " + schema + ".cursors (topic, grp, partition, last_txid, last_seq) "
+          + "SELECT ?, ?, p, coalesce(l.txid, '0'::xid8), coalesce(l.seq, 0) "
+          + "FROM generate_series(0, ? - 1) AS p LEFT JOIN LATERAL ("
+          + "  SELECT e.txid, e.seq FROM " + schema + ".events e"
+          + "  WHERE e.topic = ? AND e.partition = p"
+          + "    AND e.txid < pg_snapshot_xmin(pg_current_snapshot())"
+          + "  ORDER BY e.txid DESC, e.seq DESC LIMIT 1) l ON true "
+          + "ON CONFLICT DO NOTHING";
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, topic);
+      ps.setString(2, group);
+      ps.setInt(3, partitionCount);
+      if (start != StartPosition.EARLIEST) {
+        ps.setString(4, topic);
+      }
+      ps.executeUpdate();
+    }
+  }
+
+  // ------------------------------------------------------------------ signals
+
+  void wake() {
+    lock.lock();
+    try {
+      woken = true;
+      wakeUp.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void requestHeartbeat() {
+    lock.lock();
+    try {
+      heartbeatRequested = true;
+      woken = true;
+      wakeUp.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ main loop
+
+  private void run() {
+    long now = System.nanoTime();
+    nextHeartbeat = now + heartbeatPeriod();
+    nextCommit = now + settings.commitInterval.toNanos();
+    int failures = 0;
+    while (running) {
+      boolean more = false;
+      try (Connection c = transport.database().connection()) {
+        now = System.nanoTime();
+        boolean beat;
+        lock.lock();
+        try {
+          beat = heartbeatRequested || now >= nextHeartbeat;
+          heartbeatRequested = false;
+          woken = false;
+        } finally {
+          lock.unlock();
+        }
+        if (beat) {
+          heartbeat(c);
+          nextHeartbeat = System.nanoTime() + heartbeatPeriod();
+        }
+        if (fetching) {
+          more = fetch(c);
+        }
+        releaseDrained(c);
+        if (System.nanoTime() >= nextCommit) {
+          commit(c);
+          nextCommit = System.nanoTime() + settings.commitInterval.toNanos();
+        }
+        if (failures > 0) {
+          LOG.info("Member of group '{}' on topic '{}' reconnected after {} failure(s)", group,
+              topic, failures);
+          failures = 0;
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (!running) {
+          return;
+        }
+        if (failures++ == 0) {
+          LOG.warn("Member of group '{}' on topic '{}' lost the database ({}); retrying",
+              group, topic, e.getMessage());
+        }
+        waitFor(Math.min(5_000, 50L << Math.min(failures, 7)));
+        continue;
+      }
+      if (!more) {
+        long untilHeartbeat = TimeUnit.NANOSECONDS.toMillis(nextHeartbeat - System.nanoTime());
+        long wait = Math.min(settings.pollInterval.toMillis(), Math.max(1, untilHeartbeat));
+        if (hasDirty()) {
+          wait = Math.min(wait, Math.max(1, settings.commitInterval.toMillis()));
+        }
+        waitFor(wait);
+      }
+    }
+  }
+
+  private long heartbeatPeriod() {
+    return settings.leaseTimeout.toNanos() / 3;
+  }
+
+  private void waitFor(long millis) {
+    lock.lock();
+    try {
+      long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
+      while (!woken && running && nanos > 0) {
+        nanos = wakeUp.awaitNanos(nanos);
+      }
+      woken = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ leases
+
+  private void heartbeat(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".members (topic, "
+        + "grp, member) VALUES (?, ?, ?) ON CONFLICT (topic, grp, member) DO UPDATE SET "
+        + "heartbeat_at = now()")) {
+      ps.setString(1, topic);
+      ps.setString(2, group);
+      ps.setString(3, memberId);
+      ps.executeUpdate();
+    }
+    Set<Integer> stillOwned = new HashSet<>();
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".cursors SET "
+        + "lease_until = now() + ? * interval '1 millisecond' WHERE topic = ? AND grp = ? AND "
+        + "owner = ? RETURNING partition")) {
+      ps.setLong(1, settings.leaseTimeout.toMillis());
+      ps.setString(2, topic);
+      ps.setString(3, group);
+      ps.setString(4, memberId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          stillOwned.add(rs.getInt(1));
+        }
+      }
+    }
+    for (Iterator<Integer> it = owned.keySet().iterator(); it.hasNext(); ) {
+      int p = it.next();
+      if (!stillOwned.contains(p)) {
+        LOG.warn("Member of group '{}' lost partition {} of topic '{}' (lease expired); its "
+            + "unfinished events go to another member", group, p, topic);
+        it.remove();
+      }
+    }
+    int live;
+    try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + schema + ".members "
+        + "WHERE topic = ? AND grp = ? AND heartbeat_at > now() - ? * interval '1 millisecond'")) {
+      ps.setString(1, topic);
+      ps.setString(2, group);
+      ps.setLong(3, settings.leaseTimeout.toMillis());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        live = Math.max(1, rs.getInt(1));
+      }
+    }
+    int share = (partitionCount + live - 1) / live;
+    List<PartitionState> active = new ArrayList<>();
+    for (PartitionState ps : owned.values()) {
+      if (!ps.draining) {
+        active.add(ps);
+      }
+    }
+    if (!fetching) {
+      return;
+    }
+    if (active.size() > share) {
+      active.sort((a, b) -> Integer.compare(b.partition, a.partition));
+      for (int i = 0; i < active.size() - share; i++) {
+        active.get(i).draining = true;
+      }
+    } else if (active.size() < share) {
+      claim(c, share - active.size());
+    }
+  }
+
+  private void claim(Connection c, int count) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".cursors c SET owner = ?, "
+        + "lease_until = now() + ? * interval '1 millisecond' FROM (SELECT partition FROM "
+        + schema + ".cursors WHERE topic = ? AND grp = ? AND (owner IS NULL OR lease_until < "
+        + "now()) ORDER BY partition LIMIT ? FOR UPDATE SKIP LOCKED) f WHERE c.topic = ? AND "
+        + "c.grp = ? AND c.partition = f.partition "
+        + "RETURNING c.partition, c.last_txid::text, c.last_seq, c.done_ahead")) {
+      ps.setString(1, memberId);
+      ps.setLong(2, settings.leaseTimeout.toMillis());
+      ps.setString(3, topic);
+      ps.setString(4, group);
+      ps.setInt(5, count);
+      ps.setString(6, topic);
+      ps.setString(7, group);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          PartitionState state = new PartitionState(rs.getInt(1),
+              Long.parseLong(rs.getString(2)), rs.getLong(3));
+          Array done = rs.getArray(4);
+          for (Long seq : (Long[]) done.getArray()) {
+            state.doneAhead.add(seq);
+          }
+          owned.put(state.partition, state);
+          LOG.debug("Member {} of group '{}' took partition {} of topic '{}'", memberId, group,
+              state.partition, topic);
+        }
+      }
+    }
+  }
+
+  /** Gives up partitions marked for draining once nothing of them is in flight. */
+  private void releaseDrained(Connection c) throws SQLException {
+    for (PartitionState ps : owned.values()) {
+      boolean idle;
+      synchronized (ps) {
+        idle = ps.draining && ps.inFlight.isEmpty();
+      }
+      if (idle) {
+        writeCursor(c, ps, true);
+        owned.remove(ps.partition);
+        LOG.debug("Member {} of group '{}' handed over partition {} of topic '{}'", memberId,
+            group, ps.partition, topic);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ fetching
+
+  /** Fetches up to the sink's capacity; returns whether more may be waiting. */
+  private boolean fetch(Connection c) throws SQLException {
+    int capacity = sink.capacity();
+    if (capacity <= 0) {
+      return false;
+    }
+    List<PartitionState> readable = new ArrayList<>();
+    for (PartitionState ps : owned.values()) {
+      if (!ps.draining) {
+        readable.add(ps);
+      }
+    }
+    if (readable.isEmpty()) {
+      return false;
+    }
+    int limit = Math.min(capacity, settings.fetchSize);
+    Object[] partitions = new Object[readable.size()];
+    Object[] txids = new Object[readable.size()];
+    Object[] seqs = new Object[readable.size()];
+    for (int i = 0; i < readable.size(); i++) {
+      PartitionState ps = readable.get(i);
+      synchronized (ps) {
+        partitions[i] = ps.partition;
+        txids[i] = Long.toString(ps.fetchedTxid);
+        seqs[i] = ps.fetchedSeq;
+      }
+    }
+    String sql = "SELECT p.partition, e.txid::text, e.seq, " + EventRows.SELECT_COLUMNS
+        + ", coalesce(a.attempts, 0) FROM unnest(?::int[], ?::xid8[], ?::bigint[]) AS "
+        + "p(partition, txid, seq) CROSS JOIN LATERAL (SELECT * FROM " + schema + ".events x "
+        + "WHERE x.topic = ? AND x.partition = p.partition AND (x.txid, x.seq) > (p.txid, p.seq) "
+        + "AND x.txid < pg_snapshot_xmin(pg_current_snapshot()) "
+        + "AND (x.target_group IS NULL OR x.target_group = ?) "
+        + "ORDER BY x.txid, x.seq LIMIT ?) e LEFT JOIN " + schema + ".attempts a ON "
+        + "a.topic = e.topic AND a.grp = ? AND a.seq = e.seq ORDER BY e.txid, e.seq";
+    int rows = 0;
+    int submitted = 0;
+    List<InvalidRow> invalid = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setArray(1, c.createArrayOf("int4", partitions));
+      ps.setArray(2, c.createArrayOf("xid8", txids));
+      ps.setArray(3, c.createArrayOf("int8", seqs));
+      ps.setString(4, topic);
+      ps.setString(5, group);
+      ps.setInt(6, limit);
+      ps.setString(7, group);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows++;
+          if (submitted >= capacity) {
+            continue; // read past the capacity; these come again in the next fetch
+          }
+          PartitionState state = owned.get(rs.getInt(1));
+          if (state == null) {
+            continue;
+          }
+          long txid = Long.parseLong(rs.getString(2));
+          long seq = rs.getLong(3);
+          Position pos = new Position(txid, seq);
+          synchronized (state) {
+            if (!state.advanceFetched(txid, seq)) {
+              continue;
+            }
+            if (state.doneAhead.contains(seq)) {
+              state.inFlight.add(pos.done());
+              state.popDone();
+              continue;
+            }
+          }
+          Event event;
+          try {
+            event = EventRows.read(rs, 4);
+          } catch (InvalidEventException e) {
+            invalid.add(new InvalidRow(state, pos, EventRows.salvage(rs, 4), e));
+            synchronized (state) {
+              state.inFlight.add(pos);
+            }
+            continue;
+          }
+          int attempts = rs.getInt(14);
+          synchronized (state) {
+            state.inFlight.add(pos);
+          }
+          sink.submit(new Message(state, pos, event, attempts + 1));
+          submitted++;
+        }
+      }
+    }
+    for (InvalidRow row : invalid) {
+      LOG.warn("Row seq={} of topic '{}' is not a valid event ({}); dead-lettering it for group "
+          + "'{}'", row.pos.seq, topic, row.error.getMessage(), group);
+      insertDeadLetter(row.state, row.pos, row.event, DeadLetterReason.UNDECODABLE, 0,
+          Errors.describe(row.error));
+      complete(row.state, row.pos);
+    }
+    return rows >= limit || rows > submitted;
+  }
+
+  private record InvalidRow(PartitionState state, Position pos, Event event,
+      InvalidEventException error) {}
+
+  // ------------------------------------------------------------------ outcomes
+
+  private void complete(PartitionState state, Position pos) {
+    synchronized (state) {
+      pos.done = true;
+      if (state.retried.remove(pos.seq)) {
+        state.retriedDone.add(pos.seq);
+      }
+      state.popDone();
+    }
+    if (settings.commitInterval.isZero()) {
+      wake();
+    }
+  }
+
+  private boolean hasDirty() {
+    for (PartitionState ps : owned.values()) {
+      if (ps.dirty) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void commit(Connection c) throws SQLException {
+    for (PartitionState ps : owned.values()) {
+      if (ps.dirty) {
+        writeCursor(c, ps, false);
+      }
+    }
+  }
+
+  /** Writes a partition's cursor (and releases its lease when asked); false if not owned. */
+  private boolean writeCursor(Connection c, PartitionState state, boolean release)
+      throws SQLException {
+    long txid;
+    long seq;
+    Long[] doneAhead;
+    List<Long> retried;
+    synchronized (state) {
+      txid = state.committedTxid;
+      seq = state.committedSeq;
+      List<Long> done = new ArrayList<>();
+      for (Position p : state.inFlight) {
+        if (p.done) {
+          done.add(p.seq);
+        }
+      }
+      doneAhead = done.toArray(new Long[0]);
+      retried = new ArrayList<>(state.retriedDone);
+      state.retriedDone.clear();
+      state.dirty = false;
+    }
+    int updated;
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".cursors SET "
+        + "last_txid = ?::xid8, last_seq = ?, done_ahead = ?, updated_at = now()"
+        + (release ? ", owner = NULL, lease_until = NULL" : "")
+        + " WHERE topic = ? AND grp = ? AND partition = ? AND owner = ?")) {
+      ps.setString(1, Long.toString(txid));
+      ps.setLong(2, seq);
+      ps.setArray(3, c.createArrayOf("int8", doneAhead));
+      ps.setString(4, topic);
+      ps.setString(5, group);
+      ps.setInt(6, state.partition);
+      ps.setString(7, memberId);
+      updated = ps.executeUpdate();
+    } catch (SQLException e) {
+      synchronized (state) {
+        state.dirty = true;
+        state.retriedDone.addAll(retried);
+      }
+      throw e;
+    }
+    if (!retried.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".attempts WHERE "
+          + "topic = ? AND grp = ? AND seq = ANY (?)")) {
+        ps.setString(1, topic);
+        ps.setString(2, group);
+        ps.setArray(3, c.createArrayOf("int8", retried.toArray()));
+        ps.executeUpdate();
+      }
+    }
+    if (updated == 0 && owned.remove(state.partition) != null) {
+      LOG.warn("Member of group '{}' no longer owns partition {} of topic '{}'; another member "
+          + "continues from its last written position", group, state.partition, topic);
+    }
+    return updated == 1;
+  }
+
+  private void insertDeadLetter(PartitionState state, Position pos, Event e,
+      DeadLetterReason reason, int attempts, String lastError) {
+    long backoff = 100;
+    while (true) {
+      try (Connection c = transport.database().connection();
+          PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".dead_letters "
+              + "(topic, grp, event_seq, partition, " + EventRows.COLUMNS + ", reason, attempts, "
+              + "last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?) "
+              + "ON CONFLICT (topic, grp, event_seq) DO NOTHING")) {
+        ps.setString(1, topic);
+        ps.setString(2, group);
+        ps.setLong(3, pos.seq);
+        ps.setInt(4, state.partition);
+        EventRows.bind(ps, 5, e);
+        ps.setString(15, reason.name());
+        ps.setInt(16, attempts);
+        ps.setString(17, lastError);
+        ps.executeUpdate();
+        return;
+      } catch (SQLException ex) {
+        if (!running) {
+          throw new io.relaybus.RelaybusException("Cannot store dead letter of event " + e.id()
+              + " while closing: " + ex.getMessage(), ex);
+        }
+        LOG.warn("Storing dead letter of event {} (topic '{}', group '{}') failed, retrying: {}",
+            e.id(), topic, group, ex.getMessage());
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new io.relaybus.RelaybusException("Interrupted while storing dead letter", ie);
+        }
+        backoff = Math.min(5_000, backoff * 2);
+      }
+    }
+  }
+
+  /** The message handed to the delivery engine. */
+  private final class Message implements InboundMessage {
+    private final PartitionState state;
+    private final Position pos;
+    private final Event event;
+    private final int attempt;
+    private final Map<String, String> metadata;
+
+    Message(PartitionState state, Position pos, Event event, int attempt) {
+      this.state = state;
+      this.pos = pos;
+      this.event = event;
+      this.attempt = attempt;
+      this.metadata = Map.of("partition", Integer.toString(state.partition),
+          "seq", Long.toString(pos.seq), "txid", Long.toString(pos.txid));
+    }
+
+    @Override
+    public Event event() {
+      return event;
+    }
+
+    @Override
+    public int attempt() {
+      return attempt;
+    }
+
+    @Override
+    public Map<String, String> metadata() {
+      return metadata;
+    }
+
+    @Override
+    public void ack() {
+      complete(state, pos);
+    }
+
+    @Override
+    public void retrying(int failedAttempt, Throwable error, Duration delay) {
+      synchronized (state) {
+        state.retried.add(pos.seq);
+      }
+      try (Connection c = transport.database().connection();
+          PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".attempts (topic, "
+              + "grp, seq, partition, attempts) VALUES (?, ?, ?, ?, ?) ON CONFLICT (topic, grp, "
+              + "seq) DO UPDATE SET attempts = EXCLUDED.attempts")) {
+        ps.setString(1, topic);
+        ps.setString(2, group);
+        ps.setLong(3, pos.seq);
+        ps.setInt(4, state.partition);
+        ps.setInt(5, failedAttempt);
+        ps.executeUpdate();
+      } catch (SQLException e) {
+        LOG.warn("Could not store attempt {} of event {} (topic '{}', group '{}'); a redelivery "
+            + "after a crash would count from an earlier attempt: {}", failedAttempt, event.id(),
+            topic, group, e.getMessage());
+      }
+    }
+
+    @Override
+    public void deadLetter(DeadLetterReason reason, int attempts, Throwable lastError) {
+      insertDeadLetter(state, pos, event, reason, attempts, Errors.describe(lastError));
+      complete(state, pos);
+    }
+
+    @Override
+    public void release() {
+      // Not finished: the cursor stays before it, so the next owner of the partition reads it
+      // again. Nothing else to do.
+    }
+  }
+
+  // ------------------------------------------------------------------ close
+
+  @Override
+  public void stopFetching() {
+    fetching = false;
+    wake();
+  }
+
+  @Override
+  public void close() {
+    fetching = false;
+    running = false;
+    wake();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try (Connection c = transport.database().connection()) {
+      for (PartitionState ps : new ArrayList<>(owned.values())) {
+        writeCursor(c, ps, true);
+      }
+      owned.clear();
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".members WHERE "
+          + "topic = ? AND grp = ? AND member = ?")) {
+        ps.setString(1, topic);
+        ps.setString(2, group);
+        ps.setString(3, memberId);
+        ps.executeUpdate();
+      }
+    } catch (SQLException e) {
+      LOG.warn("Member of group '{}' on topic '{}' could not write its final positions ({}); "
+          + "other members continue after its lease expires, with possible redeliveries",
+          group, topic, e.getMessage());
+    }
+    transport.left(this);
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /** A fetched event's position and whether it is finished. */
+  private static final class Position {
+    final long txid;
+    final long seq;
+    volatile boolean done;
+
+    Position(long txid, long seq) {
+      this.txid = txid;
+      this.seq = seq;
+    }
+
+    Position done() {
+      done = true;
+      return this;
+    }
+  }
+
+  /** What this member knows of one partition it holds. Guarded by its own monitor. */
+  private static final class PartitionState {
+    final int partition;
+    long committedTxid;
+    long committedSeq;
+    long fetchedTxid;
+    long fetchedSeq;
+    final ArrayDeque<Position> inFlight = new ArrayDeque<>();
+    final Set<Long> doneAhead = new HashSet<>();
+    /** Events with a row in the attempts table. */
+    final Set<Long> retried = new HashSet<>();
+    /** Finished events whose attempts row can go. */
+    final List<Long> retriedDone = new ArrayList<>();
+    volatile boolean draining;
+    volatile boolean dirty;
+
+    PartitionState(int partition, long txid, long seq) {
+      this.partition = partition;
+      this.committedTxid = txid;
+      this.committedSeq = seq;
+      this.fetchedTxid = txid;
+      this.fetchedSeq = seq;
+    }
+
+    /** Moves the cursor over the finished prefix of the in-flight events. */
+    void popDone() {
+      dirty = true;
+      while (!inFlight.isEmpty() && inFlight.peekFirst().done) {
+        Position head = inFlight.pollFirst();
+        committedTxid = head.txid;
+        committedSeq = head.seq;
+        doneAhead.remove(head.seq);
+      }
+    }
+
+    /** Moves the fetch position forward; false when the row was fetched already. */
+    boolean advanceFetched(long txid, long seq) {
+      if (txid < fetchedTxid || (txid == fetchedTxid && seq <= fetchedSeq)) {
+        return false;
+      }
+      fetchedTxid = txid;
+      fetchedSeq = seq;
+      return true;
+    }
+  }
+}

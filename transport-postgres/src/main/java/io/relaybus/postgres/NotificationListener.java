@@ -1,0 +1,121 @@
+package io.relaybus.postgres;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.Consumer;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds the LISTEN connection. Waits for notifications with a finite timeout, checks the
+ * connection with a query every health-check interval (pgjdbc does not notice a dead socket
+ * while waiting), and reconnects with backoff. After every (re)connect it asks all members to
+ * scan for events they missed while it was away.
+ */
+final class NotificationListener implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
+
+  private final Database database;
+  private final PostgresSettings settings;
+  private final Consumer<String> onPayload;
+  private final Runnable onConnected;
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile Connection current;
+
+  NotificationListener(Database database, PostgresSettings settings, Consumer<String> onPayload,
+      Runnable onConnected, ThreadFactory threads) {
+    this.database = database;
+    this.settings = settings;
+    this.onPayload = onPayload;
+    this.onConnected = onConnected;
+    this.thread = threads.newThread(this::run);
+    thread.start();
+  }
+
+  private void run() {
+    int failures = 0;
+    while (running) {
+      try (Connection c = database.dedicatedConnection()) {
+        current = c;
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement()) {
+          st.execute("LISTEN " + settings.channel());
+        }
+        if (failures > 0) {
+          LOG.info("LISTEN connection re-established after {} failed attempt(s)", failures);
+        }
+        failures = 0;
+        onConnected.run();
+        listen(c);
+      } catch (SQLException | RuntimeException e) {
+        if (!running) {
+          return;
+        }
+        if (failures++ == 0) {
+          LOG.warn("LISTEN connection lost ({}); reconnecting, members poll meanwhile",
+              e.getMessage());
+        }
+        onConnected.run(); // members rescan; events may have arrived unnoticed
+        sleep(Math.min(5_000, 100L << Math.min(failures, 6)));
+      } finally {
+        current = null;
+      }
+    }
+  }
+
+  private void listen(Connection c) throws SQLException {
+    PGConnection pg = c.unwrap(PGConnection.class);
+    long checkEvery = settings.healthCheckInterval.toMillis();
+    long lastCheck = System.currentTimeMillis();
+    int wait = (int) Math.max(1, Math.min(checkEvery, 1_000));
+    while (running) {
+      PGNotification[] notifications = pg.getNotifications(wait);
+      if (notifications != null) {
+        for (PGNotification n : notifications) {
+          onPayload.accept(n.getParameter());
+        }
+      }
+      long now = System.currentTimeMillis();
+      if (now - lastCheck >= checkEvery) {
+        try (Statement st = c.createStatement()) {
+          st.setQueryTimeout((int) Math.max(1, checkEvery / 1000 * 2));
+          st.execute("SELECT 1");
+        }
+        lastCheck = now;
+      }
+    }
+  }
+
+  private void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    Connection c = current;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        LOG.debug("Closing the LISTEN connection failed", e);
+      }
+    }
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

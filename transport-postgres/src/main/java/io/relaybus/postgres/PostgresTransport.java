@@ -1,0 +1,363 @@
+package io.relaybus.postgres;
+
+import io.relaybus.Capabilities;
+import io.relaybus.Capability;
+import io.relaybus.DeadLetters;
+import io.relaybus.Event;
+import io.relaybus.PublishReceipt;
+import io.relaybus.RelaybusException;
+import io.relaybus.SubscribeOptions;
+import io.relaybus.internal.Names;
+import io.relaybus.spi.MessageSink;
+import io.relaybus.spi.Transport;
+import io.relaybus.spi.TransportContext;
+import io.relaybus.spi.TransportSubscription;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL transport. Reach it from a bus with
+ * {@code bus.unwrap(PostgresTransport.class)} for what only PostgreSQL can do: publishing inside
+ * the caller's own transaction, and asking which groups consumed an event and how far behind
+ * a group is.
+ *
+ * <p>Events live in {@code <schema>.events}; the schema, the SQL publishing contract and the
+ * guarantees are described in the README's PostgreSQL section and in ADR 0005.
+ */
+public final class PostgresTransport implements Transport {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresTransport.class);
+
+  private static final Capabilities CAPABILITIES = Capabilities.of(Capability.PERSISTENT,
+      Capability.CONSUMER_GROUPS, Capability.ORDERED_BY_KEY, Capability.REPLAY,
+      Capability.BACKLOG, Capability.TRANSACTIONAL_PUBLISH, Capability.DEAD_LETTERS);
+
+  /** Notification payloads starting with this ask a topic's members to rebalance now. */
+  static final String REBALANCE = "#rebalance ";
+
+  private final PostgresSettings settings;
+  private final TransportContext context;
+  private final Database database;
+  private final Map<String, Integer> partitionsByTopic = new ConcurrentHashMap<>();
+  private final Map<String, Set<GroupMember>> membersByTopic = new ConcurrentHashMap<>();
+  private final PublishPipeline pipeline;
+  private final NotifyCoalescer notifier;
+  private final NotificationListener listener;
+  private final ScheduledExecutorService maintenance;
+  private final PostgresDeadLetters deadLetters;
+  private volatile boolean closed;
+
+  private PostgresTransport(PostgresSettings settings, DataSource dataSource,
+      TransportContext context) {
+    this.settings = settings;
+    this.context = context;
+    this.database = new Database(settings, dataSource);
+    try {
+      prepareSchema();
+      this.deadLetters = new PostgresDeadLetters(this);
+      this.pipeline = new PublishPipeline(this, Math.max(1, Math.min(4, settings.poolSize / 3)),
+          threads("publisher"));
+      this.notifier = settings.notifyMode == PostgresSettings.NotifyMode.COALESCED
+          ? new NotifyCoalescer(database, settings.channel(), threads("notifier")) : null;
+      this.listener = settings.pollOnly ? null : new NotificationListener(database, settings,
+          this::onNotification, this::wakeAll, threads("listener"));
+      this.maintenance = Executors.newSingleThreadScheduledExecutor(threads("maintenance"));
+      long period = Math.max(1_000, Math.min(60_000, settings.retention.toMillis() / 10));
+      maintenance.scheduleWithFixedDelay(new RetentionJob(this), period, period,
+          TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+  }
+
+  static PostgresTransport start(PostgresSettings settings, DataSource dataSource,
+      TransportContext context) {
+    return new PostgresTransport(settings, dataSource, context);
+  }
+
+  private void prepareSchema() {
+    try (Connection c = database.connection()) {
+      if (settings.autoDdl) {
+        SchemaMigrator.migrate(c, settings.schema);
+      } else {
+        SchemaMigrator.verify(c, settings.schema);
+      }
+    } catch (SQLException e) {
+      throw new RelaybusException("Cannot prepare the Relaybus schema '" + settings.schema
+          + "' on " + redactedUrl() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private String redactedUrl() {
+    if (settings.url == null) {
+      return "the given DataSource";
+    }
+    int q = settings.url.indexOf('?');
+    return q < 0 ? settings.url : settings.url.substring(0, q);
+  }
+
+  // ------------------------------------------------------------------ Transport
+
+  @Override
+  public Capabilities capabilities() {
+    return CAPABILITIES;
+  }
+
+  @Override
+  public CompletableFuture<List<PublishReceipt>> publish(String topic, List<Event> events) {
+    return pipeline.submit(topic, events);
+  }
+
+  /**
+   * Publishes events inside the caller's transaction (transactional outbox): they become visible
+   * to subscribers when the caller commits, and never when it rolls back. Subscribers are
+   * notified at commit by the table's trigger. The connection is neither committed nor closed.
+   *
+   * @param connection a connection to the same database, usually with auto-commit off
+   * @param topic the topic
+   * @param events the events
+   * @return receipts, valid once the caller commits
+   * @throws io.relaybus.InvalidNameException when the topic name is invalid
+   * @throws RelaybusException when the insert fails; the caller should roll back
+   */
+  public List<PublishReceipt> publish(Connection connection, String topic, List<Event> events) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(events, "events");
+    Names.requireTopic(topic);
+    for (int i = 0; i < events.size(); i++) {
+      Objects.requireNonNull(events.get(i), "events[" + i + "]");
+    }
+    if (closed) {
+      throw new io.relaybus.BusClosedException("Cannot publish to topic '" + topic
+          + "': the postgres transport is closed");
+    }
+    try {
+      int partitions = partitions(connection, topic);
+      return PublishPipeline.insert(connection, settings.schema, topic, partitions, events);
+    } catch (SQLException e) {
+      throw new RelaybusException("Publishing " + events.size() + " event(s) to topic '" + topic
+          + "' in the caller's transaction failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public TransportSubscription subscribe(String topic, SubscribeOptions options,
+      MessageSink sink) {
+    GroupMember member = new GroupMember(this, topic, options, sink);
+    membersByTopic.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(member);
+    announceRebalance(topic);
+    member.wake();
+    return member;
+  }
+
+  @Override
+  public DeadLetters deadLetters() {
+    return deadLetters;
+  }
+
+  /**
+   * Counts the events a group has not consumed yet, over all partitions.
+   *
+   * @param topic the topic
+   * @param group the group
+   * @return the number of events after the group's positions (0 for an unknown group)
+   */
+  public long lag(String topic, String group) {
+    Names.requireTopic(topic);
+    Names.requireGroup(group);
+    String sql = "SELECT count(*) FROM " + settings.schema + ".cursors c JOIN " + settings.schema
+        + ".events e ON e.topic = c.topic AND e.partition = c.partition AND (e.txid, e.seq) > "
+        + "(c.last_txid, c.last_seq) AND NOT e.seq = ANY (c.done_ahead) AND (e.target_group IS "
+        + "NULL OR e.target_group = c.grp) WHERE c.topic = ? AND c.grp = ?";
+    try (Connection c = database.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, topic);
+      ps.setString(2, group);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new RelaybusException("Cannot compute the lag of group '" + group + "' on topic '"
+          + topic + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** Where an event stands for one consumer group. */
+  public enum Consumption {
+    /** The group finished it (handled or dead-lettered and then purged or replayed). */
+    CONSUMED,
+    /** The group's dead letters hold it. */
+    DEAD_LETTERED,
+    /** The group has not finished it yet. */
+    PENDING
+  }
+
+  /**
+   * Tells, for every group of the topic, whether it consumed an event: the record of who
+   * consumed what that the seed write-up asks for. Events removed by retention are unknown.
+   *
+   * @param topic the topic
+   * @param eventId the event's id
+   * @return group name to status, empty when the event is not (or no longer) stored
+   */
+  public Map<String, Consumption> consumption(String topic, String eventId) {
+    Names.requireTopic(topic);
+    Objects.requireNonNull(eventId, "eventId");
+    String s = settings.schema;
+    String sql = "SELECT c.grp, EXISTS (SELECT 1 FROM " + s + ".dead_letters d WHERE d.topic = "
+        + "c.topic AND d.grp = c.grp AND d.event_seq = e.seq), ((e.txid, e.seq) <= (c.last_txid,"
+        + " c.last_seq) OR e.seq = ANY (c.done_ahead)) FROM " + s + ".events e JOIN " + s
+        + ".cursors c ON c.topic = e.topic AND c.partition = e.partition WHERE e.topic = ? AND "
+        + "e.id = ? AND e.target_group IS NULL ORDER BY c.grp";
+    Map<String, Consumption> result = new LinkedHashMap<>();
+    try (Connection c = database.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, topic);
+      ps.setString(2, eventId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.put(rs.getString(1), rs.getBoolean(2) ? Consumption.DEAD_LETTERED
+              : rs.getBoolean(3) ? Consumption.CONSUMED : Consumption.PENDING);
+        }
+      }
+      return result;
+    } catch (SQLException e) {
+      throw new RelaybusException("Cannot look up event '" + eventId + "' of topic '" + topic
+          + "': " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * How many NOTIFYs Relaybus's coalescing notifier has sent; far fewer than events under load.
+   *
+   * @return the count since the bus started (0 unless {@code notify=coalesced})
+   */
+  public long notificationsSent() {
+    return notifier == null ? 0 : notifier.notificationsSent();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  PostgresSettings settings() {
+    return settings;
+  }
+
+  Database database() {
+    return database;
+  }
+
+  ThreadFactory threads(String purpose) {
+    return context.threadFactory(purpose);
+  }
+
+  /** The topic's partition count, registering the topic on first use. */
+  int partitions(Connection c, String topic) throws SQLException {
+    Integer n = partitionsByTopic.get(topic);
+    if (n != null) {
+      return n;
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + settings.schema
+        + ".ensure_topic(?, ?)")) {
+      ps.setString(1, topic);
+      ps.setInt(2, settings.partitions);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        n = rs.getInt(1);
+      }
+    }
+    partitionsByTopic.put(topic, n);
+    return n;
+  }
+
+  /** A publish of this bus committed. */
+  void published(String topic) {
+    if (notifier != null) {
+      notifier.published(topic);
+    }
+    Set<GroupMember> local = membersByTopic.get(topic);
+    if (local != null) {
+      local.forEach(GroupMember::wake);
+    }
+  }
+
+  private void onNotification(String payload) {
+    if (payload == null) {
+      return;
+    }
+    if (payload.startsWith(REBALANCE)) {
+      Set<GroupMember> members = membersByTopic.get(payload.substring(REBALANCE.length()));
+      if (members != null) {
+        members.forEach(GroupMember::requestHeartbeat);
+      }
+      return;
+    }
+    Set<GroupMember> members = membersByTopic.get(payload);
+    if (members != null) {
+      members.forEach(GroupMember::wake);
+    }
+  }
+
+  private void wakeAll() {
+    membersByTopic.values().forEach(set -> set.forEach(GroupMember::wake));
+  }
+
+  void left(GroupMember member) {
+    Set<GroupMember> set = membersByTopic.get(member.topic());
+    if (set != null) {
+      set.remove(member);
+    }
+    announceRebalance(member.topic());
+  }
+
+  private void announceRebalance(String topic) {
+    Set<GroupMember> local = membersByTopic.get(topic);
+    if (local != null) {
+      local.forEach(GroupMember::requestHeartbeat);
+    }
+    if (settings.pollOnly) {
+      return;
+    }
+    try (Connection c = database.connection();
+        PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+      ps.setString(1, settings.channel());
+      ps.setString(2, REBALANCE + topic);
+      ps.execute();
+    } catch (SQLException e) {
+      LOG.debug("Could not announce a membership change of topic '{}'; members notice it at "
+          + "their next heartbeat: {}", topic, e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    pipeline.close();
+    if (listener != null) {
+      listener.close();
+    }
+    if (notifier != null) {
+      notifier.close();
+    }
+    maintenance.shutdownNow();
+    database.close();
+  }
+}

@@ -1,0 +1,75 @@
+package io.relaybus.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes events that every group of their topic has consumed and that are older than
+ * {@code retention}, in bounded batches, and forgets members that stopped long ago. One process
+ * at a time does it (advisory lock); events some group has not consumed are never deleted.
+ */
+final class RetentionJob implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(RetentionJob.class);
+  private static final int BATCH = 10_000;
+
+  private final PostgresTransport transport;
+
+  RetentionJob(PostgresTransport transport) {
+    this.transport = transport;
+  }
+
+  @Override
+  public void run() {
+    PostgresSettings s = transport.settings();
+    String schema = s.schema;
+    try (Connection c = transport.database().connection()) {
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(hashtext('relaybus-"
+              + "retention:" + schema + "'))")) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          return;
+        }
+      }
+      try {
+        long total = 0;
+        int n;
+        String sql = "DELETE FROM " + schema + ".events WHERE ctid = ANY (ARRAY(SELECT e.ctid "
+            + "FROM " + schema + ".events e WHERE e.published_at < now() - ? * interval "
+            + "'1 millisecond' AND NOT EXISTS (SELECT 1 FROM " + schema + ".cursors c WHERE "
+            + "c.topic = e.topic AND c.partition = e.partition AND (e.target_group IS NULL OR "
+            + "e.target_group = c.grp) AND (c.last_txid, c.last_seq) < (e.txid, e.seq) AND NOT "
+            + "e.seq = ANY (c.done_ahead)) LIMIT ?))";
+        do {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, s.retention.toMillis());
+            ps.setInt(2, BATCH);
+            n = ps.executeUpdate();
+          }
+          total += n;
+        } while (n == BATCH);
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".members "
+            + "WHERE heartbeat_at < now() - ? * interval '1 millisecond'")) {
+          ps.setLong(1, s.leaseTimeout.toMillis() * 10);
+          ps.executeUpdate();
+        }
+        if (total > 0) {
+          LOG.info("Retention removed {} consumed event(s) older than {} from {}.events", total,
+              s.retention, schema);
+        }
+      } finally {
+        try (Statement st = c.createStatement()) {
+          st.execute("SELECT pg_advisory_unlock(hashtext('relaybus-retention:" + schema + "'))");
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("Retention run on schema {} failed; it runs again later: {}", schema,
+          e.getMessage());
+    }
+  }
+}
