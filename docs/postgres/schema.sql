@@ -1,0 +1,169 @@
+-- Relaybus PostgreSQL schema for DBAs who apply DDL themselves
+-- (relaybus.postgres.auto-ddl=false). Schema name "relaybus"; for another schema replace every
+-- "relaybus." prefix and the channel name "relaybus_events". Generated from
+-- transport-postgres/src/main/resources/io/relaybus/postgres/schema/V1.sql; a test keeps the
+-- two identical.
+
+BEGIN;
+CREATE SCHEMA IF NOT EXISTS relaybus;
+CREATE TABLE IF NOT EXISTS relaybus.schema_version (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+
+-- Relaybus PostgreSQL schema, version 1. relaybus is the configured schema name
+-- (relaybus.postgres.schema, default "relaybus"). Applied by the transport on start unless
+-- relaybus.postgres.auto-ddl=false; a DBA can apply docs/postgres/schema.sql instead.
+
+CREATE TABLE relaybus.topics (
+  topic       text PRIMARY KEY CHECK (topic ~ '^[A-Za-z0-9._-]{1,200}$'),
+  partitions  int NOT NULL CHECK (partitions BETWEEN 1 AND 1024),
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- The event log. Append-only; rows are deleted only by the retention job once every group
+-- consumed them. Readers take rows in (txid, seq) order and only below the oldest running
+-- transaction (pg_snapshot_xmin), so a row committed late is never skipped.
+CREATE TABLE relaybus.events (
+  seq              bigint GENERATED ALWAYS AS IDENTITY,
+  txid             xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  topic            text NOT NULL CHECK (topic ~ '^[A-Za-z0-9._-]{1,200}$'),
+  partition        int NOT NULL,
+  id               text NOT NULL CHECK (id <> ''),
+  source           text NOT NULL CHECK (source <> ''),
+  type             text NOT NULL CHECK (type <> ''),
+  subject          text,
+  time             timestamptz NOT NULL DEFAULT now(),
+  datacontenttype  text,
+  dataschema       text,
+  key              text CHECK (key <> ''),
+  headers          jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(headers) = 'object'),
+  data             bytea NOT NULL DEFAULT '\x'::bytea,
+  target_group     text,
+  published_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (topic, partition, txid, seq)
+);
+CREATE INDEX events_published_at ON relaybus.events (published_at);
+CREATE INDEX events_id ON relaybus.events (id);
+
+-- Same function in Java (io.relaybus.postgres.Partitioner): first 4 bytes of md5(key),
+-- big-endian, signed, floor-modulo the partition count. Stable across PostgreSQL versions.
+CREATE FUNCTION relaybus.partition_of(p_key text, p_partitions int) RETURNS int
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT (((('x' || substr(md5(p_key), 1, 8))::bit(32)::int) % p_partitions) + p_partitions)
+         % p_partitions
+$$;
+
+-- Registers a topic with a partition count unless it exists; returns its partition count.
+CREATE FUNCTION relaybus.ensure_topic(p_topic text, p_partitions int) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE n int;
+BEGIN
+  SELECT partitions INTO n FROM relaybus.topics WHERE topic = p_topic;
+  IF n IS NULL THEN
+    INSERT INTO relaybus.topics (topic, partitions) VALUES (p_topic, p_partitions)
+      ON CONFLICT (topic) DO NOTHING;
+    SELECT partitions INTO n FROM relaybus.topics WHERE topic = p_topic;
+  END IF;
+  RETURN n;
+END $$;
+
+-- Plain-SQL inserts may leave partition NULL: it is derived from the key (random without one).
+-- Relaybus itself always sets it, so the trigger does not even run for its inserts.
+CREATE FUNCTION relaybus.assign_partition() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE n int;
+BEGIN
+  n := relaybus.ensure_topic(NEW.topic, 8);
+  IF NEW.key IS NULL THEN
+    NEW.partition := floor(random() * n)::int;
+  ELSE
+    NEW.partition := relaybus.partition_of(NEW.key, n);
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER events_assign_partition BEFORE INSERT ON relaybus.events
+  FOR EACH ROW WHEN (NEW.partition IS NULL) EXECUTE FUNCTION relaybus.assign_partition();
+
+-- Plain-SQL inserts notify subscribers at commit (PostgreSQL sends one notification per
+-- distinct topic and transaction). Relaybus's own publishes set relaybus.notify=off for their
+-- transaction and notify through a coalescing notifier instead.
+CREATE FUNCTION relaybus.notify_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('relaybus_events', NEW.topic);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER events_notify AFTER INSERT ON relaybus.events
+  FOR EACH ROW WHEN (coalesce(current_setting('relaybus.notify', true), 'on') <> 'off')
+  EXECUTE FUNCTION relaybus.notify_insert();
+
+-- The SQL publishing contract for other languages and triggers: returns the event's seq.
+CREATE FUNCTION relaybus.publish(
+    p_topic text, p_source text, p_type text, p_data bytea DEFAULT '\x'::bytea,
+    p_key text DEFAULT NULL, p_datacontenttype text DEFAULT NULL, p_id text DEFAULT NULL,
+    p_subject text DEFAULT NULL, p_headers jsonb DEFAULT '{}'::jsonb,
+    p_dataschema text DEFAULT NULL)
+RETURNS bigint LANGUAGE sql AS $$
+  INSERT INTO relaybus.events (topic, id, source, type, subject, datacontenttype, dataschema,
+                                key, headers, data)
+  VALUES (p_topic, coalesce(p_id, gen_random_uuid()::text), p_source, p_type, p_subject,
+          p_datacontenttype, p_dataschema, p_key, p_headers, p_data)
+  RETURNING seq
+$$;
+
+-- One row per topic, group and partition: how far the group consumed it, which events past
+-- that point are already finished (acked out of order), and which member holds the lease.
+CREATE TABLE relaybus.cursors (
+  topic        text NOT NULL,
+  grp          text NOT NULL,
+  partition    int NOT NULL,
+  last_txid    xid8 NOT NULL DEFAULT '0'::xid8,
+  last_seq     bigint NOT NULL DEFAULT 0,
+  done_ahead   bigint[] NOT NULL DEFAULT '{}',
+  owner        text,
+  lease_until  timestamptz,
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (topic, grp, partition)
+);
+
+CREATE TABLE relaybus.members (
+  topic         text NOT NULL,
+  grp           text NOT NULL,
+  member        text NOT NULL,
+  heartbeat_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (topic, grp, member)
+);
+
+-- Failed attempts of events not yet finished, so a redelivery after a crash continues the
+-- count. Rows disappear when the cursor passes the event.
+CREATE TABLE relaybus.attempts (
+  topic     text NOT NULL,
+  grp       text NOT NULL,
+  seq       bigint NOT NULL,
+  partition int NOT NULL,
+  attempts  int NOT NULL,
+  PRIMARY KEY (topic, grp, seq)
+);
+
+CREATE TABLE relaybus.dead_letters (
+  dl_id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  topic            text NOT NULL,
+  grp              text NOT NULL,
+  event_seq        bigint NOT NULL,
+  partition        int NOT NULL,
+  id               text NOT NULL,
+  source           text NOT NULL,
+  type             text NOT NULL,
+  subject          text,
+  time             timestamptz NOT NULL,
+  datacontenttype  text,
+  dataschema       text,
+  key              text,
+  headers          jsonb NOT NULL,
+  data             bytea NOT NULL,
+  reason           text NOT NULL,
+  attempts         int NOT NULL,
+  last_error       text NOT NULL,
+  dead_lettered_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (topic, grp, event_seq)
+);
+CREATE INDEX dead_letters_group ON relaybus.dead_letters (topic, grp, dead_lettered_at);
+
+INSERT INTO relaybus.schema_version (version) VALUES (1);
+COMMIT;
