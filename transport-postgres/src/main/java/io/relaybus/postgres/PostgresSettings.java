@@ -69,7 +69,7 @@ final class PostgresSettings {
       s = "relaybus";
     }
     this.schema = s;
-    this.poolSize = r.integer(POOL_SIZE, 10, 2, 200);
+    this.poolSize = r.integer(POOL_SIZE, 16, 2, 500);
     this.partitions = r.integer(PARTITIONS, 8, 1, 1024);
     this.pollInterval = r.duration(POLL_INTERVAL, Duration.ofSeconds(1), Duration.ofMillis(10),
         Duration.ofMinutes(10));

@@ -17,7 +17,8 @@ import javax.sql.DataSource;
  *   <li>{@code schema} (default {@code relaybus}) — where the tables live.
  *   <li>{@code auto-ddl} (default {@code true}) — create and migrate the schema on start; when
  *       {@code false} the schema must have been applied from {@code docs/postgres/schema.sql}.
- *   <li>{@code pool-size} (10) — connections of the built-in pool (URL mode).
+ *   <li>{@code pool-size} (16) — connections of the built-in pool (URL mode); each subscription
+ *       uses one while it fetches, publishers up to four, so allow subscriptions + 6.
  *   <li>{@code partitions} (8) — partitions of a topic created by this bus; a group's members
  *       share work by leasing partitions, so at most this many members of one group are busy.
  *   <li>{@code poll-interval} (1s) — how often members look for events without a notification.
