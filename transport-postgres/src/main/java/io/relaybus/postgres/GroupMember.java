@@ -55,6 +55,7 @@ final class GroupMember implements TransportSubscription {
   private final String memberId = TimeOrderedIds.next();
   private final MessageSink sink;
   private final int partitionCount;
+  private final int maxInFlight;
   private final Map<Integer, PartitionState> owned = new ConcurrentHashMap<>();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -75,6 +76,7 @@ final class GroupMember implements TransportSubscription {
     this.topic = topic;
     this.group = options.group();
     this.sink = sink;
+    this.maxInFlight = options.maxInFlight();
     try (Connection c = transport.database().connection()) {
       this.partitionCount = transport.partitions(c, topic);
       createCursors(c, options.startPosition());
@@ -153,8 +155,10 @@ final class GroupMember implements TransportSubscription {
     nextHeartbeat = now + heartbeatPeriod();
     nextCommit = now + settings.commitInterval.toNanos();
     int failures = 0;
+    long heldBackoffMillis = 0;
     while (running) {
       boolean more = false;
+      boolean held = false;
       try (Connection c = transport.database().connection()) {
         now = System.nanoTime();
         boolean beat;
@@ -172,6 +176,7 @@ final class GroupMember implements TransportSubscription {
         }
         if (fetching) {
           more = fetch(c);
+          held = !more && rowsHeldBack(c);
         }
         releaseDrained(c);
         if (System.nanoTime() >= nextCommit) {
@@ -194,9 +199,16 @@ final class GroupMember implements TransportSubscription {
         waitFor(Math.min(5_000, 50L << Math.min(failures, 7)));
         continue;
       }
+      // Rows committed but still behind an older running transaction become readable when it
+      // ends, and nothing notifies that moment: look again soon, backing off to the poll interval.
+      heldBackoffMillis = held ? Math.max(2, Math.min(heldBackoffMillis * 2,
+          settings.pollInterval.toMillis())) : 0;
       if (!more) {
         long untilHeartbeat = TimeUnit.NANOSECONDS.toMillis(nextHeartbeat - System.nanoTime());
         long wait = Math.min(settings.pollInterval.toMillis(), Math.max(1, untilHeartbeat));
+        if (held) {
+          wait = Math.min(wait, heldBackoffMillis);
+        }
         if (hasDirty()) {
           wait = Math.min(wait, Math.max(1, settings.commitInterval.toMillis()));
         }
@@ -291,11 +303,11 @@ final class GroupMember implements TransportSubscription {
 
   private void claim(Connection c, int count) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".cursors c SET owner = ?, "
-        + "lease_until = now() + ? * interval '1 millisecond' FROM (SELECT partition FROM "
-        + schema + ".cursors WHERE topic = ? AND grp = ? AND (owner IS NULL OR lease_until < "
-        + "now()) ORDER BY partition LIMIT ? FOR UPDATE SKIP LOCKED) f WHERE c.topic = ? AND "
-        + "c.grp = ? AND c.partition = f.partition "
-        + "RETURNING c.partition, c.last_txid::text, c.last_seq, c.done_ahead")) {
+        + "lease_until = now() + ? * interval '1 millisecond' FROM (SELECT partition, owner AS "
+        + "previous_owner FROM " + schema + ".cursors WHERE topic = ? AND grp = ? AND (owner IS "
+        + "NULL OR lease_until < now()) ORDER BY partition LIMIT ? FOR UPDATE SKIP LOCKED) f "
+        + "WHERE c.topic = ? AND c.grp = ? AND c.partition = f.partition RETURNING c.partition, "
+        + "c.last_txid::text, c.last_seq, c.done_ahead, f.previous_owner IS NOT NULL")) {
       ps.setString(1, memberId);
       ps.setLong(2, settings.leaseTimeout.toMillis());
       ps.setString(3, topic);
@@ -311,10 +323,55 @@ final class GroupMember implements TransportSubscription {
           for (Long seq : (Long[]) done.getArray()) {
             state.doneAhead.add(seq);
           }
+          if (rs.getBoolean(5)) {
+            countCrashedAttempts(c, state);
+          }
           owned.put(state.partition, state);
           LOG.debug("Member {} of group '{}' took partition {} of topic '{}'", memberId, group,
               state.partition, topic);
         }
+      }
+    }
+  }
+
+  /**
+   * A partition taken over from a member whose lease expired: that member may have died while
+   * handling the first unfinished event of each key (and unkeyed events) in its window. Count one
+   * attempt for each, so an event that crashes every member that handles it still reaches the
+   * dead letters after maxAttempts instead of stalling its key forever.
+   */
+  private void countCrashedAttempts(Connection c, PartitionState state) throws SQLException {
+    String window = "SELECT x.seq, x.key FROM " + schema + ".events x WHERE x.topic = ? AND "
+        + "x.partition = ? AND (x.txid, x.seq) > (?::xid8, ?) AND NOT x.seq = ANY (?) AND "
+        + "x.txid < pg_snapshot_xmin(pg_current_snapshot()) AND (x.target_group IS NULL OR "
+        + "x.target_group = ?) ORDER BY x.txid, x.seq LIMIT ?";
+    String sql = "INSERT INTO " + schema + ".attempts (topic, grp, seq, partition, attempts) "
+        + "SELECT ?, ?, h.seq, ?, 1 FROM (SELECT DISTINCT ON (coalesce(w.key, w.seq::text)) "
+        + "w.seq FROM (" + window + ") w ORDER BY coalesce(w.key, w.seq::text), w.seq) h "
+        + "ON CONFLICT (topic, grp, seq) DO UPDATE SET attempts = "
+        + schema + ".attempts.attempts + 1 RETURNING seq";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, topic);
+      ps.setString(2, group);
+      ps.setInt(3, state.partition);
+      ps.setString(4, topic);
+      ps.setInt(5, state.partition);
+      ps.setString(6, Long.toString(state.committedTxid));
+      ps.setLong(7, state.committedSeq);
+      ps.setArray(8, c.createArrayOf("int8", state.doneAhead.toArray()));
+      ps.setString(9, group);
+      ps.setInt(10, maxInFlight);
+      int n = 0;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          state.retried.add(rs.getLong(1));
+          n++;
+        }
+      }
+      if (n > 0) {
+        LOG.warn("Took over partition {} of topic '{}' from a member of group '{}' whose lease "
+            + "expired; counted an attempt for {} event(s) it may have been handling", state.partition,
+            topic, group, n);
       }
     }
   }
@@ -433,6 +490,29 @@ final class GroupMember implements TransportSubscription {
       complete(row.state, row.pos);
     }
     return rows >= limit || rows > submitted;
+  }
+
+  /** Whether committed rows of our partitions wait behind an older running transaction. */
+  private boolean rowsHeldBack(Connection c) throws SQLException {
+    List<Object> partitions = new ArrayList<>();
+    for (PartitionState ps : owned.values()) {
+      if (!ps.draining) {
+        partitions.add(ps.partition);
+      }
+    }
+    if (partitions.isEmpty()) {
+      return false;
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + schema
+        + ".events WHERE topic = ? AND partition = ANY (?) AND txid >= "
+        + "pg_snapshot_xmin(pg_current_snapshot()))")) {
+      ps.setString(1, topic);
+      ps.setArray(2, c.createArrayOf("int4", partitions.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
   }
 
   private record InvalidRow(PartitionState state, Position pos, Event event,

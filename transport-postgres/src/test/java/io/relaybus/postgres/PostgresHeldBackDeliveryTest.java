@@ -1,0 +1,68 @@
+package io.relaybus.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.relaybus.Event;
+import io.relaybus.EventBus;
+import io.relaybus.postgres.testing.PostgresServer;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Regression: an event notified while an older, unrelated write transaction was open waited for
+ * the next poll (rows are read only below the oldest running transaction, and nothing notifies
+ * when that transaction ends). It must be delivered soon after the transaction ends.
+ */
+class PostgresHeldBackDeliveryTest {
+  private static PostgresServer server;
+  private static String url;
+  private TestBuses buses;
+
+  @BeforeAll
+  static void createDatabase() {
+    server = PostgresServer.shared();
+    url = server.createDatabase("relaybus_held_back");
+    server.executeIn(url, "CREATE TABLE unrelated (n int)");
+  }
+
+  @AfterEach
+  void close() {
+    buses.close();
+  }
+
+  @Test
+  void eventHeldBehindAnOlderTransactionIsDeliveredWhenItEndsNotAtTheNextPoll() throws Exception {
+    buses = new TestBuses(server, url);
+    // Neither a poll nor a heartbeat (every lease/3) may come to the rescue within the bound.
+    EventBus bus = buses.bus(Map.of("relaybus.postgres.poll-interval", "10s",
+        "relaybus.postgres.lease-timeout", "60s"));
+    AtomicLong deliveredAt = new AtomicLong();
+    bus.subscribe("held-back", "g", d -> deliveredAt.set(System.nanoTime()));
+
+    long endedAt;
+    try (Connection older = server.connect(url, "older-writer")) {
+      older.setAutoCommit(false);
+      try (Statement st = older.createStatement()) {
+        st.execute("INSERT INTO unrelated VALUES (1)"); // takes an xid older than the publish
+      }
+      bus.publish("held-back", Event.builder().source("/test").type("t").text("x").build())
+          .join();
+      // Fault window: the notification arrives while the older transaction still holds xmin.
+      Thread.sleep(200);
+      assertThat(deliveredAt.get()).as("not readable while the older transaction runs").isZero();
+      older.commit();
+      endedAt = System.nanoTime();
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> deliveredAt.get() != 0);
+    long millis = Duration.ofNanos(deliveredAt.get() - endedAt).toMillis();
+    assertThat(millis).as("delivery after the older transaction ended, with a 10s poll interval")
+        .isLessThan(1_000);
+  }
+}

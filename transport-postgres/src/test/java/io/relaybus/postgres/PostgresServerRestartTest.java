@@ -1,0 +1,124 @@
+package io.relaybus.postgres;
+
+import static io.relaybus.postgres.PostgresConnectionKillTest.options;
+import static io.relaybus.postgres.PostgresConnectionKillTest.report;
+import static io.relaybus.postgres.PostgresConnectionKillTest.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.relaybus.EventBus;
+import io.relaybus.postgres.PostgresConnectionKillTest.KeyedStream;
+import io.relaybus.postgres.testing.PostgresServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * PostgreSQL stopped mid-stream, kept down while publishes fail, and started again on the same
+ * data directory: the buses reconnect by themselves, consumption resumes, nothing published is
+ * lost, and the duplicates are counted and reported. Runs on a server of its own.
+ */
+class PostgresServerRestartTest {
+
+  private static final int KEYS = 8;
+  private static final int EVENTS_PER_KEY = 300;
+  /** Per key: 300 events over about 4.5 s, so the server stops while events stream. */
+  private static final Duration PUBLISH_INTERVAL = Duration.ofMillis(15);
+  private static final Duration OUTAGE = Duration.ofMillis(2_500);
+  private static final Duration PATIENCE = Duration.ofSeconds(45);
+
+  private static PostgresServer server;
+  private static String url;
+
+  private final List<EventBus> buses = new ArrayList<>();
+
+  @BeforeAll
+  static void startServer() {
+    server = PostgresServer.startEmbedded("relaybus-restart-midstream");
+    url = server.createDatabase("relaybus_restart");
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @AfterEach
+  void closeBuses() {
+    server.start(); // no-op unless a failure left it stopped
+    for (int i = buses.size() - 1; i >= 0; i--) {
+      buses.get(i).close();
+    }
+    buses.clear();
+  }
+
+  @Test
+  @Timeout(120)
+  void serverStoppedAndStartedMidStreamResumesByItselfAndLosesNothing() {
+    String topic = unique("restart");
+    String group = unique("g");
+    EventBus publisher = bus();
+    KeyedStream stream = new KeyedStream(topic, KEYS, EVENTS_PER_KEY, PUBLISH_INTERVAL);
+    bus().subscribe(topic, options(group), stream.handler("a"));
+    bus().subscribe(topic, options(group), stream.handler("b"));
+
+    long start = System.nanoTime();
+    stream.startPublishing(publisher);
+    await().atMost(PATIENCE).until(() -> stream.distinctDelivered() >= stream.total() / 4);
+    int publishedBefore = stream.publishedCount();
+    int deliveredBefore = stream.distinctDelivered();
+    int failuresBefore = stream.publishFailures();
+    server.stop();
+    // Fault window: the server stays down while publishers fail and retry and the members, the
+    // notifier and the listeners try to reconnect.
+    PostgresConnectionKillTest.sleep(OUTAGE);
+    int deliveredDuringOutage = stream.distinctDelivered() - deliveredBefore;
+    server.start();
+    long restarted = System.nanoTime();
+
+    stream.awaitPublished(PATIENCE);
+    long publishedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted);
+    stream.awaitAllDelivered(PATIENCE);
+    long resumeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted);
+    long totalMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertThat(publishedBefore).as("the server stopped mid-publishing")
+        .isLessThan(stream.total());
+    assertThat(deliveredBefore).as("the server stopped mid-consumption")
+        .isLessThan(stream.total());
+    stream.assertKeyOrder();
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(
+        publisher.unwrap(PostgresTransport.class).lag(topic, group))
+        .as("lag once every position is written").isZero());
+    report("server restart", stream, "stopped after " + publishedBefore + " published / "
+        + deliveredBefore + " delivered, down " + OUTAGE.toMillis() + " ms ("
+        + (stream.publishFailures() - failuresBefore) + " failed publish attempts from the stop"
+        + " on, " + deliveredDuringOutage + " deliveries while down); after the start, "
+        + "publishing ended in " + publishedMillis + " ms and all was delivered in "
+        + resumeMillis + " ms; " + totalMillis + " ms in all");
+  }
+
+  private EventBus bus() {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("relaybus.transport", "postgres");
+    config.put("relaybus.postgres.url", url);
+    config.put("relaybus.postgres.user", server.user());
+    config.put("relaybus.postgres.password", server.password());
+    config.put("relaybus.postgres.poll-interval", "200ms");
+    config.put("relaybus.postgres.lease-timeout", "5s");
+    config.put("relaybus.postgres.health-check-interval", "500ms");
+    EventBus bus = EventBus.create(config);
+    buses.add(bus);
+    return bus;
+  }
+}
