@@ -65,12 +65,20 @@ BEGIN
   RETURN n;
 END $$;
 
--- Plain-SQL inserts may leave partition NULL: it is derived from the key (random without one).
--- Relaybus itself always sets it, so the trigger does not even run for its inserts.
+-- Plain-SQL inserts may leave partition NULL: it is derived from the key (random without one);
+-- a partition they do give must exist. Relaybus's own publisher sets a valid partition and
+-- relaybus.notify=off, so the trigger does not even run for its inserts.
 CREATE FUNCTION relaybus.assign_partition() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE n int;
 BEGIN
   n := relaybus.ensure_topic(NEW.topic, 8);
+  IF NEW.partition IS NOT NULL THEN
+    IF NEW.partition < 0 OR NEW.partition >= n THEN
+      RAISE EXCEPTION 'partition % of topic % is outside 0..%', NEW.partition, NEW.topic, n - 1
+        USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+  END IF;
   IF NEW.key IS NULL THEN
     NEW.partition := floor(random() * n)::int;
   ELSE
@@ -79,7 +87,9 @@ BEGIN
   RETURN NEW;
 END $$;
 CREATE TRIGGER events_assign_partition BEFORE INSERT ON relaybus.events
-  FOR EACH ROW WHEN (NEW.partition IS NULL) EXECUTE FUNCTION relaybus.assign_partition();
+  FOR EACH ROW WHEN (NEW.partition IS NULL
+                     OR coalesce(current_setting('relaybus.notify', true), 'on') <> 'off')
+  EXECUTE FUNCTION relaybus.assign_partition();
 
 -- Plain-SQL inserts notify subscribers at commit (PostgreSQL sends one notification per
 -- distinct topic and transaction). Relaybus's own publishes set relaybus.notify=off for their

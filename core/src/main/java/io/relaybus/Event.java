@@ -382,7 +382,8 @@ public final class Event {
 
     /**
      * Adds an extension attribute. Names are lower-case letters and digits (CloudEvents rule),
-     * 1 to 64 characters, and cannot be a CloudEvents context attribute name.
+     * 1 to 64 characters, and cannot be a CloudEvents context attribute name. Values, like all
+     * string attributes, hold at most 4096 characters and no control characters.
      *
      * @param name the header name
      * @param value the value, not {@code null}
@@ -490,6 +491,7 @@ public final class Event {
             + "no key");
       }
       checkLength("datacontenttype", dataContentType);
+      checkLength("dataschema", dataSchema);
       requireUri("source", source);
       if (dataSchema != null) {
         requireUri("dataschema", dataSchema);
@@ -504,6 +506,7 @@ public final class Event {
           throw new InvalidEventException("Event header name '" + name + "' is a CloudEvents "
               + "context attribute; set it through its own builder method");
         }
+        checkLength("header " + name, headers.get(name));
       }
       return new Event(this);
     }
@@ -516,11 +519,23 @@ public final class Event {
       checkLength(attribute, value);
     }
 
+    /** Length limit, and the CloudEvents string rule: no control characters. */
     private static void checkLength(String attribute, String value) {
-      if (value != null && value.length() > MAX_ATTRIBUTE_LENGTH) {
+      if (value == null) {
+        return;
+      }
+      if (value.length() > MAX_ATTRIBUTE_LENGTH) {
         throw new InvalidEventException("Event attribute '" + attribute + "' is "
             + value.length() + " characters long; at most " + MAX_ATTRIBUTE_LENGTH
             + " are allowed");
+      }
+      for (int i = 0; i < value.length(); i++) {
+        if (Character.isISOControl(value.charAt(i))) {
+          throw new InvalidEventException("Event attribute '" + attribute + "' contains the "
+              + "control character U+" + String.format("%04X", (int) value.charAt(i))
+              + " at index " + i + "; CloudEvents strings must not contain U+0000-U+001F or "
+              + "U+007F-U+009F");
+        }
       }
     }
 

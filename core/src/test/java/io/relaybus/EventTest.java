@@ -19,6 +19,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class EventTest {
 
+  @ParameterizedTest
+  @ValueSource(strings = {"nul\u0000byte", "line\nbreak", "del\u007f", "c1\u0085control"})
+  void controlCharactersInStringAttributesAreRefusedNamingTheAttribute(String bad) {
+    assertThatThrownBy(() -> Event.builder().source("/s").type("t").subject(bad).build())
+        .isInstanceOf(InvalidEventException.class).hasMessageContaining("'subject'")
+        .hasMessageContaining("control character");
+    assertThatThrownBy(() -> Event.builder().source("/s").type("t").header("note", bad).build())
+        .isInstanceOf(InvalidEventException.class).hasMessageContaining("header note");
+    assertThatThrownBy(() -> Event.builder().source("/s").type("t").key(bad).build())
+        .isInstanceOf(InvalidEventException.class).hasMessageContaining("'key'");
+  }
+
+
   record Order(String id, int quantity, Instant placedAt) {}
 
   private static Event.Builder minimal() {

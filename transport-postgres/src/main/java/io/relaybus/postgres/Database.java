@@ -43,6 +43,8 @@ final class Database implements AutoCloseable {
       config.addDataSourceProperty("ApplicationName", "relaybus-pool");
       config.addDataSourceProperty("reWriteBatchedInserts", "true");
       config.addDataSourceProperty("tcpKeepAlive", "true");
+      // Server error details may quote row values (event contents); keep them out of logs.
+      config.addDataSourceProperty("logServerErrorDetail", "false");
       this.ownPool = new HikariDataSource(config);
       this.dataSource = ownPool;
     }
@@ -66,6 +68,7 @@ final class Database implements AutoCloseable {
     }
     props.setProperty("ApplicationName", "relaybus-listener");
     props.setProperty("tcpKeepAlive", "true");
+    props.setProperty("logServerErrorDetail", "false");
     props.setProperty("connectTimeout", "10");
     // Finite socket timeout: a dead server cannot block a read forever (pgjdbc's
     // getNotifications would otherwise wait on a half-open socket).

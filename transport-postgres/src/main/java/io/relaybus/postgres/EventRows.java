@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.relaybus.Event;
+import io.relaybus.InvalidEventException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -73,6 +74,16 @@ final class EventRows {
    *     for rows written with plain SQL)
    */
   static Event read(ResultSet rs, int first) throws SQLException {
+    try {
+      return readUnchecked(rs, first);
+    } catch (InvalidEventException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new InvalidEventException("Row breaks the envelope rules: " + e.getMessage());
+    }
+  }
+
+  private static Event readUnchecked(ResultSet rs, int first) throws SQLException {
     int i = first;
     Event.Builder b = Event.builder()
         .id(rs.getString(i++))
@@ -88,37 +99,44 @@ final class EventRows {
       try {
         b.headers(JSON.readValue(headers, HEADERS));
       } catch (JsonProcessingException e) {
-        throw new io.relaybus.InvalidEventException("Row headers are not a JSON object of "
-            + "strings: " + e.getOriginalMessage());
+        throw new InvalidEventException("Row headers are not a JSON object of strings: "
+            + e.getOriginalMessage());
       }
     }
     byte[] data = rs.getBytes(i);
     return b.data(data == null ? new byte[0] : data).build();
   }
 
-  /** A best-effort event for a row that breaks the envelope rules, to dead-letter it. */
+  /**
+   * A best-effort event for a row that breaks the envelope rules, to dead-letter it: the row's
+   * id, source and type where they are valid, placeholders where not, and its data. Never throws
+   * for bad row content.
+   */
   static Event salvage(ResultSet rs, int first) throws SQLException {
-    String id = rs.getString(first);
-    String source = rs.getString(first + 1);
-    String type = rs.getString(first + 2);
     byte[] data = rs.getBytes(first + 9);
-    return Event.builder()
-        .id(id == null || id.isBlank() ? "invalid-row" : id)
-        .source(validUri(source) ? source : "urn:relaybus:invalid-row")
-        .type(type == null || type.isBlank() ? "relaybus.invalid-row" : type)
-        .data(data == null ? new byte[0] : data)
-        .build();
+    Event.Builder b = Event.builder().data(data == null ? new byte[0] : data);
+    b.id(attempt(Event.builder().source("urn:x").type("x"), rs.getString(first),
+        (x, v) -> x.id(v)) ? rs.getString(first) : "invalid-row");
+    b.source(attempt(Event.builder().type("x"), rs.getString(first + 1), (x, v) -> x.source(v))
+        ? rs.getString(first + 1) : "urn:relaybus:invalid-row");
+    b.type(attempt(Event.builder().source("urn:x"), rs.getString(first + 2),
+        (x, v) -> x.type(v)) ? rs.getString(first + 2) : "relaybus.invalid-row");
+    return b.build();
   }
 
-  private static boolean validUri(String s) {
-    if (s == null || s.isBlank()) {
+  /** Whether a builder with one attribute set to {@code value} builds. */
+  private static boolean attempt(Event.Builder builder, String value,
+      java.util.function.BiConsumer<Event.Builder, String> set) {
+    if (value == null) {
       return false;
     }
     try {
-      new java.net.URI(s);
+      set.accept(builder, value);
+      builder.build();
       return true;
-    } catch (java.net.URISyntaxException e) {
+    } catch (RuntimeException e) {
       return false;
     }
   }
+
 }

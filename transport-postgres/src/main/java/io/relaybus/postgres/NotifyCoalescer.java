@@ -34,9 +34,13 @@ final class NotifyCoalescer implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
-  NotifyCoalescer(Database database, String channel, ThreadFactory threads) {
+  private final long intervalNanos;
+
+  NotifyCoalescer(Database database, String channel, java.time.Duration interval,
+      ThreadFactory threads) {
     this.database = database;
     this.channel = channel;
+    this.intervalNanos = interval.toNanos();
     this.thread = threads.newThread(this::run);
     thread.start();
   }
@@ -57,6 +61,7 @@ final class NotifyCoalescer implements AutoCloseable {
 
   private void run() {
     long failures = 0;
+    long lastSent = System.nanoTime() - intervalNanos;
     while (running) {
       lock.lock();
       try {
@@ -67,6 +72,12 @@ final class NotifyCoalescer implements AutoCloseable {
         return;
       } finally {
         lock.unlock();
+      }
+      // Leading-edge throttle: the first NOTIFY after a quiet spell goes at once; under load the
+      // commits of one interval share the next one.
+      long wait = lastSent + intervalNanos - System.nanoTime();
+      if (wait > 0 && !pause(TimeUnit.NANOSECONDS.toMillis(wait) + 1)) {
+        return;
       }
       List<String> topics = new ArrayList<>(pending);
       pending.removeAll(topics);
@@ -80,6 +91,7 @@ final class NotifyCoalescer implements AutoCloseable {
         ps.setString(1, channel);
         ps.setArray(2, array);
         ps.execute();
+        lastSent = System.nanoTime();
         notificationsSent.addAndGet(topics.size());
         if (failures > 0) {
           LOG.info("Notifications are sent again after {} failed attempt(s)", failures);
@@ -99,10 +111,15 @@ final class NotifyCoalescer implements AutoCloseable {
     }
   }
 
+  /** Waits the full time (new work does not cut it short); false when closing. */
   private boolean pause(long millis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     lock.lock();
     try {
-      work.await(millis, TimeUnit.MILLISECONDS);
+      long left;
+      while (running && (left = deadline - System.nanoTime()) > 0) {
+        work.awaitNanos(left);
+      }
       return running;
     } catch (InterruptedException e) {
       return false;

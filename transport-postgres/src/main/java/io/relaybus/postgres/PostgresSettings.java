@@ -18,6 +18,7 @@ final class PostgresSettings {
   static final String LEASE_TIMEOUT = PREFIX + "lease-timeout";
   static final String RETENTION = PREFIX + "retention";
   static final String NOTIFY = PREFIX + "notify";
+  static final String NOTIFY_INTERVAL = PREFIX + "notify-interval";
   static final String POLL_ONLY = PREFIX + "poll-only";
   static final String AUTO_DDL = PREFIX + "auto-ddl";
   static final String FETCH_SIZE = PREFIX + "fetch-size";
@@ -46,6 +47,7 @@ final class PostgresSettings {
   final Duration leaseTimeout;
   final Duration retention;
   final NotifyMode notifyMode;
+  final Duration notifyInterval;
   final boolean pollOnly;
   final boolean autoDdl;
   final int fetchSize;
@@ -80,6 +82,8 @@ final class PostgresSettings {
     this.pollOnly = r.bool(POLL_ONLY, false);
     this.notifyMode = r.enumValue(NOTIFY, NotifyMode.class,
         pollOnly ? NotifyMode.OFF : NotifyMode.COALESCED);
+    this.notifyInterval = r.duration(NOTIFY_INTERVAL, Duration.ofMillis(10), Duration.ZERO,
+        Duration.ofSeconds(1));
     this.autoDdl = r.bool(AUTO_DDL, true);
     this.fetchSize = r.integer(FETCH_SIZE, 500, 1, 100_000);
     this.healthCheckInterval = r.duration(HEALTH_CHECK_INTERVAL, Duration.ofSeconds(5),

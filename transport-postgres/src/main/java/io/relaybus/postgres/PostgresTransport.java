@@ -73,7 +73,8 @@ public final class PostgresTransport implements Transport {
       this.pipeline = new PublishPipeline(this, Math.max(1, Math.min(4, settings.poolSize / 3)),
           threads("publisher"));
       this.notifier = settings.notifyMode == PostgresSettings.NotifyMode.COALESCED
-          ? new NotifyCoalescer(database, settings.channel(), threads("notifier")) : null;
+          ? new NotifyCoalescer(database, settings.channel(), settings.notifyInterval,
+              threads("notifier")) : null;
       this.listener = settings.pollOnly ? null : new NotificationListener(database, settings,
           this::onNotification, this::wakeAll, threads("listener"));
       this.maintenance = Executors.newSingleThreadScheduledExecutor(threads("maintenance"));
@@ -149,11 +150,17 @@ public final class PostgresTransport implements Transport {
           + "': the postgres transport is closed");
     }
     try {
-      int partitions = partitions(connection, topic);
+      int partitions;
+      // Register the topic in its own committed transaction: if the caller rolls back, the
+      // cached partition count must still be the stored one.
+      try (Connection own = database.connection()) {
+        partitions = partitions(own, topic);
+      }
       return PublishPipeline.insert(connection, settings.schema, topic, partitions, events);
     } catch (SQLException e) {
       throw new RelaybusException("Publishing " + events.size() + " event(s) to topic '" + topic
-          + "' in the caller's transaction failed: " + e.getMessage(), e);
+          + "' in the caller's transaction failed: " + SqlErrors.describe(e),
+          SqlErrors.withoutValues(e));
     }
   }
 

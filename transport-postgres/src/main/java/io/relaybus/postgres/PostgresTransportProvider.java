@@ -28,6 +28,9 @@ import javax.sql.DataSource;
  *   <li>{@code notify} ({@code coalesced}) — {@code coalesced}: one NOTIFY per topic for many
  *       commits, sent after them; {@code transactional}: NOTIFY inside each publishing
  *       transaction; {@code off}: subscribers poll.
+ *   <li>{@code notify-interval} (10ms) — with {@code coalesced}, the shortest gap between two
+ *       NOTIFYs: the first after a quiet spell goes at once, later ones gather what was
+ *       committed meanwhile.
  *   <li>{@code poll-only} ({@code false}) — no LISTEN connection, for PgBouncer transaction
  *       pooling; implies {@code notify=off} unless set.
  *   <li>{@code fetch-size} (500), {@code health-check-interval} (5s), {@code commit-interval}
@@ -73,7 +76,8 @@ public final class PostgresTransportProvider implements TransportProvider {
     return Set.of(PostgresSettings.URL, PostgresSettings.USER, PostgresSettings.PASSWORD,
         PostgresSettings.SCHEMA, PostgresSettings.POOL_SIZE, PostgresSettings.PARTITIONS,
         PostgresSettings.POLL_INTERVAL, PostgresSettings.LEASE_TIMEOUT,
-        PostgresSettings.RETENTION, PostgresSettings.NOTIFY, PostgresSettings.POLL_ONLY,
+        PostgresSettings.RETENTION, PostgresSettings.NOTIFY, PostgresSettings.NOTIFY_INTERVAL,
+        PostgresSettings.POLL_ONLY,
         PostgresSettings.AUTO_DDL, PostgresSettings.FETCH_SIZE,
         PostgresSettings.HEALTH_CHECK_INTERVAL, PostgresSettings.COMMIT_INTERVAL);
   }

@@ -114,6 +114,7 @@ final class PublishPipeline implements AutoCloseable {
     private void write(List<Request> batch) {
       List<List<PublishReceipt>> results = new ArrayList<>(batch.size());
       Set<String> topics = new LinkedHashSet<>();
+      boolean committing = false;
       try (Connection c = transport.database().connection()) {
         c.setAutoCommit(false);
         try {
@@ -128,6 +129,7 @@ final class PublishPipeline implements AutoCloseable {
                 r.events()));
             topics.add(r.topic());
           }
+          committing = true;
           c.commit();
         } catch (SQLException | RuntimeException e) {
           try {
@@ -139,12 +141,19 @@ final class PublishPipeline implements AutoCloseable {
         } finally {
           c.setAutoCommit(true);
         }
-      } catch (SQLException | RuntimeException e) {
-        for (Request r : batch) {
-          r.future().completeExceptionally(new RelaybusException("Publishing "
-              + r.events().size() + " event(s) to topic '" + r.topic()
-              + "' failed; nothing of them was stored: " + e.getMessage(), e));
+      } catch (SQLException e) {
+        if (batch.size() > 1 && !committing && !SqlErrors.isConnectionFailure(e)) {
+          // One request the database refuses must not fail the others it was grouped with:
+          // nothing was stored, so write each on its own.
+          for (Request r : batch) {
+            write(List.of(r));
+          }
+          return;
         }
+        fail(batch, SqlErrors.describe(e), SqlErrors.withoutValues(e), committing);
+        return;
+      } catch (RuntimeException e) {
+        fail(batch, e.getMessage(), e, committing);
         return;
       }
       for (String topic : topics) {
@@ -152,6 +161,16 @@ final class PublishPipeline implements AutoCloseable {
       }
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).future().complete(results.get(i));
+      }
+    }
+
+    private void fail(List<Request> batch, String reason, Exception cause, boolean committing) {
+      for (Request r : batch) {
+        r.future().completeExceptionally(new RelaybusException("Publishing "
+            + r.events().size() + " event(s) to topic '" + r.topic() + "' failed"
+            + (committing ? " while committing; they may or may not be stored (publishing again "
+            + "is safe: consumers deduplicate on source and id)" : "; none was stored")
+            + ": " + reason, cause));
       }
     }
 

@@ -1,5 +1,6 @@
 package io.relaybus.postgres;
 
+import io.relaybus.ConfigurationException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -71,14 +72,24 @@ final class SchemaMigrator {
 
   static void verify(Connection c, String schema) throws SQLException {
     try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT to_regclass('" + schema
+            + ".schema_version') IS NULL")) {
+      rs.next();
+      if (rs.getBoolean(1)) {
+        throw new ConfigurationException("Schema " + schema + " has no Relaybus tables and "
+            + "relaybus.postgres.auto-ddl=false: apply docs/postgres/schema.sql to it, or enable "
+            + "relaybus.postgres.auto-ddl");
+      }
+    }
+    try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0) FROM " + schema
             + ".schema_version")) {
       rs.next();
       int v = rs.getInt(1);
       if (v != CURRENT_VERSION) {
-        throw new IllegalStateException("Schema " + schema + " is at version " + v
-            + " but this Relaybus needs " + CURRENT_VERSION + "; apply docs/postgres/schema.sql"
-            + " or enable relaybus.postgres.auto-ddl");
+        throw new ConfigurationException("Schema " + schema + " is at version " + v
+            + " but this Relaybus needs " + CURRENT_VERSION + " and relaybus.postgres.auto-ddl="
+            + "false: apply docs/postgres/schema.sql or enable relaybus.postgres.auto-ddl");
       }
     }
   }

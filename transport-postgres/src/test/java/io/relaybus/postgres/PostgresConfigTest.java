@@ -1,0 +1,233 @@
+package io.relaybus.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.relaybus.ConfigurationException;
+import io.relaybus.Event;
+import io.relaybus.EventBus;
+import io.relaybus.RelaybusException;
+import io.relaybus.postgres.testing.PostgresServer;
+import io.relaybus.spi.Settings;
+import io.relaybus.tck.Recorder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * {@code relaybus.postgres.*} configuration: every bad value fails at start, all of them
+ * reported together with the key and what is allowed, and the password never shows up in a
+ * message or a {@code toString()}.
+ */
+class PostgresConfigTest {
+  private static final String SECRET = "S3cr3t-Pa55w0rd-do-not-print";
+  /** A role whose (real) password is distinctive enough to search for in strings. */
+  private static final String ROLE = "relaybus_config_app";
+  private static final String ROLE_PASSWORD = "R0le-Pa55w0rd-never-shown";
+
+  private static PostgresServer server;
+  private static String url;
+  private final List<EventBus> buses = new ArrayList<>();
+
+  @BeforeAll
+  static void createDatabase() {
+    server = PostgresServer.shared();
+    url = server.createDatabase("relaybus_config");
+    server.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + ROLE
+        + "') THEN CREATE ROLE " + ROLE + " LOGIN; END IF; END $$");
+    server.execute("ALTER ROLE " + ROLE + " PASSWORD '" + ROLE_PASSWORD + "'");
+    server.execute("GRANT ALL ON DATABASE relaybus_config TO " + ROLE);
+  }
+
+  @AfterEach
+  void closeBuses() {
+    buses.forEach(EventBus::close);
+    buses.clear();
+  }
+
+  private static Map<String, String> valid() {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("relaybus.transport", "postgres");
+    config.put("relaybus.postgres.url", url);
+    config.put("relaybus.postgres.user", server.user());
+    config.put("relaybus.postgres.password", server.password());
+    return config;
+  }
+
+  private EventBus create(Map<String, String> config) {
+    EventBus bus = EventBus.create(config);
+    buses.add(bus);
+    return bus;
+  }
+
+  /** Every message in the cause chain, and their toString()s. */
+  private static String everythingSaid(Throwable t) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      sb.append(c).append('\n').append(c.getMessage()).append('\n');
+      for (Throwable s : c.getSuppressed()) {
+        sb.append(everythingSaid(s));
+      }
+    }
+    return sb.toString();
+  }
+
+  @Test
+  @DisplayName("a missing url is a ConfigurationException naming relaybus.postgres.url")
+  void missingUrl() {
+    Map<String, String> config = valid();
+    config.remove("relaybus.postgres.url");
+    config.put("relaybus.postgres.password", SECRET);
+    assertThatThrownBy(() -> create(config))
+        .isInstanceOfSatisfying(ConfigurationException.class, e -> {
+          assertThat(e.problems()).singleElement().asString()
+              .contains("relaybus.postgres.url").contains("required");
+          assertThat(everythingSaid(e)).doesNotContain(SECRET);
+        });
+  }
+
+  @Test
+  @DisplayName("bad values are reported together, each naming its key and what is allowed")
+  void badValuesReportedTogether() {
+    String untouched = server.createDatabase("relaybus_config_untouched");
+    Map<String, String> config = valid();
+    config.put("relaybus.postgres.url", untouched);
+    config.put("relaybus.postgres.password", SECRET);
+    config.put("relaybus.postgres.pool-size", "0");
+    config.put("relaybus.postgres.notify", "sometimes");
+    config.put("relaybus.postgres.schema", "bad-name");
+    config.put("relaybus.postgres.poll-interval", "fast");
+    config.put("relaybus.postgres.auto-ddl", "maybe");
+    assertThatThrownBy(() -> create(config))
+        .isInstanceOfSatisfying(ConfigurationException.class, e -> {
+          assertThat(e.problems()).hasSize(5);
+          assertThat(e.problems()).anySatisfy(p -> assertThat(p)
+              .contains("relaybus.postgres.pool-size").contains("'0'").contains("integer from"));
+          assertThat(e.problems()).anySatisfy(p -> assertThat(p)
+              .contains("relaybus.postgres.notify").contains("sometimes")
+              .contains("coalesced").contains("transactional").contains("off"));
+          assertThat(e.problems()).anySatisfy(p -> assertThat(p)
+              .contains("relaybus.postgres.schema").contains("bad-name"));
+          assertThat(e.problems()).anySatisfy(p -> assertThat(p)
+              .contains("relaybus.postgres.poll-interval").contains("fast"));
+          assertThat(e.problems()).anySatisfy(p -> assertThat(p)
+              .contains("relaybus.postgres.auto-ddl").contains("true or false"));
+          assertThat(everythingSaid(e)).doesNotContain(SECRET);
+        });
+    assertThat(server.queryLongIn(untouched, "SELECT count(*) FROM pg_namespace WHERE nspname "
+        + "= 'relaybus'")).as("nothing touched the database").isZero();
+    server.dropDatabase("relaybus_config_untouched");
+  }
+
+  @Test
+  @DisplayName("a misspelt key is reported with a suggestion, without its value")
+  void misspeltKey() {
+    Map<String, String> config = valid();
+    config.put("relaybus.postgres.pasword", SECRET);
+    assertThatThrownBy(() -> create(config))
+        .isInstanceOfSatisfying(ConfigurationException.class, e -> {
+          assertThat(e.getMessage()).contains("relaybus.postgres.pasword")
+              .contains("relaybus.postgres.password");
+          assertThat(everythingSaid(e)).doesNotContain(SECRET);
+        });
+  }
+
+  @Test
+  @DisplayName("a wrong password fails the start without printing the password")
+  void wrongPasswordIsNotPrinted() {
+    Map<String, String> config = valid();
+    config.put("relaybus.postgres.user", ROLE);
+    config.put("relaybus.postgres.password", SECRET);
+    assertThatThrownBy(() -> create(config))
+        .isInstanceOfSatisfying(RelaybusException.class, e -> {
+          assertThat(e.getMessage()).contains("relaybus");
+          assertThat(everythingSaid(e)).doesNotContain(SECRET);
+        });
+  }
+
+  @Test
+  @DisplayName("a password inside the JDBC URL does not appear in errors either")
+  void passwordInUrlIsNotPrinted() {
+    Map<String, String> config = valid();
+    config.remove("relaybus.postgres.password");
+    config.put("relaybus.postgres.url", url + "?password=" + SECRET + "&connectTimeout=2");
+    config.put("relaybus.postgres.schema", "Not Valid");
+    assertThatThrownBy(() -> create(config))
+        .satisfies(e -> assertThat(everythingSaid(e)).doesNotContain(SECRET));
+
+    config.remove("relaybus.postgres.schema");
+    config.put("relaybus.postgres.url", "jdbc:mysql://localhost/app?password=" + SECRET);
+    assertThatThrownBy(() -> create(config))
+        .isInstanceOfSatisfying(ConfigurationException.class, e -> {
+          assertThat(e.getMessage()).contains("relaybus.postgres.url")
+              .contains("jdbc:postgresql:");
+          assertThat(everythingSaid(e)).doesNotContain(SECRET);
+        });
+
+    config.put("relaybus.postgres.url", url + "?password=" + SECRET);
+    config.put("relaybus.postgres.user", "no_such_user");
+    assertThatThrownBy(() -> create(config))
+        .satisfies(e -> assertThat(everythingSaid(e)).doesNotContain(SECRET));
+  }
+
+  @Test
+  @DisplayName("a running bus and its settings do not show the password in toString()")
+  void toStringHidesPassword() {
+    Map<String, String> config = valid();
+    config.put("relaybus.postgres.user", ROLE);
+    config.put("relaybus.postgres.password", ROLE_PASSWORD);
+    config.put("relaybus.postgres.schema", "role_schema");
+    EventBus bus = create(config);
+    String password = ROLE_PASSWORD;
+    assertThat(bus.toString()).doesNotContain(password);
+    assertThat(bus.unwrap(PostgresTransport.class).toString()).doesNotContain(password);
+    assertThat(Settings.of(config).toString()).doesNotContain(password)
+        .contains("relaybus.postgres.password=****");
+  }
+
+  @Test
+  @DisplayName("an application DataSource replaces the url")
+  void dataSourceWithoutUrl() {
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    dataSource.setUrl(url);
+    dataSource.setUser(server.user());
+    dataSource.setPassword(server.password());
+    EventBus bus = EventBus.builder()
+        .provider(PostgresTransportProvider.withDataSource(dataSource))
+        .property("relaybus.postgres.poll-interval", "200ms")
+        .build();
+    buses.add(bus);
+    Recorder recorder = new Recorder();
+    bus.subscribe("config.datasource", "g", d -> recorder.record("m", d));
+    bus.publish("config.datasource", Event.builder().id("ds").source("urn:t").type("t")
+        .build()).join();
+    await().atMost(Duration.ofSeconds(30)).until(() -> recorder.ids().contains("ds"));
+  }
+
+  @Test
+  @DisplayName("poll-only mode opens no LISTEN connection and still delivers by polling")
+  void pollOnlyDelivers() {
+    Map<String, String> config = valid();
+    config.put("relaybus.postgres.poll-only", "true");
+    config.put("relaybus.postgres.poll-interval", "200ms");
+    config.put("relaybus.postgres.schema", "poll_only");
+    EventBus bus = create(config);
+    Recorder recorder = new Recorder();
+    bus.subscribe("config.poll", "g", d -> recorder.record("m", d));
+    server.executeIn(url, "SELECT poll_only.publish('config.poll', 'urn:sql', 'from.sql')");
+    bus.publish("config.poll", Event.builder().id("java").source("urn:t").type("t").build())
+        .join();
+    await().atMost(Duration.ofSeconds(30)).until(() -> recorder.distinct() == 2);
+    assertThat(server.queryLongIn(url, "SELECT count(*) FROM pg_stat_activity WHERE "
+        + "datname = 'relaybus_config' AND application_name = 'relaybus-listener'")).isZero();
+    assertThat(bus.unwrap(PostgresTransport.class).notificationsSent()).isZero();
+  }
+}

@@ -1,0 +1,272 @@
+package io.relaybus.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import io.relaybus.ConfigurationException;
+import io.relaybus.Event;
+import io.relaybus.EventBus;
+import io.relaybus.RelaybusException;
+import io.relaybus.postgres.testing.PostgresServer;
+import io.relaybus.tck.Recorder;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * Schema creation and migration: idempotent, safe when several processes start at once, off on
+ * request (then a missing schema is a clear error), and in any configured schema.
+ */
+class PostgresSchemaTest {
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+  private static PostgresServer server;
+  private static String url;
+  private final List<EventBus> buses = new ArrayList<>();
+
+  @BeforeAll
+  static void createDatabase() {
+    server = PostgresServer.shared();
+    url = server.createDatabase("relaybus_schema");
+  }
+
+  @AfterEach
+  void closeBuses() {
+    buses.forEach(EventBus::close);
+    buses.clear();
+  }
+
+  private static Map<String, String> config(String schema, Map<String, String> overrides) {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("relaybus.transport", "postgres");
+    config.put("relaybus.postgres.url", url);
+    config.put("relaybus.postgres.user", server.user());
+    config.put("relaybus.postgres.password", server.password());
+    config.put("relaybus.postgres.schema", schema);
+    config.put("relaybus.postgres.poll-interval", "200ms");
+    config.put("relaybus.postgres.lease-timeout", "5s");
+    config.putAll(overrides);
+    return config;
+  }
+
+  private EventBus bus(String schema, Map<String, String> overrides) {
+    EventBus bus = EventBus.create(config(schema, overrides));
+    buses.add(bus);
+    return bus;
+  }
+
+  private static long query(String sql) {
+    return server.queryLongIn(url, sql);
+  }
+
+  /** Sessions Relaybus holds on this database: application name, state and last query. */
+  private static List<String> relaybusSessions() {
+    List<String> sessions = new ArrayList<>();
+    try (Connection c = server.connect(url, "schema-test-check");
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT application_name, state, left(query, 80) FROM "
+            + "pg_stat_activity WHERE datname = current_database() AND application_name LIKE "
+            + "'relaybus-%'")) {
+      while (rs.next()) {
+        sessions.add(rs.getString(1) + " [" + rs.getString(2) + "] " + rs.getString(3));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return sessions;
+  }
+
+  private static void assertNoSessionLeft() {
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(relaybusSessions())
+        .as("connections left open by a bus that failed to start").isEmpty());
+  }
+
+  private static void dropSchema(String schema) {
+    server.executeIn(url, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  }
+
+  @Test
+  @DisplayName("migration is idempotent: buses started one after another keep version 1 and data")
+  void migrationIsIdempotent() {
+    String schema = "idempotent";
+    dropSchema(schema);
+    EventBus first = bus(schema, Map.of());
+    first.publish("schema.kept", Event.builder().id("kept").source("urn:t").type("t").build())
+        .join();
+    first.close();
+    bus(schema, Map.of()).close();
+    bus(schema, Map.of());
+
+    assertThat(query("SELECT count(*) FROM " + schema + ".schema_version")).isOne();
+    assertThat(query("SELECT max(version) FROM " + schema + ".schema_version"))
+        .isEqualTo(SchemaMigrator.CURRENT_VERSION);
+    assertThat(query("SELECT count(*) FROM " + schema + ".events WHERE id = 'kept'")).isOne();
+  }
+
+  @Test
+  @DisplayName("several buses starting at once on a fresh schema all succeed and it is applied "
+      + "once")
+  void concurrentStartsOnFreshSchema() throws Exception {
+    String schema = "concurrent";
+    dropSchema(schema);
+    int starters = 6;
+    CyclicBarrier barrier = new CyclicBarrier(starters);
+    ExecutorService pool = Executors.newFixedThreadPool(starters);
+    List<EventBus> started = new ArrayList<>();
+    try {
+      List<Future<EventBus>> futures = new ArrayList<>();
+      for (int i = 0; i < starters; i++) {
+        futures.add(pool.submit(() -> {
+          barrier.await(30, TimeUnit.SECONDS);
+          return EventBus.create(config(schema, Map.of()));
+        }));
+      }
+      List<Throwable> failures = new ArrayList<>();
+      for (Future<EventBus> f : futures) {
+        try {
+          started.add(f.get(60, TimeUnit.SECONDS));
+        } catch (ExecutionException e) {
+          failures.add(e.getCause());
+        }
+      }
+      buses.addAll(started);
+      assertThat(failures).as("buses that failed to start").isEmpty();
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(query("SELECT count(*) FROM " + schema + ".schema_version")).isOne();
+
+    Recorder recorder = new Recorder();
+    started.get(0).subscribe("schema.concurrent", "g", d -> recorder.record("m", d));
+    started.get(started.size() - 1).publish("schema.concurrent",
+        Event.builder().id("after-start").source("urn:t").type("t").build()).join();
+    await().atMost(PATIENCE).until(() -> recorder.ids().contains("after-start"));
+  }
+
+  @Test
+  @DisplayName("auto-ddl=false on an empty schema fails at start with a message naming the "
+      + "schema and the setting, and leaves no connection behind")
+  void autoDdlOffOnEmptySchemaFails() {
+    dropSchema("absent");
+    dropSchema("empty");
+    server.executeIn(url, "CREATE SCHEMA empty");
+    Map<String, Throwable> failures = new LinkedHashMap<>();
+    for (String schema : List.of("absent", "empty")) {
+      failures.put(schema, catchThrowable(() -> bus(schema,
+          Map.of("relaybus.postgres.auto-ddl", "false"))));
+    }
+    assertThat(query("SELECT count(*) FROM pg_namespace WHERE nspname = 'absent'"))
+        .as("nothing created without auto-ddl").isZero();
+    assertThat(query("SELECT count(*) FROM pg_tables WHERE schemaname = 'empty'")).isZero();
+    assertNoSessionLeft();
+    failures.forEach((schema, failure) -> assertThat(failure).as("start on schema %s", schema)
+        .isInstanceOf(RelaybusException.class)
+        .hasMessageContaining(schema)
+        .hasMessageContaining("relaybus.postgres.auto-ddl"));
+  }
+
+  @Test
+  @DisplayName("auto-ddl=false on a migrated schema starts and works")
+  void autoDdlOffOnMigratedSchemaWorks() {
+    String schema = "premigrated";
+    dropSchema(schema);
+    bus(schema, Map.of()).close();
+    EventBus bus = bus(schema, Map.of("relaybus.postgres.auto-ddl", "false"));
+    Recorder recorder = new Recorder();
+    bus.subscribe("schema.manual", "g", d -> recorder.record("m", d));
+    bus.publish("schema.manual", Event.builder().id("e").source("urn:t").type("t").build())
+        .join();
+    await().atMost(PATIENCE).until(() -> recorder.ids().contains("e"));
+  }
+
+  @Test
+  @DisplayName("a schema newer than this Relaybus is refused with an upgrade hint")
+  void newerSchemaIsRefused() {
+    String schema = "from_the_future";
+    dropSchema(schema);
+    bus(schema, Map.of()).close();
+    server.executeIn(url, "INSERT INTO " + schema + ".schema_version (version) VALUES ("
+        + (SchemaMigrator.CURRENT_VERSION + 1) + ")");
+    assertThatThrownBy(() -> bus(schema, Map.of()))
+        .hasMessageContaining(schema)
+        .hasMessageContaining("version " + (SchemaMigrator.CURRENT_VERSION + 1));
+    assertNoSessionLeft();
+  }
+
+  @Test
+  @DisplayName("a custom schema holds every table, notifies on <schema>_events, and is "
+      + "isolated from another schema in the same database")
+  void customSchemaWorksAndIsIsolated() throws Exception {
+    dropSchema("tenant_a");
+    dropSchema("tenant_b");
+    EventBus a = bus("tenant_a", Map.of("relaybus.postgres.poll-interval", "10m",
+        "relaybus.postgres.lease-timeout", "10m"));
+    EventBus b = bus("Tenant_B", Map.of());
+    for (String table : List.of("schema_version", "topics", "events", "cursors", "members",
+        "attempts", "dead_letters")) {
+      assertThat(query("SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_a' AND "
+          + "tablename = '" + table + "'")).as("tenant_a.%s", table).isOne();
+      assertThat(query("SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_b' AND "
+          + "tablename = '" + table + "'")).as("tenant_b.%s", table).isOne();
+    }
+
+    Recorder inA = new Recorder();
+    Recorder inB = new Recorder();
+    a.subscribe("shared.topic", "g", d -> inA.record("a", d));
+    b.subscribe("shared.topic", "g", d -> inB.record("b", d));
+
+    try (Connection listener = server.connect(url, "schema-test-listener")) {
+      try (Statement st = listener.createStatement()) {
+        st.execute("LISTEN tenant_a_events");
+      }
+      // Plain SQL into tenant_a is delivered promptly although members poll every 10m: the
+      // bus listens on tenant_a_events (or scans right after it starts listening).
+      server.executeIn(url, "SELECT tenant_a.publish('shared.topic', 'urn:sql', 'probe')");
+      await().atMost(Duration.ofSeconds(5)).until(() -> inA.distinct() == 1);
+      PGNotification[] seen = listener.unwrap(PGConnection.class).getNotifications(5_000);
+      assertThat(seen).isNotNull();
+      assertThat(seen).extracting(PGNotification::getParameter).contains("shared.topic");
+    }
+
+    b.publish("shared.topic", Event.builder().id("only-b").source("urn:t").type("t").build())
+        .join();
+    await().atMost(PATIENCE).until(() -> inB.ids().contains("only-b"));
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15))
+        .until(() -> !inA.ids().contains("only-b"));
+    assertThat(inB.ids()).as("tenant_b saw nothing of tenant_a").containsExactly("only-b");
+    assertThat(query("SELECT count(*) FROM tenant_a.events WHERE id = 'only-b'")).isZero();
+    assertThat(query("SELECT count(*) FROM pg_namespace WHERE nspname = 'relaybus'"))
+        .as("no default schema created").isZero();
+  }
+
+  @Test
+  @DisplayName("a schema name is used lower-cased, and SQL in it never runs")
+  void schemaNameCannotInjectSql() throws SQLException {
+    assertThatThrownBy(() -> bus("x; DROP TABLE pg_class; --", Map.of()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("relaybus.postgres.schema");
+    try (Connection c = server.connect(url, "schema-test-check")) {
+      assertThat(c.isValid(5)).isTrue();
+    }
+  }
+}
