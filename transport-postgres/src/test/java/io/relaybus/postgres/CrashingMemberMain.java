@@ -5,7 +5,6 @@ import io.relaybus.SubscribeOptions;
 import io.relaybus.postgres.testing.PostgresServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,14 +39,8 @@ public final class CrashingMemberMain {
     String leaseTimeout = args[4];
 
     PostgresServer server = PostgresServer.shared();
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", server.jdbcUrl());
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.poll-interval", "200ms");
-    config.put("relaybus.postgres.lease-timeout", leaseTimeout);
-    config.put("relaybus.postgres.health-check-interval", "500ms");
+    Map<String, String> config = new TestBuses(server, server.jdbcUrl(), TestBuses.FAULT_TIMINGS)
+        .config(Map.of("relaybus.postgres.lease-timeout", leaseTimeout));
     EventBus bus = EventBus.create(config);
 
     AtomicInteger handled = new AtomicInteger();

@@ -14,7 +14,6 @@ import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.tck.Recorder;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -35,7 +34,7 @@ class PostgresAdminTest {
 
   private static PostgresServer server;
   private static String url;
-  private final List<EventBus> buses = new ArrayList<>();
+  private final TestBuses buses = new TestBuses(server, url);
 
   @BeforeAll
   static void createDatabase() {
@@ -45,22 +44,7 @@ class PostgresAdminTest {
 
   @AfterEach
   void closeBuses() {
-    buses.forEach(EventBus::close);
-    buses.clear();
-  }
-
-  private EventBus bus(Map<String, String> overrides) {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.poll-interval", "100ms");
-    config.put("relaybus.postgres.lease-timeout", "5s");
-    config.putAll(overrides);
-    EventBus bus = EventBus.create(config);
-    buses.add(bus);
-    return bus;
+    buses.close();
   }
 
   private static Event event(String id) {
@@ -88,7 +72,7 @@ class PostgresAdminTest {
   @Test
   @DisplayName("lag counts unconsumed events per group and drops to 0 after consumption")
   void lagCountsUnconsumedEvents() {
-    EventBus bus = bus(Map.of());
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     String topic = "admin.lag";
     registerGroup(bus, topic, "slow");
@@ -120,7 +104,7 @@ class PostgresAdminTest {
   @Test
   @DisplayName("lag counts events a member holds in flight, and dead-lettered events are no lag")
   void lagWhileHandlingAndAfterDeadLetters() throws Exception {
-    EventBus bus = bus(Map.of());
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     String topic = "admin.lag-inflight";
     CountDownLatch release = new CountDownLatch(1);
@@ -145,7 +129,7 @@ class PostgresAdminTest {
   @Test
   @DisplayName("consumption tells CONSUMED, PENDING or DEAD_LETTERED for every group")
   void consumptionPerGroup() {
-    EventBus bus = bus(Map.of());
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     String topic = "admin.consumption";
     registerGroup(bus, topic, "reporting");
@@ -184,7 +168,7 @@ class PostgresAdminTest {
   @Test
   @DisplayName("a dead letter that is replayed and then handled counts as CONSUMED")
   void consumptionOfReplayedDeadLetter() {
-    EventBus bus = bus(Map.of());
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     String topic = "admin.replay";
     AtomicBoolean healthy = new AtomicBoolean();
@@ -212,7 +196,7 @@ class PostgresAdminTest {
   @DisplayName("retention deletes events every group consumed once older than retention, and "
       + "never events a group has not consumed")
   void retentionDeletesOnlyConsumedEvents() {
-    EventBus bus = bus(Map.of("relaybus.postgres.retention", "1s"));
+    EventBus bus = buses.bus(Map.of("relaybus.postgres.retention", "1s"));
     String done = "admin.retention-done";
     String waiting = "admin.retention-waiting";
     Recorder doneGroup = new Recorder();
@@ -241,7 +225,7 @@ class PostgresAdminTest {
   @Test
   @DisplayName("retention keeps consumed events younger than the retention period")
   void retentionKeepsYoungEvents() {
-    EventBus bus = bus(Map.of("relaybus.postgres.retention", "6s"));
+    EventBus bus = buses.bus(Map.of("relaybus.postgres.retention", "6s"));
     String topic = "admin.retention-young";
     Recorder recorder = new Recorder();
     bus.subscribe(topic, "g", d -> recorder.record("g", d));

@@ -12,9 +12,6 @@ import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.spi.Settings;
 import io.relaybus.tck.Recorder;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +32,7 @@ class PostgresConfigTest {
 
   private static PostgresServer server;
   private static String url;
-  private final List<EventBus> buses = new ArrayList<>();
+  private final TestBuses buses = new TestBuses(server, url);
 
   @BeforeAll
   static void createDatabase() {
@@ -49,23 +46,7 @@ class PostgresConfigTest {
 
   @AfterEach
   void closeBuses() {
-    buses.forEach(EventBus::close);
-    buses.clear();
-  }
-
-  private static Map<String, String> valid() {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    return config;
-  }
-
-  private EventBus create(Map<String, String> config) {
-    EventBus bus = EventBus.create(config);
-    buses.add(bus);
-    return bus;
+    buses.close();
   }
 
   /** Every message in the cause chain, and their toString()s. */
@@ -83,10 +64,10 @@ class PostgresConfigTest {
   @Test
   @DisplayName("a missing url is a ConfigurationException naming relaybus.postgres.url")
   void missingUrl() {
-    Map<String, String> config = valid();
+    Map<String, String> config = buses.connection();
     config.remove("relaybus.postgres.url");
     config.put("relaybus.postgres.password", SECRET);
-    assertThatThrownBy(() -> create(config))
+    assertThatThrownBy(() -> buses.create(config))
         .isInstanceOfSatisfying(ConfigurationException.class, e -> {
           assertThat(e.problems()).singleElement().asString()
               .contains("relaybus.postgres.url").contains("required");
@@ -98,7 +79,7 @@ class PostgresConfigTest {
   @DisplayName("bad values are reported together, each naming its key and what is allowed")
   void badValuesReportedTogether() {
     String untouched = server.createDatabase("relaybus_config_untouched");
-    Map<String, String> config = valid();
+    Map<String, String> config = buses.connection();
     config.put("relaybus.postgres.url", untouched);
     config.put("relaybus.postgres.password", SECRET);
     config.put("relaybus.postgres.pool-size", "0");
@@ -106,7 +87,7 @@ class PostgresConfigTest {
     config.put("relaybus.postgres.schema", "bad-name");
     config.put("relaybus.postgres.poll-interval", "fast");
     config.put("relaybus.postgres.auto-ddl", "maybe");
-    assertThatThrownBy(() -> create(config))
+    assertThatThrownBy(() -> buses.create(config))
         .isInstanceOfSatisfying(ConfigurationException.class, e -> {
           assertThat(e.problems()).hasSize(5);
           assertThat(e.problems()).anySatisfy(p -> assertThat(p)
@@ -130,9 +111,9 @@ class PostgresConfigTest {
   @Test
   @DisplayName("a misspelt key is reported with a suggestion, without its value")
   void misspeltKey() {
-    Map<String, String> config = valid();
+    Map<String, String> config = buses.connection();
     config.put("relaybus.postgres.pasword", SECRET);
-    assertThatThrownBy(() -> create(config))
+    assertThatThrownBy(() -> buses.create(config))
         .isInstanceOfSatisfying(ConfigurationException.class, e -> {
           assertThat(e.getMessage()).contains("relaybus.postgres.pasword")
               .contains("relaybus.postgres.password");
@@ -143,10 +124,10 @@ class PostgresConfigTest {
   @Test
   @DisplayName("a wrong password fails the start without printing the password")
   void wrongPasswordIsNotPrinted() {
-    Map<String, String> config = valid();
+    Map<String, String> config = buses.connection();
     config.put("relaybus.postgres.user", ROLE);
     config.put("relaybus.postgres.password", SECRET);
-    assertThatThrownBy(() -> create(config))
+    assertThatThrownBy(() -> buses.create(config))
         .isInstanceOfSatisfying(RelaybusException.class, e -> {
           assertThat(e.getMessage()).contains("relaybus");
           assertThat(everythingSaid(e)).doesNotContain(SECRET);
@@ -156,16 +137,16 @@ class PostgresConfigTest {
   @Test
   @DisplayName("a password inside the JDBC URL does not appear in errors either")
   void passwordInUrlIsNotPrinted() {
-    Map<String, String> config = valid();
+    Map<String, String> config = buses.connection();
     config.remove("relaybus.postgres.password");
     config.put("relaybus.postgres.url", url + "?password=" + SECRET + "&connectTimeout=2");
     config.put("relaybus.postgres.schema", "Not Valid");
-    assertThatThrownBy(() -> create(config))
+    assertThatThrownBy(() -> buses.create(config))
         .satisfies(e -> assertThat(everythingSaid(e)).doesNotContain(SECRET));
 
     config.remove("relaybus.postgres.schema");
     config.put("relaybus.postgres.url", "jdbc:mysql://localhost/app?password=" + SECRET);
-    assertThatThrownBy(() -> create(config))
+    assertThatThrownBy(() -> buses.create(config))
         .isInstanceOfSatisfying(ConfigurationException.class, e -> {
           assertThat(e.getMessage()).contains("relaybus.postgres.url")
               .contains("jdbc:postgresql:");
@@ -174,18 +155,18 @@ class PostgresConfigTest {
 
     config.put("relaybus.postgres.url", url + "?password=" + SECRET);
     config.put("relaybus.postgres.user", "no_such_user");
-    assertThatThrownBy(() -> create(config))
+    assertThatThrownBy(() -> buses.create(config))
         .satisfies(e -> assertThat(everythingSaid(e)).doesNotContain(SECRET));
   }
 
   @Test
   @DisplayName("a running bus and its settings do not show the password in toString()")
   void toStringHidesPassword() {
-    Map<String, String> config = valid();
+    Map<String, String> config = buses.connection();
     config.put("relaybus.postgres.user", ROLE);
     config.put("relaybus.postgres.password", ROLE_PASSWORD);
     config.put("relaybus.postgres.schema", "role_schema");
-    EventBus bus = create(config);
+    EventBus bus = buses.create(config);
     String password = ROLE_PASSWORD;
     assertThat(bus.toString()).doesNotContain(password);
     assertThat(bus.unwrap(PostgresTransport.class).toString()).doesNotContain(password);
@@ -204,7 +185,7 @@ class PostgresConfigTest {
         .provider(PostgresTransportProvider.withDataSource(dataSource))
         .property("relaybus.postgres.poll-interval", "200ms")
         .build();
-    buses.add(bus);
+    buses.track(bus);
     Recorder recorder = new Recorder();
     bus.subscribe("config.datasource", "g", d -> recorder.record("m", d));
     bus.publish("config.datasource", Event.builder().id("ds").source("urn:t").type("t")
@@ -215,11 +196,11 @@ class PostgresConfigTest {
   @Test
   @DisplayName("poll-only mode opens no LISTEN connection and still delivers by polling")
   void pollOnlyDelivers() {
-    Map<String, String> config = valid();
+    Map<String, String> config = buses.connection();
     config.put("relaybus.postgres.poll-only", "true");
     config.put("relaybus.postgres.poll-interval", "200ms");
     config.put("relaybus.postgres.schema", "poll_only");
-    EventBus bus = create(config);
+    EventBus bus = buses.create(config);
     Recorder recorder = new Recorder();
     bus.subscribe("config.poll", "g", d -> recorder.record("m", d));
     server.executeIn(url, "SELECT poll_only.publish('config.poll', 'urn:sql', 'from.sql')");

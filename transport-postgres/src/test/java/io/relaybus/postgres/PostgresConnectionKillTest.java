@@ -63,7 +63,7 @@ class PostgresConnectionKillTest {
   private static PostgresServer server;
   private static String url;
 
-  private final List<EventBus> buses = new ArrayList<>();
+  private final TestBuses buses = new TestBuses(server, url, TestBuses.FAULT_TIMINGS);
 
   @BeforeAll
   static void createDatabase() {
@@ -80,10 +80,7 @@ class PostgresConnectionKillTest {
 
   @AfterEach
   void closeBuses() {
-    for (int i = buses.size() - 1; i >= 0; i--) {
-      buses.get(i).close();
-    }
-    buses.clear();
+    buses.close();
   }
 
   @ParameterizedTest(name = "kill {0} sessions")
@@ -92,10 +89,10 @@ class PostgresConnectionKillTest {
   void connectionsKilledRepeatedlyMidStreamLoseNothingAndKeepKeyOrder(String applicationName) {
     String topic = unique("kill");
     String group = unique("g");
-    EventBus publisher = bus(Map.of());
+    EventBus publisher = buses.bus();
     KeyedStream stream = new KeyedStream(topic, KEYS, EVENTS_PER_KEY, PUBLISH_INTERVAL);
-    bus(Map.of()).subscribe(topic, options(group), stream.handler("a"));
-    bus(Map.of()).subscribe(topic, options(group), stream.handler("b"));
+    buses.bus().subscribe(topic, options(group), stream.handler("a"));
+    buses.bus().subscribe(topic, options(group), stream.handler("b"));
 
     long start = System.nanoTime();
     stream.startPublishing(publisher);
@@ -138,11 +135,11 @@ class PostgresConnectionKillTest {
     // Default polling (1 s): "promptly" means by the reconnect's rescan, a notification or the
     // next poll, well before anything like a lease timeout.
     Map<String, String> defaults = Map.of("relaybus.postgres.poll-interval", "1s");
-    EventBus publisher = bus(defaults);
+    EventBus publisher = buses.bus(defaults);
     Map<String, Long> deliveredAt = new ConcurrentHashMap<>();
     EventHandler record = d -> deliveredAt.putIfAbsent(d.event().id(), System.nanoTime());
-    bus(defaults).subscribe(topic, options(group), record);
-    bus(defaults).subscribe(topic, options(group), record);
+    buses.bus(defaults).subscribe(topic, options(group), record);
+    buses.bus(defaults).subscribe(topic, options(group), record);
 
     List<Long> latencies = new ArrayList<>();
     for (int round = 0; round < 6; round++) {
@@ -163,21 +160,6 @@ class PostgresConnectionKillTest {
   }
 
   // ------------------------------------------------------------------ helpers
-
-  private EventBus bus(Map<String, String> overrides) {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.poll-interval", "200ms");
-    config.put("relaybus.postgres.lease-timeout", "5s");
-    config.put("relaybus.postgres.health-check-interval", "500ms");
-    config.putAll(overrides);
-    EventBus bus = EventBus.create(config);
-    buses.add(bus);
-    return bus;
-  }
 
   private long listenerSessions() {
     return server.queryLong("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"

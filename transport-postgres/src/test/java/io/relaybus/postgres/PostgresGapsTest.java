@@ -16,10 +16,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -43,7 +41,7 @@ class PostgresGapsTest {
 
   private static PostgresServer server;
   private static String url;
-  private final List<EventBus> buses = new ArrayList<>();
+  private final TestBuses buses = new TestBuses(server, url);
 
   @BeforeAll
   static void createDatabase() {
@@ -54,21 +52,7 @@ class PostgresGapsTest {
 
   @AfterEach
   void closeBuses() {
-    buses.forEach(EventBus::close);
-    buses.clear();
-  }
-
-  private EventBus bus() {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.poll-interval", "100ms");
-    config.put("relaybus.postgres.lease-timeout", "5s");
-    EventBus bus = EventBus.create(config);
-    buses.add(bus);
-    return bus;
+    buses.close();
   }
 
   private static Event event(String id) {
@@ -127,11 +111,27 @@ class PostgresGapsTest {
     Thread.sleep(300);
   }
 
+  /**
+   * Waits until both groups have every committed event, then checks that, for a quiet while,
+   * neither has anything else.
+   */
+  private static void awaitExactlyCommitted(Set<String> committed, Recorder billing,
+      Recorder shipping) {
+    await().atMost(PATIENCE).untilAsserted(() -> {
+      assertThat(billing.ids()).containsAll(committed);
+      assertThat(shipping.ids()).containsAll(committed);
+    });
+    await().during(QUIET).atMost(QUIET.plusSeconds(30)).untilAsserted(() -> {
+      assertThat(billing.ids()).containsExactlyInAnyOrderElementsOf(committed);
+      assertThat(shipping.ids()).containsExactlyInAnyOrderElementsOf(committed);
+    });
+  }
+
   @Test
   @DisplayName("transactions that take sequence values in one order and commit in reverse, "
       + "one rolling back, lose nothing for either group")
   void reverseCommitOrderSkipsNothing() throws Exception {
-    EventBus bus = bus();
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     String topic = "gaps.reverse";
     Recorder billing = new Recorder();
@@ -187,14 +187,7 @@ class PostgresGapsTest {
       committed.add("p-3");
     }
 
-    await().atMost(PATIENCE).untilAsserted(() -> {
-      assertThat(billing.ids()).containsAll(committed);
-      assertThat(shipping.ids()).containsAll(committed);
-    });
-    await().during(QUIET).atMost(QUIET.plusSeconds(30)).untilAsserted(() -> {
-      assertThat(billing.ids()).containsExactlyInAnyOrderElementsOf(committed);
-      assertThat(shipping.ids()).containsExactlyInAnyOrderElementsOf(committed);
-    });
+    awaitExactlyCommitted(committed, billing, shipping);
     assertThat(billing.duplicates()).as("billing redeliveries in normal operation").isEmpty();
     assertThat(shipping.duplicates()).as("shipping redeliveries in normal operation").isEmpty();
   }
@@ -203,7 +196,7 @@ class PostgresGapsTest {
   @DisplayName("many concurrent transactions with random commit delays and rollbacks: every "
       + "committed event reaches both groups, no rolled-back one does")
   void concurrentOutOfOrderCommitsSkipNothing() throws Exception {
-    EventBus bus = bus();
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     String topic = "gaps.concurrent";
     Recorder billing = new Recorder();
@@ -262,14 +255,7 @@ class PostgresGapsTest {
     }
     assertThat(rolledBack).as("the random plan rolled something back").isNotEmpty();
 
-    await().atMost(PATIENCE).untilAsserted(() -> {
-      assertThat(billing.ids()).containsAll(committed);
-      assertThat(shipping.ids()).containsAll(committed);
-    });
-    await().during(QUIET).atMost(QUIET.plusSeconds(30)).untilAsserted(() -> {
-      assertThat(billing.ids()).containsExactlyInAnyOrderElementsOf(committed);
-      assertThat(shipping.ids()).containsExactlyInAnyOrderElementsOf(committed);
-    });
+    awaitExactlyCommitted(committed, billing, shipping);
     assertThat(billing.duplicates()).isEmpty();
     assertThat(shipping.duplicates()).isEmpty();
     System.out.printf("gaps: %d events committed, %d rolled back, delivered to 2 groups%n",
@@ -279,7 +265,7 @@ class PostgresGapsTest {
   @Test
   @DisplayName("an open read-only transaction does not hold delivery back (README, Limits)")
   void openReadOnlyTransactionDoesNotDelayDelivery() throws Exception {
-    EventBus bus = bus();
+    EventBus bus = buses.bus();
     String topic = "gaps.read-only";
     Recorder recorder = new Recorder();
     subscribeMembers(bus, topic, "audit", recorder, 1);

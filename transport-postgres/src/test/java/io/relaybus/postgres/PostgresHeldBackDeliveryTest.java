@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class PostgresHeldBackDeliveryTest {
   private static PostgresServer server;
   private static String url;
-  private TestBuses buses;
+  private final TestBuses buses = new TestBuses(server, url);
 
   @BeforeAll
   static void createDatabase() {
@@ -39,7 +39,6 @@ class PostgresHeldBackDeliveryTest {
 
   @Test
   void eventHeldBehindAnOlderTransactionIsDeliveredWhenItEndsNotAtTheNextPoll() throws Exception {
-    buses = new TestBuses(server, url);
     // Neither a poll nor a heartbeat (every lease/3) may come to the rescue within the bound.
     EventBus bus = buses.bus(Map.of("relaybus.postgres.poll-interval", "10s",
         "relaybus.postgres.lease-timeout", "60s"));

@@ -201,15 +201,8 @@ class PostgresMemberCrashTest {
   // ------------------------------------------------------------------ helpers
 
   private static EventBus bus() {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.poll-interval", "200ms");
-    config.put("relaybus.postgres.lease-timeout", LEASE_TIMEOUT);
-    config.put("relaybus.postgres.health-check-interval", "500ms");
-    return EventBus.create(config);
+    return EventBus.create(new TestBuses(server, url, TestBuses.FAULT_TIMINGS)
+        .config(Map.of("relaybus.postgres.lease-timeout", LEASE_TIMEOUT)));
   }
 
   private static Set<String> ids(ConcurrentLinkedQueue<Seen> seen) {

@@ -12,7 +12,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,11 +45,7 @@ class PostgresNotifyLoadTest {
   static void start() {
     server = PostgresServer.shared();
     url = server.createDatabase("relaybus_notify_load");
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
+    Map<String, String> config = new TestBuses(server, url).connection();
     config.put("relaybus.postgres.lease-timeout", "10s");
     bus = EventBus.create(config);
   }

@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -49,15 +48,10 @@ class PostgresPlainSqlPublishTest {
   static void start() {
     server = PostgresServer.shared();
     url = server.createDatabase("relaybus_plain_sql");
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.poll-interval", POLL_INTERVAL);
-    // Heartbeats (lease-timeout / 3) also wake members; keep them out of the measured window.
-    config.put("relaybus.postgres.lease-timeout", "10m");
-    bus = EventBus.create(config);
+    bus = EventBus.create(new TestBuses(server, url).config(Map.of(
+        "relaybus.postgres.poll-interval", POLL_INTERVAL,
+        // Heartbeats (lease-timeout / 3) also wake members; keep them out of the measured window.
+        "relaybus.postgres.lease-timeout", "10m")));
   }
 
   @AfterAll

@@ -42,7 +42,8 @@ class PostgresSchemaTest {
 
   private static PostgresServer server;
   private static String url;
-  private final List<EventBus> buses = new ArrayList<>();
+  private final TestBuses buses = new TestBuses(server, url,
+      Map.of("relaybus.postgres.poll-interval", "200ms"));
 
   @BeforeAll
   static void createDatabase() {
@@ -52,27 +53,18 @@ class PostgresSchemaTest {
 
   @AfterEach
   void closeBuses() {
-    buses.forEach(EventBus::close);
-    buses.clear();
+    buses.close();
   }
 
-  private static Map<String, String> config(String schema, Map<String, String> overrides) {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.schema", schema);
-    config.put("relaybus.postgres.poll-interval", "200ms");
-    config.put("relaybus.postgres.lease-timeout", "5s");
-    config.putAll(overrides);
-    return config;
+  private Map<String, String> config(String schema, Map<String, String> overrides) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("relaybus.postgres.schema", schema);
+    settings.putAll(overrides);
+    return buses.config(settings);
   }
 
   private EventBus bus(String schema, Map<String, String> overrides) {
-    EventBus bus = EventBus.create(config(schema, overrides));
-    buses.add(bus);
-    return bus;
+    return buses.create(config(schema, overrides));
   }
 
   private static long query(String sql) {
@@ -149,7 +141,7 @@ class PostgresSchemaTest {
           failures.add(e.getCause());
         }
       }
-      buses.addAll(started);
+      started.forEach(buses::track);
       assertThat(failures).as("buses that failed to start").isEmpty();
     } finally {
       pool.shutdownNow();

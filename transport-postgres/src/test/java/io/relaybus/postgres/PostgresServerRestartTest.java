@@ -10,10 +10,6 @@ import io.relaybus.EventBus;
 import io.relaybus.postgres.PostgresConnectionKillTest.KeyedStream;
 import io.relaybus.postgres.testing.PostgresServer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +34,7 @@ class PostgresServerRestartTest {
   private static PostgresServer server;
   private static String url;
 
-  private final List<EventBus> buses = new ArrayList<>();
+  private final TestBuses buses = new TestBuses(server, url, TestBuses.FAULT_TIMINGS);
 
   @BeforeAll
   static void startServer() {
@@ -56,10 +52,7 @@ class PostgresServerRestartTest {
   @AfterEach
   void closeBuses() {
     server.start(); // no-op unless a failure left it stopped
-    for (int i = buses.size() - 1; i >= 0; i--) {
-      buses.get(i).close();
-    }
-    buses.clear();
+    buses.close();
   }
 
   @Test
@@ -67,10 +60,10 @@ class PostgresServerRestartTest {
   void serverStoppedAndStartedMidStreamResumesByItselfAndLosesNothing() {
     String topic = unique("restart");
     String group = unique("g");
-    EventBus publisher = bus();
+    EventBus publisher = buses.bus();
     KeyedStream stream = new KeyedStream(topic, KEYS, EVENTS_PER_KEY, PUBLISH_INTERVAL);
-    bus().subscribe(topic, options(group), stream.handler("a"));
-    bus().subscribe(topic, options(group), stream.handler("b"));
+    buses.bus().subscribe(topic, options(group), stream.handler("a"));
+    buses.bus().subscribe(topic, options(group), stream.handler("b"));
 
     long start = System.nanoTime();
     stream.startPublishing(publisher);
@@ -106,19 +99,5 @@ class PostgresServerRestartTest {
         + " on, " + deliveredDuringOutage + " deliveries while down); after the start, "
         + "publishing ended in " + publishedMillis + " ms and all was delivered in "
         + resumeMillis + " ms; " + totalMillis + " ms in all");
-  }
-
-  private EventBus bus() {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.poll-interval", "200ms");
-    config.put("relaybus.postgres.lease-timeout", "5s");
-    config.put("relaybus.postgres.health-check-interval", "500ms");
-    EventBus bus = EventBus.create(config);
-    buses.add(bus);
-    return bus;
   }
 }

@@ -19,7 +19,6 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +41,7 @@ class PostgresTransactionalPublishTest {
 
   private static PostgresServer server;
   private static String url;
-  private final List<EventBus> buses = new ArrayList<>();
+  private final TestBuses buses = new TestBuses(server, url);
 
   @BeforeAll
   static void createDatabase() {
@@ -53,22 +52,7 @@ class PostgresTransactionalPublishTest {
 
   @AfterEach
   void closeBuses() {
-    buses.forEach(EventBus::close);
-    buses.clear();
-  }
-
-  private EventBus bus(Map<String, String> overrides) {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.poll-interval", "100ms");
-    config.put("relaybus.postgres.lease-timeout", "5s");
-    config.putAll(overrides);
-    EventBus bus = EventBus.create(config);
-    buses.add(bus);
-    return bus;
+    buses.close();
   }
 
   private static Connection transaction() throws SQLException {
@@ -114,7 +98,7 @@ class PostgresTransactionalPublishTest {
   @Test
   @DisplayName("rollback publishes nothing; commit publishes exactly once, with the business row")
   void rollbackPublishesNothingCommitPublishesOnce() throws Exception {
-    EventBus bus = bus(Map.of());
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     String topic = "outbox.orders";
     Recorder billing = new Recorder();
@@ -172,7 +156,7 @@ class PostgresTransactionalPublishTest {
   @DisplayName("a failing business statement after publish rolls both back; a savepoint rollback "
       + "drops only its own event")
   void partialFailuresKeepOutboxConsistent() throws Exception {
-    EventBus bus = bus(Map.of());
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     String topic = "outbox.partial";
     Recorder recorder = new Recorder();
@@ -208,7 +192,7 @@ class PostgresTransactionalPublishTest {
   @DisplayName("a rolled-back first publish to a new topic leaves no stale partition count: "
       + "later publishes reach members of a bus that registered the topic differently")
   void rolledBackTopicRegistrationIsNotCached() throws Exception {
-    EventBus publisher = bus(Map.of("relaybus.postgres.partitions", "8"));
+    EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8"));
     PostgresTransport pg = publisher.unwrap(PostgresTransport.class);
     String topic = "outbox.new-topic";
     try (Connection c = transaction()) {
@@ -217,7 +201,7 @@ class PostgresTransactionalPublishTest {
     }
 
     // Another process subscribes, with its own partition count for topics it registers.
-    EventBus consumer = bus(Map.of("relaybus.postgres.partitions", "2"));
+    EventBus consumer = buses.bus(Map.of("relaybus.postgres.partitions", "2"));
     Recorder recorder = new Recorder();
     consumer.subscribe(topic, SubscribeOptions.group("late"), d -> recorder.record("late", d));
 
@@ -237,7 +221,7 @@ class PostgresTransactionalPublishTest {
   @Test
   @DisplayName("publish(Connection, ...) on a closed bus fails at once and writes nothing")
   void closedBusRefusesTransactionalPublish() throws Exception {
-    EventBus bus = bus(Map.of());
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     bus.close();
     try (Connection c = transaction()) {
@@ -252,7 +236,7 @@ class PostgresTransactionalPublishTest {
   @DisplayName("a failed insert inside the caller's transaction is reported as RelaybusException "
       + "naming the topic; the caller can roll back")
   void failedInsertIsReported() throws Exception {
-    EventBus bus = bus(Map.of());
+    EventBus bus = buses.bus();
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
     try (Connection c = transaction()) {
       // An aborted transaction refuses every statement, as after any earlier error.

@@ -4,7 +4,6 @@ import io.relaybus.EventBus;
 import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.tck.TransportCompatibilityKit;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,13 +15,14 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class PostgresTransportCompatibilityTest extends TransportCompatibilityKit {
   private static PostgresServer server;
-  private static String url;
+  private static TestBuses buses;
 
   @BeforeAll
   static void startServer() {
     server = System.getenv(PostgresServer.URL_ENV) != null ? PostgresServer.shared()
         : PostgresServer.startEmbedded("tck");
-    url = server.createDatabase("relaybus_tck");
+    buses = new TestBuses(server, server.createDatabase("relaybus_tck"),
+        TestBuses.FAULT_TIMINGS);
   }
 
   @AfterAll
@@ -34,16 +34,8 @@ class PostgresTransportCompatibilityTest extends TransportCompatibilityKit {
 
   @Override
   protected EventBus createBus(Map<String, String> overrides) {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("relaybus.transport", "postgres");
-    config.put("relaybus.postgres.url", url);
-    config.put("relaybus.postgres.user", server.user());
-    config.put("relaybus.postgres.password", server.password());
-    config.put("relaybus.postgres.poll-interval", "200ms");
-    config.put("relaybus.postgres.lease-timeout", "5s");
-    config.put("relaybus.postgres.health-check-interval", "500ms");
-    config.putAll(overrides);
-    return EventBus.create(config);
+    // Not tracked by TestBuses: the kit closes the buses it creates.
+    return EventBus.create(buses.config(overrides));
   }
 
   @Override
