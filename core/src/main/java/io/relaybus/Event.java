@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * An immutable event: the envelope every transport carries unchanged.
@@ -38,9 +37,6 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class Event {
-
-  /** Header names: CloudEvents extension attribute names (lower-case letters and digits). */
-  private static final Pattern HEADER_NAME = Pattern.compile("[a-z0-9]{1,64}");
 
   /** CloudEvents context attributes; they cannot be used as header names. */
   private static final Set<String> RESERVED_HEADER_NAMES = Set.of(
@@ -497,7 +493,7 @@ public final class Event {
         requireUri("dataschema", dataSchema);
       }
       for (String name : headers.keySet()) {
-        if (!HEADER_NAME.matcher(name).matches()) {
+        if (!isHeaderName(name)) {
           throw new InvalidEventException("Event header name '" + abbreviate(name)
               + "' is invalid: use 1-64 lower-case letters and digits (CloudEvents extension "
               + "attribute rule)");
@@ -510,6 +506,9 @@ public final class Event {
       }
       return new Event(this);
     }
+
+    /** The last URI reference that parsed; a benign race only costs a re-parse. */
+    private static volatile String lastValidUri;
 
     private static void requireText(String attribute, String value) {
       if (value == null || value.isBlank()) {
@@ -540,12 +539,31 @@ public final class Event {
     }
 
     private static void requireUri(String attribute, String value) {
+      // Most events of a process share a handful of sources: skip re-parsing the last good one.
+      if (value.equals(lastValidUri)) {
+        return;
+      }
       try {
         new URI(value);
+        lastValidUri = value;
       } catch (URISyntaxException e) {
         throw new InvalidEventException("Event attribute '" + attribute
             + "' must be a URI reference, got '" + abbreviate(value) + "': " + e.getReason());
       }
+    }
+
+    private static boolean isHeaderName(String name) {
+      int n = name.length();
+      if (n < 1 || n > 64) {
+        return false;
+      }
+      for (int i = 0; i < n; i++) {
+        char c = name.charAt(i);
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+          return false;
+        }
+      }
+      return true;
     }
 
     private static String describe(Object value) {

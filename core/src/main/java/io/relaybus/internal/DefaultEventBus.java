@@ -128,8 +128,10 @@ final class DefaultEventBus implements EventBus {
       if (s.handler == handler && s.topic.equals(topic) && s.group().equals(effective.group())
           && !s.isClosed()) {
         throw new IllegalStateException("This handler is already subscribed to topic '" + topic
-            + "' in group '" + effective.group() + "'; close that subscription first, or use "
-            + "another handler instance for a second member");
+            + "' in group '" + effective.group() + "'; close that subscription first. To handle "
+            + "more in parallel raise SubscribeOptions.concurrency; a second member in the same "
+            + "process needs its own handler instance (a lambda that captures nothing is one "
+            + "shared instance)");
       }
     }
     DeliveryEngine engine = new DeliveryEngine(transportName, topic, effective, handler,
