@@ -1,0 +1,34 @@
+package io.relaybus.bench;
+
+import io.relaybus.EventBus;
+import java.util.Map;
+
+/**
+ * The in-memory transport ({@code --transport memory}) against its raw counterpart, a JDK
+ * blocking queue between a producer thread and consumer threads.
+ */
+public final class MemoryTarget implements TransportTarget {
+
+  /** Creates the target; used by {@link java.util.ServiceLoader}. */
+  public MemoryTarget() {}
+
+  @Override
+  public String name() {
+    return "memory";
+  }
+
+  @Override
+  public String description() {
+    return "Relaybus EventBus, in-memory transport (publish/publishAll, one consumer group)";
+  }
+
+  @Override
+  public EventBus createBus(Map<String, String> settings) {
+    return EventBus.builder().transport("memory").properties(settings).build();
+  }
+
+  @Override
+  public RawBaseline rawBaseline() {
+    return new JdkQueueBaseline();
+  }
+}

@@ -1,0 +1,105 @@
+package io.relaybus.bench;
+
+import io.relaybus.Delivery;
+import io.relaybus.Event;
+import io.relaybus.EventBus;
+import io.relaybus.EventHandler;
+import io.relaybus.SubscribeOptions;
+import io.relaybus.Subscription;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Relaybus side of every transport: the public API only ({@link EventBus#publish},
+ * {@link EventBus#publishAll}, {@link EventBus#subscribe}), exactly as an application uses it.
+ * Each event is built in the timed loop, because an application pays for that too.
+ */
+final class RelaybusSession implements MessagingSession {
+  /** The header carrying the stamp; CloudEvents extension names are lower-case alphanumeric. */
+  static final String STAMP_HEADER = "sentnanos";
+  static final String GROUP = "bench";
+  private static final String SOURCE = "/relaybus/bench";
+  private static final String TYPE = "bench.order.placed";
+  private static final String CONTENT_TYPE = "application/json";
+
+  private final EventBus bus;
+  private final String topic;
+  private final byte[] payload;
+  private final PendingPublishes pending;
+  private final List<Subscription> subscriptions = new ArrayList<>();
+
+  RelaybusSession(EventBus bus, SessionSpec spec) {
+    this.bus = bus;
+    this.topic = spec.topic();
+    this.payload = spec.payload();
+    this.pending = new PendingPublishes(spec.publishWindow(), spec.timeout());
+  }
+
+  @Override
+  public void startConsumers(ConsumerSpec spec, StampListener listener) {
+    SubscribeOptions options = SubscribeOptions.builder()
+        .group(GROUP)
+        .concurrency(spec.concurrency())
+        .maxInFlight(spec.maxInFlight())
+        .build();
+    for (int i = 0; i < spec.members(); i++) {
+      // One handler instance per member: the bus refuses the same instance twice in a group.
+      subscriptions.add(bus.subscribe(topic, options, new StampHandler(listener)));
+    }
+  }
+
+  @Override
+  public void publish(long stampNanos) {
+    pending.add(bus.publish(topic, event(stampNanos)));
+  }
+
+  @Override
+  public void publishBatch(long stampNanos, int count) {
+    List<Event> batch = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      batch.add(event(stampNanos));
+    }
+    pending.add(bus.publishAll(topic, batch));
+  }
+
+  private Event event(long stampNanos) {
+    return Event.builder()
+        .source(SOURCE)
+        .type(TYPE)
+        .header(STAMP_HEADER, Long.toString(stampNanos))
+        .data(payload)
+        .dataContentType(CONTENT_TYPE)
+        .build();
+  }
+
+  @Override
+  public void awaitPublished(Duration timeout) {
+    pending.joinAll(timeout);
+  }
+
+  @Override
+  public void close() {
+    try {
+      for (Subscription s : subscriptions) {
+        s.close();
+      }
+    } finally {
+      bus.close();
+    }
+  }
+
+  /** Hands the stamp of each delivery to the listener. */
+  private static final class StampHandler implements EventHandler {
+    private final StampListener listener;
+
+    StampHandler(StampListener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void handle(Delivery delivery) {
+      listener.received(Long.parseLong(delivery.event().headers().get(STAMP_HEADER)));
+    }
+  }
+}
