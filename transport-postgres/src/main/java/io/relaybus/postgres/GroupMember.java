@@ -378,6 +378,7 @@ final class GroupMember implements TransportSubscription {
 
   /** Gives up partitions marked for draining once nothing of them is in flight. */
   private void releaseDrained(Connection c) throws SQLException {
+    boolean handedOver = false;
     for (PartitionState ps : owned.values()) {
       boolean idle;
       synchronized (ps) {
@@ -386,9 +387,14 @@ final class GroupMember implements TransportSubscription {
       if (idle) {
         writeCursor(c, ps, true);
         owned.remove(ps.partition);
+        handedOver = true;
         LOG.debug("Member {} of group '{}' handed over partition {} of topic '{}'", memberId,
             group, ps.partition, topic);
       }
+    }
+    if (handedOver) {
+      // Members waiting for a share take the freed partitions now, not at their next heartbeat.
+      transport.announceRebalance(topic);
     }
   }
 

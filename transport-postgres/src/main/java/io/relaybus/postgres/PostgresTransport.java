@@ -332,7 +332,7 @@ public final class PostgresTransport implements Transport {
     announceRebalance(member.topic());
   }
 
-  private void announceRebalance(String topic) {
+  void announceRebalance(String topic) {
     Set<GroupMember> local = membersByTopic.get(topic);
     if (local != null) {
       local.forEach(GroupMember::requestHeartbeat);
