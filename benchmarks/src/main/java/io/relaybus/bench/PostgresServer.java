@@ -1,0 +1,128 @@
+package io.relaybus.bench;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * The PostgreSQL server the postgres benchmarks run against, one per JVM: an existing server
+ * when {@code RELAYBUS_BENCH_POSTGRES_URL} (and {@code _USER}, {@code _PASSWORD}) are set,
+ * otherwise an embedded PostgreSQL 17 (zonky binaries) started on first use and stopped when
+ * the JVM exits. As root, zonky runs the server inside {@code unshare -U}.
+ *
+ * <p>The embedded server keeps {@code synchronous_commit=on} (zonky's default is off) so that
+ * commits cost what they cost in production on this disk, with {@code fsync=off} as in the
+ * transport's tests; both sides of every comparison use the same server.
+ */
+final class PostgresServer {
+  static final String URL_ENV = "RELAYBUS_BENCH_POSTGRES_URL";
+  static final String USER_ENV = "RELAYBUS_BENCH_POSTGRES_USER";
+  static final String PASSWORD_ENV = "RELAYBUS_BENCH_POSTGRES_PASSWORD";
+
+  private static PostgresServer instance;
+
+  private final String url;
+  private final String user;
+  private final String password;
+  private final String description;
+  private final EmbeddedPostgres embedded;
+
+  private PostgresServer(String url, String user, String password, String description,
+      EmbeddedPostgres embedded) {
+    this.url = url;
+    this.user = user;
+    this.password = password;
+    this.description = description;
+    this.embedded = embedded;
+  }
+
+  /** The server of this JVM, started on first call. */
+  static synchronized PostgresServer get() {
+    if (instance == null) {
+      instance = start();
+    }
+    return instance;
+  }
+
+  private static PostgresServer start() {
+    String envUrl = System.getenv(URL_ENV);
+    if (envUrl != null && !envUrl.isBlank()) {
+      String user = System.getenv().getOrDefault(USER_ENV, "postgres");
+      String password = System.getenv().getOrDefault(PASSWORD_ENV, "");
+      return new PostgresServer(envUrl, user, password, "external " + envUrl, null);
+    }
+    try {
+      Path dir = Files.createTempDirectory("relaybus-bench-pg");
+      Path log = dir.resolve("postgres.log");
+      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+          .setDataDirectory(dir.resolve("data").toFile())
+          .setCleanDataDirectory(true)
+          .setPGStartupWait(Duration.ofSeconds(60))
+          .setServerConfig("listen_addresses", "127.0.0.1")
+          .setServerConfig("unix_socket_directories", "''")
+          .setServerConfig("fsync", "off")
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("max_connections", "300")
+          .setServerConfig("shared_buffers", "256MB")
+          .setOutputRedirector(Redirect.appendTo(log.toFile()))
+          .setErrorRedirector(Redirect.appendTo(log.toFile()))
+          .start();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          pg.close();
+        } catch (IOException e) {
+          // exiting anyway
+        }
+      }, "bench-postgres-stop"));
+      String url = pg.getJdbcUrl("postgres", "postgres");
+      PostgresServer server = new PostgresServer(url, "postgres", "", "embedded PostgreSQL "
+          + "(zonky binaries) on " + url + ", fsync=off, synchronous_commit=on, log " + log, pg);
+      try (Connection c = server.connect();
+          var rs = c.createStatement().executeQuery("SELECT version()")) {
+        rs.next();
+        System.err.println("[postgres] " + rs.getString(1) + " at " + url);
+      }
+      return server;
+    } catch (IOException | SQLException e) {
+      throw new BenchmarkException("embedded PostgreSQL did not start: " + e.getMessage(), e);
+    }
+  }
+
+  String url() {
+    return url;
+  }
+
+  String user() {
+    return user;
+  }
+
+  String password() {
+    return password;
+  }
+
+  String description() {
+    return description;
+  }
+
+  boolean embedded() {
+    return embedded != null;
+  }
+
+  /** A new connection, auto-commit on. */
+  Connection connect() throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", user);
+    p.setProperty("reWriteBatchedInserts", "true");
+    if (!password.isEmpty()) {
+      p.setProperty("password", password);
+    }
+    return DriverManager.getConnection(url, p);
+  }
+}
