@@ -45,9 +45,19 @@ final class Database implements AutoCloseable {
       config.addDataSourceProperty("tcpKeepAlive", "true");
       // Server error details may quote row values (event contents); keep them out of logs.
       config.addDataSourceProperty("logServerErrorDetail", "false");
+      if (settings.notifyMode != PostgresSettings.NotifyMode.TRANSACTIONAL) {
+        // Our own publishes notify through the coalescer: switch the per-row trigger off for
+        // the whole session instead of one SET LOCAL round trip per transaction.
+        config.addDataSourceProperty("options", "-c relaybus.notify=off");
+      }
       this.ownPool = new HikariDataSource(config);
       this.dataSource = ownPool;
     }
+  }
+
+  /** Whether pool connections already have {@code relaybus.notify=off} for their session. */
+  boolean notifyOffPerSession() {
+    return ownPool != null && settings.notifyMode != PostgresSettings.NotifyMode.TRANSACTIONAL;
   }
 
   Connection connection() throws SQLException {

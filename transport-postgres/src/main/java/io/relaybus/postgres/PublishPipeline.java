@@ -118,7 +118,8 @@ final class PublishPipeline implements AutoCloseable {
       try (Connection c = transport.database().connection()) {
         c.setAutoCommit(false);
         try {
-          if (transport.settings().notifyMode != PostgresSettings.NotifyMode.TRANSACTIONAL) {
+          if (transport.settings().notifyMode != PostgresSettings.NotifyMode.TRANSACTIONAL
+              && !transport.database().notifyOffPerSession()) {
             try (Statement st = c.createStatement()) {
               st.execute("SET LOCAL relaybus.notify = 'off'");
             }
