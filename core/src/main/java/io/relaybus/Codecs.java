@@ -30,6 +30,14 @@ public final class Codecs {
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+  /** One default JSON codec per class, built once (publish and deliver reuse it). */
+  private static final ClassValue<Codec<?>> DEFAULT_JSON = new ClassValue<>() {
+    @Override
+    protected Codec<?> computeValue(Class<?> type) {
+      return new JsonCodec<>(DEFAULT_MAPPER, DEFAULT_MAPPER.constructType(type));
+    }
+  };
+
   private static final Codec<byte[]> BYTES = new Codec<>() {
     @Override
     public byte[] encode(byte[] value) {
@@ -112,8 +120,10 @@ public final class Codecs {
    * @param <T> the value type
    * @return the codec
    */
+  @SuppressWarnings("unchecked")
   public static <T> Codec<T> json(Class<T> type) {
-    return json(DEFAULT_MAPPER, type);
+    Objects.requireNonNull(type, "type");
+    return (Codec<T>) DEFAULT_JSON.get(type);
   }
 
   /**

@@ -248,7 +248,8 @@ final class DefaultEventBus implements EventBus {
     public void close(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       if (!closing.compareAndSet(false, true)) {
-        if (!Thread.currentThread().getName().startsWith("relaybus-")) {
+        // A handler closing its own subscription a second time must not wait for itself.
+        if (!engine.isWorker(Thread.currentThread())) {
           try {
             done.await(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
           } catch (InterruptedException e) {

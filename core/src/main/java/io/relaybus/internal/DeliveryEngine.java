@@ -64,6 +64,7 @@ public final class DeliveryEngine implements MessageSink {
   private int active;
   private boolean closing;
   private volatile Runnable capacityListener = () -> { };
+  private final Set<Thread> workerThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * Creates an engine.
@@ -84,9 +85,14 @@ public final class DeliveryEngine implements MessageSink {
     this.maxInFlight = options.maxInFlight();
     this.scheduler = scheduler;
     int concurrency = options.concurrency();
+    NamedThreadFactory named =
+        new NamedThreadFactory("relaybus-" + transportName + "-worker-" + topic + "-" + group);
     this.workers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
-        new LinkedBlockingQueue<>(),
-        new NamedThreadFactory("relaybus-" + transportName + "-worker-" + topic + "-" + group));
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = named.newThread(r);
+          workerThreads.add(t);
+          return t;
+        });
   }
 
   @Override
@@ -105,6 +111,16 @@ public final class DeliveryEngine implements MessageSink {
     synchronized (lock) {
       return live.size();
     }
+  }
+
+  /**
+   * Tells whether a thread is one of this member's handler threads.
+   *
+   * @param thread the thread
+   * @return {@code true} for a worker of this engine
+   */
+  public boolean isWorker(Thread thread) {
+    return workerThreads.contains(thread);
   }
 
   @Override
