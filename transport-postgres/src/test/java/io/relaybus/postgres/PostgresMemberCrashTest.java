@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.ChildJvm;
+import io.relaybus.tck.ChildJvm;
 import io.relaybus.postgres.testing.PostgresServer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

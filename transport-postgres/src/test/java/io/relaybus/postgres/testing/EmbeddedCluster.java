@@ -1,5 +1,6 @@
 package io.relaybus.postgres.testing;
 
+import io.relaybus.tck.TestInfrastructureException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package io.relaybus.postgres.testing;
 
+import io.relaybus.tck.TestInfrastructureException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -250,7 +251,7 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /**
-   * Environment variables that make {@link #shared()} in another JVM (see {@link ChildJvm}) use
+   * Environment variables that make {@link #shared()} in another JVM (see {@link io.relaybus.tck.ChildJvm}) use
    * this server, with {@code jdbcUrl} as its admin URL.
    *
    * @param jdbcUrl the URL the other JVM should use, such as one from {@link #createDatabase}

@@ -1,5 +1,6 @@
 package io.relaybus.postgres.testing;
 
+import io.relaybus.tck.TestInfrastructureException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

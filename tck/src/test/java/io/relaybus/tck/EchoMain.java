@@ -1,4 +1,4 @@
-package io.relaybus.postgres.testing;
+package io.relaybus.tck;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,8 +10,7 @@ import java.nio.charset.StandardCharsets;
  * arguments and stdin until stdin ends.
  *
  * <ul>
- *   <li>argument {@code connect}: prints {@code VALUE <v>} with {@code SELECT v FROM marker}
- *       from {@link PostgresServer#shared()}, which the parent points at its database;
+ *   <li>argument {@code env=NAME}: prints {@code VALUE <value of NAME>};
  *   <li>argument {@code fail}: prints {@code BOOM} to stderr and exits with 2;
  *   <li>stdin {@code echo <text>}: prints {@code ECHO <text>};
  *   <li>stdin {@code exit <code>}: exits with that code.
@@ -37,8 +36,8 @@ public final class EchoMain {
     }
     System.out.println("READY " + ProcessHandle.current().pid());
     for (String arg : args) {
-      if (arg.equals("connect")) {
-        System.out.println("VALUE " + PostgresServer.shared().queryLong("SELECT v FROM marker"));
+      if (arg.startsWith("env=")) {
+        System.out.println("VALUE " + System.getenv(arg.substring("env=".length())));
       }
     }
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -1,4 +1,4 @@
-package io.relaybus.postgres.testing;
+package io.relaybus.tck;
 
 /**
  * A test server or child JVM could not be started, reached, stopped or read. Thrown instead of

@@ -1,4 +1,4 @@
-package io.relaybus.postgres.testing;
+package io.relaybus.tck;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -374,7 +374,7 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     /**
-     * Sets environment variables, such as {@link PostgresServer#environment(String)}.
+     * Sets environment variables, such as the addresses of a test server.
      *
      * @param variables the variables
      * @return this builder
