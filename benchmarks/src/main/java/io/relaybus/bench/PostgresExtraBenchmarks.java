@@ -265,8 +265,66 @@ public final class PostgresExtraBenchmarks {
           log("RESULT raw JDBC into relaybus.events (transport's statement and values), batches"
               + " of 100 per transaction, %d thread(s): %,.0f events/s", threads, rate);
         }
+        double copyRate = threads(threads, events, n -> {
+          try (Connection c = server.connect()) {
+            c.setAutoCommit(false);
+            org.postgresql.copy.CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+            try (Statement st = c.createStatement()) {
+              for (int sent = 0; sent < n; sent += 100) {
+                st.execute("SET LOCAL relaybus.notify = 'off'");
+                java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(64 * 1024);
+                java.io.DataOutputStream out = new java.io.DataOutputStream(buf);
+                out.write(new byte[] {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0});
+                out.writeInt(0);
+                out.writeInt(0);
+                for (int i = 0; i < 100; i++) {
+                  out.writeShort(12);
+                  text(out, topic);
+                  out.writeInt(4);
+                  out.writeInt(java.util.concurrent.ThreadLocalRandom.current().nextInt(8));
+                  text(out, java.util.UUID.randomUUID().toString());
+                  text(out, SOURCE);
+                  text(out, TYPE);
+                  out.writeInt(-1);
+                  out.writeInt(8);
+                  java.time.Instant now = java.time.Instant.now();
+                  out.writeLong((now.getEpochSecond() - 946_684_800L) * 1_000_000L
+                      + now.getNano() / 1000);
+                  text(out, "application/json");
+                  out.writeInt(-1);
+                  out.writeInt(-1);
+                  byte[] json = ("{\"sentnanos\":\"" + System.nanoTime() + "\"}")
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                  out.writeInt(json.length + 1);
+                  out.writeByte(1);
+                  out.write(json);
+                  out.writeInt(payload.length);
+                  out.write(payload);
+                }
+                out.writeShort(-1);
+                byte[] bytes = buf.toByteArray();
+                org.postgresql.copy.CopyIn in = copy.copyIn("COPY relaybus.events (topic, "
+                    + "partition, id, source, type, subject, time, datacontenttype, dataschema, "
+                    + "key, headers, data) FROM STDIN (FORMAT binary)");
+                in.writeToCopy(bytes, 0, bytes.length);
+                in.endCopy();
+                c.commit();
+              }
+            }
+          }
+        });
+        if (round == 1) {
+          log("RESULT raw binary COPY into relaybus.events, 100 rows per transaction, %d "
+              + "thread(s): %,.0f events/s", threads, copyRate);
+        }
       }
     }
+  }
+
+  private static void text(java.io.DataOutputStream out, String s) throws IOException {
+    byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
   }
 
   // ---------------------------------------------------------------- groups

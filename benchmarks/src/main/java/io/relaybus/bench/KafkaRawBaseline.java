@@ -1,0 +1,222 @@
+package io.relaybus.bench;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Raw {@code kafka-clients} on the same broker as the Relaybus side: what an application would
+ * write without the library.
+ *
+ * <ul>
+ *   <li><b>Publish:</b> one {@link KafkaProducer} with the settings the transport uses
+ *       ({@code acks=all}, idempotence on), value = the Confluent wire-format prefix (magic byte
+ *       0 and a 4-byte schema id) followed by the JSON payload, the stamp in one header. No
+ *       validation, no envelope headers. A batch is {@code count} {@code send} calls.</li>
+ *   <li><b>Consume:</b> {@code members} {@link KafkaConsumer}s in one group, each on its own
+ *       thread, {@code enable.auto.commit=false}, the listener called for every record of a
+ *       poll, then {@code commitAsync()} for the poll (manual commit after handling).</li>
+ * </ul>
+ *
+ * <p>Each session creates its own topic with {@code raw.partitions} partitions (default 8).
+ */
+public final class KafkaRawBaseline implements RawBaseline {
+  /** Partitions of the session's topic. */
+  public static final String PARTITIONS = "raw.partitions";
+  private static final Set<String> KEYS = Set.of(PARTITIONS);
+  private static final int SCHEMA_ID = 1;
+
+  private final String bootstrap;
+
+  /**
+   * Creates the baseline.
+   *
+   * @param bootstrap the broker's bootstrap servers
+   */
+  public KafkaRawBaseline(String bootstrap) {
+    this.bootstrap = bootstrap;
+  }
+
+  @Override
+  public String description() {
+    return "raw kafka-clients: KafkaProducer (acks=all, idempotent, 5-byte schema-id prefix), "
+        + "KafkaConsumers in one group with commitAsync after each poll";
+  }
+
+  @Override
+  public MessagingSession open(SessionSpec spec) {
+    for (String key : spec.settings().keySet()) {
+      if (!KEYS.contains(key)) {
+        throw new IllegalArgumentException(key + " is not a setting of the kafka raw "
+            + "baseline; its settings are: " + String.join(", ", new TreeSet<>(KEYS)));
+      }
+    }
+    String value = spec.settings().getOrDefault(PARTITIONS, "8");
+    int partitions;
+    try {
+      partitions = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      partitions = 0;
+    }
+    if (partitions < 1) {
+      throw new IllegalArgumentException(PARTITIONS + " must be a positive integer, got '"
+          + value + "'");
+    }
+    return new RawSession(bootstrap, spec, partitions);
+  }
+
+  /** One topic, one producer and, once started, one consumer group. */
+  static final class RawSession implements MessagingSession {
+    private final String bootstrap;
+    private final String topic;
+    private final byte[] value;
+    private final Duration timeout;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final PendingPublishes pending;
+    private final List<Member> members = new ArrayList<>();
+
+    RawSession(String bootstrap, SessionSpec spec, int partitions) {
+      this.bootstrap = bootstrap;
+      this.topic = spec.topic();
+      this.timeout = spec.timeout();
+      this.value = ByteBuffer.allocate(5 + spec.payload().length).put((byte) 0)
+          .putInt(SCHEMA_ID).put(spec.payload()).array();
+      Properties admin = new Properties();
+      admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      try (Admin a = Admin.create(admin)) {
+        a.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all()
+            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new BenchmarkException("Cannot create topic " + topic + " on " + bootstrap, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BenchmarkException("Interrupted while creating topic " + topic, e);
+      }
+      Properties p = new Properties();
+      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      p.put(ProducerConfig.ACKS_CONFIG, "all");
+      p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+      this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+      this.pending = new PendingPublishes(spec.publishWindow(), timeout);
+    }
+
+    @Override
+    public void startConsumers(ConsumerSpec spec, StampListener listener) {
+      for (int i = 0; i < spec.members(); i++) {
+        Member m = new Member(listener, i);
+        members.add(m);
+        m.thread.start();
+      }
+    }
+
+    @Override
+    public void publish(long stampNanos) {
+      pending.add(send(stampNanos));
+    }
+
+    @Override
+    public void publishBatch(long stampNanos, int count) {
+      CompletableFuture<?>[] sends = new CompletableFuture<?>[count];
+      for (int i = 0; i < count; i++) {
+        sends[i] = send(stampNanos);
+      }
+      pending.add(CompletableFuture.allOf(sends));
+    }
+
+    private CompletableFuture<Void> send(long stampNanos) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null, value);
+      record.headers().add(RelaybusSession.STAMP_HEADER,
+          Long.toString(stampNanos).getBytes(StandardCharsets.US_ASCII));
+      producer.send(record, (metadata, error) -> {
+        if (error == null) {
+          f.complete(null);
+        } else {
+          f.completeExceptionally(error);
+        }
+      });
+      return f;
+    }
+
+    @Override
+    public void awaitPublished(Duration limit) {
+      producer.flush();
+      pending.joinAll(limit);
+    }
+
+    @Override
+    public void close() {
+      for (Member m : members) {
+        m.consumer.wakeup();
+      }
+      for (Member m : members) {
+        try {
+          m.thread.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      producer.close(Duration.ofSeconds(10));
+    }
+
+    /** One group member: a consumer on its own thread. */
+    private final class Member {
+      final KafkaConsumer<byte[], byte[]> consumer;
+      final Thread thread;
+
+      Member(StampListener listener, int index) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "raw-" + topic);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
+        thread = new Thread(() -> run(listener), "raw-kafka-consumer-" + index);
+        thread.setDaemon(true);
+      }
+
+      private void run(StampListener listener) {
+        try (consumer) {
+          consumer.subscribe(List.of(topic));
+          while (true) {
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+            if (records.isEmpty()) {
+              continue;
+            }
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+              Header h = r.headers().lastHeader(RelaybusSession.STAMP_HEADER);
+              listener.received(Long.parseLong(new String(h.value(), StandardCharsets.US_ASCII)));
+            }
+            consumer.commitAsync();
+          }
+        } catch (WakeupException e) {
+          // closed
+        }
+      }
+    }
+  }
+}
