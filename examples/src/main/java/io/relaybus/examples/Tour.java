@@ -1,0 +1,41 @@
+package io.relaybus.examples;
+
+import io.relaybus.examples.configupdates.ConfigUpdates;
+import io.relaybus.examples.swap.Swap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs every example in turn on embedded servers (or the servers named by the
+ * {@code RELAYBUS_*} environment variables) and prints a summary. Exits 0 when every example
+ * ended as expected.
+ *
+ * <pre>
+ * ./tour
+ * </pre>
+ */
+public final class Tour {
+  private Tour() {}
+
+  /**
+   * Runs the tour.
+   *
+   * @param args ignored
+   * @throws Exception when an example cannot run
+   */
+  public static void main(String[] args) throws Exception {
+    Console console = new Console(System.out, "tour");
+    Map<String, Boolean> outcomes = new LinkedHashMap<>();
+    try (PostgresServer postgres = PostgresServer.startOrConnect(console)) {
+      outcomes.put("config-updates (PostgreSQL)",
+          ConfigUpdates.run(postgres, console.forExample("config-updates")).asExpected());
+      outcomes.put("swap (" + String.join(", ", Swap.configs(postgres).keySet()) + ")",
+          Swap.sameResults(Swap.run(Swap.configs(postgres), console.forExample("swap"))));
+    }
+    console.raw("");
+    outcomes.forEach((name, ok) -> console.step("%-4s %s", ok ? "OK" : "FAIL", name));
+    boolean all = outcomes.values().stream().allMatch(Boolean::booleanValue);
+    console.step(all ? "every example ended as expected" : "an example did not end as expected");
+    System.exit(all ? 0 : 1);
+  }
+}
