@@ -85,9 +85,9 @@ public final class WebhookTransport implements Transport {
         groupClient, new HttpDeliveryRequests(), context.threadFactory("dispatcher"));
     this.capabilities = outbox.durable()
         ? Capabilities.of(Capability.PERSISTENT, Capability.CONSUMER_GROUPS, Capability.BACKLOG,
-            Capability.DEAD_LETTERS)
+            Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY)
         : Capabilities.of(Capability.CONSUMER_GROUPS, Capability.BACKLOG,
-            Capability.DEAD_LETTERS);
+            Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY);
     this.deadLetters = new WebhookDeadLetters(outbox, dispatcher::wake);
     try {
       for (Map.Entry<String, WebhookEndpoint> e : settings.endpoints.entrySet()) {

@@ -232,7 +232,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (tokens <= 0) {
         return false;
       }
-      List<OutboxDelivery> claimed = outbox.claim(r.name(), tokens, r.ordered(), lease);
+      List<OutboxDelivery> claimed = outbox.claim(r.name(), tokens, r.ordered(), r.isGroup(), lease);
       limiter.giveBack(tokens - claimed.size());
       for (OutboxDelivery d : claimed) {
         send(r, d);

@@ -153,14 +153,16 @@ public final class JdbcOutbox implements Outbox {
     return inTransaction(c -> {
       int n = 0;
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".delivery "
-          + "(route, topic, event_id, attributes, data) SELECT r.name, ?, ?, ?, ? FROM " + s
+          + "(route, topic, event_id, ordering_key, attributes, data) "
+          + "SELECT r.name, ?, ?, ?, ?, ? FROM " + s
           + ".route r WHERE ? = ANY(r.topics) OR '*' = ANY(r.topics)")) {
         for (Event e : events) {
           ps.setString(1, topic);
           ps.setString(2, e.id());
-          ps.setString(3, EventAttributes.encode(e));
-          ps.setBytes(4, e.data());
-          ps.setString(5, topic);
+          ps.setString(3, e.key().orElse(null));
+          ps.setString(4, EventAttributes.encode(e));
+          ps.setBytes(5, e.data());
+          ps.setString(6, topic);
           n += ps.executeUpdate();
         }
       }
@@ -312,14 +314,18 @@ public final class JdbcOutbox implements Outbox {
   }
 
   @Override
-  public List<OutboxDelivery> claim(String route, int max, boolean ordered, Duration lease) {
+  public List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
+      Duration lease) {
+    String keyRule = byKey ? " AND (d0.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + s
+        + ".delivery e WHERE e.route = d0.route AND e.ordering_key = d0.ordering_key AND "
+        + "e.id < d0.id))" : "";
     String pick = ordered
         ? "SELECT id FROM " + s + ".delivery WHERE id = (SELECT min(id) FROM " + s
             + ".delivery WHERE route = ?) AND due_at <= now() AND (lease_until IS NULL OR "
             + "lease_until < now()) FOR UPDATE SKIP LOCKED"
-        : "SELECT id FROM " + s + ".delivery WHERE route = ? AND due_at <= now() AND "
-            + "(lease_until IS NULL OR lease_until < now()) ORDER BY due_at, id LIMIT ? "
-            + "FOR UPDATE SKIP LOCKED";
+        : "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.route = ? AND d0.due_at <= now() "
+            + "AND (d0.lease_until IS NULL OR d0.lease_until < now())" + keyRule
+            + " ORDER BY d0.due_at, d0.id LIMIT ? FOR UPDATE SKIP LOCKED";
     return inTransaction(c -> {
       List<OutboxDelivery> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery d SET "
@@ -482,8 +488,8 @@ public final class JdbcOutbox implements Outbox {
     return inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement("WITH dl AS (DELETE FROM " + s
           + ".dead_letter WHERE id = ? AND topic = ? AND grp = ? RETURNING attributes, data) "
-          + "INSERT INTO " + s + ".delivery (route, topic, event_id, attributes, data) "
-          + "SELECT ?, ?, '', attributes, data FROM dl")) {
+          + "INSERT INTO " + s + ".delivery (route, topic, event_id, ordering_key, attributes, "
+          + "data) SELECT ?, ?, '', attributes::json->>'key', attributes, data FROM dl")) {
         ps.setLong(1, dlId);
         ps.setString(2, topic);
         ps.setString(3, group);

@@ -8,10 +8,12 @@ import io.relaybus.webhook.WebhookEndpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -179,13 +181,19 @@ public final class MemoryOutbox implements Outbox {
   }
 
   @Override
-  public List<OutboxDelivery> claim(String route, int max, boolean ordered, Duration lease) {
+  public List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
+      Duration lease) {
     synchronized (lock) {
       Instant now = Instant.now();
       List<OutboxDelivery> out = new ArrayList<>();
+      Set<String> keysSeen = new HashSet<>();
       for (Pending p : pending.values()) {
         if (!p.route.equals(route)) {
           continue;
+        }
+        String key = p.event.key().orElse(null);
+        if (byKey && key != null && !keysSeen.add(key)) {
+          continue; // an older delivery of this key is still pending
         }
         boolean free = p.leaseUntil == null || p.leaseUntil.isBefore(now);
         boolean due = !p.due.isAfter(now);

@@ -101,10 +101,13 @@ public interface Outbox extends AutoCloseable {
    * @param max the most to claim
    * @param ordered when {@code true}, claim only the route's oldest delivery, and only when it is
    *     due and not leased
+   * @param byKey when {@code true}, claim a delivery with an event key only when no older
+   *     delivery of the same key is pending for the route (claimed or not): per-key order
    * @param lease how long the claim holds
    * @return the claimed deliveries
    */
-  List<OutboxDelivery> claim(String route, int max, boolean ordered, Duration lease);
+  List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
+      Duration lease);
 
   /**
    * The delivery succeeded: delete it and record the attempt.

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS ${schema}.delivery (
   route            text NOT NULL,
   topic            text NOT NULL,
   event_id         text NOT NULL,
+  ordering_key     text,
   attributes       text NOT NULL,
   data             bytea NOT NULL,
   attempts         int NOT NULL DEFAULT 0,
@@ -39,7 +40,7 @@ CREATE TABLE IF NOT EXISTS ${schema}.delivery (
   created_at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS delivery_route_due ON ${schema}.delivery (route, due_at, id);
-CREATE INDEX IF NOT EXISTS delivery_route_id ON ${schema}.delivery (route, id);
+CREATE INDEX IF NOT EXISTS delivery_route_key ON ${schema}.delivery (route, ordering_key, id);
 
 -- Every HTTP attempt: status 0 means no response (timeout, reset, refused).
 CREATE TABLE IF NOT EXISTS ${schema}.attempt (
