@@ -1,0 +1,100 @@
+package io.relaybus.webhook;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.relaybus.spi.Transport;
+import io.relaybus.spi.TransportContext;
+import io.relaybus.spi.TransportProvider;
+import io.relaybus.webhook.outbox.JdbcOutbox;
+import io.relaybus.webhook.outbox.MemoryOutbox;
+import io.relaybus.webhook.outbox.Outbox;
+import java.util.Objects;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * Provides the webhook transport, {@code relaybus.transport=webhook}.
+ *
+ * <p>Settings ({@code relaybus.webhook.*}):
+ * <ul>
+ *   <li>{@code outbox} ({@code memory}) — {@code memory}: deliveries wait in this JVM and are
+ *       <b>lost on a crash</b>; {@code jdbc}: they wait in PostgreSQL, survive crashes and are
+ *       shared by every sender process on the database. A DataSource given with
+ *       {@link #withDataSource(DataSource)} implies {@code jdbc}.
+ *   <li>{@code jdbc.url}, {@code jdbc.user}, {@code jdbc.password}, {@code jdbc.schema}
+ *       ({@code relaybus_webhook}), {@code jdbc.pool-size} (10).
+ *   <li>{@code endpoints.<name>.url}, {@code .secret} ({@code whsec_…}), {@code .topics}
+ *       (comma-separated, {@code *} for all), {@code .timeout} (30s), {@code .rate-limit}
+ *       (requests per second, 0 = unlimited), {@code .concurrency} (8), {@code .ordered}
+ *       (false), {@code .payload-mode} ({@code standard-webhooks} or {@code cloudevents-binary}),
+ *       {@code .enabled} (true), {@code .headers.<Header-Name>}.
+ *   <li>{@code retry.schedule} ({@code 0s,5s,5m,30m,2h,5h,10h,10h}) — the wait before each
+ *       attempt; its length is the number of attempts before a dead letter.
+ *       {@code retry.jitter} (0.2), {@code retry.retry-after-max} (1h).
+ *   <li>{@code breaker.threshold} (5 consecutive failures, 0 = off),
+ *       {@code breaker.open-duration} (30s).
+ *   <li>{@code poll-interval} (1s), {@code route-refresh} (1s), {@code lease} (60s, at least the
+ *       endpoint timeout plus connect timeout plus 5s), {@code connect-timeout} (10s),
+ *       {@code batch} (64).
+ *   <li>{@code ssrf.allow-private} (false), {@code ssrf.allow-hosts} — let endpoints reach
+ *       private, loopback or link-local addresses (all, or the listed hosts).
+ *   <li>{@code receiver.host} (127.0.0.1), {@code receiver.port} (0 = any),
+ *       {@code receiver.public-url}, {@code subscriber.call-timeout} (5m),
+ *       {@code subscriber.member-ttl} (30s) — the embedded receiver of subscribing buses.
+ * </ul>
+ */
+public final class WebhookTransportProvider implements TransportProvider {
+
+  /** The transport name. */
+  public static final String NAME = "webhook";
+
+  private final DataSource dataSource;
+
+  /** Creates the provider; used by {@link java.util.ServiceLoader}. */
+  public WebhookTransportProvider() {
+    this(null);
+  }
+
+  private WebhookTransportProvider(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  /**
+   * A provider whose JDBC outbox takes connections from the application's own DataSource, for
+   * {@link io.relaybus.EventBus.Builder#provider(TransportProvider)}.
+   *
+   * @param dataSource a PostgreSQL data source
+   * @return the provider
+   */
+  public static WebhookTransportProvider withDataSource(DataSource dataSource) {
+    return new WebhookTransportProvider(Objects.requireNonNull(dataSource, "dataSource"));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<String> configKeys() {
+    return WebhookSettings.KEYS;
+  }
+
+  @Override
+  public boolean acceptsKey(String key) {
+    return TransportProvider.super.acceptsKey(key) || WebhookSettings.acceptsEndpointKey(key);
+  }
+
+  @Override
+  public Transport create(TransportContext context) {
+    WebhookSettings settings = new WebhookSettings(context.settings(), dataSource != null);
+    Outbox outbox;
+    if (settings.outbox == WebhookSettings.OutboxKind.JDBC) {
+      HikariDataSource pool = dataSource == null ? JdbcOutbox.pool(settings.jdbcUrl,
+          settings.jdbcUser, settings.jdbcPassword, settings.jdbcPoolSize) : null;
+      outbox = new JdbcOutbox(dataSource != null ? dataSource : pool, pool, settings.jdbcSchema);
+    } else {
+      outbox = new MemoryOutbox();
+    }
+    return new WebhookTransport(settings, context, outbox, null);
+  }
+}

@@ -1,0 +1,449 @@
+package io.relaybus.webhook.dispatch;
+
+import io.relaybus.DeadLetterReason;
+import io.relaybus.webhook.EndpointState;
+import io.relaybus.webhook.outbox.AttemptRecord;
+import io.relaybus.webhook.outbox.Outbox;
+import io.relaybus.webhook.outbox.OutboxDelivery;
+import io.relaybus.webhook.outbox.Route;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the outbox's deliveries. One thread claims due deliveries route by route, as many as each
+ * route may take now (its free concurrency, circuit breaker and rate limit), and starts them as
+ * asynchronous OkHttp calls; the calls' callbacks record the outcome. No thread waits on a
+ * request, so a slow or dead endpoint holds only its own concurrency slots and never delays
+ * another route.
+ *
+ * <p>Outcomes: 2xx succeeds; 410 marks the endpoint {@link EndpointState#GONE} and keeps its
+ * deliveries; 429 and 503 wait for {@code Retry-After} (capped) when given; anything else —
+ * other statuses including 3xx (redirects are never followed), timeouts, resets — waits for the
+ * retry schedule, and after its last attempt the delivery becomes a dead letter of the endpoint.
+ * Deliveries to consumer groups are never dead-lettered here: the receiving bus decides, and
+ * transport failures to them retry with the schedule's waits capped at the poll interval.
+ */
+public final class OutboxDispatcher implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
+  private static final int MAX_ERROR = 500;
+
+  private final Outbox outbox;
+  private final DispatcherConfig config;
+  private final OkHttpClient endpointClient;
+  private final OkHttpClient groupClient;
+  private final DeliveryRequests requests;
+  private final Thread thread;
+  private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition signal = lock.newCondition();
+  private volatile boolean wake;
+  private volatile boolean refresh = true;
+  private volatile boolean running = true;
+
+  /**
+   * Creates a dispatcher; {@link #start()} starts it.
+   *
+   * @param outbox the outbox
+   * @param config the settings
+   * @param endpointClient the client for configured endpoints (with the SSRF guard)
+   * @param groupClient the client for consumer-group members (loopback allowed)
+   * @param requests builds requests
+   * @param threads names the dispatcher thread
+   */
+  public OutboxDispatcher(Outbox outbox, DispatcherConfig config, OkHttpClient endpointClient,
+      OkHttpClient groupClient, DeliveryRequests requests, ThreadFactory threads) {
+    this.outbox = outbox;
+    this.config = config;
+    this.endpointClient = endpointClient;
+    this.groupClient = groupClient;
+    this.requests = requests;
+    this.thread = threads.newThread(this::run);
+  }
+
+  /** Starts the dispatcher thread. */
+  public void start() {
+    thread.start();
+  }
+
+  /** Looks for due deliveries now (something was published). */
+  public void wake() {
+    wake = true;
+    lock.lock();
+    try {
+      signal.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Re-reads routes now (one was added, removed or changed), then looks for deliveries. */
+  public void refreshRoutes() {
+    refresh = true;
+    wake();
+  }
+
+  /**
+   * The circuit breaker state of a route.
+   *
+   * @param route the route name
+   * @return the state, {@link CircuitBreaker.State#CLOSED} for an unknown route
+   */
+  public CircuitBreaker.State breakerState(String route) {
+    Lane lane = lanes.get(route);
+    return lane == null ? CircuitBreaker.State.CLOSED : lane.breaker.state();
+  }
+
+  /**
+   * Requests in flight to a route.
+   *
+   * @param route the route name
+   * @return the count
+   */
+  public int inFlight(String route) {
+    Lane lane = lanes.get(route);
+    return lane == null ? 0 : lane.inFlight.get();
+  }
+
+  private void run() {
+    long nextRefresh = 0;
+    while (running) {
+      long waitNanos = config.pollInterval().toNanos();
+      try {
+        if (refresh || System.nanoTime() - nextRefresh >= 0) {
+          refresh = false;
+          syncLanes(outbox.routes());
+          nextRefresh = System.nanoTime() + config.routeRefresh().toNanos();
+        }
+        wake = false;
+        boolean more = false;
+        for (Lane lane : lanes.values()) {
+          if (!running) {
+            return;
+          }
+          more |= lane.claimAndSend();
+          long untilToken = lane.limiter.nanosUntilToken();
+          if (untilToken > 0) {
+            waitNanos = Math.min(waitNanos, untilToken);
+          }
+        }
+        if (more) {
+          continue;
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("Webhook dispatcher round failed, retrying in {}: {}", config.pollInterval(),
+            e.toString());
+      }
+      lock.lock();
+      try {
+        if (!wake && running) {
+          signal.awaitNanos(Math.max(waitNanos, 1_000_000));
+        }
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private void syncLanes(List<Route> routes) {
+    Map<String, Route> current = new ConcurrentHashMap<>();
+    for (Route r : routes) {
+      current.put(r.name(), r);
+      lanes.compute(r.name(), (name, lane) -> {
+        if (lane == null || !sameSettings(lane.route, r)) {
+          return new Lane(r, lane);
+        }
+        lane.route = r;
+        return lane;
+      });
+    }
+    lanes.keySet().removeIf(name -> !current.containsKey(name));
+  }
+
+  private static boolean sameSettings(Route a, Route b) {
+    return a.isGroup() ? b.isGroup() : a.endpoint().equals(b.endpoint());
+  }
+
+  /** One route's sending state. */
+  private final class Lane {
+    volatile Route route;
+    final AtomicInteger inFlight;
+    final Map<String, AtomicInteger> memberInFlight;
+    final CircuitBreaker breaker;
+    final RateLimiter limiter;
+    final OkHttpClient client;
+    final Duration timeout;
+    final Duration lease;
+
+    Lane(Route route, Lane previous) {
+      this.route = route;
+      this.inFlight = previous == null ? new AtomicInteger() : previous.inFlight;
+      this.memberInFlight = previous == null ? new ConcurrentHashMap<>() : previous.memberInFlight;
+      this.breaker = route.isGroup() ? new CircuitBreaker(0, Duration.ZERO)
+          : new CircuitBreaker(config.breakerThreshold(), config.breakerOpenFor());
+      this.limiter = new RateLimiter(route.isGroup() ? 0 : route.endpoint().rateLimit());
+      this.timeout = route.timeout(config.groupTimeout());
+      OkHttpClient base = route.isGroup() ? groupClient : endpointClient;
+      this.client = base.newBuilder().callTimeout(timeout).readTimeout(timeout)
+          .writeTimeout(timeout).build();
+      Duration min = timeout.plus(config.connectTimeout()).plusSeconds(5);
+      this.lease = config.lease().compareTo(min) >= 0 ? config.lease() : min;
+    }
+
+    /** Claims and starts what the route may take now; true when it took a full batch. */
+    boolean claimAndSend() {
+      Route r = route;
+      if (r.state() != EndpointState.ENABLED) {
+        return false;
+      }
+      int free = r.concurrency() - inFlight.get();
+      if (r.isGroup()) {
+        free = 0;
+        for (Route.Member m : r.members()) {
+          free += Math.max(0, m.capacity() - memberCount(m.url()).get());
+        }
+      }
+      int wanted = Math.min(free, config.batch());
+      if (wanted <= 0) {
+        return false;
+      }
+      int permitted = breaker.permits(wanted);
+      int tokens = limiter.acquire(permitted);
+      if (tokens <= 0) {
+        return false;
+      }
+      List<OutboxDelivery> claimed = outbox.claim(r.name(), tokens, r.ordered(), r.isGroup(), lease);
+      limiter.giveBack(tokens - claimed.size());
+      for (OutboxDelivery d : claimed) {
+        send(r, d);
+      }
+      return claimed.size() == tokens && tokens == wanted && !claimed.isEmpty();
+    }
+
+    AtomicInteger memberCount(String url) {
+      return memberInFlight.computeIfAbsent(url, u -> new AtomicInteger());
+    }
+
+    private String pickUrl(Route r) {
+      if (!r.isGroup()) {
+        return r.endpoint().url().toString();
+      }
+      String best = null;
+      int bestFree = Integer.MIN_VALUE;
+      for (Route.Member m : r.members()) {
+        int f = m.capacity() - memberCount(m.url()).get();
+        if (f > bestFree) {
+          bestFree = f;
+          best = m.url();
+        }
+      }
+      return best;
+    }
+
+    private void send(Route r, OutboxDelivery d) {
+      String url = pickUrl(r);
+      if (url == null) { // the last member left between claim and send
+        finishFailure(r, d, url, record(d, Instant.now(), 0, 0, "no live member"),
+            Instant.now().plus(config.pollInterval()), false, d.handlerAttempt());
+        return;
+      }
+      inFlight.incrementAndGet();
+      memberCount(url).incrementAndGet();
+      Instant started = Instant.now();
+      long t0 = System.nanoTime();
+      Request request;
+      try {
+        request = requests.build(r, d, url);
+      } catch (RuntimeException e) {
+        LOG.warn("Cannot build the request of delivery {} to {}: {}", d.id(), r, e.toString());
+        completed(r, d, url, started, t0, null, e);
+        return;
+      }
+      client.newCall(request).enqueue(new Callback() {
+        @Override
+        public void onResponse(Call call, Response response) {
+          try (response) {
+            completed(r, d, url, started, t0, response, null);
+          }
+        }
+
+        @Override
+        public void onFailure(Call call, IOException e) {
+          completed(r, d, url, started, t0, null, e);
+        }
+      });
+    }
+
+    private void completed(Route r, OutboxDelivery d, String url, Instant started, long t0,
+        Response response, Exception failure) {
+      try {
+        outcome(r, d, url, started, System.nanoTime() - t0, response, failure);
+      } catch (RuntimeException e) {
+        // The lease expires and the delivery is sent again: at-least-once, never lost.
+        LOG.warn("Could not record the outcome of delivery {} to {} (it will be sent again "
+            + "after its lease): {}", d.id(), r, e.toString());
+      } finally {
+        inFlight.decrementAndGet();
+        memberCount(url).decrementAndGet();
+        wake();
+      }
+    }
+
+    private void outcome(Route r, OutboxDelivery d, String url, Instant started, long nanos,
+        Response response, Exception failure) {
+      int attempt = d.attempts() + 1;
+      Instant now = Instant.now();
+      if (response == null && !running) {
+        // Cancelled by close(): not the endpoint's fault, so not counted; sent again soon.
+        outbox.failed(record(d, started, nanos, 0, "cancelled by close: " + failure), now,
+            d.handlerAttempt(), false);
+        return;
+      }
+      if (response == null) {
+        AttemptRecord rec = record(d, started, nanos, 0, failure.toString());
+        breakerFailure(r);
+        retryOrDeadLetter(r, d, url, rec, null);
+        return;
+      }
+      int code = response.code();
+      if (code >= 200 && code < 300) {
+        breaker.success();
+        outbox.succeeded(new AttemptRecord(d.id(), attempt, started, Duration.ofNanos(nanos),
+            code, null));
+        return;
+      }
+      String error = "HTTP " + code + (response.message().isEmpty() ? ""
+          : " " + response.message());
+      if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
+        error += " (redirect to " + response.header("Location", "?") + " not followed)";
+      }
+      AttemptRecord rec = record(d, started, nanos, code, error);
+      if (r.isGroup() && response.header(DeliveryRequests.RELEASE_HEADER) != null) {
+        int next = parseInt(response.header(DeliveryRequests.NEXT_ATTEMPT_HEADER),
+            d.handlerAttempt());
+        outbox.failed(rec, now, next, false);
+        return;
+      }
+      if (code == 410 && !r.isGroup()) {
+        LOG.warn("Endpoint '{}' answered 410 Gone: it is disabled, its deliveries are kept; "
+            + "enable it through the API to resume", r.name());
+        outbox.setState(r.name(), EndpointState.GONE, "410 Gone at " + now);
+        outbox.failed(rec, now, d.handlerAttempt(), false);
+        refreshRoutes();
+        return;
+      }
+      breakerFailure(r);
+      Duration retryAfter = null;
+      if (code == 429 || code == 503) {
+        Optional<Duration> ra = RetryAfter.parse(response.header("Retry-After"), now,
+            config.retryAfterCap());
+        retryAfter = ra.orElse(null);
+      }
+      retryOrDeadLetter(r, d, url, rec, retryAfter);
+    }
+
+    private void breakerFailure(Route r) {
+      if (breaker.failure()) {
+        LOG.warn("Circuit breaker of {} opened after {} consecutive failures; probing again in "
+            + "{}", r, config.breakerThreshold(), config.breakerOpenFor());
+      }
+    }
+
+    private void retryOrDeadLetter(Route r, OutboxDelivery d, String url, AttemptRecord rec,
+        Duration retryAfter) {
+      int attempts = d.attempts() + 1;
+      RetrySchedule schedule = config.schedule();
+      if (!r.isGroup() && attempts >= schedule.maxAttempts()) {
+        LOG.warn("Delivery of event {} to {} failed {} times, last: {}; moved to the dead "
+            + "letters", d.event().id(), r, attempts, rec.error());
+        outbox.deadLetterDelivery(rec, d, r.name(), DeadLetterReason.RETRIES_EXHAUSTED,
+            attempts, rec.error());
+        return;
+      }
+      Duration wait = retryAfter != null ? retryAfter : schedule.delayAfter(attempts);
+      if (r.isGroup() && wait.compareTo(config.pollInterval()) > 0) {
+        wait = config.pollInterval();
+      }
+      LOG.debug("Delivery {} to {} failed ({}), attempt {} again in {}", d.id(), r, rec.error(),
+          attempts + 1, wait);
+      finishFailure(r, d, url, rec, Instant.now().plus(wait), true, d.handlerAttempt());
+    }
+
+    private void finishFailure(Route r, OutboxDelivery d, String url, AttemptRecord rec,
+        Instant due, boolean counted, int handlerAttempt) {
+      outbox.failed(rec, due, handlerAttempt, counted);
+    }
+  }
+
+  private static AttemptRecord record(OutboxDelivery d, Instant started, long nanos, int status,
+      String error) {
+    String e = error;
+    if (e != null && e.length() > MAX_ERROR) {
+      e = e.substring(0, MAX_ERROR);
+    }
+    return new AttemptRecord(d.id(), d.attempts() + 1, started, Duration.ofNanos(nanos), status,
+        e);
+  }
+
+  private static int parseInt(String v, int fallback) {
+    try {
+      return v == null ? fallback : Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  /**
+   * Stops claiming and waits up to {@code timeout} for requests in flight to finish; their
+   * outcomes are recorded. Requests still running after that are cancelled; their deliveries
+   * are sent again after their lease.
+   *
+   * @param timeout the longest wait
+   */
+  public void close(Duration timeout) {
+    running = false;
+    wake();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline && lanes.values().stream()
+        .anyMatch(l -> l.inFlight.get() > 0)) {
+      try {
+        Thread.sleep(10); // short poll: callbacks of OkHttp threads decrement the counters
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    endpointClient.dispatcher().cancelAll();
+    groupClient.dispatcher().cancelAll();
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(10));
+  }
+}

@@ -1,0 +1,20 @@
+package io.relaybus.webhook;
+
+import io.relaybus.EventBus;
+import io.relaybus.tck.TransportCompatibilityKit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The compatibility kit on the webhook transport with the in-memory outbox: buses subscribe
+ * through their embedded receivers (self-subscription over loopback HTTP).
+ */
+class MemoryWebhookTransportCompatibilityTest extends TransportCompatibilityKit {
+  @Override
+  protected EventBus createBus(Map<String, String> overrides) {
+    Map<String, String> config = new LinkedHashMap<>(WebhookTestConfig.TCK);
+    config.put("relaybus.webhook.outbox", "memory");
+    config.putAll(overrides);
+    return EventBus.create(config);
+  }
+}
