@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,8 @@ final class KafkaSubscription implements TransportSubscription {
   private final Map<TopicPartition, Track> tracks = new HashMap<>();
   private volatile boolean stopped;
   private volatile boolean closing;
+  /** Poll thread only: a rebalance callback is running (no nested poll allowed). */
+  private boolean inRebalanceCallback;
 
   KafkaSubscription(KafkaTransport transport, String topic, SubscribeOptions options,
       MessageSink sink, KafkaConsumer<byte[], byte[]> consumer) {
@@ -271,42 +274,62 @@ final class KafkaSubscription implements TransportSubscription {
         t.submitted.pollFirst();
         t.next = head.offset + 1;
       }
-      if (t.next > t.committed) {
+      if (t.next > (sync ? t.committed : t.requested)) {
         offsets.put(t.tp, new OffsetAndMetadata(t.next));
       }
     }
     if (offsets.isEmpty()) {
       return;
     }
-    if (sync) {
+    if (!sync) {
+      offsets.forEach((tp, o) -> tracks.get(tp).requested = o.offset());
+      consumer.commitAsync(offsets, (done, error) -> offsets.forEach((tp, o) -> {
+        Track t = tracks.get(tp);
+        if (t == null) {
+          return;
+        }
+        if (error == null) {
+          t.committed = Math.max(t.committed, o.offset());
+        } else if (t.requested == o.offset()) {
+          t.requested = t.committed; // send again on the next loop
+        }
+      }));
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("Group '{}' commits {}", group, offsets);
+      }
+      return;
+    }
+    long deadline = System.nanoTime() + settings.adminTimeout().toNanos();
+    while (true) {
       try {
         consumer.commitSync(offsets, settings.adminTimeout());
         offsets.forEach((tp, o) -> {
           Track t = tracks.get(tp);
           if (t != null) {
             t.committed = Math.max(t.committed, o.offset());
+            t.requested = Math.max(t.requested, o.offset());
           }
         });
+        return;
+      } catch (RebalanceInProgressException e) {
+        if (System.nanoTime() > deadline || inRebalanceCallback) {
+          LOG.warn("Committing offsets {} of group '{}' failed during a rebalance; those events "
+              + "will be delivered again: {}", offsets, group, Errors.describe(e));
+          return;
+        }
+        // Let the rebalance finish (its revoke callback commits what it can), then retry.
+        consumer.poll(Duration.ofMillis(50));
+        offsets.keySet().removeIf(tp -> !tracks.containsKey(tp));
+        if (offsets.isEmpty()) {
+          return;
+        }
       } catch (WakeupException e) {
         throw e;
       } catch (KafkaException e) {
         LOG.warn("Committing offsets {} of group '{}' failed; those events will be delivered "
             + "again: {}", offsets, group, Errors.describe(e));
+        return;
       }
-    } else {
-      offsets.forEach((tp, o) -> tracks.get(tp).committed = o.offset());
-      consumer.commitAsync(offsets, (done, error) -> {
-        if (error != null) {
-          LOG.debug("Async commit of group '{}' failed, will retry: {}", group,
-              Errors.describe(error));
-          offsets.forEach((tp, o) -> {
-            Track t = tracks.get(tp);
-            if (t != null && t.committed == o.offset()) {
-              t.committed = -1; // commit again on the next loop
-            }
-          });
-        }
-      });
     }
   }
 
@@ -360,9 +383,11 @@ final class KafkaSubscription implements TransportSubscription {
               long position = consumer.position(tp, settings.adminTimeout());
               pin.put(tp, new OffsetAndMetadata(position));
               t.committed = position;
+              t.requested = position;
               t.next = position;
             } else {
               t.committed = c.offset();
+              t.requested = c.offset();
               t.next = c.offset();
             }
             tracks.put(tp, t);
@@ -379,6 +404,15 @@ final class KafkaSubscription implements TransportSubscription {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      inRebalanceCallback = true;
+      try {
+        revoke(partitions);
+      } finally {
+        inRebalanceCallback = false;
+      }
+    }
+
+    private void revoke(Collection<TopicPartition> partitions) {
       List<Track> revoked = new ArrayList<>();
       for (TopicPartition tp : partitions) {
         Track t = tracks.get(tp);
@@ -438,8 +472,10 @@ final class KafkaSubscription implements TransportSubscription {
     final ArrayDeque<Msg> submitted = new ArrayDeque<>();
     /** Offset after the finished prefix. */
     long next;
-    /** Last offset committed (or being committed). */
+    /** Last offset the broker confirmed as committed. */
     long committed = -1;
+    /** Last offset sent in an asynchronous commit. */
+    long requested = -1;
     volatile boolean gone;
 
     Track(TopicPartition tp) {
