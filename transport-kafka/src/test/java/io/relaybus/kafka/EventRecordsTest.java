@@ -30,7 +30,7 @@ class EventRecordsTest {
   @Test
   void attributesBecomeCloudEventsBinaryModeHeaders() {
     Event e = Event.builder().id("e-1").source("urn:shop").type("order.created")
-        .subject("orders/1").time(Instant.parse("2024-01-02T03:04:05.123456789Z"))
+        .subject("orders/1").time(Instant.parse("2024-01-02T03:04:05.123456Z"))
         .dataContentType("application/json").dataSchema("https://s.example/order.json")
         .key("customer-1").header("traceparent", "00-abc-def-01")
         .data("{}".getBytes(StandardCharsets.UTF_8)).build();
@@ -41,7 +41,7 @@ class EventRecordsTest {
     assertThat(header(r, "ce_source")).isEqualTo("urn:shop");
     assertThat(header(r, "ce_type")).isEqualTo("order.created");
     assertThat(header(r, "ce_subject")).isEqualTo("orders/1");
-    assertThat(header(r, "ce_time")).isEqualTo("2024-01-02T03:04:05.123456789Z");
+    assertThat(header(r, "ce_time")).isEqualTo("2024-01-02T03:04:05.123456Z");
     assertThat(header(r, "ce_dataschema")).isEqualTo("https://s.example/order.json");
     assertThat(header(r, "content-type")).isEqualTo("application/json");
     assertThat(header(r, "ce_traceparent")).isEqualTo("00-abc-def-01");
