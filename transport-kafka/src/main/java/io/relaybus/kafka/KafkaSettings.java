@@ -1,0 +1,604 @@
+package io.relaybus.kafka;
+
+import io.relaybus.spi.Settings;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The Kafka transport's configuration, read from {@code relaybus.kafka.*} and validated at
+ * startup: every bad key is reported at once, naming the key and what is allowed. Immutable;
+ * {@link #toString()} masks secrets (Kafka {@code PASSWORD}-typed properties, JAAS configs,
+ * registry credentials).
+ *
+ * <p>Kafka client properties pass through under four prefixes, validated against the client's
+ * own {@code ConfigDef} (an unknown name or a bad value is an error naming the key):
+ * <ul>
+ *   <li>{@code relaybus.kafka.client.<property>} — for every client (producer, consumer, admin)
+ *       that knows the property, e.g. {@code relaybus.kafka.client.security.protocol};
+ *   <li>{@code relaybus.kafka.producer.<property>}, {@code relaybus.kafka.consumer.<property>},
+ *       {@code relaybus.kafka.admin.<property>} — for that client only, winning over
+ *       {@code client.*}.
+ * </ul>
+ * Properties that carry the transport's guarantees cannot be overridden: the producer's
+ * {@code enable.idempotence}, {@code acks}, serializers and {@code transactional.id}; the
+ * consumer's {@code group.id}, {@code enable.auto.commit}, {@code auto.offset.reset},
+ * deserializers and {@code group.protocol}.
+ * Topic-level configuration of topics the transport creates passes through
+ * {@code relaybus.kafka.topic-config.<name>} (e.g. {@code topic-config.retention.ms}).
+ */
+public final class KafkaSettings {
+
+  /** Prefix of every key. */
+  public static final String PREFIX = "relaybus.kafka.";
+  /** Comma-separated {@code host:port} list; required. */
+  public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap-servers";
+  /** Partitions of topics the transport creates (default 6). */
+  public static final String PARTITIONS = PREFIX + "partitions";
+  /** Replication factor of created topics (default: the broker's default.replication.factor). */
+  public static final String REPLICATION_FACTOR = PREFIX + "replication-factor";
+  /** Whether topics are created on first use (default true). */
+  public static final String CREATE_TOPICS = PREFIX + "create-topics";
+  /** Name template of dead-letter topics (default {@code {topic}.{group}.dlq}). */
+  public static final String DEAD_LETTER_TOPIC = PREFIX + "dead-letter-topic";
+  /** How long closing the transport waits for the producer to flush (default 30s). */
+  public static final String CLOSE_TIMEOUT = PREFIX + "close-timeout";
+  /** How long a revoke waits for in-flight events of revoked partitions (default 30s). */
+  public static final String REBALANCE_TIMEOUT = PREFIX + "rebalance-timeout";
+  /** Timeout of admin operations and of dead-letter reads (default 30s). */
+  public static final String ADMIN_TIMEOUT = PREFIX + "admin-timeout";
+  /** How long subscribe waits for the member's first partition assignment (default 60s). */
+  public static final String JOIN_TIMEOUT = PREFIX + "join-timeout";
+  /** How long one poll waits for records (default 100ms). */
+  public static final String POLL_TIMEOUT = PREFIX + "poll-timeout";
+  /** Schema registry base URL (e.g. {@code http://registry:8081/apis/ccompat/v7}). */
+  public static final String REGISTRY_URL = PREFIX + "schema-registry.url";
+  /** Schema registry basic-auth user. */
+  public static final String REGISTRY_USERNAME = PREFIX + "schema-registry.username";
+  /** Schema registry basic-auth password (secret). */
+  public static final String REGISTRY_PASSWORD = PREFIX + "schema-registry.password";
+  /** Schema registry bearer token (secret); exclusive with username/password. */
+  public static final String REGISTRY_BEARER_TOKEN = PREFIX + "schema-registry.bearer-token";
+  /** Subject naming strategy: {@code topic} (default), {@code record}, {@code topic-record}. */
+  public static final String SUBJECT_STRATEGY = PREFIX + "schema.subject-strategy";
+  /** Compatibility level set on subjects this bus registers (default {@code backward}). */
+  public static final String COMPATIBILITY = PREFIX + "schema.compatibility";
+  /** Validate JSON payloads against the subject's schema before sending (default false). */
+  public static final String VALIDATE_ON_PRODUCE = PREFIX + "schema.validate-on-produce";
+  /** Validate JSON payloads after receiving; invalid ones are dead-lettered (default false). */
+  public static final String VALIDATE_ON_CONSUME = PREFIX + "schema.validate-on-consume";
+
+  /** Prefix of properties for every Kafka client. */
+  public static final String CLIENT_PREFIX = PREFIX + "client.";
+  /** Prefix of producer properties. */
+  public static final String PRODUCER_PREFIX = PREFIX + "producer.";
+  /** Prefix of consumer properties. */
+  public static final String CONSUMER_PREFIX = PREFIX + "consumer.";
+  /** Prefix of admin client properties. */
+  public static final String ADMIN_PREFIX = PREFIX + "admin.";
+  /** Prefix of topic configuration for created topics. */
+  public static final String TOPIC_CONFIG_PREFIX = PREFIX + "topic-config.";
+
+  /** Every fixed key. */
+  static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, PARTITIONS, REPLICATION_FACTOR,
+      CREATE_TOPICS, DEAD_LETTER_TOPIC, CLOSE_TIMEOUT, REBALANCE_TIMEOUT, ADMIN_TIMEOUT,
+      JOIN_TIMEOUT, POLL_TIMEOUT, REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD,
+      REGISTRY_BEARER_TOKEN, SUBJECT_STRATEGY, COMPATIBILITY, VALIDATE_ON_PRODUCE,
+      VALIDATE_ON_CONSUME);
+  static final List<String> FAMILIES = List.of(CLIENT_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX,
+      ADMIN_PREFIX, TOPIC_CONFIG_PREFIX);
+
+  private static final Set<String> PRODUCER_OWNED = Set.of(
+      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.ACKS_CONFIG,
+      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+      ProducerConfig.TRANSACTIONAL_ID_CONFIG, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG);
+  private static final Set<String> CONSUMER_OWNED = Set.of(ConsumerConfig.GROUP_ID_CONFIG,
+      ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+      ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+      ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.GROUP_PROTOCOL_CONFIG,
+      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+  private static final Set<String> ADMIN_OWNED = Set.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
+
+  /** How created topics' subjects are named in the schema registry. */
+  public enum SubjectStrategy {
+    /** {@code <topic>-value}. */
+    TOPIC,
+    /** {@code <record name>} (the event type). */
+    RECORD,
+    /** {@code <topic>-<record name>}. */
+    TOPIC_RECORD
+  }
+
+  /** Schema compatibility levels, as the Confluent registry names them. */
+  public enum Compatibility {
+    /** New schemas read data written with the previous one. */
+    BACKWARD,
+    /** New schemas read data written with every earlier one. */
+    BACKWARD_TRANSITIVE,
+    /** The previous schema reads data written with the new one. */
+    FORWARD,
+    /** Every earlier schema reads data written with the new one. */
+    FORWARD_TRANSITIVE,
+    /** Backward and forward with the previous schema. */
+    FULL,
+    /** Backward and forward with every earlier schema. */
+    FULL_TRANSITIVE,
+    /** No check. */
+    NONE
+  }
+
+  private final String bootstrapServers;
+  private final int partitions;
+  private final Short replicationFactor;
+  private final boolean createTopics;
+  private final String deadLetterTopic;
+  private final Duration closeTimeout;
+  private final Duration rebalanceTimeout;
+  private final Duration adminTimeout;
+  private final Duration joinTimeout;
+  private final Duration pollTimeout;
+  private final String registryUrl;
+  private final String registryUsername;
+  private final String registryPassword;
+  private final String registryBearerToken;
+  private final SubjectStrategy subjectStrategy;
+  private final Compatibility compatibility;
+  private final boolean validateOnProduce;
+  private final boolean validateOnConsume;
+  private final Map<String, Object> producer;
+  private final Map<String, Object> consumer;
+  private final Map<String, Object> admin;
+  private final Map<String, String> topicConfig;
+  /** Every relaybus.kafka.* key with its value, secrets masked, for toString. */
+  private final String shown;
+
+  /**
+   * Reads and validates the settings.
+   *
+   * @param settings the bus settings
+   * @throws io.relaybus.ConfigurationException naming every bad key and what is allowed
+   */
+  public KafkaSettings(Settings settings) {
+    Settings.Reader r = settings.reader();
+    bootstrapServers = r.requiredString(BOOTSTRAP_SERVERS,
+        "comma-separated host:port list of Kafka brokers, such as localhost:9092");
+    partitions = r.integer(PARTITIONS, 6, 1, 100_000);
+    int rf = r.integer(REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE);
+    replicationFactor = rf <= 0 ? null : (short) rf;
+    if (rf == 0) {
+      r.problem(REPLICATION_FACTOR + "='0' is invalid: expected -1 (broker default) or 1 to "
+          + Short.MAX_VALUE);
+    }
+    createTopics = r.bool(CREATE_TOPICS, true);
+    deadLetterTopic = r.string(DEAD_LETTER_TOPIC, "{topic}.{group}.dlq");
+    if (!deadLetterTopic.contains("{topic}") || !deadLetterTopic.contains("{group}")
+        || !deadLetterTopic.replace("{topic}", "t").replace("{group}", "g")
+            .matches("[A-Za-z0-9._-]+")) {
+      r.problem(DEAD_LETTER_TOPIC + "='" + deadLetterTopic + "' is invalid: expected a template "
+          + "with {topic} and {group} and otherwise only [A-Za-z0-9._-], such as "
+          + "{topic}.{group}.dlq");
+    }
+    Duration max = Duration.ofHours(1);
+    closeTimeout = r.duration(CLOSE_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO, max);
+    rebalanceTimeout = r.duration(REBALANCE_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO, max);
+    adminTimeout = r.duration(ADMIN_TIMEOUT, Duration.ofSeconds(30), Duration.ofMillis(100), max);
+    joinTimeout = r.duration(JOIN_TIMEOUT, Duration.ofSeconds(60), Duration.ZERO, max);
+    pollTimeout = r.duration(POLL_TIMEOUT, Duration.ofMillis(100), Duration.ofMillis(1),
+        Duration.ofSeconds(10));
+
+    registryUrl = r.string(REGISTRY_URL, null);
+    if (registryUrl != null && !registryUrl.matches("https?://\\S+")) {
+      r.problem(REGISTRY_URL + "='" + registryUrl + "' is invalid: expected an http:// or "
+          + "https:// URL such as http://localhost:8081");
+    }
+    registryUsername = r.string(REGISTRY_USERNAME, null);
+    registryPassword = r.string(REGISTRY_PASSWORD, null);
+    registryBearerToken = r.string(REGISTRY_BEARER_TOKEN, null);
+    if ((registryUsername == null) != (registryPassword == null)) {
+      r.problem(REGISTRY_USERNAME + " and " + REGISTRY_PASSWORD + " must be set together");
+    }
+    if (registryBearerToken != null && registryUsername != null) {
+      r.problem(REGISTRY_BEARER_TOKEN + " and " + REGISTRY_USERNAME
+          + " are exclusive: choose basic or bearer authentication");
+    }
+    subjectStrategy = r.enumValue(SUBJECT_STRATEGY, SubjectStrategy.class, SubjectStrategy.TOPIC);
+    compatibility = r.enumValue(COMPATIBILITY, Compatibility.class, Compatibility.BACKWARD);
+    validateOnProduce = r.bool(VALIDATE_ON_PRODUCE, false);
+    validateOnConsume = r.bool(VALIDATE_ON_CONSUME, false);
+    if ((validateOnProduce || validateOnConsume) && registryUrl == null) {
+      r.problem((validateOnProduce ? VALIDATE_ON_PRODUCE : VALIDATE_ON_CONSUME)
+          + "=true needs " + REGISTRY_URL);
+    }
+    if (validateOnProduce || validateOnConsume) {
+      // Declared so configuration is complete; refusing is safer than silently not validating.
+      r.problem((validateOnProduce ? VALIDATE_ON_PRODUCE : VALIDATE_ON_CONSUME)
+          + "=true is not supported by this build of relaybus-transport-kafka yet: schema "
+          + "validation is not wired into the transport");
+    }
+
+    Map<String, String> client = new TreeMap<>();
+    Map<String, String> producerOnly = new TreeMap<>();
+    Map<String, String> consumerOnly = new TreeMap<>();
+    Map<String, String> adminOnly = new TreeMap<>();
+    Map<String, String> topics = new TreeMap<>();
+    Map<String, String> shownMap = new TreeMap<>();
+    for (String key : settings.keys()) {
+      String norm = Settings.normalise(key);
+      if (!norm.startsWith(Settings.normalise(PREFIX))) {
+        continue;
+      }
+      String value = settings.get(key).orElse("");
+      String family = family(key);
+      if (family != null) {
+        String name = key.substring(family.length()).toLowerCase(Locale.ROOT);
+        Map<String, String> target = family.equals(CLIENT_PREFIX) ? client
+            : family.equals(PRODUCER_PREFIX) ? producerOnly
+            : family.equals(CONSUMER_PREFIX) ? consumerOnly
+            : family.equals(ADMIN_PREFIX) ? adminOnly : topics;
+        target.put(family + name, value);
+      }
+      shownMap.put(key, isSecret(key) ? "****" : value);
+    }
+    topicConfig = Collections.unmodifiableMap(topicConfig(topics, r));
+    producer = Collections.unmodifiableMap(clientConfig("producer", ProducerConfig.configDef(),
+        PRODUCER_OWNED, client, producerOnly, PRODUCER_PREFIX, r));
+    consumer = Collections.unmodifiableMap(clientConfig("consumer", ConsumerConfig.configDef(),
+        CONSUMER_OWNED, client, consumerOnly, CONSUMER_PREFIX, r));
+    admin = Collections.unmodifiableMap(clientConfig("admin", AdminClientConfig.configDef(),
+        ADMIN_OWNED, client, adminOnly, ADMIN_PREFIX, r));
+    for (String key : client.keySet()) {
+      String name = key.substring(CLIENT_PREFIX.length());
+      String resolved = resolveName(name, ProducerConfig.configDef());
+      if (resolved == null) {
+        resolved = resolveName(name, ConsumerConfig.configDef());
+      }
+      if (resolved == null) {
+        resolved = resolveName(name, AdminClientConfig.configDef());
+      }
+      if (resolved == null) {
+        r.problem(key + " is not a Kafka client property: '" + name + "' is unknown to the "
+            + "producer, consumer and admin client (see the kafka-clients configuration docs)");
+      }
+    }
+    shown = shownMap.toString();
+    r.validate();
+  }
+
+  private static String family(String key) {
+    String norm = Settings.normalise(key);
+    for (String f : FAMILIES) {
+      String nf = Settings.normalise(f);
+      if (norm.startsWith(nf) && norm.length() > nf.length()) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Matches a property name written in any form (environment variables lose dots) against the
+   * client's ConfigDef names.
+   */
+  private static String resolveName(String name, ConfigDef def) {
+    if (def.names().contains(name)) {
+      return name;
+    }
+    String norm = Settings.normalise(name);
+    for (String known : def.names()) {
+      if (Settings.normalise(known).equals(norm)) {
+        return known;
+      }
+    }
+    return null;
+  }
+
+  private static Map<String, Object> clientConfig(String clientName, ConfigDef def,
+      Set<String> owned, Map<String, String> common, Map<String, String> specific,
+      String specificPrefix, Settings.Reader r) {
+    Map<String, String> raw = new LinkedHashMap<>();
+    Map<String, String> sourceKey = new HashMap<>();
+    for (Map.Entry<String, String> e : common.entrySet()) {
+      String name = resolveName(e.getKey().substring(CLIENT_PREFIX.length()), def);
+      if (name != null) {
+        if (owned.contains(name)) {
+          r.problem(e.getKey() + " cannot be set: the Kafka transport sets '" + name
+              + "' of the " + clientName + " itself (" + ownedWhy(name) + ")");
+          continue;
+        }
+        raw.put(name, e.getValue());
+        sourceKey.put(name, e.getKey());
+      }
+    }
+    for (Map.Entry<String, String> e : specific.entrySet()) {
+      String given = e.getKey().substring(specificPrefix.length());
+      String name = resolveName(given, def);
+      if (name == null) {
+        r.problem(e.getKey() + " is not a Kafka " + clientName + " property: '" + given
+            + "' is unknown to the " + clientName + " configuration of kafka-clients");
+        continue;
+      }
+      if (owned.contains(name)) {
+        r.problem(e.getKey() + " cannot be set: the Kafka transport sets '" + name + "' of the "
+            + clientName + " itself (" + ownedWhy(name) + ")");
+        continue;
+      }
+      raw.put(name, e.getValue());
+      sourceKey.put(name, e.getKey());
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : raw.entrySet()) {
+      ConfigDef.ConfigKey key = def.configKeys().get(e.getKey());
+      try {
+        Object parsed = ConfigDef.parseType(e.getKey(), e.getValue(), key.type);
+        if (key.validator != null) {
+          key.validator.ensureValid(e.getKey(), parsed);
+        }
+        result.put(e.getKey(), e.getValue());
+      } catch (ConfigException ex) {
+        String shownValue = key.type == ConfigDef.Type.PASSWORD || isSecret(sourceKey.get(
+            e.getKey())) ? "****" : e.getValue();
+        r.problem(sourceKey.get(e.getKey()) + "='" + shownValue + "' is invalid for the Kafka "
+            + clientName + " property '" + e.getKey() + "': "
+            + (key.type == ConfigDef.Type.PASSWORD ? "bad value" : ex.getMessage()));
+      }
+    }
+    return result;
+  }
+
+  private static String ownedWhy(String name) {
+    switch (name) {
+      case ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG:
+      case ProducerConfig.ACKS_CONFIG:
+        return "idempotent producer with acks=all is what makes a completed publish durable";
+      case ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG:
+        return "offsets are committed only after handling";
+      case ConsumerConfig.GROUP_ID_CONFIG:
+        return "it is the subscription's consumer group";
+      case ConsumerConfig.AUTO_OFFSET_RESET_CONFIG:
+        return "it follows the subscription's start position";
+      case ProducerConfig.BOOTSTRAP_SERVERS_CONFIG:
+        return "use " + BOOTSTRAP_SERVERS;
+      default:
+        return "it is part of the transport's record format or guarantees";
+    }
+  }
+
+  private static Map<String, String> topicConfig(Map<String, String> given, Settings.Reader r) {
+    Set<String> known = topicConfigNames();
+    Map<String, String> result = new TreeMap<>();
+    for (Map.Entry<String, String> e : given.entrySet()) {
+      String name = e.getKey().substring(TOPIC_CONFIG_PREFIX.length());
+      String resolved = null;
+      for (String k : known) {
+        if (Settings.normalise(k).equals(Settings.normalise(name))) {
+          resolved = k;
+        }
+      }
+      if (resolved == null) {
+        r.problem(e.getKey() + " is not a Kafka topic configuration: '" + name
+            + "' is unknown (see org.apache.kafka.common.config.TopicConfig)");
+      } else {
+        result.put(resolved, e.getValue());
+      }
+    }
+    return result;
+  }
+
+  private static Set<String> topicConfigNames() {
+    Set<String> names = new java.util.HashSet<>();
+    for (Field f : TopicConfig.class.getFields()) {
+      if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class
+          && f.getName().endsWith("_CONFIG")) {
+        try {
+          names.add((String) f.get(null));
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Tells whether a key's value is a secret: the bus's rule (passwords, tokens, JAAS, auth)
+   * plus every Kafka client property of type {@code PASSWORD} (such as
+   * {@code ssl.keystore.key}).
+   *
+   * @param key a configuration key
+   * @return {@code true} when its value must not be shown
+   */
+  public static boolean isSecret(String key) {
+    if (key == null) {
+      return false;
+    }
+    if (Settings.isSecret(key)) {
+      return true;
+    }
+    String family = family(key);
+    if (family == null || family.equals(TOPIC_CONFIG_PREFIX)) {
+      return false;
+    }
+    String name = key.substring(family.length());
+    for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
+        AdminClientConfig.configDef())) {
+      String resolved = resolveName(name, def);
+      if (resolved != null && def.configKeys().get(resolved).type == ConfigDef.Type.PASSWORD) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The bootstrap servers.
+   *
+   * @return a {@code host:port} list
+   */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /**
+   * Partitions of created topics.
+   *
+   * @return at least 1
+   */
+  public int partitions() {
+    return partitions;
+  }
+
+  /**
+   * Replication factor of created topics.
+   *
+   * @return the factor, or {@code null} for the broker's default
+   */
+  public Short replicationFactor() {
+    return replicationFactor;
+  }
+
+  /**
+   * Whether topics are created on first use.
+   *
+   * @return the flag
+   */
+  public boolean createTopics() {
+    return createTopics;
+  }
+
+  /**
+   * The dead-letter topic template.
+   *
+   * @return a template with {@code {topic}} and {@code {group}}
+   */
+  public String deadLetterTopicTemplate() {
+    return deadLetterTopic;
+  }
+
+  /**
+   * The producer close timeout.
+   *
+   * @return the timeout
+   */
+  public Duration closeTimeout() {
+    return closeTimeout;
+  }
+
+  /**
+   * How long a revoke waits for in-flight events of revoked partitions.
+   *
+   * @return the timeout
+   */
+  public Duration rebalanceTimeout() {
+    return rebalanceTimeout;
+  }
+
+  /**
+   * The admin and dead-letter read timeout.
+   *
+   * @return the timeout
+   */
+  public Duration adminTimeout() {
+    return adminTimeout;
+  }
+
+  /**
+   * How long subscribe waits for the first assignment.
+   *
+   * @return the timeout
+   */
+  public Duration joinTimeout() {
+    return joinTimeout;
+  }
+
+  /**
+   * How long one poll waits.
+   *
+   * @return the timeout
+   */
+  public Duration pollTimeout() {
+    return pollTimeout;
+  }
+
+  /**
+   * The schema registry URL.
+   *
+   * @return the URL, or {@code null} when none is configured
+   */
+  public String registryUrl() {
+    return registryUrl;
+  }
+
+  /**
+   * The subject naming strategy.
+   *
+   * @return the strategy
+   */
+  public SubjectStrategy subjectStrategy() {
+    return subjectStrategy;
+  }
+
+  /**
+   * The compatibility level for registered subjects.
+   *
+   * @return the level
+   */
+  public Compatibility compatibility() {
+    return compatibility;
+  }
+
+  /**
+   * Extra producer properties (pass-through, validated).
+   *
+   * @return property name to value
+   */
+  public Map<String, Object> producerProperties() {
+    return producer;
+  }
+
+  /**
+   * Extra consumer properties (pass-through, validated).
+   *
+   * @return property name to value
+   */
+  public Map<String, Object> consumerProperties() {
+    return consumer;
+  }
+
+  /**
+   * Extra admin client properties (pass-through, validated).
+   *
+   * @return property name to value
+   */
+  public Map<String, Object> adminProperties() {
+    return admin;
+  }
+
+  /**
+   * Topic-level configuration of created topics.
+   *
+   * @return name to value
+   */
+  public Map<String, String> topicConfig() {
+    return topicConfig;
+  }
+
+  /** Lists every {@code relaybus.kafka.*} key with its value; secrets are shown as {@code ****}. */
+  @Override
+  public String toString() {
+    return "KafkaSettings" + shown;
+  }
+}

@@ -1,0 +1,537 @@
+package io.relaybus.kafka;
+
+import io.relaybus.DeadLetterReason;
+import io.relaybus.Event;
+import io.relaybus.SubscribeOptions;
+import io.relaybus.internal.Errors;
+import io.relaybus.spi.InboundMessage;
+import io.relaybus.spi.MessageSink;
+import io.relaybus.spi.TransportSubscription;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One group member: a {@link KafkaConsumer} driven by its own poll thread.
+ *
+ * <p>Only the poll thread touches the consumer. Handler threads record outcomes in the
+ * message ({@link Msg#outcome}) and bump a progress counter; the poll thread commits, per
+ * partition, the offset after the longest prefix of finished messages (never past an
+ * unfinished or released one). Records fetched beyond the sink's capacity wait in a
+ * per-partition buffer, and that partition is paused until its buffer drains: backpressure
+ * without dropping fetched records. On revoke, the member stops handing out records of the
+ * revoked partitions, waits (up to the rebalance timeout) for their in-flight events and
+ * commits what was finished, before the partitions move; lost partitions are never committed.
+ */
+final class KafkaSubscription implements TransportSubscription {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaSubscription.class);
+
+  private static final int PENDING = 0;
+  private static final int DONE = 1;
+  private static final int RELEASED = 2;
+
+  private final KafkaTransport transport;
+  private final KafkaSettings settings;
+  private final String topic;
+  private final String group;
+  private final MessageSink sink;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Thread thread;
+  private final Object submitLock = new Object();
+  private final Object progressLock = new Object();
+  private final AtomicLong progress = new AtomicLong();
+  private final CountDownLatch joined = new CountDownLatch(1);
+  private final CountDownLatch exited = new CountDownLatch(1);
+  /** Poll thread only. */
+  private final Map<TopicPartition, Track> tracks = new HashMap<>();
+  private volatile boolean stopped;
+  private volatile boolean closing;
+  /** Poll thread only: a rebalance callback is running (no nested poll allowed). */
+  private boolean inRebalanceCallback;
+
+  KafkaSubscription(KafkaTransport transport, String topic, SubscribeOptions options,
+      MessageSink sink, KafkaConsumer<byte[], byte[]> consumer) {
+    this.transport = transport;
+    this.settings = transport.settings();
+    this.topic = topic;
+    this.group = options.group();
+    this.sink = sink;
+    this.consumer = consumer;
+    this.thread = transport.threadFactory("poller-" + topic + "-" + group).newThread(this::run);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Waits for the first partition assignment (possibly empty); false on timeout. */
+  boolean awaitJoined(Duration timeout) throws InterruptedException {
+    return joined.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  String topic() {
+    return topic;
+  }
+
+  String group() {
+    return group;
+  }
+
+  @Override
+  public void stopFetching() {
+    synchronized (submitLock) {
+      stopped = true;
+    }
+  }
+
+  @Override
+  public void close() {
+    stopFetching();
+    closing = true;
+    signalProgress();
+    if (Thread.currentThread() != thread) {
+      try {
+        if (!exited.await(settings.closeTimeout().toMillis() + settings.rebalanceTimeout()
+            .toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+          LOG.warn("Kafka poll thread of topic '{}' group '{}' did not stop in time", topic,
+              group);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    transport.forget(this);
+  }
+
+  // ------------------------------------------------------------------ poll thread
+
+  private void run() {
+    try {
+      consumer.subscribe(List.of(topic), new Rebalance());
+      while (!closing) {
+        try {
+          boolean backlog = hasBuffered();
+          if (backlog) {
+            awaitProgress(settings.pollTimeout());
+          }
+          ConsumerRecords<byte[], byte[]> records =
+              consumer.poll(backlog ? Duration.ZERO : settings.pollTimeout());
+          for (TopicPartition tp : records.partitions()) {
+            Track t = tracks.get(tp);
+            if (t != null) {
+              t.buffered.addAll(records.records(tp));
+            }
+          }
+          drain();
+          commit(tracks.values(), false);
+          adjustPauses();
+        } catch (WakeupException e) {
+          // only close wakes the consumer; the loop condition decides
+        } catch (KafkaException e) {
+          if (closing) {
+            break;
+          }
+          LOG.warn("Kafka consumer of topic '{}' group '{}' failed; retrying in 1s: {}", topic,
+              group, Errors.describe(e));
+          LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      LOG.error("Kafka poll thread of topic '{}' group '{}' stopped unexpectedly", topic, group,
+          e);
+    } finally {
+      try {
+        commit(tracks.values(), true);
+      } catch (RuntimeException e) {
+        LOG.warn("Final commit of topic '{}' group '{}' failed: {}", topic, group,
+            Errors.describe(e));
+      }
+      try {
+        consumer.close(CloseOptions.timeout(settings.closeTimeout()));
+      } catch (RuntimeException e) {
+        LOG.warn("Closing the Kafka consumer of topic '{}' group '{}' failed: {}", topic, group,
+            Errors.describe(e));
+      }
+      joined.countDown();
+      exited.countDown();
+    }
+  }
+
+  private boolean hasBuffered() {
+    for (Track t : tracks.values()) {
+      if (!t.buffered.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Hands buffered records to the sink, round-robin over partitions, while capacity lasts. */
+  private void drain() {
+    synchronized (submitLock) {
+      if (stopped) {
+        return;
+      }
+      int capacity = sink.capacity();
+      boolean any = true;
+      while (capacity > 0 && any) {
+        any = false;
+        for (Track t : tracks.values()) {
+          ConsumerRecord<byte[], byte[]> record = t.buffered.pollFirst();
+          if (record == null) {
+            continue;
+          }
+          any = true;
+          if (hand(t, record)) {
+            capacity--;
+            if (capacity == 0) {
+              capacity = sink.capacity();
+              if (capacity == 0) {
+                break;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Returns whether the record went to the sink (and used capacity). */
+  private boolean hand(Track t, ConsumerRecord<byte[], byte[]> record) {
+    Msg msg = new Msg(t, record);
+    t.submitted.addLast(msg);
+    String replayFor = EventRecords.header(record, EventRecords.REPLAY_GROUP);
+    if (replayFor != null && !replayFor.equals(group)) {
+      msg.outcome = DONE; // a dead letter replayed for another group
+      return false;
+    }
+    try {
+      msg.event = EventRecords.toEvent(record);
+    } catch (RuntimeException e) {
+      LOG.warn("Record {}-{}@{} is not a readable event; dead-lettering it for group '{}': {}",
+          record.topic(), record.partition(), record.offset(), group, Errors.describe(e));
+      msg.event = transport.deadLetterStore().placeholder(record);
+      msg.deadLetter(DeadLetterReason.UNDECODABLE, 0, e);
+      return false;
+    }
+    sink.submit(msg);
+    return true;
+  }
+
+  private void adjustPauses() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    if (assigned.isEmpty()) {
+      return;
+    }
+    Set<TopicPartition> pause = new HashSet<>();
+    Set<TopicPartition> resume = new HashSet<>();
+    Set<TopicPartition> paused = consumer.paused();
+    for (TopicPartition tp : assigned) {
+      Track t = tracks.get(tp);
+      boolean hold = stopped || (t != null && !t.buffered.isEmpty());
+      if (hold && !paused.contains(tp)) {
+        pause.add(tp);
+      } else if (!hold && paused.contains(tp)) {
+        resume.add(tp);
+      }
+    }
+    if (!pause.isEmpty()) {
+      consumer.pause(pause);
+    }
+    if (!resume.isEmpty()) {
+      consumer.resume(resume);
+    }
+  }
+
+  /** Commits, per partition, the offset after the finished prefix of its messages. */
+  private void commit(Collection<Track> which, boolean sync) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (Track t : which) {
+      Msg head;
+      while ((head = t.submitted.peekFirst()) != null && head.outcome == DONE) {
+        t.submitted.pollFirst();
+        t.next = head.offset + 1;
+      }
+      if (t.next > (sync ? t.committed : t.requested)) {
+        offsets.put(t.tp, new OffsetAndMetadata(t.next));
+      }
+    }
+    if (offsets.isEmpty()) {
+      return;
+    }
+    if (!sync) {
+      offsets.forEach((tp, o) -> tracks.get(tp).requested = o.offset());
+      consumer.commitAsync(offsets, (done, error) -> offsets.forEach((tp, o) -> {
+        Track t = tracks.get(tp);
+        if (t == null) {
+          return;
+        }
+        if (error == null) {
+          t.committed = Math.max(t.committed, o.offset());
+        } else if (t.requested == o.offset()) {
+          t.requested = t.committed; // send again on the next loop
+        }
+      }));
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("Group '{}' commits {}", group, offsets);
+      }
+      return;
+    }
+    long deadline = System.nanoTime() + settings.adminTimeout().toNanos();
+    while (true) {
+      try {
+        consumer.commitSync(offsets, settings.adminTimeout());
+        offsets.forEach((tp, o) -> {
+          Track t = tracks.get(tp);
+          if (t != null) {
+            t.committed = Math.max(t.committed, o.offset());
+            t.requested = Math.max(t.requested, o.offset());
+          }
+        });
+        return;
+      } catch (RebalanceInProgressException e) {
+        if (System.nanoTime() > deadline || inRebalanceCallback) {
+          LOG.warn("Committing offsets {} of group '{}' failed during a rebalance; those events "
+              + "will be delivered again: {}", offsets, group, Errors.describe(e));
+          return;
+        }
+        // Let the rebalance finish (its revoke callback commits what it can), then retry.
+        consumer.poll(Duration.ofMillis(50));
+        offsets.keySet().removeIf(tp -> !tracks.containsKey(tp));
+        if (offsets.isEmpty()) {
+          return;
+        }
+      } catch (WakeupException e) {
+        throw e;
+      } catch (KafkaException e) {
+        LOG.warn("Committing offsets {} of group '{}' failed; those events will be delivered "
+            + "again: {}", offsets, group, Errors.describe(e));
+        return;
+      }
+    }
+  }
+
+  private void awaitProgress(Duration max) {
+    long seen = progress.get();
+    long deadline = System.nanoTime() + max.toNanos();
+    synchronized (progressLock) {
+      long remaining;
+      while (progress.get() == seen && !closing
+          && (remaining = deadline - System.nanoTime()) > 0) {
+        try {
+          TimeUnit.NANOSECONDS.timedWait(progressLock, remaining);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private void signalProgress() {
+    progress.incrementAndGet();
+    synchronized (progressLock) {
+      progressLock.notifyAll();
+    }
+  }
+
+  private static boolean settled(Track t) {
+    for (Msg m : t.submitted) {
+      if (m.outcome == PENDING) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      try {
+        if (!partitions.isEmpty()) {
+          Map<TopicPartition, OffsetAndMetadata> committed =
+              consumer.committed(new HashSet<>(partitions), settings.adminTimeout());
+          Map<TopicPartition, OffsetAndMetadata> pin = new HashMap<>();
+          for (TopicPartition tp : partitions) {
+            Track t = new Track(tp);
+            OffsetAndMetadata c = committed.get(tp);
+            if (c == null) {
+              // A new group's start (EARLIEST/LATEST) is resolved now and committed, so a
+              // later rebalance cannot move it past events published meanwhile.
+              long position = consumer.position(tp, settings.adminTimeout());
+              pin.put(tp, new OffsetAndMetadata(position));
+              t.committed = position;
+              t.requested = position;
+              t.next = position;
+            } else {
+              t.committed = c.offset();
+              t.requested = c.offset();
+              t.next = c.offset();
+            }
+            tracks.put(tp, t);
+          }
+          if (!pin.isEmpty()) {
+            consumer.commitSync(pin, settings.adminTimeout());
+          }
+          LOG.debug("Group '{}' member of topic '{}' assigned {}", group, topic, partitions);
+        }
+      } finally {
+        joined.countDown();
+      }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      inRebalanceCallback = true;
+      try {
+        revoke(partitions);
+      } finally {
+        inRebalanceCallback = false;
+      }
+    }
+
+    private void revoke(Collection<TopicPartition> partitions) {
+      List<Track> revoked = new ArrayList<>();
+      for (TopicPartition tp : partitions) {
+        Track t = tracks.get(tp);
+        if (t != null) {
+          t.buffered.clear();
+          revoked.add(t);
+        }
+      }
+      if (revoked.isEmpty()) {
+        return;
+      }
+      long deadline = System.nanoTime() + settings.rebalanceTimeout().toNanos();
+      synchronized (progressLock) {
+        long remaining;
+        while (!revoked.stream().allMatch(KafkaSubscription::settled)
+            && (remaining = deadline - System.nanoTime()) > 0) {
+          try {
+            TimeUnit.NANOSECONDS.timedWait(progressLock, Math.min(remaining,
+                TimeUnit.MILLISECONDS.toNanos(50)));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
+      }
+      commit(revoked, true);
+      for (Track t : revoked) {
+        if (!settled(t)) {
+          LOG.warn("Partition {} of group '{}' revoked while {} event(s) were still being "
+              + "handled after {} ({}); they will be delivered again to the new owner",
+              t.tp, group, t.submitted.stream().filter(m -> m.outcome == PENDING).count(),
+              settings.rebalanceTimeout(), KafkaSettings.REBALANCE_TIMEOUT);
+        }
+        t.gone = true;
+        tracks.remove(t.tp);
+      }
+      LOG.debug("Group '{}' member of topic '{}' revoked {}", group, topic, partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      for (TopicPartition tp : partitions) {
+        Track t = tracks.remove(tp);
+        if (t != null) {
+          t.gone = true;
+        }
+      }
+      LOG.warn("Group '{}' member of topic '{}' lost partitions {} (session expired); their "
+          + "unfinished events will be delivered again", group, topic, partitions);
+    }
+  }
+
+  /** One assigned partition's fetched-not-submitted records and submitted-not-committed ones. */
+  private static final class Track {
+    final TopicPartition tp;
+    final ArrayDeque<ConsumerRecord<byte[], byte[]>> buffered = new ArrayDeque<>();
+    final ArrayDeque<Msg> submitted = new ArrayDeque<>();
+    /** Offset after the finished prefix. */
+    long next;
+    /** Last offset the broker confirmed as committed. */
+    long committed = -1;
+    /** Last offset sent in an asynchronous commit. */
+    long requested = -1;
+    volatile boolean gone;
+
+    Track(TopicPartition tp) {
+      this.tp = tp;
+    }
+  }
+
+  /** One record handed to the bus. */
+  private final class Msg implements InboundMessage {
+    final Track track;
+    final ConsumerRecord<byte[], byte[]> record;
+    final long offset;
+    Event event;
+    volatile int outcome = PENDING;
+
+    Msg(Track track, ConsumerRecord<byte[], byte[]> record) {
+      this.track = track;
+      this.record = record;
+      this.offset = record.offset();
+    }
+
+    @Override
+    public Event event() {
+      return event;
+    }
+
+    @Override
+    public int attempt() {
+      return 1;
+    }
+
+    @Override
+    public Map<String, String> metadata() {
+      return Map.of("kafka.topic", record.topic(),
+          "kafka.partition", Integer.toString(record.partition()),
+          "kafka.offset", Long.toString(offset));
+    }
+
+    @Override
+    public void ack() {
+      outcome = DONE;
+      signalProgress();
+    }
+
+    @Override
+    public void deadLetter(DeadLetterReason reason, int attempts, Throwable lastError) {
+      transport.deadLetterStore().write(topic, group, record, event, reason, attempts,
+          lastError);
+      outcome = DONE;
+      signalProgress();
+    }
+
+    @Override
+    public void release() {
+      outcome = RELEASED;
+      signalProgress();
+    }
+  }
+}

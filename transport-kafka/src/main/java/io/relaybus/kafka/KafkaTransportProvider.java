@@ -1,0 +1,53 @@
+package io.relaybus.kafka;
+
+import io.relaybus.spi.Settings;
+import io.relaybus.spi.Transport;
+import io.relaybus.spi.TransportContext;
+import io.relaybus.spi.TransportProvider;
+import java.util.Set;
+
+/**
+ * Provides the Kafka transport, {@code relaybus.transport=kafka}. The keys are listed in
+ * {@link KafkaSettings}: {@code relaybus.kafka.bootstrap-servers} (required), topic creation
+ * ({@code partitions}, {@code replication-factor}, {@code topic-config.*}), Kafka client
+ * pass-through ({@code client.*}, {@code producer.*}, {@code consumer.*}, {@code admin.*}),
+ * dead-letter topic naming, timeouts and the schema registry keys.
+ */
+public final class KafkaTransportProvider implements TransportProvider {
+
+  /** The transport name. */
+  public static final String NAME = "kafka";
+
+  /** Creates the provider; used by {@link java.util.ServiceLoader}. */
+  public KafkaTransportProvider() {}
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<String> configKeys() {
+    return KafkaSettings.KEYS;
+  }
+
+  @Override
+  public boolean acceptsKey(String key) {
+    if (TransportProvider.super.acceptsKey(key)) {
+      return true;
+    }
+    String normalised = Settings.normalise(key);
+    for (String family : KafkaSettings.FAMILIES) {
+      String f = Settings.normalise(family);
+      if (normalised.startsWith(f) && normalised.length() > f.length()) {
+        return true; // the property name itself is checked against the client's ConfigDef
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public Transport create(TransportContext context) {
+    return KafkaTransport.start(new KafkaSettings(context.settings()), context);
+  }
+}

@@ -1,0 +1,156 @@
+package io.relaybus.kafka;
+
+import io.relaybus.RelaybusException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates topics on first use and changes their partition count, through the Admin client. */
+final class TopicAdmin implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+  private final Admin admin;
+  private final KafkaSettings settings;
+  /** Topics known to exist (or being created); a failed creation is removed to be retried. */
+  private final Map<String, CompletableFuture<Void>> ensured = new ConcurrentHashMap<>();
+
+  TopicAdmin(Admin admin, KafkaSettings settings) {
+    this.admin = admin;
+    this.settings = settings;
+  }
+
+  Admin admin() {
+    return admin;
+  }
+
+  /** Completes when the topic exists, creating it with the configured partitions if needed. */
+  CompletableFuture<Void> ensure(String topic, int partitions) {
+    CompletableFuture<Void> known = ensured.get(topic);
+    if (known != null && !known.isCompletedExceptionally()) {
+      return known;
+    }
+    if (!settings.createTopics()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> created = new CompletableFuture<>();
+    CompletableFuture<Void> raced = ensured.putIfAbsent(topic, created);
+    if (raced != null) {
+      if (!raced.isCompletedExceptionally()) {
+        return raced;
+      }
+      ensured.replace(topic, raced, created);
+    }
+    NewTopic newTopic = new NewTopic(topic, Optional.of(partitions),
+        Optional.ofNullable(settings.replicationFactor())).configs(settings.topicConfig());
+    admin.createTopics(List.of(newTopic)).all().whenComplete((ok, error) -> {
+      Throwable cause = error;
+      while ((cause instanceof ExecutionException
+          || cause instanceof java.util.concurrent.CompletionException)
+          && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      if (cause == null) {
+        LOG.info("Created Kafka topic '{}' with {} partition(s)", topic, partitions);
+        created.complete(null);
+      } else if (cause instanceof TopicExistsException) {
+        created.complete(null);
+      } else {
+        ensured.remove(topic, created);
+        created.completeExceptionally(new RelaybusException("Cannot create Kafka topic '" + topic
+            + "' (" + partitions + " partitions): " + cause.getMessage(), cause));
+      }
+    });
+    return created;
+  }
+
+  void ensureNow(String topic, int partitions) {
+    try {
+      ensure(topic, partitions).get(settings.adminTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+          : new RelaybusException(e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new RelaybusException("Creating Kafka topic '" + topic + "' did not finish within "
+          + settings.adminTimeout() + " (" + KafkaSettings.ADMIN_TIMEOUT + "); is "
+          + settings.bootstrapServers() + " reachable?", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RelaybusException("Interrupted while creating Kafka topic '" + topic + "'", e);
+    }
+  }
+
+  /** The partition count, or empty when the topic does not exist. */
+  Optional<Integer> partitionCount(String topic) {
+    try {
+      TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames()
+          .get(settings.adminTimeout().toMillis(), TimeUnit.MILLISECONDS).get(topic);
+      return Optional.of(d.partitions().size());
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return Optional.empty();
+      }
+      throw new RelaybusException("Cannot describe Kafka topic '" + topic + "': "
+          + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new RelaybusException("Describing Kafka topic '" + topic + "' did not finish within "
+          + settings.adminTimeout(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RelaybusException("Interrupted while describing Kafka topic '" + topic + "'", e);
+    }
+  }
+
+  /** Raises the partition count; returns the previous count. */
+  int increasePartitions(String topic, int newCount) {
+    int current = partitionCount(topic).orElseThrow(() -> new IllegalArgumentException(
+        "Kafka topic '" + topic + "' does not exist; its partitions cannot be increased"));
+    if (newCount < current) {
+      throw new IllegalArgumentException("Kafka topic '" + topic + "' has " + current
+          + " partitions; " + newCount + " is fewer, and Kafka can only increase a topic's "
+          + "partition count (create a new topic to reduce it)");
+    }
+    if (newCount == current) {
+      LOG.info("Kafka topic '{}' already has {} partitions; nothing to do", topic, current);
+      return current;
+    }
+    try {
+      admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(newCount))).all()
+          .get(settings.adminTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new RelaybusException("Cannot increase the partitions of Kafka topic '" + topic
+          + "' from " + current + " to " + newCount + ": " + e.getCause().getMessage(),
+          e.getCause());
+    } catch (TimeoutException e) {
+      throw new RelaybusException("Increasing the partitions of Kafka topic '" + topic
+          + "' did not finish within " + settings.adminTimeout(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RelaybusException("Interrupted while increasing partitions of '" + topic + "'",
+          e);
+    }
+    LOG.warn("Kafka topic '{}' partitions increased from {} to {}: keys now map to different "
+        + "partitions (hash(key) % {} instead of % {}), so events of one key published before "
+        + "and after this change may be handled out of order and by different members, and "
+        + "consumers that rely on key-to-partition placement (joins, ksqlDB, compaction by key "
+        + "across partitions) see the remapping", topic, current, newCount, newCount, current);
+    return current;
+  }
+
+  @Override
+  public void close() {
+    admin.close(settings.closeTimeout());
+  }
+}

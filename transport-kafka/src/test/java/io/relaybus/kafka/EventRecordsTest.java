@@ -1,0 +1,81 @@
+package io.relaybus.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.relaybus.Event;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+
+/** The CloudEvents Kafka binary-mode mapping, header by header. */
+class EventRecordsTest {
+
+  private static String header(ProducerRecord<byte[], byte[]> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  private static ConsumerRecord<byte[], byte[]> received(ProducerRecord<byte[], byte[]> r) {
+    return new ConsumerRecord<>(r.topic(), 0, 0L, 0L, TimestampType.CREATE_TIME, -1, -1,
+        r.key(), r.value(), r.headers(), Optional.empty());
+  }
+
+  @Test
+  void attributesBecomeCloudEventsBinaryModeHeaders() {
+    Event e = Event.builder().id("e-1").source("urn:shop").type("order.created")
+        .subject("orders/1").time(Instant.parse("2024-01-02T03:04:05.123456Z"))
+        .dataContentType("application/json").dataSchema("https://s.example/order.json")
+        .key("customer-1").header("traceparent", "00-abc-def-01")
+        .data("{}".getBytes(StandardCharsets.UTF_8)).build();
+    ProducerRecord<byte[], byte[]> r = EventRecords.toRecord("orders", e, null);
+
+    assertThat(header(r, "ce_specversion")).isEqualTo("1.0");
+    assertThat(header(r, "ce_id")).isEqualTo("e-1");
+    assertThat(header(r, "ce_source")).isEqualTo("urn:shop");
+    assertThat(header(r, "ce_type")).isEqualTo("order.created");
+    assertThat(header(r, "ce_subject")).isEqualTo("orders/1");
+    assertThat(header(r, "ce_time")).isEqualTo("2024-01-02T03:04:05.123456Z");
+    assertThat(header(r, "ce_dataschema")).isEqualTo("https://s.example/order.json");
+    assertThat(header(r, "content-type")).isEqualTo("application/json");
+    assertThat(header(r, "ce_traceparent")).isEqualTo("00-abc-def-01");
+    assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("customer-1");
+    assertThat(r.value()).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
+    assertThat(r.partition()).as("the partitioner decides, from the key").isNull();
+
+    assertThat(EventRecords.toEvent(received(r))).isEqualTo(e);
+  }
+
+  @Test
+  void noKeyMeansNoRecordKeyAndEmptyDataMeansNullValue() {
+    Event e = Event.builder().source("urn:x").type("t").build();
+    ProducerRecord<byte[], byte[]> r = EventRecords.toRecord("t", e, null);
+    assertThat(r.key()).isNull();
+    assertThat(r.value()).isNull();
+    assertThat(header(r, "ce_subject")).isNull();
+    assertThat(header(r, "content-type")).isNull();
+    assertThat(EventRecords.toEvent(received(r))).isEqualTo(e);
+  }
+
+  @Test
+  void foreignHeadersAreIgnoredAndMissingSpecVersionIsRefused() {
+    Event e = Event.builder().source("urn:x").type("t").build();
+    ProducerRecord<byte[], byte[]> r = EventRecords.toRecord("t", e, null);
+    r.headers().add("x-other-system", "v".getBytes(StandardCharsets.UTF_8));
+    assertThat(EventRecords.toEvent(received(r))).isEqualTo(e);
+
+    RecordHeaders bare = new RecordHeaders();
+    bare.add("ce_id", "1".getBytes(StandardCharsets.UTF_8));
+    ConsumerRecord<byte[], byte[]> plain = new ConsumerRecord<>("t", 0, 0L, 0L,
+        TimestampType.CREATE_TIME, -1, -1, null, "x".getBytes(StandardCharsets.UTF_8), bare,
+        Optional.empty());
+    assertThatThrownBy(() -> EventRecords.toEvent(plain))
+        .hasMessageContaining("ce_specversion");
+  }
+}
