@@ -57,10 +57,15 @@ import java.util.TreeMap;
  *       UTF-8 (including empty data);</li>
  *   <li>{@code base64}: a JSON string with the standard base64 of the bytes, otherwise.</li>
  * </ul>
- * All attributes are in the body, so the Standard Webhooks signature covers them. A body without
- * a {@code relaybus} member (a plain Standard Webhooks sender) decodes to an event with id =
- * {@code webhook-id}, source {@code /webhook}, the {@code type}, the {@code timestamp} and the
- * {@code data} as JSON, and no topic.
+ * All attributes are in the body, so the Standard Webhooks signature covers them.
+ *
+ * <h2>Other senders</h2>
+ * A body without a {@code relaybus} member comes from a sender that is not Relaybus. If it has
+ * the Standard Webhooks shape ({@code type}, ISO-8601 {@code timestamp}, {@code data}) it
+ * decodes to an event with id = {@code webhook-id}, source {@value #FOREIGN_SOURCE}, that type
+ * and time, and the {@code data} JSON as {@code application/json} data. Any other body decodes
+ * to an event with type {@value #FOREIGN_TYPE}, time = {@code webhook-timestamp}, the request's
+ * {@code Content-Type} and the whole body as data. Neither has a topic.
  *
  * <h2>{@link PayloadFormat#CLOUDEVENTS_BINARY}</h2>
  * Body = the data bytes; {@code Content-Type} = the data content type (no header when absent);
@@ -79,6 +84,9 @@ public final class WebhookPayloads {
 
   /** The source given to events from senders that are not Relaybus. */
   public static final String FOREIGN_SOURCE = "/webhook";
+
+  /** The type given to events whose body is not in the Standard Webhooks shape. */
+  public static final String FOREIGN_TYPE = "webhook";
 
   private static final String SPEC_VERSION = "1.0";
   private static final String JSON = "application/json";
@@ -268,6 +276,7 @@ public final class WebhookPayloads {
     String type = null;
     String timestamp = null;
     Map<String, Object> envelope = null;
+    boolean envelopeSeen = false;
     int dataStart = -1;
     int dataEnd = -1;
     String dataString = null;
@@ -287,6 +296,7 @@ public final class WebhookPayloads {
             timestamp = stringValue(p, value, "timestamp");
             break;
           case "relaybus":
+            envelopeSeen = true;
             envelope = readEnvelope(p, value);
             break;
           case "data":
@@ -307,7 +317,15 @@ public final class WebhookPayloads {
       if (p.nextToken() != null) {
         throw new PayloadException("Webhook body holds more than one JSON value");
       }
+    } catch (PayloadException e) {
+      if (!envelopeSeen) {
+        return raw(headers, body);
+      }
+      throw e;
     } catch (JsonProcessingException e) {
+      if (!envelopeSeen) {
+        return raw(headers, body);
+      }
       // Jackson's message quotes the offending text, which is body content: report the place.
       JsonLocation at = e.getLocation();
       throw new PayloadException("Webhook body is not valid JSON"
@@ -315,21 +333,20 @@ public final class WebhookPayloads {
     } catch (IOException e) {
       throw new IllegalStateException("Reading JSON from memory failed", e);
     }
+    if (envelope == null) {
+      if (type == null || timestamp == null || dataStart < 0 || !isInstant(timestamp)) {
+        return raw(headers, body);
+      }
+      return new DecodedWebhook(null, Event.builder().id(foreignId(headers))
+          .source(FOREIGN_SOURCE).type(type).time(Instant.parse(timestamp))
+          .dataContentType(JSON).data(slice(body, dataStart, dataEnd)).build());
+    }
     requireField("type", type);
     requireField("timestamp", timestamp);
     if (dataStart < 0) {
       throw new PayloadException("Webhook body has no \"data\" field");
     }
     Event.Builder event = Event.builder().type(type).time(parseTime("timestamp", timestamp));
-    if (envelope == null) {
-      String id = headers.get(WebhookHeaders.ID);
-      if (id == null) {
-        throw new PayloadException("Webhook body has no \"relaybus\" envelope and header "
-            + WebhookHeaders.ID + " is missing, so the event has no id");
-      }
-      return new DecodedWebhook(null, event.id(id).source(FOREIGN_SOURCE)
-          .dataContentType(JSON).data(slice(body, dataStart, dataEnd)).build());
-    }
     String version = (String) envelope.get("specversion");
     if (!SPEC_VERSION.equals(version)) {
       throw new PayloadException("Webhook body field relaybus.specversion is '" + version
@@ -371,6 +388,35 @@ public final class WebhookPayloads {
             + abbreviate(encoding) + "'; allowed: json, text, base64");
     }
     return new DecodedWebhook(topic, event.build());
+  }
+
+  /** Any other body from a verified sender: handed over unchanged. */
+  private static DecodedWebhook raw(Map<String, String> headers, byte[] body) {
+    Event.Builder event = Event.builder().id(foreignId(headers)).source(FOREIGN_SOURCE)
+        .type(FOREIGN_TYPE).dataContentType(headers.get("content-type")).data(body);
+    String seconds = headers.get(WebhookHeaders.TIMESTAMP);
+    if (seconds != null && seconds.strip().matches("[0-9]{1,18}")) {
+      event.time(Instant.ofEpochSecond(Long.parseLong(seconds.strip())));
+    }
+    return new DecodedWebhook(null, event.build());
+  }
+
+  private static String foreignId(Map<String, String> headers) {
+    String id = headers.get(WebhookHeaders.ID);
+    if (id == null) {
+      throw new PayloadException("Webhook body has no \"relaybus\" envelope and header "
+          + WebhookHeaders.ID + " is missing, so the event has no id");
+    }
+    return id;
+  }
+
+  private static boolean isInstant(String text) {
+    try {
+      Instant.parse(text);
+      return true;
+    } catch (DateTimeParseException e) {
+      return false;
+    }
   }
 
   private static String stringValue(JsonParser p, JsonToken token, String field)

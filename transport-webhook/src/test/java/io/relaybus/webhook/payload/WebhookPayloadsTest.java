@@ -161,14 +161,35 @@ class WebhookPayloadsTest {
   }
 
   @Test
-  void malformedPayloadsAreRefusedNamingTheFieldNotTheContent() {
-    assertThatThrownBy(() -> decodeJson("{\"type\":\"t\",\"data\":1}"))
+  void anyOtherBodyFromAVerifiedSenderIsHandedOverUnchanged() {
+    for (String body : List.of("{\"test\": 2432232314}", "not json at all", "[1,2]",
+        "{\"type\":\"t\",\"timestamp\":\"yesterday\",\"data\":1}")) {
+      Map<String, List<String>> headers = Map.of("webhook-id", List.of("msg_1"),
+          "webhook-timestamp", List.of("1614265330"), "content-type", List.of("text/plain"));
+      Event event = WebhookPayloads.decode(headers, body.getBytes(StandardCharsets.UTF_8))
+          .event();
+      assertThat(event.dataAsText()).isEqualTo(body);
+      assertThat(event.type()).isEqualTo(WebhookPayloads.FOREIGN_TYPE);
+      assertThat(event.id()).isEqualTo("msg_1");
+      assertThat(event.time()).isEqualTo(Instant.ofEpochSecond(1614265330));
+      assertThat(event.dataContentType()).contains("text/plain");
+    }
+  }
+
+  @Test
+  void malformedRelaybusPayloadsAreRefusedNamingTheFieldNotTheContent() {
+    String envelope = "\"relaybus\":{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
+        + "\"dataencoding\":\"text\"}";
+    assertThatThrownBy(() -> decodeJson("{" + envelope + ",\"type\":\"t\",\"data\":\"x\"}"))
         .isInstanceOf(PayloadException.class).hasMessageContaining("timestamp");
-    assertThatThrownBy(() -> decodeJson("{\"type\":\"t\",\"timestamp\":\"yesterday\","
-        + "\"data\":1}")).isInstanceOf(PayloadException.class).hasMessageContaining("ISO-8601");
-    assertThatThrownBy(() -> decodeJson("{\"type\": secretword"))
+    assertThatThrownBy(() -> decodeJson("{" + envelope + ",\"type\":\"t\",\"timestamp\":"
+        + "\"yesterday\",\"data\":\"x\"}"))
+        .isInstanceOf(PayloadException.class).hasMessageContaining("ISO-8601");
+    assertThatThrownBy(() -> decodeJson("{" + envelope + ",\"type\": secretword"))
         .isInstanceOf(PayloadException.class).hasMessageNotContaining("secretword");
-    assertThatThrownBy(() -> decodeJson("[1]")).isInstanceOf(PayloadException.class);
+    assertThatThrownBy(() -> decodeJson("{\"relaybus\":{\"specversion\":\"2.0\"},"
+        + "\"type\":\"t\",\"timestamp\":\"2022-11-03T20:26:10Z\",\"data\":1}"))
+        .isInstanceOf(PayloadException.class).hasMessageContaining("specversion");
     assertThatThrownBy(() -> decodeJson("{\"type\":\"t\",\"timestamp\":"
         + "\"2022-11-03T20:26:10Z\",\"relaybus\":{\"specversion\":\"1.0\",\"id\":\"1\","
         + "\"source\":\"/s\",\"dataencoding\":\"rot13\"},\"data\":\"x\"}"))
