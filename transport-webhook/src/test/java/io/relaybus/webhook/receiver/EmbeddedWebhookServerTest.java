@@ -15,6 +15,7 @@ import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -308,6 +309,39 @@ class EmbeddedWebhookServerTest {
         SignedRequest.of(secret, "payments", event(), Instant.now()))).isEqualTo(400);
     assertThat(post("/webhooks/other", signed(event()))).isEqualTo(404);
     assertThat(post("/", signed(event()))).isEqualTo(404);
+    assertThat(handled).hasSize(1);
+  }
+
+  @Test
+  void closeWaitsForARunningHandlerAndRefusesNewWebhooks() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    behaviour = w -> {
+      entered.countDown();
+      release.await(30, TimeUnit.SECONDS);
+      handled.add(w);
+    };
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<Integer> running = pool.submit(() -> post("/webhooks", signed(event())));
+      assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+      Future<?> closing = pool.submit(server::close);
+      // While closing, new webhooks are refused (503) or the port is already gone.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        try {
+          assertThat(post("/webhooks", signed(event()))).isEqualTo(503);
+        } catch (IOException refused) {
+          // the server stopped listening: also a refusal
+        }
+      });
+      assertThat(closing).isNotDone();
+      release.countDown();
+      assertThat(running.get(30, TimeUnit.SECONDS)).isEqualTo(204);
+      closing.get(30, TimeUnit.SECONDS);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
     assertThat(handled).hasSize(1);
   }
 
