@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.Error;
 import com.networknt.schema.SchemaException;
 import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.path.PathType;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +33,13 @@ public final class JsonSchemaValidator {
 
   private static final SpecificationVersion DEFAULT_DIALECT = SpecificationVersion.DRAFT_7;
 
+  // Paths as JSON paths ($.address.zip); $ref never fetches over the network: a schema from a
+  // registry must not make every consumer call out to arbitrary URLs.
   private final com.networknt.schema.SchemaRegistry factory =
-      com.networknt.schema.SchemaRegistry.withDefaultDialect(DEFAULT_DIALECT);
+      com.networknt.schema.SchemaRegistry.withDefaultDialect(DEFAULT_DIALECT, builder -> builder
+          .schemaRegistryConfig(SchemaRegistryConfig.builder().pathType(PathType.JSON_PATH)
+              .build())
+          .schemaLoader(loader -> loader.fetchRemoteResources(false)));
   private final Map<String, com.networknt.schema.Schema> compiled = new ConcurrentHashMap<>();
   private final Map<SpecificationVersion, com.networknt.schema.Schema> metaSchemas =
       new ConcurrentHashMap<>();

@@ -55,6 +55,21 @@ class ConfluentSchemaRegistryClientApicurioTest extends SchemaRegistryContract {
   }
 
   @Test
+  void serverSideIncompatibilityMapsToTheSpecificException() {
+    ConfluentSchemaRegistryClient serverOnly = ConfluentSchemaRegistryClient
+        .builder(server.ccompatUrl()).localCompatibilityCheck(false).build();
+    String subject = "server-only-" + System.nanoTime() + "-value";
+    serverOnly.setCompatibility(subject, CompatibilityLevel.BACKWARD);
+    serverOnly.register(subject, TestSchemas.ORDER_V1);
+    assertThatThrownBy(() -> serverOnly.register(subject, TestSchemas.ORDER_V2_REQUIRED_QUANTITY))
+        .isInstanceOfSatisfying(IncompatibleSchemaException.class, e -> {
+          assertThat(e.errorCode()).isIn(409, 40901);
+          assertThat(e.reasons()).isNotEmpty();
+        })
+        .hasMessageContaining(subject);
+  }
+
+  @Test
   void toStringHidesCredentials() {
     ConfluentSchemaRegistryClient authenticated = ConfluentSchemaRegistryClient
         .builder(server.ccompatUrl()).basicAuth("user", "s3cret-pass").build();

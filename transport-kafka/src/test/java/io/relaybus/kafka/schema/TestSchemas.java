@@ -47,9 +47,12 @@ final class TestSchemas {
        "additionalProperties": false}
       """);
 
-  /** Something unrelated. */
+  /** Something unrelated: other properties, other types, open content. */
   static final Schema UNRELATED = Schema.json("""
-      {"type": "array", "items": {"type": "boolean"}}
+      {"$schema": "http://json-schema.org/draft-07/schema#",
+       "type": "object",
+       "properties": {"flags": {"type": "array", "items": {"type": "boolean"}}},
+       "required": ["flags"]}
       """);
 
   /** Not even JSON. */
