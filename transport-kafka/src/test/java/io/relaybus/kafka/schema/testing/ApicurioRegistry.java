@@ -92,6 +92,17 @@ public final class ApicurioRegistry {
   }
 
   /**
+   * Apicurio's own REST API (v3), which Apicurio's serializers talk to.
+   *
+   * @return the URL, e.g. {@code http://127.0.0.1:40123/apis/registry/v3}; empty when an external
+   *     registry is used, which may not be Apicurio
+   */
+  public Optional<String> apicurioApiUrl() {
+    return process == null ? Optional.empty()
+        : Optional.of(ccompatUrl.replace("/apis/ccompat/v7", "/apis/registry/v3"));
+  }
+
+  /**
    * Where the registry's output is written, for failure messages.
    *
    * @return the log file, or empty for an external registry
