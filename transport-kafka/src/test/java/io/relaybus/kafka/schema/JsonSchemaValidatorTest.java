@@ -86,6 +86,33 @@ class JsonSchemaValidatorTest {
   }
 
   @Test
+  void remoteReferencesAreNeverFetched() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", exchange -> {
+      try (exchange) {
+        fetches.incrementAndGet();
+        byte[] body = utf8("{\"type\": \"string\"}");
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+      }
+    });
+    server.start();
+    try {
+      Schema remote = Schema.json("{\"type\": \"object\", \"properties\": {\"id\": {\"$ref\":"
+          + " \"http://127.0.0.1:" + server.getAddress().getPort() + "/id.json\"}}}");
+      assertThatThrownBy(() -> {
+        validator.check(remote);
+        validator.validate(remote, utf8("{\"id\": \"x\"}"));
+      }).isInstanceOf(InvalidSchemaException.class).hasMessageContaining("id.json");
+      assertThat(fetches).hasValue(0);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
   void nonJsonSchemasAreRefused() {
     assertThatThrownBy(() -> validator.check(new Schema(SchemaType.AVRO, "\"string\"")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("AVRO");
