@@ -152,6 +152,41 @@ abstract class SchemaRegistryContract {
   }
 
   @Test
+  void transitiveLevelsCheckEveryEarlierVersion() {
+    Schema ab = status("\"A\", \"B\"");
+    Schema c = status("\"C\"");
+    Schema cd = status("\"C\", \"D\"");
+    registry().setCompatibility(subject, CompatibilityLevel.NONE);
+    registry().register(subject, ab);
+    registry().register(subject, c);
+    registry().setCompatibility(subject, CompatibilityLevel.BACKWARD_TRANSITIVE);
+    assertThatThrownBy(() -> registry().register(subject, cd))
+        .isInstanceOf(IncompatibleSchemaException.class)
+        .hasMessageContaining(subject);
+    registry().setCompatibility(subject, CompatibilityLevel.BACKWARD);
+    registry().register(subject, cd);
+    assertThat(registry().versions(subject)).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void forwardRejectsWhatTheLatestVersionCannotRead() {
+    registry().setCompatibility(subject, CompatibilityLevel.FORWARD);
+    registry().register(subject, ORDER_V2_OPTIONAL_QUANTITY);
+    // removing an optional property: the closed earlier version still reads the new data
+    registry().register(subject, ORDER_V1);
+    // adding a property: the closed latest version would reject it
+    assertThatThrownBy(() -> registry().register(subject, ORDER_V2_REQUIRED_QUANTITY))
+        .isInstanceOf(IncompatibleSchemaException.class)
+        .hasMessageContaining(subject);
+    assertThat(registry().versions(subject)).containsExactly(1, 2);
+  }
+
+  private static Schema status(String values) {
+    return Schema.json("{\"type\": \"object\", \"properties\": {\"status\": {\"enum\": ["
+        + values + "]}}, \"required\": [\"status\"], \"additionalProperties\": false}");
+  }
+
+  @Test
   void aSubjectWithoutVersionsAcceptsAnySchema() {
     assertThat(registry().testCompatibility(subject, UNRELATED).compatible()).isTrue();
   }
