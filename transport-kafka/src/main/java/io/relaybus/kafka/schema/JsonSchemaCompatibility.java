@@ -3,7 +3,6 @@ package io.relaybus.kafka.schema;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -140,8 +139,7 @@ public final class JsonSchemaCompatibility {
       }
     }
     JsonNode previousProperties = previous.path("properties");
-    for (Iterator<Map.Entry<String, JsonNode>> it = previousProperties.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> property = it.next();
+    for (Map.Entry<String, JsonNode> property : previousProperties.properties()) {
       JsonNode counterpart = nextProperties.path(property.getKey());
       if (!counterpart.isMissingNode()) {
         requiredStaysRequired(property.getValue(), counterpart,
@@ -298,8 +296,7 @@ public final class JsonSchemaCompatibility {
             + "' without a default, " + writerName + " does not require it");
       }
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = writerProperties.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> property = it.next();
+    for (Map.Entry<String, JsonNode> property : writerProperties.properties()) {
       String name = property.getKey();
       String where = child(path, name);
       if (readerProperties.has(name)) {
@@ -313,8 +310,7 @@ public final class JsonSchemaCompatibility {
       }
     }
     boolean writerOpen = !isClosed(writerExtra);
-    for (Iterator<Map.Entry<String, JsonNode>> it = readerProperties.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> property = it.next();
+    for (Map.Entry<String, JsonNode> property : readerProperties.properties()) {
       String name = property.getKey();
       if (writerProperties.has(name)) {
         continue;
