@@ -4,6 +4,8 @@ import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.internal.Errors;
+import io.relaybus.kafka.schema.SchemaNotFoundException;
+import io.relaybus.kafka.schema.SchemaRegistryException;
 import io.relaybus.spi.InboundMessage;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
@@ -70,6 +72,8 @@ final class KafkaSubscription implements TransportSubscription {
   private volatile boolean closing;
   /** Poll thread only: a rebalance callback is running (no nested poll allowed). */
   private boolean inRebalanceCallback;
+  /** Poll thread only: when the last "registry does not answer" warning was logged. */
+  private long lastRegistryWarning = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
 
   KafkaSubscription(KafkaTransport transport, String topic, SubscribeOptions options,
       MessageSink sink, KafkaConsumer<byte[], byte[]> consumer) {
@@ -196,15 +200,25 @@ final class KafkaSubscription implements TransportSubscription {
       }
       int capacity = sink.capacity();
       boolean any = true;
+      Set<Track> waiting = new HashSet<>();
       while (capacity > 0 && any) {
         any = false;
         for (Track t : tracks.values()) {
+          if (waiting.contains(t)) {
+            continue;
+          }
           ConsumerRecord<byte[], byte[]> record = t.buffered.pollFirst();
           if (record == null) {
             continue;
           }
           any = true;
-          if (hand(t, record)) {
+          Handed handed = hand(t, record);
+          if (handed == Handed.WAIT) {
+            t.buffered.addFirst(record);
+            waiting.add(t);
+            continue;
+          }
+          if (handed == Handed.SUBMITTED) {
             capacity--;
             if (capacity == 0) {
               capacity = sink.capacity();
@@ -218,26 +232,54 @@ final class KafkaSubscription implements TransportSubscription {
     }
   }
 
-  /** Returns whether the record went to the sink (and used capacity). */
-  private boolean hand(Track t, ConsumerRecord<byte[], byte[]> record) {
-    Msg msg = new Msg(t, record);
-    t.submitted.addLast(msg);
+  /** What became of a buffered record. */
+  private enum Handed { SUBMITTED, FINISHED, WAIT }
+
+  private Handed hand(Track t, ConsumerRecord<byte[], byte[]> record) {
     String replayFor = EventRecords.header(record, EventRecords.REPLAY_GROUP);
     if (replayFor != null && !replayFor.equals(group)) {
-      msg.outcome = DONE; // a dead letter replayed for another group
-      return false;
+      Msg skipped = new Msg(t, record);
+      skipped.outcome = DONE; // a dead letter replayed for another group
+      t.submitted.addLast(skipped);
+      return Handed.FINISHED;
     }
+    Msg msg = new Msg(t, record);
     try {
-      msg.event = EventRecords.toEvent(record);
+      msg.event = EventRecords.toEvent(record, transport.framing());
+    } catch (SchemaRegistryException e) {
+      if (!(e instanceof SchemaNotFoundException)) {
+        // The registry cannot answer now: keep the record and try again on the next loop.
+        long now = System.nanoTime();
+        if (now - lastRegistryWarning > TimeUnit.SECONDS.toNanos(10)) {
+          lastRegistryWarning = now;
+          LOG.warn("Cannot read record {}-{}@{} for group '{}' while the schema registry does "
+              + "not answer; its partition waits: {}", record.topic(), record.partition(),
+              record.offset(), group, Errors.describe(e));
+        }
+        return Handed.WAIT;
+      }
+      deadLetterUnreadable(t, msg, record, e);
+      return Handed.FINISHED;
     } catch (RuntimeException e) {
-      LOG.warn("Record {}-{}@{} is not a readable event; dead-lettering it for group '{}': {}",
-          record.topic(), record.partition(), record.offset(), group, Errors.describe(e));
-      msg.event = transport.deadLetterStore().placeholder(record);
-      msg.deadLetter(DeadLetterReason.UNDECODABLE, 0, e);
-      return false;
+      deadLetterUnreadable(t, msg, record, e);
+      return Handed.FINISHED;
     }
+    t.submitted.addLast(msg);
     sink.submit(msg);
-    return true;
+    return Handed.SUBMITTED;
+  }
+
+  private void deadLetterUnreadable(Track t, Msg msg, ConsumerRecord<byte[], byte[]> record,
+      RuntimeException e) {
+    LOG.warn("Record {}-{}@{} is not a readable event; dead-lettering it for group '{}': {}",
+        record.topic(), record.partition(), record.offset(), group, Errors.describe(e));
+    try {
+      msg.event = EventRecords.toEvent(record, SchemaFraming.NONE); // keep the original value
+    } catch (RuntimeException notAnEvent) {
+      msg.event = transport.deadLetterStore().placeholder(record);
+    }
+    t.submitted.addLast(msg);
+    msg.deadLetter(DeadLetterReason.UNDECODABLE, 0, e);
   }
 
   private void adjustPauses() {
