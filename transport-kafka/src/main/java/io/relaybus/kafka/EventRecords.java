@@ -15,7 +15,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * protocol binding, binary content mode. Attributes travel as {@code ce_*} headers,
  * {@code datacontenttype} as {@code content-type}, extensions as {@code ce_<name>}, the key as
  * the record key (the CloudEvents {@code partitionkey} mapping), the data as the record value.
- * Schema-ID framing and validation plug in here (see {@code docs/kafka.md}).
+ * Schema-ID framing and validation happen here too, through {@link SchemaFraming}.
  */
 final class EventRecords {
 
@@ -34,8 +34,12 @@ final class EventRecords {
 
   private EventRecords() {}
 
-  /** Builds the record of an event; {@code extra} headers are appended (may be null). */
-  static ProducerRecord<byte[], byte[]> toRecord(String topic, Event event, Headers extra) {
+  /**
+   * Builds the record of an event; {@code extra} headers are appended (may be null). The value
+   * is the data, framed and validated by {@code framing} when schemas are on.
+   */
+  static ProducerRecord<byte[], byte[]> toRecord(String topic, Event event, Headers extra,
+      SchemaFraming framing) {
     RecordHeaders headers = new RecordHeaders();
     put(headers, CE_SPECVERSION, SPEC_VERSION);
     put(headers, CE_ID, event.id());
@@ -54,7 +58,7 @@ final class EventRecords {
       }
     }
     byte[] key = event.key().map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
-    byte[] value = event.dataLength() == 0 ? null : event.data();
+    byte[] value = framing.encode(topic, event);
     return new ProducerRecord<>(topic, null, key, value, headers);
   }
 
@@ -62,9 +66,10 @@ final class EventRecords {
    * Rebuilds the event of a record.
    *
    * @throws io.relaybus.InvalidEventException (or another runtime exception) when the record
-   *     is not a valid CloudEvent in binary mode
+   *     is not a valid CloudEvent in binary mode; a {@link io.relaybus.DecodingException} when
+   *     its schema frame is bad; a schema registry exception when the registry cannot answer
    */
-  static Event toEvent(ConsumerRecord<byte[], byte[]> record) {
+  static Event toEvent(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing) {
     Event.Builder b = Event.builder();
     String specVersion = null;
     for (Header h : record.headers()) {
@@ -99,7 +104,7 @@ final class EventRecords {
     if (record.key() != null) {
       b.key(new String(record.key(), StandardCharsets.UTF_8));
     }
-    b.data(record.value() == null ? new byte[0] : record.value());
+    b.data(framing.decode(record.topic(), record.value()));
     return b.build();
   }
 

@@ -31,7 +31,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Dead letters kept in a Kafka topic per origin topic and group (name from
- * {@link KafkaSettings#DEAD_LETTER_TOPIC}, one partition, created on first use). A dead letter
+ * {@link KafkaSettings#DEAD_LETTER_TOPIC}, one partition, created on first use). The data is
+ * stored unframed (as the handler saw it; for undecodable records, the original value). A dead letter
  * is the event's record with {@code relaybus_dl_*} headers (reason, attempts, last error,
  * origin topic, partition, offset, group, time); its id is {@code <partition>-<offset>} in the
  * dead-letter topic. Kafka topics are append-only, so replay and purge append a resolution
@@ -94,7 +95,7 @@ final class KafkaDeadLetters implements DeadLetters {
     EventRecords.put(h, PARTITION, Integer.toString(origin.partition()));
     EventRecords.put(h, OFFSET, Long.toString(origin.offset()));
     EventRecords.put(h, TIME, Instant.now().toString());
-    send(EventRecords.toRecord(dlq, event, h), "dead-lettering event " + event.id()
+    send(EventRecords.toRecord(dlq, event, h, SchemaFraming.NONE), "dead-lettering event " + event.id()
         + " of topic '" + topic + "' group '" + group + "'");
   }
 
@@ -169,7 +170,8 @@ final class KafkaDeadLetters implements DeadLetters {
       String attempts = EventRecords.header(r, ATTEMPTS);
       String reason = EventRecords.header(r, REASON);
       String lastError = EventRecords.header(r, LAST_ERROR);
-      entries.add(new Entry(new DeadLetter(id, topic, group, EventRecords.toEvent(r),
+      entries.add(new Entry(new DeadLetter(id, topic, group,
+          EventRecords.toEvent(r, SchemaFraming.NONE),
           reason == null ? DeadLetterReason.RETRIES_EXHAUSTED : DeadLetterReason.valueOf(reason),
           attempts == null ? 0 : Integer.parseInt(attempts),
           lastError == null ? "unknown" : lastError,
@@ -200,7 +202,8 @@ final class KafkaDeadLetters implements DeadLetters {
     DeadLetter dl = e.deadLetter();
     RecordHeaders h = new RecordHeaders();
     EventRecords.put(h, EventRecords.REPLAY_GROUP, dl.group());
-    send(EventRecords.toRecord(dl.topic(), dl.event(), h), "replaying dead letter " + dl.id()
+    send(EventRecords.toRecord(dl.topic(), dl.event(), h, transport.framing()),
+        "replaying dead letter " + dl.id()
         + " to group '" + dl.group() + "'");
     resolve(e, "marking replayed");
   }

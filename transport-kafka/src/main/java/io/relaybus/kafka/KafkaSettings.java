@@ -75,7 +75,7 @@ public final class KafkaSettings {
   public static final String REGISTRY_BEARER_TOKEN = PREFIX + "schema-registry.bearer-token";
   /** Subject naming strategy: {@code topic} (default), {@code record}, {@code topic-record}. */
   public static final String SUBJECT_STRATEGY = PREFIX + "schema.subject-strategy";
-  /** Compatibility level set on subjects this bus registers (default {@code backward}). */
+  /** Compatibility level set on subjects this bus publishes to (default: the registry's). */
   public static final String COMPATIBILITY = PREFIX + "schema.compatibility";
   /** Validate JSON payloads against the subject's schema before sending (default false). */
   public static final String VALIDATE_ON_PRODUCE = PREFIX + "schema.validate-on-produce";
@@ -173,6 +173,16 @@ public final class KafkaSettings {
    * @throws io.relaybus.ConfigurationException naming every bad key and what is allowed
    */
   public KafkaSettings(Settings settings) {
+    this(settings, false);
+  }
+
+  /**
+   * Reads and validates the settings.
+   *
+   * @param settings the bus settings
+   * @param registryProvided whether the application passed its own schema registry
+   */
+  KafkaSettings(Settings settings, boolean registryProvided) {
     Settings.Reader r = settings.reader();
     bootstrapServers = r.requiredString(BOOTSTRAP_SERVERS,
         "comma-separated host:port list of Kafka brokers, such as localhost:9092");
@@ -216,18 +226,13 @@ public final class KafkaSettings {
           + " are exclusive: choose basic or bearer authentication");
     }
     subjectStrategy = r.enumValue(SUBJECT_STRATEGY, SubjectStrategy.class, SubjectStrategy.TOPIC);
-    compatibility = r.enumValue(COMPATIBILITY, Compatibility.class, Compatibility.BACKWARD);
+    compatibility = r.enumValue(COMPATIBILITY, Compatibility.class, null);
     validateOnProduce = r.bool(VALIDATE_ON_PRODUCE, false);
     validateOnConsume = r.bool(VALIDATE_ON_CONSUME, false);
-    if ((validateOnProduce || validateOnConsume) && registryUrl == null) {
+    if ((validateOnProduce || validateOnConsume) && registryUrl == null && !registryProvided) {
       r.problem((validateOnProduce ? VALIDATE_ON_PRODUCE : VALIDATE_ON_CONSUME)
-          + "=true needs " + REGISTRY_URL);
-    }
-    if (validateOnProduce || validateOnConsume) {
-      // Declared so configuration is complete; refusing is safer than silently not validating.
-      r.problem((validateOnProduce ? VALIDATE_ON_PRODUCE : VALIDATE_ON_CONSUME)
-          + "=true is not supported by this build of relaybus-transport-kafka yet: schema "
-          + "validation is not wired into the transport");
+          + "=true needs " + REGISTRY_URL + " (or a registry passed with "
+          + "KafkaTransportProvider.withSchemaRegistry)");
     }
 
     Map<String, String> client = new TreeMap<>();
@@ -542,6 +547,36 @@ public final class KafkaSettings {
     return registryUrl;
   }
 
+  String registryUsername() {
+    return registryUsername;
+  }
+
+  String registryPassword() {
+    return registryPassword;
+  }
+
+  String registryBearerToken() {
+    return registryBearerToken;
+  }
+
+  /**
+   * Whether payloads are validated and framed with a schema id on publish.
+   *
+   * @return the flag
+   */
+  public boolean validateOnProduce() {
+    return validateOnProduce;
+  }
+
+  /**
+   * Whether payloads are unframed and validated on consume.
+   *
+   * @return the flag
+   */
+  public boolean validateOnConsume() {
+    return validateOnConsume;
+  }
+
   /**
    * The subject naming strategy.
    *
@@ -552,9 +587,9 @@ public final class KafkaSettings {
   }
 
   /**
-   * The compatibility level for registered subjects.
+   * The compatibility level set on subjects this bus publishes to.
    *
-   * @return the level
+   * @return the level, or {@code null} to leave the registry's setting
    */
   public Compatibility compatibility() {
     return compatibility;

@@ -4,6 +4,8 @@ import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.internal.Errors;
+import io.relaybus.kafka.schema.SchemaNotFoundException;
+import io.relaybus.kafka.schema.SchemaRegistryException;
 import io.relaybus.spi.InboundMessage;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
@@ -20,6 +22,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -51,6 +55,8 @@ final class KafkaSubscription implements TransportSubscription {
   private static final int PENDING = 0;
   private static final int DONE = 1;
   private static final int RELEASED = 2;
+  private static final String ATTEMPTS_META = "relaybus-attempts=";
+  private static final Pattern ATTEMPTS = Pattern.compile("relaybus-attempts=(\\d+)@(\\d+)");
 
   private final KafkaTransport transport;
   private final KafkaSettings settings;
@@ -70,6 +76,8 @@ final class KafkaSubscription implements TransportSubscription {
   private volatile boolean closing;
   /** Poll thread only: a rebalance callback is running (no nested poll allowed). */
   private boolean inRebalanceCallback;
+  /** Poll thread only: when the last "registry does not answer" warning was logged. */
+  private long lastRegistryWarning = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
 
   KafkaSubscription(KafkaTransport transport, String topic, SubscribeOptions options,
       MessageSink sink, KafkaConsumer<byte[], byte[]> consumer) {
@@ -196,15 +204,25 @@ final class KafkaSubscription implements TransportSubscription {
       }
       int capacity = sink.capacity();
       boolean any = true;
+      Set<Track> waiting = new HashSet<>();
       while (capacity > 0 && any) {
         any = false;
         for (Track t : tracks.values()) {
+          if (waiting.contains(t)) {
+            continue;
+          }
           ConsumerRecord<byte[], byte[]> record = t.buffered.pollFirst();
           if (record == null) {
             continue;
           }
           any = true;
-          if (hand(t, record)) {
+          Handed handed = hand(t, record);
+          if (handed == Handed.WAIT) {
+            t.buffered.addFirst(record);
+            waiting.add(t);
+            continue;
+          }
+          if (handed == Handed.SUBMITTED) {
             capacity--;
             if (capacity == 0) {
               capacity = sink.capacity();
@@ -218,26 +236,54 @@ final class KafkaSubscription implements TransportSubscription {
     }
   }
 
-  /** Returns whether the record went to the sink (and used capacity). */
-  private boolean hand(Track t, ConsumerRecord<byte[], byte[]> record) {
-    Msg msg = new Msg(t, record);
-    t.submitted.addLast(msg);
+  /** What became of a buffered record. */
+  private enum Handed { SUBMITTED, FINISHED, WAIT }
+
+  private Handed hand(Track t, ConsumerRecord<byte[], byte[]> record) {
     String replayFor = EventRecords.header(record, EventRecords.REPLAY_GROUP);
     if (replayFor != null && !replayFor.equals(group)) {
-      msg.outcome = DONE; // a dead letter replayed for another group
-      return false;
+      Msg skipped = new Msg(t, record);
+      skipped.outcome = DONE; // a dead letter replayed for another group
+      t.submitted.addLast(skipped);
+      return Handed.FINISHED;
     }
+    Msg msg = new Msg(t, record);
     try {
-      msg.event = EventRecords.toEvent(record);
+      msg.event = EventRecords.toEvent(record, transport.framing());
+    } catch (SchemaRegistryException e) {
+      if (!(e instanceof SchemaNotFoundException)) {
+        // The registry cannot answer now: keep the record and try again on the next loop.
+        long now = System.nanoTime();
+        if (now - lastRegistryWarning > TimeUnit.SECONDS.toNanos(10)) {
+          lastRegistryWarning = now;
+          LOG.warn("Cannot read record {}-{}@{} for group '{}' while the schema registry does "
+              + "not answer; its partition waits: {}", record.topic(), record.partition(),
+              record.offset(), group, Errors.describe(e));
+        }
+        return Handed.WAIT;
+      }
+      deadLetterUnreadable(t, msg, record, e);
+      return Handed.FINISHED;
     } catch (RuntimeException e) {
-      LOG.warn("Record {}-{}@{} is not a readable event; dead-lettering it for group '{}': {}",
-          record.topic(), record.partition(), record.offset(), group, Errors.describe(e));
-      msg.event = transport.deadLetterStore().placeholder(record);
-      msg.deadLetter(DeadLetterReason.UNDECODABLE, 0, e);
-      return false;
+      deadLetterUnreadable(t, msg, record, e);
+      return Handed.FINISHED;
     }
+    t.submitted.addLast(msg);
     sink.submit(msg);
-    return true;
+    return Handed.SUBMITTED;
+  }
+
+  private void deadLetterUnreadable(Track t, Msg msg, ConsumerRecord<byte[], byte[]> record,
+      RuntimeException e) {
+    LOG.warn("Record {}-{}@{} is not a readable event; dead-lettering it for group '{}': {}",
+        record.topic(), record.partition(), record.offset(), group, Errors.describe(e));
+    try {
+      msg.event = EventRecords.toEvent(record, SchemaFraming.NONE); // keep the original value
+    } catch (RuntimeException notAnEvent) {
+      msg.event = transport.deadLetterStore().placeholder(record);
+    }
+    t.submitted.addLast(msg);
+    msg.deadLetter(DeadLetterReason.UNDECODABLE, 0, e);
   }
 
   private void adjustPauses() {
@@ -274,24 +320,28 @@ final class KafkaSubscription implements TransportSubscription {
         t.submitted.pollFirst();
         t.next = head.offset + 1;
       }
-      if (t.next > (sync ? t.committed : t.requested)) {
-        offsets.put(t.tp, new OffsetAndMetadata(t.next));
+      String meta = attemptsMetadata(t.submitted.peekFirst());
+      long known = sync ? t.committed : t.requested;
+      String knownMeta = sync ? t.committedMeta : t.requestedMeta;
+      if (t.next > known || (t.next == known && !meta.equals(knownMeta))) {
+        offsets.put(t.tp, new OffsetAndMetadata(t.next, meta));
       }
     }
     if (offsets.isEmpty()) {
       return;
     }
     if (!sync) {
-      offsets.forEach((tp, o) -> tracks.get(tp).requested = o.offset());
+      offsets.forEach((tp, o) -> tracks.get(tp).requested(o));
       consumer.commitAsync(offsets, (done, error) -> offsets.forEach((tp, o) -> {
         Track t = tracks.get(tp);
         if (t == null) {
           return;
         }
         if (error == null) {
-          t.committed = Math.max(t.committed, o.offset());
-        } else if (t.requested == o.offset()) {
+          t.committed(o);
+        } else if (t.requested == o.offset() && t.requestedMeta.equals(o.metadata())) {
           t.requested = t.committed; // send again on the next loop
+          t.requestedMeta = t.committedMeta;
         }
       }));
       if (LOG.isDebugEnabled()) {
@@ -306,8 +356,8 @@ final class KafkaSubscription implements TransportSubscription {
         offsets.forEach((tp, o) -> {
           Track t = tracks.get(tp);
           if (t != null) {
-            t.committed = Math.max(t.committed, o.offset());
-            t.requested = Math.max(t.requested, o.offset());
+            t.committed(o);
+            t.requested(o);
           }
         });
         return;
@@ -331,6 +381,18 @@ final class KafkaSubscription implements TransportSubscription {
         return;
       }
     }
+  }
+
+  /**
+   * Commit metadata carrying the attempts already made on the first unfinished event of a
+   * partition, so the next owner (after a close, crash or rebalance) continues its count.
+   */
+  private static String attemptsMetadata(Msg head) {
+    if (head == null) {
+      return "";
+    }
+    int made = Math.max(head.failedAttempts, head.prior);
+    return made == 0 ? "" : ATTEMPTS_META + made + "@" + head.offset;
   }
 
   private void awaitProgress(Duration max) {
@@ -382,13 +444,18 @@ final class KafkaSubscription implements TransportSubscription {
               // later rebalance cannot move it past events published meanwhile.
               long position = consumer.position(tp, settings.adminTimeout());
               pin.put(tp, new OffsetAndMetadata(position));
-              t.committed = position;
-              t.requested = position;
+              t.committed(new OffsetAndMetadata(position));
+              t.requested(new OffsetAndMetadata(position));
               t.next = position;
             } else {
-              t.committed = c.offset();
-              t.requested = c.offset();
+              t.committed(c);
+              t.requested(c);
               t.next = c.offset();
+              Matcher m = ATTEMPTS.matcher(c.metadata() == null ? "" : c.metadata());
+              if (m.matches()) {
+                t.priorAttempts = Integer.parseInt(m.group(1));
+                t.priorOffset = Long.parseLong(m.group(2));
+              }
             }
             tracks.put(tp, t);
           }
@@ -472,10 +539,29 @@ final class KafkaSubscription implements TransportSubscription {
     final ArrayDeque<Msg> submitted = new ArrayDeque<>();
     /** Offset after the finished prefix. */
     long next;
-    /** Last offset the broker confirmed as committed. */
+    /** Last offset (and its metadata) the broker confirmed as committed. */
     long committed = -1;
-    /** Last offset sent in an asynchronous commit. */
+    String committedMeta = "";
+    /** Last offset (and its metadata) sent in an asynchronous commit. */
     long requested = -1;
+    String requestedMeta = "";
+    /** Attempts an earlier owner made on the event at priorOffset (from commit metadata). */
+    long priorOffset = -1;
+    int priorAttempts;
+
+    void committed(OffsetAndMetadata o) {
+      if (o.offset() >= committed) {
+        committed = o.offset();
+        committedMeta = o.metadata() == null ? "" : o.metadata();
+      }
+    }
+
+    void requested(OffsetAndMetadata o) {
+      if (o.offset() >= requested) {
+        requested = o.offset();
+        requestedMeta = o.metadata() == null ? "" : o.metadata();
+      }
+    }
     volatile boolean gone;
 
     Track(TopicPartition tp) {
@@ -488,13 +574,18 @@ final class KafkaSubscription implements TransportSubscription {
     final Track track;
     final ConsumerRecord<byte[], byte[]> record;
     final long offset;
+    /** Attempts made by earlier owners of the partition. */
+    final int prior;
     Event event;
     volatile int outcome = PENDING;
+    /** The last attempt that failed in this member (absolute, counting prior attempts). */
+    volatile int failedAttempts;
 
     Msg(Track track, ConsumerRecord<byte[], byte[]> record) {
       this.track = track;
       this.record = record;
       this.offset = record.offset();
+      this.prior = offset == track.priorOffset ? track.priorAttempts : 0;
     }
 
     @Override
@@ -504,7 +595,13 @@ final class KafkaSubscription implements TransportSubscription {
 
     @Override
     public int attempt() {
-      return 1;
+      return 1 + prior;
+    }
+
+    @Override
+    public void retrying(int failedAttempt, Throwable error, Duration delay) {
+      failedAttempts = failedAttempt;
+      signalProgress();
     }
 
     @Override

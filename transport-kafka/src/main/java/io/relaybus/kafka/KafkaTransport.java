@@ -10,15 +10,25 @@ import io.relaybus.RelaybusException;
 import io.relaybus.StartPosition;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.internal.Errors;
+import io.relaybus.kafka.schema.CompatibilityLevel;
+import io.relaybus.kafka.schema.ConfluentSchemaRegistryClient;
+import io.relaybus.kafka.schema.JsonSchemaFrames;
+import io.relaybus.kafka.schema.JsonSchemaValidator;
+import io.relaybus.kafka.schema.ReaderSchema;
+import io.relaybus.kafka.schema.Schema;
+import io.relaybus.kafka.schema.SchemaRegistry;
 import io.relaybus.internal.Names;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
 import io.relaybus.spi.TransportSubscription;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,11 +72,13 @@ public final class KafkaTransport implements Transport {
   private final KafkaProducer<byte[], byte[]> producer;
   private final TopicAdmin topics;
   private final KafkaDeadLetters deadLetters;
+  private final SchemaFraming framing;
   private final Set<KafkaSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final AtomicInteger members = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private KafkaTransport(KafkaSettings settings, TransportContext context) {
+  private KafkaTransport(KafkaSettings settings, TransportContext context,
+      SchemaRegistry providedRegistry) {
     this.settings = settings;
     this.context = context;
     this.clientIdPrefix = "relaybus-" + INSTANCES.incrementAndGet();
@@ -88,6 +100,30 @@ public final class KafkaTransport implements Transport {
     }
     this.producer = createdProducer;
     this.deadLetters = new KafkaDeadLetters(this);
+    this.framing = framing(settings, providedRegistry);
+  }
+
+  private static SchemaFraming framing(KafkaSettings settings, SchemaRegistry provided) {
+    SchemaRegistry registry = provided;
+    JsonSchemaValidator validator = new JsonSchemaValidator();
+    if (registry == null && settings.registryUrl() != null) {
+      ConfluentSchemaRegistryClient.Builder b =
+          ConfluentSchemaRegistryClient.builder(settings.registryUrl()).validator(validator);
+      if (settings.registryUsername() != null) {
+        b.basicAuth(settings.registryUsername(), settings.registryPassword());
+      }
+      if (settings.registryBearerToken() != null) {
+        b.bearerToken(settings.registryBearerToken());
+      }
+      registry = b.build();
+    }
+    if (registry == null) {
+      return SchemaFraming.NONE;
+    }
+    return new SchemaFraming(registry, new JsonSchemaFrames(registry, validator),
+        settings.validateOnProduce(), settings.validateOnConsume(), settings.subjectStrategy(),
+        settings.compatibility() == null ? null
+            : CompatibilityLevel.valueOf(settings.compatibility().name()));
   }
 
   /**
@@ -95,10 +131,12 @@ public final class KafkaTransport implements Transport {
    *
    * @param settings validated settings
    * @param context the bus context
+   * @param registry the application's schema registry, or {@code null}
    * @return the transport
    */
-  static KafkaTransport start(KafkaSettings settings, TransportContext context) {
-    KafkaTransport t = new KafkaTransport(settings, context);
+  static KafkaTransport start(KafkaSettings settings, TransportContext context,
+      SchemaRegistry registry) {
+    KafkaTransport t = new KafkaTransport(settings, context, registry);
     LOG.info("Kafka transport started: {}", settings);
     return t;
   }
@@ -129,6 +167,16 @@ public final class KafkaTransport implements Transport {
   private CompletableFuture<List<PublishReceipt>> sendAll(String topic, List<Event> events,
       Headers extra) {
     int n = events.size();
+    // Every record is built (and with schemas: validated and framed) before the first is sent,
+    // so an invalid payload or an unreachable registry fails the publish with nothing sent.
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(n);
+    try {
+      for (Event e : events) {
+        records.add(EventRecords.toRecord(topic, e, extra, framing));
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     CompletableFuture<List<PublishReceipt>> result = new CompletableFuture<>();
     PublishReceipt[] receipts = new PublishReceipt[n];
     AtomicInteger remaining = new AtomicInteger(n);
@@ -138,8 +186,7 @@ public final class KafkaTransport implements Transport {
       Event e = events.get(i);
       int index = i;
       try {
-        ProducerRecord<byte[], byte[]> record = EventRecords.toRecord(topic, e, extra);
-        producer.send(record, (md, error) -> {
+        producer.send(records.get(i), (md, error) -> {
           if (error != null) {
             failed.incrementAndGet();
             firstFailure.compareAndSet(null, error);
@@ -250,6 +297,62 @@ public final class KafkaTransport implements Transport {
           + " for Kafka topic '" + topic + "'");
     }
     return topics.increasePartitions(topic, partitions);
+  }
+
+  /**
+   * Declares the JSON schema of a topic's events. With
+   * {@code relaybus.kafka.schema.validate-on-produce=true}, every event published to the topic
+   * is validated against it (an invalid payload fails the publish with
+   * {@link io.relaybus.kafka.schema.InvalidPayloadException}, nothing sent), the schema is
+   * registered under the topic's subject (checked against the subject's compatibility level)
+   * and the value is framed with its id. Without a declared schema, the subject's latest
+   * registered schema is used.
+   *
+   * @param topic the topic
+   * @param schema its writer schema
+   * @throws IllegalStateException when no schema registry is configured
+   */
+  public void useSchema(String topic, Schema schema) {
+    Names.requireTopic(topic);
+    Objects.requireNonNull(schema, "schema");
+    requireRegistry();
+    framing.declare(topic, schema);
+  }
+
+  /**
+   * Declares the narrower schema this application reads a topic with: with
+   * {@code relaybus.kafka.schema.validate-on-consume=true}, payloads are validated against it
+   * instead of the writer's schema; a payload it cannot read is dead-lettered.
+   *
+   * @param topic the topic
+   * @param reader the reader schema
+   * @throws IllegalStateException when no schema registry is configured
+   */
+  public void readWith(String topic, ReaderSchema reader) {
+    Names.requireTopic(topic);
+    Objects.requireNonNull(reader, "reader");
+    requireRegistry();
+    framing.readWith(topic, reader);
+  }
+
+  /**
+   * The schema registry the transport uses.
+   *
+   * @return the registry, empty when none is configured
+   */
+  public Optional<SchemaRegistry> schemaRegistry() {
+    return Optional.ofNullable(framing.registry());
+  }
+
+  private void requireRegistry() {
+    if (framing.registry() == null) {
+      throw new IllegalStateException("No schema registry is configured: set "
+          + KafkaSettings.REGISTRY_URL + " or use KafkaTransportProvider.withSchemaRegistry");
+    }
+  }
+
+  SchemaFraming framing() {
+    return framing;
   }
 
   /**

@@ -1,9 +1,11 @@
 package io.relaybus.kafka;
 
+import io.relaybus.kafka.schema.SchemaRegistry;
 import io.relaybus.spi.Settings;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
 import io.relaybus.spi.TransportProvider;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -18,8 +20,29 @@ public final class KafkaTransportProvider implements TransportProvider {
   /** The transport name. */
   public static final String NAME = "kafka";
 
+  private final SchemaRegistry registry;
+
   /** Creates the provider; used by {@link java.util.ServiceLoader}. */
-  public KafkaTransportProvider() {}
+  public KafkaTransportProvider() {
+    this(null);
+  }
+
+  private KafkaTransportProvider(SchemaRegistry registry) {
+    this.registry = registry;
+  }
+
+  /**
+   * A provider whose transport uses the application's schema registry (for example an
+   * {@link io.relaybus.kafka.schema.InMemorySchemaRegistry} in tests and embedded use) instead
+   * of a REST client built from {@code relaybus.kafka.schema-registry.*}; for
+   * {@link io.relaybus.EventBus.Builder#provider(TransportProvider)}.
+   *
+   * @param registry the registry
+   * @return the provider
+   */
+  public static KafkaTransportProvider withSchemaRegistry(SchemaRegistry registry) {
+    return new KafkaTransportProvider(Objects.requireNonNull(registry, "registry"));
+  }
 
   @Override
   public String name() {
@@ -48,6 +71,7 @@ public final class KafkaTransportProvider implements TransportProvider {
 
   @Override
   public Transport create(TransportContext context) {
-    return KafkaTransport.start(new KafkaSettings(context.settings()), context);
+    return KafkaTransport.start(new KafkaSettings(context.settings(), registry != null),
+        context, registry);
   }
 }

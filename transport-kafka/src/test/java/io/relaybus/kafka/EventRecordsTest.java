@@ -34,7 +34,8 @@ class EventRecordsTest {
         .dataContentType("application/json").dataSchema("https://s.example/order.json")
         .key("customer-1").header("traceparent", "00-abc-def-01")
         .data("{}".getBytes(StandardCharsets.UTF_8)).build();
-    ProducerRecord<byte[], byte[]> r = EventRecords.toRecord("orders", e, null);
+    ProducerRecord<byte[], byte[]> r =
+        EventRecords.toRecord("orders", e, null, SchemaFraming.NONE);
 
     assertThat(header(r, "ce_specversion")).isEqualTo("1.0");
     assertThat(header(r, "ce_id")).isEqualTo("e-1");
@@ -49,33 +50,35 @@ class EventRecordsTest {
     assertThat(r.value()).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
     assertThat(r.partition()).as("the partitioner decides, from the key").isNull();
 
-    assertThat(EventRecords.toEvent(received(r))).isEqualTo(e);
+    assertThat(EventRecords.toEvent(received(r), SchemaFraming.NONE)).isEqualTo(e);
   }
 
   @Test
   void noKeyMeansNoRecordKeyAndEmptyDataMeansNullValue() {
     Event e = Event.builder().source("urn:x").type("t").build();
-    ProducerRecord<byte[], byte[]> r = EventRecords.toRecord("t", e, null);
+    ProducerRecord<byte[], byte[]> r =
+        EventRecords.toRecord("t", e, null, SchemaFraming.NONE);
     assertThat(r.key()).isNull();
     assertThat(r.value()).isNull();
     assertThat(header(r, "ce_subject")).isNull();
     assertThat(header(r, "content-type")).isNull();
-    assertThat(EventRecords.toEvent(received(r))).isEqualTo(e);
+    assertThat(EventRecords.toEvent(received(r), SchemaFraming.NONE)).isEqualTo(e);
   }
 
   @Test
   void foreignHeadersAreIgnoredAndMissingSpecVersionIsRefused() {
     Event e = Event.builder().source("urn:x").type("t").build();
-    ProducerRecord<byte[], byte[]> r = EventRecords.toRecord("t", e, null);
+    ProducerRecord<byte[], byte[]> r =
+        EventRecords.toRecord("t", e, null, SchemaFraming.NONE);
     r.headers().add("x-other-system", "v".getBytes(StandardCharsets.UTF_8));
-    assertThat(EventRecords.toEvent(received(r))).isEqualTo(e);
+    assertThat(EventRecords.toEvent(received(r), SchemaFraming.NONE)).isEqualTo(e);
 
     RecordHeaders bare = new RecordHeaders();
     bare.add("ce_id", "1".getBytes(StandardCharsets.UTF_8));
     ConsumerRecord<byte[], byte[]> plain = new ConsumerRecord<>("t", 0, 0L, 0L,
         TimestampType.CREATE_TIME, -1, -1, null, "x".getBytes(StandardCharsets.UTF_8), bare,
         Optional.empty());
-    assertThatThrownBy(() -> EventRecords.toEvent(plain))
+    assertThatThrownBy(() -> EventRecords.toEvent(plain, SchemaFraming.NONE))
         .hasMessageContaining("ce_specversion");
   }
 }

@@ -120,11 +120,15 @@ class KafkaConfigTest {
   }
 
   @Test
-  void schemaValidationIsRefusedUntilItIsWired() {
-    assertThat(failure(config("relaybus.kafka.schema-registry.url", "http://localhost:8081",
-        "relaybus.kafka.schema.validate-on-produce", "true")))
+  void schemaValidationNeedsARegistry() {
+    assertThat(failure(config("relaybus.kafka.schema.validate-on-produce", "true")))
         .hasMessageContaining("relaybus.kafka.schema.validate-on-produce")
-        .hasMessageContaining("not supported");
+        .hasMessageContaining("relaybus.kafka.schema-registry.url");
+    assertThat(failure(config("relaybus.kafka.schema.validate-on-consume", "maybe")))
+        .hasMessageContaining("relaybus.kafka.schema.validate-on-consume='maybe'");
+    assertThat(failure(config("relaybus.kafka.schema-registry.url", "http://localhost:8081",
+        "relaybus.kafka.schema-registry.username", "svc")))
+        .hasMessageContaining("relaybus.kafka.schema-registry.password");
   }
 
   @Test
