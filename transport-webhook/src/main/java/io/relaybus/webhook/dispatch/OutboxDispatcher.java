@@ -58,6 +58,8 @@ public final class OutboxDispatcher implements AutoCloseable {
   private volatile boolean wake;
   private volatile boolean refresh = true;
   private volatile boolean running = true;
+  private final java.util.Queue<Runnable> pendingWrites =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   /**
    * Creates a dispatcher; {@link #start()} starts it.
@@ -134,6 +136,10 @@ public final class OutboxDispatcher implements AutoCloseable {
           nextRefresh = System.nanoTime() + config.routeRefresh().toNanos();
         }
         wake = false;
+        if (!flushWrites()) {
+          throw new IllegalStateException(pendingWrites.size()
+              + " delivery outcomes wait for the outbox");
+        }
         boolean more = false;
         for (Lane lane : lanes.values()) {
           if (!running) {
@@ -315,8 +321,8 @@ public final class OutboxDispatcher implements AutoCloseable {
       Instant now = Instant.now();
       if (response == null && !running) {
         // Cancelled by close(): not the endpoint's fault, so not counted; sent again soon.
-        outbox.failed(record(d, started, nanos, 0, "cancelled by close: " + failure), now,
-            d.handlerAttempt(), false);
+        AttemptRecord cancelled = record(d, started, nanos, 0, "cancelled by close: " + failure);
+        write(() -> outbox.failed(cancelled, now, d.handlerAttempt(), false));
         return;
       }
       if (response == null) {
@@ -328,8 +334,9 @@ public final class OutboxDispatcher implements AutoCloseable {
       int code = response.code();
       if (code >= 200 && code < 300) {
         breaker.success();
-        outbox.succeeded(new AttemptRecord(d.id(), attempt, started, Duration.ofNanos(nanos),
-            code, null));
+        AttemptRecord ok = new AttemptRecord(d.id(), attempt, started, Duration.ofNanos(nanos),
+            code, null);
+        write(() -> outbox.succeeded(ok));
         return;
       }
       String error = "HTTP " + code + (response.message().isEmpty() ? ""
@@ -341,14 +348,14 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (r.isGroup() && response.header(DeliveryRequests.RELEASE_HEADER) != null) {
         int next = parseInt(response.header(DeliveryRequests.NEXT_ATTEMPT_HEADER),
             d.handlerAttempt());
-        outbox.failed(rec, now, next, false);
+        write(() -> outbox.failed(rec, now, next, false));
         return;
       }
       if (code == 410 && !r.isGroup()) {
         LOG.warn("Endpoint '{}' answered 410 Gone: it is disabled, its deliveries are kept; "
             + "enable it through the API to resume", r.name());
-        outbox.setState(r.name(), EndpointState.GONE, "410 Gone at " + now);
-        outbox.failed(rec, now, d.handlerAttempt(), false);
+        write(() -> outbox.setState(r.name(), EndpointState.GONE, "410 Gone at " + now));
+        write(() -> outbox.failed(rec, now, d.handlerAttempt(), false));
         refreshRoutes();
         return;
       }
@@ -376,8 +383,8 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (!r.isGroup() && attempts >= schedule.maxAttempts()) {
         LOG.warn("Delivery of event {} to {} failed {} times, last: {}; moved to the dead "
             + "letters", d.event().id(), r, attempts, rec.error());
-        outbox.deadLetterDelivery(rec, d, r.name(), DeadLetterReason.RETRIES_EXHAUSTED,
-            attempts, rec.error());
+        write(() -> outbox.deadLetterDelivery(rec, d, r.name(),
+            DeadLetterReason.RETRIES_EXHAUSTED, attempts, rec.error()));
         return;
       }
       Duration wait = retryAfter != null ? retryAfter : schedule.delayAfter(attempts);
@@ -391,8 +398,41 @@ public final class OutboxDispatcher implements AutoCloseable {
 
     private void finishFailure(Route r, OutboxDelivery d, String url, AttemptRecord rec,
         Instant due, boolean counted, int handlerAttempt) {
-      outbox.failed(rec, due, handlerAttempt, counted);
+      write(() -> outbox.failed(rec, due, handlerAttempt, counted));
     }
+  }
+
+  /**
+   * Records an outcome in the outbox; when the outbox is unreachable (database restarting) the
+   * write is kept and retried every round, in order, so the delivery neither waits for its lease
+   * nor loses its outcome.
+   */
+  private void write(Runnable outboxWrite) {
+    if (!pendingWrites.isEmpty()) {
+      pendingWrites.add(outboxWrite);
+      wake();
+      return;
+    }
+    try {
+      outboxWrite.run();
+    } catch (RuntimeException e) {
+      LOG.warn("Could not record a delivery outcome, retrying it: {}", e.toString());
+      pendingWrites.add(outboxWrite);
+    }
+  }
+
+  /** Retries kept outcome writes; true when none is left. */
+  private boolean flushWrites() {
+    Runnable w;
+    while ((w = pendingWrites.peek()) != null) {
+      try {
+        w.run();
+      } catch (RuntimeException e) {
+        return false;
+      }
+      pendingWrites.poll();
+    }
+    return true;
   }
 
   private static AttemptRecord record(OutboxDelivery d, Instant started, long nanos, int status,
@@ -440,6 +480,10 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
     endpointClient.dispatcher().cancelAll();
     groupClient.dispatcher().cancelAll();
+    if (!flushWrites()) {
+      LOG.warn("{} delivery outcomes could not be recorded at close; those deliveries are sent "
+          + "again after their lease", pendingWrites.size());
+    }
   }
 
   @Override
