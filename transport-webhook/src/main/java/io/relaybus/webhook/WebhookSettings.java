@@ -207,7 +207,9 @@ final class WebhookSettings {
           b.url(url);
         }
       });
-      attempt(r, keys.get("secret"), () -> b.secret(r.string(keys.get("secret"), null)));
+      if (keys.containsKey("secret")) {
+        attempt(r, keys.get("secret"), () -> b.secret(r.string(keys.get("secret"), null)));
+      }
       attempt(r, keys.get("topics"), () -> {
         if (topics != null) {
           b.topics(Arrays.stream(topics.split(",")).map(String::trim)

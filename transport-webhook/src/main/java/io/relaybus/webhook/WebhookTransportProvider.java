@@ -33,7 +33,7 @@ import javax.sql.DataSource;
  *   <li>{@code breaker.threshold} (5 consecutive failures, 0 = off),
  *       {@code breaker.open-duration} (30s).
  *   <li>{@code poll-interval} (1s), {@code route-refresh} (1s), {@code lease} (60s, at least the
- *       endpoint timeout plus connect timeout plus 5s), {@code connect-timeout} (10s),
+ *       endpoint timeout plus connect timeout plus 2s), {@code connect-timeout} (10s),
  *       {@code batch} (64).
  *   <li>{@code ssrf.allow-categories}, {@code ssrf.allow-cidrs}, {@code ssrf.allow-hosts} — by
  *       default endpoints may only reach public addresses; these allow address categories

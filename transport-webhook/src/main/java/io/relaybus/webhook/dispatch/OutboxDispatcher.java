@@ -212,7 +212,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       OkHttpClient base = route.isGroup() ? groupClient : endpointClient;
       this.client = base.newBuilder().callTimeout(timeout).readTimeout(timeout)
           .writeTimeout(timeout).build();
-      Duration min = timeout.plus(config.connectTimeout()).plusSeconds(5);
+      Duration min = timeout.plus(config.connectTimeout()).plusSeconds(2);
       this.lease = config.lease().compareTo(min) >= 0 ? config.lease() : min;
     }
 
