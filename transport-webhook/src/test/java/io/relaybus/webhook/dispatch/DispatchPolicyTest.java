@@ -7,7 +7,8 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class RetryAfterTest {
+/** Retry-After parsing, the retry schedule, the circuit breaker and the rate limiter. */
+class DispatchPolicyTest {
   private static final Instant NOW = Instant.parse("2026-11-26T06:00:00Z");
   private static final Duration CAP = Duration.ofHours(1);
 
