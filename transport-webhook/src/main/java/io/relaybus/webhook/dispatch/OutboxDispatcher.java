@@ -328,7 +328,11 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (response == null) {
         AttemptRecord rec = record(d, started, nanos, 0, failure.toString());
         breakerFailure(r);
-        retryOrDeadLetter(r, d, url, rec, null);
+        // A group member that died after taking the request may have run the handler: that
+        // counts as an attempt (docs/semantics.md). A refused connection never reached it.
+        int next = r.isGroup() && !(failure instanceof java.net.ConnectException)
+            ? d.handlerAttempt() + 1 : d.handlerAttempt();
+        retryOrDeadLetter(r, d, url, rec, null, next);
         return;
       }
       int code = response.code();
@@ -366,7 +370,7 @@ public final class OutboxDispatcher implements AutoCloseable {
             config.retryAfterCap());
         retryAfter = ra.orElse(null);
       }
-      retryOrDeadLetter(r, d, url, rec, retryAfter);
+      retryOrDeadLetter(r, d, url, rec, retryAfter, d.handlerAttempt());
     }
 
     private void breakerFailure(Route r) {
@@ -377,7 +381,7 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
 
     private void retryOrDeadLetter(Route r, OutboxDelivery d, String url, AttemptRecord rec,
-        Duration retryAfter) {
+        Duration retryAfter, int nextHandlerAttempt) {
       int attempts = d.attempts() + 1;
       RetrySchedule schedule = config.schedule();
       if (!r.isGroup() && attempts >= schedule.maxAttempts()) {
@@ -393,7 +397,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       }
       LOG.debug("Delivery {} to {} failed ({}), attempt {} again in {}", d.id(), r, rec.error(),
           attempts + 1, wait);
-      finishFailure(r, d, url, rec, Instant.now().plus(wait), true, d.handlerAttempt());
+      finishFailure(r, d, url, rec, Instant.now().plus(wait), true, nextHandlerAttempt);
     }
 
     private void finishFailure(Route r, OutboxDelivery d, String url, AttemptRecord rec,
