@@ -34,6 +34,7 @@ final class WebhookSettings {
   static final String BREAKER_THRESHOLD = PREFIX + "breaker.threshold";
   static final String BREAKER_OPEN_DURATION = PREFIX + "breaker.open-duration";
   static final String BATCH = PREFIX + "batch";
+  static final String ATTEMPT_RETENTION = PREFIX + "attempt-retention";
   static final String SSRF_PREFIX = PREFIX + "ssrf.";
   static final String RECEIVER_HOST = PREFIX + "receiver.host";
   static final String RECEIVER_PORT = PREFIX + "receiver.port";
@@ -44,7 +45,7 @@ final class WebhookSettings {
 
   static final Set<String> KEYS = Set.of(OUTBOX, JDBC_URL, JDBC_USER, JDBC_PASSWORD, JDBC_SCHEMA,
       JDBC_POOL_SIZE, RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
-      LEASE, CONNECT_TIMEOUT, BREAKER_THRESHOLD, BREAKER_OPEN_DURATION, BATCH,
+      LEASE, CONNECT_TIMEOUT, BREAKER_THRESHOLD, BREAKER_OPEN_DURATION, BATCH, ATTEMPT_RETENTION,
       SSRF_PREFIX + SsrfPolicy.ALLOW_CATEGORIES, SSRF_PREFIX + SsrfPolicy.ALLOW_CIDRS,
       SSRF_PREFIX + SsrfPolicy.ALLOW_HOSTS, RECEIVER_HOST, RECEIVER_PORT, RECEIVER_PUBLIC_URL, GROUP_TIMEOUT, MEMBER_TTL);
 
@@ -109,7 +110,9 @@ final class WebhookSettings {
             Duration.ofHours(24)),
         r.integer(BREAKER_THRESHOLD, 5, 0, 1_000_000),
         r.duration(BREAKER_OPEN_DURATION, Duration.ofSeconds(30), min, Duration.ofDays(1)),
-        r.integer(BATCH, 64, 1, 10_000));
+        r.integer(BATCH, 64, 1, 10_000),
+        r.duration(ATTEMPT_RETENTION, Duration.ofDays(7), Duration.ofMinutes(1),
+            Duration.ofDays(3650)));
     this.ssrf = SsrfPolicy.fromSettings(r, SSRF_PREFIX);
     this.receiverHost = r.string(RECEIVER_HOST, "127.0.0.1");
     this.receiverPort = r.integer(RECEIVER_PORT, 0, 0, 65535);

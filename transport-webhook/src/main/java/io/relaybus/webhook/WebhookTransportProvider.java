@@ -34,7 +34,7 @@ import javax.sql.DataSource;
  *       {@code breaker.open-duration} (30s).
  *   <li>{@code poll-interval} (1s), {@code route-refresh} (1s), {@code lease} (60s, at least the
  *       endpoint timeout plus connect timeout plus 2s), {@code connect-timeout} (10s),
- *       {@code batch} (64).
+ *       {@code batch} (64), {@code attempt-retention} (7d, recorded attempts are then deleted).
  *   <li>{@code ssrf.allow-categories}, {@code ssrf.allow-cidrs}, {@code ssrf.allow-hosts} — by
  *       default endpoints may only reach public addresses; these allow address categories
  *       ({@code loopback}, {@code private}, …), ranges or host names (see

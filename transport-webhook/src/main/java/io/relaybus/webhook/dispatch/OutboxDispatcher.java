@@ -45,6 +45,7 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final int MAX_ERROR = 500;
+  private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
 
   private final Outbox outbox;
   private final DispatcherConfig config;
@@ -127,6 +128,7 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   private void run() {
     long nextRefresh = 0;
+    long nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
     while (running) {
       long waitNanos = config.pollInterval().toNanos();
       try {
@@ -134,6 +136,11 @@ public final class OutboxDispatcher implements AutoCloseable {
           refresh = false;
           syncLanes(outbox.routes());
           nextRefresh = System.nanoTime() + config.routeRefresh().toNanos();
+        }
+        if (System.nanoTime() - nextPrune >= 0) {
+          nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
+          int pruned = outbox.prune(config.attemptRetention());
+          LOG.debug("Pruned {} old attempt and member rows", pruned);
         }
         wake = false;
         if (!flushWrites()) {

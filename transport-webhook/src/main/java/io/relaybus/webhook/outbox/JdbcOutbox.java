@@ -548,6 +548,23 @@ public final class JdbcOutbox implements Outbox {
   }
 
   @Override
+  public int prune(Duration attemptRetention) {
+    return inTransaction(c -> {
+      int n;
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".attempt WHERE started_at < now() - ? * interval '1 ms'")) {
+        ps.setLong(1, attemptRetention.toMillis());
+        n = ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".member WHERE expires_at < now() - interval '1 minute'")) {
+        n += ps.executeUpdate();
+      }
+      return n;
+    });
+  }
+
+  @Override
   public boolean durable() {
     return true;
   }
