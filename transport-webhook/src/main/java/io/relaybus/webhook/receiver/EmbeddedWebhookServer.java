@@ -159,7 +159,7 @@ public final class EmbeddedWebhookServer implements AutoCloseable {
   private static void send(HttpExchange exchange, WebhookResponse response) throws IOException {
     response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
     byte[] body = response.body();
-    boolean empty = body.length == 0;
+    boolean empty = body.length == 0 || "HEAD".equalsIgnoreCase(exchange.getRequestMethod());
     exchange.sendResponseHeaders(response.status(), empty ? -1 : body.length);
     if (!empty) {
       try (OutputStream out = exchange.getResponseBody()) {

@@ -142,7 +142,7 @@ public final class WebhookReceiver {
       return WebhookResponse.of(400, e.getMessage());
     }
     String topic = decoded.topic().orElse(null);
-    if (!topics.isEmpty() && !topics.contains(topic)) {
+    if (!topics.isEmpty() && (topic == null || !topics.contains(topic))) {
       LOG.debug("Webhook {} refused (400): topic {} not accepted here", id, topic);
       return WebhookResponse.of(400, "topic '" + topic + "' is not accepted at this endpoint; "
           + "accepted: " + topics);

@@ -180,6 +180,14 @@ class EmbeddedWebhookServerTest {
       assertThat(response.code()).isEqualTo(405);
       assertThat(response.header("Allow")).isEqualTo("POST");
     }
+    for (String method : new String[] {"HEAD", "PUT", "DELETE"}) {
+      Request.Builder b = new Request.Builder().url(server.uri("/webhooks").toString());
+      b.method(method, method.equals("HEAD") || method.equals("DELETE") ? null
+          : RequestBody.create(new byte[1], null));
+      try (Response response = client.newCall(b.build()).execute()) {
+        assertThat(response.code()).as(method).isEqualTo(405);
+      }
+    }
     assertThat(handled).isEmpty();
   }
 

@@ -242,6 +242,13 @@ class WebhookReceiverTest {
     assertRejected(ordersOnly, SignedRequest.of(secret, "payments", event(), NOW), 400);
     assertThat(post(ordersOnly, SignedRequest.of(secret, "orders", event(), NOW)).status())
         .isEqualTo(204);
+    // A sender that is not Relaybus sends no topic: not accepted by a topic-bound receiver.
+    byte[] foreign = "{\"hello\":1}".getBytes(StandardCharsets.UTF_8);
+    Map<String, List<String>> headers = new java.util.HashMap<>();
+    WebhookSigner.of(secret).headers("msg_foreign", NOW, foreign)
+        .forEach((k, v) -> headers.put(k, List.of(v)));
+    assertThat(ordersOnly.handle("POST", headers, foreign).status()).isEqualTo(400);
+    assertThat(handled).hasSize(1);
   }
 
   @Test
