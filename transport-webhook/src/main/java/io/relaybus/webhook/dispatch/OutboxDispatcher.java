@@ -276,8 +276,9 @@ public final class OutboxDispatcher implements AutoCloseable {
     private void send(Route r, OutboxDelivery d) {
       String url = pickUrl(r);
       if (url == null) { // the last member left between claim and send
-        finishFailure(r, d, url, record(d, Instant.now(), 0, 0, "no live member"),
-            Instant.now().plus(config.pollInterval()), false, d.handlerAttempt());
+        AttemptRecord none = record(d, Instant.now(), 0, 0, "no live member");
+        write(() -> outbox.failed(none, Instant.now().plus(config.pollInterval()),
+            d.handlerAttempt(), false));
         return;
       }
       inFlight.incrementAndGet();
@@ -339,7 +340,7 @@ public final class OutboxDispatcher implements AutoCloseable {
         // counts as an attempt (docs/semantics.md). A refused connection never reached it.
         int next = r.isGroup() && !(failure instanceof java.net.ConnectException)
             ? d.handlerAttempt() + 1 : d.handlerAttempt();
-        retryOrDeadLetter(r, d, url, rec, null, next);
+        retryOrDeadLetter(r, d, rec, null, next);
         return;
       }
       int code = response.code();
@@ -377,7 +378,7 @@ public final class OutboxDispatcher implements AutoCloseable {
             config.retryAfterCap());
         retryAfter = ra.orElse(null);
       }
-      retryOrDeadLetter(r, d, url, rec, retryAfter, d.handlerAttempt());
+      retryOrDeadLetter(r, d, rec, retryAfter, d.handlerAttempt());
     }
 
     private void breakerFailure(Route r) {
@@ -387,7 +388,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       }
     }
 
-    private void retryOrDeadLetter(Route r, OutboxDelivery d, String url, AttemptRecord rec,
+    private void retryOrDeadLetter(Route r, OutboxDelivery d, AttemptRecord rec,
         Duration retryAfter, int nextHandlerAttempt) {
       int attempts = d.attempts() + 1;
       RetrySchedule schedule = config.schedule();
@@ -404,12 +405,8 @@ public final class OutboxDispatcher implements AutoCloseable {
       }
       LOG.debug("Delivery {} to {} failed ({}), attempt {} again in {}", d.id(), r, rec.error(),
           attempts + 1, wait);
-      finishFailure(r, d, url, rec, Instant.now().plus(wait), true, nextHandlerAttempt);
-    }
-
-    private void finishFailure(Route r, OutboxDelivery d, String url, AttemptRecord rec,
-        Instant due, boolean counted, int handlerAttempt) {
-      write(() -> outbox.failed(rec, due, handlerAttempt, counted));
+      Instant due = Instant.now().plus(wait);
+      write(() -> outbox.failed(rec, due, nextHandlerAttempt, true));
     }
   }
 
