@@ -2,13 +2,15 @@ package io.relaybus.webhook;
 
 /** How an event is laid out in the HTTP request sent to an endpoint. */
 public enum PayloadMode {
-  /** Standard Webhooks JSON body ({@code type}, {@code timestamp}, {@code data}); the default. */
-  STANDARD_WEBHOOKS,
-  /** CloudEvents HTTP binary mode: the data as the body, attributes as {@code ce-*} headers. */
-  CLOUDEVENTS_BINARY,
   /**
-   * Relaybus's own lossless form used between buses (self-subscriptions): the data as the body,
-   * every envelope attribute in one header. Not meant for third-party receivers.
+   * Standard Webhooks JSON body ({@code type}, {@code timestamp}, {@code data}, plus the rest of
+   * the envelope under {@code relaybus}); the default. See
+   * {@link io.relaybus.webhook.payload.PayloadFormat#STANDARD_WEBHOOKS}.
    */
-  RELAYBUS
+  STANDARD_WEBHOOKS,
+  /**
+   * CloudEvents HTTP binary mode: the data as the body, attributes as {@code ce-*} headers
+   * (not covered by the signature).
+   */
+  CLOUDEVENTS_BINARY
 }

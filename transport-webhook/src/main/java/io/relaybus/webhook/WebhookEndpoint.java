@@ -1,6 +1,7 @@
 package io.relaybus.webhook;
 
 import io.relaybus.internal.Names;
+import io.relaybus.webhook.signature.WebhookSecret;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collections;
@@ -172,6 +173,22 @@ public final class WebhookEndpoint {
     return headers;
   }
 
+  /**
+   * Splits a secret setting into its secrets (rotation: several separated by spaces or commas).
+   *
+   * @param secret the setting
+   * @return the secrets, in order
+   */
+  public static List<String> secretParts(String secret) {
+    List<String> out = new java.util.ArrayList<>();
+    for (String p : secret.split("[\\s,]+")) {
+      if (!p.isEmpty()) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof WebhookEndpoint)) {
@@ -257,23 +274,27 @@ public final class WebhookEndpoint {
     }
 
     /**
-     * Sets the signing secret.
+     * Sets the signing secret; several secrets separated by spaces or commas during key rotation
+     * (requests then carry one signature per secret, so receivers holding either accept them).
      *
-     * @param secret {@code whsec_} followed by base64, or {@code null} for unsigned requests
+     * @param secret {@code whsec_} followed by base64 of 24 to 64 bytes, or {@code null} for
+     *     unsigned requests
      * @return this builder
-     * @throws IllegalArgumentException when the secret is not {@code whsec_<base64>}
+     * @throws IllegalArgumentException when a secret is malformed (the message omits it)
      */
     public Builder secret(String secret) {
       if (secret != null) {
-        if (!secret.startsWith("whsec_") || secret.length() < 10) {
-          throw new IllegalArgumentException("Invalid secret of endpoint '" + name
-              + "': expected whsec_ followed by the base64 key");
+        List<String> parts = secretParts(secret);
+        if (parts.isEmpty()) {
+          throw new IllegalArgumentException("Empty secret of endpoint '" + name + "'");
         }
-        try {
-          java.util.Base64.getDecoder().decode(secret.substring(6));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("Invalid secret of endpoint '" + name
-              + "': the part after whsec_ is not base64");
+        for (String part : parts) {
+          try {
+            WebhookSecret.parse(part);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid secret of endpoint '" + name + "': "
+                + e.getMessage());
+          }
         }
       }
       this.secret = secret;

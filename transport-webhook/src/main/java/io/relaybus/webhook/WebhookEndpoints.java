@@ -16,6 +16,9 @@ public interface WebhookEndpoints {
    *
    * @param endpoint the endpoint
    * @throws IllegalArgumentException when the name belongs to a consumer group route
+   * @throws io.relaybus.webhook.net.BlockedEndpointException when the SSRF guard refuses the
+   *     URL (a private, loopback or link-local IP literal or {@code localhost} not allowed by
+   *     {@code relaybus.webhook.ssrf.*}); host names are checked again at every connect
    */
   void add(WebhookEndpoint endpoint);
 

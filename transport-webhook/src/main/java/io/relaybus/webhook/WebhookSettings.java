@@ -3,6 +3,8 @@ package io.relaybus.webhook;
 import io.relaybus.spi.Settings;
 import io.relaybus.webhook.dispatch.DispatcherConfig;
 import io.relaybus.webhook.dispatch.RetrySchedule;
+import io.relaybus.webhook.net.BlockedEndpointException;
+import io.relaybus.webhook.net.SsrfPolicy;
 import io.relaybus.webhook.outbox.JdbcOutbox;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,8 +34,8 @@ final class WebhookSettings {
   static final String BREAKER_THRESHOLD = PREFIX + "breaker.threshold";
   static final String BREAKER_OPEN_DURATION = PREFIX + "breaker.open-duration";
   static final String BATCH = PREFIX + "batch";
-  static final String ALLOW_PRIVATE = PREFIX + "ssrf.allow-private";
-  static final String ALLOW_HOSTS = PREFIX + "ssrf.allow-hosts";
+  static final String ATTEMPT_RETENTION = PREFIX + "attempt-retention";
+  static final String SSRF_PREFIX = PREFIX + "ssrf.";
   static final String RECEIVER_HOST = PREFIX + "receiver.host";
   static final String RECEIVER_PORT = PREFIX + "receiver.port";
   static final String RECEIVER_PUBLIC_URL = PREFIX + "receiver.public-url";
@@ -43,8 +45,9 @@ final class WebhookSettings {
 
   static final Set<String> KEYS = Set.of(OUTBOX, JDBC_URL, JDBC_USER, JDBC_PASSWORD, JDBC_SCHEMA,
       JDBC_POOL_SIZE, RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
-      LEASE, CONNECT_TIMEOUT, BREAKER_THRESHOLD, BREAKER_OPEN_DURATION, BATCH, ALLOW_PRIVATE,
-      ALLOW_HOSTS, RECEIVER_HOST, RECEIVER_PORT, RECEIVER_PUBLIC_URL, GROUP_TIMEOUT, MEMBER_TTL);
+      LEASE, CONNECT_TIMEOUT, BREAKER_THRESHOLD, BREAKER_OPEN_DURATION, BATCH, ATTEMPT_RETENTION,
+      SSRF_PREFIX + SsrfPolicy.ALLOW_CATEGORIES, SSRF_PREFIX + SsrfPolicy.ALLOW_CIDRS,
+      SSRF_PREFIX + SsrfPolicy.ALLOW_HOSTS, RECEIVER_HOST, RECEIVER_PORT, RECEIVER_PUBLIC_URL, GROUP_TIMEOUT, MEMBER_TTL);
 
   /** Per-endpoint keys after {@code relaybus.webhook.endpoints.<name>.}. */
   static final List<String> ENDPOINT_KEYS = List.of("url", "secret", "topics", "timeout",
@@ -65,8 +68,7 @@ final class WebhookSettings {
   final String jdbcSchema;
   final int jdbcPoolSize;
   final DispatcherConfig dispatcher;
-  final boolean allowPrivate;
-  final List<String> allowHosts;
+  final SsrfPolicy ssrf;
   final String receiverHost;
   final int receiverPort;
   final String receiverPublicUrl;
@@ -108,11 +110,10 @@ final class WebhookSettings {
             Duration.ofHours(24)),
         r.integer(BREAKER_THRESHOLD, 5, 0, 1_000_000),
         r.duration(BREAKER_OPEN_DURATION, Duration.ofSeconds(30), min, Duration.ofDays(1)),
-        r.integer(BATCH, 64, 1, 10_000));
-    this.allowPrivate = r.bool(ALLOW_PRIVATE, false);
-    String hosts = r.string(ALLOW_HOSTS, "");
-    this.allowHosts = hosts.isBlank() ? List.of()
-        : Arrays.stream(hosts.split(",")).map(String::trim).filter(h -> !h.isEmpty()).toList();
+        r.integer(BATCH, 64, 1, 10_000),
+        r.duration(ATTEMPT_RETENTION, Duration.ofDays(7), Duration.ofMinutes(1),
+            Duration.ofDays(3650)));
+    this.ssrf = SsrfPolicy.fromSettings(r, SSRF_PREFIX);
     this.receiverHost = r.string(RECEIVER_HOST, "127.0.0.1");
     this.receiverPort = r.integer(RECEIVER_PORT, 0, 0, 65535);
     this.receiverPublicUrl = r.string(RECEIVER_PUBLIC_URL, null);
@@ -209,7 +210,9 @@ final class WebhookSettings {
           b.url(url);
         }
       });
-      attempt(r, keys.get("secret"), () -> b.secret(r.string(keys.get("secret"), null)));
+      if (keys.containsKey("secret")) {
+        attempt(r, keys.get("secret"), () -> b.secret(r.string(keys.get("secret"), null)));
+      }
       attempt(r, keys.get("topics"), () -> {
         if (topics != null) {
           b.topics(Arrays.stream(topics.split(",")).map(String::trim)
@@ -230,14 +233,8 @@ final class WebhookSettings {
         b.ordered(r.bool(keys.get("ordered"), false));
       }
       if (keys.containsKey("payload-mode")) {
-        PayloadMode mode = r.enumValue(keys.get("payload-mode"), PayloadMode.class,
-            PayloadMode.STANDARD_WEBHOOKS);
-        if (mode == PayloadMode.RELAYBUS) {
-          r.problem(keys.get("payload-mode") + "='relaybus' is invalid: expected "
-              + "standard-webhooks or cloudevents-binary (relaybus is for buses only)");
-        } else {
-          b.payloadMode(mode);
-        }
+        b.payloadMode(r.enumValue(keys.get("payload-mode"), PayloadMode.class,
+            PayloadMode.STANDARD_WEBHOOKS));
       }
       endpointEnabled.put(name, keys.containsKey("enabled")
           ? r.bool(keys.get("enabled"), true) : true);
@@ -245,7 +242,10 @@ final class WebhookSettings {
           attempt(r, p + "headers." + h, () -> b.header(h, v)));
       if (r.problems().size() == problems && url != null && topics != null) {
         try {
+          ssrf.checkUrl(url);
           endpoints.put(name, b.build());
+        } catch (BlockedEndpointException ex) {
+          r.problem(keys.get("url") + " is refused: " + ex.getMessage());
         } catch (IllegalArgumentException ex) {
           r.problem(p + "*: " + ex.getMessage());
         }

@@ -13,6 +13,8 @@ import io.relaybus.spi.TransportSubscription;
 import io.relaybus.webhook.dispatch.HttpDeliveryRequests;
 import io.relaybus.webhook.dispatch.OutboxDispatcher;
 import io.relaybus.webhook.member.MemberReceiver;
+import io.relaybus.webhook.net.SsrfGuardDns;
+import io.relaybus.webhook.net.SsrfGuardSocketFactory;
 import io.relaybus.webhook.outbox.AttemptRecord;
 import io.relaybus.webhook.outbox.Outbox;
 import io.relaybus.webhook.outbox.Route;
@@ -56,8 +58,7 @@ public final class WebhookTransport implements Transport {
   private volatile MemberReceiver receiver;
   private volatile boolean closed;
 
-  WebhookTransport(WebhookSettings settings, TransportContext context, Outbox outbox,
-      okhttp3.Dns endpointDns) {
+  WebhookTransport(WebhookSettings settings, TransportContext context, Outbox outbox) {
     this.settings = settings;
     this.context = context;
     this.outbox = outbox;
@@ -76,11 +77,13 @@ public final class WebhookTransport implements Transport {
         .followSslRedirects(false)
         .connectTimeout(connect)
         .build();
-    OkHttpClient.Builder eb = groupClient.newBuilder();
-    if (endpointDns != null) {
-      eb.dns(endpointDns);
-    }
-    this.endpointClient = eb.build();
+    // Configured endpoints go through the SSRF guard at connect time (every resolved address,
+    // and IP literals at the socket); group members are this library's own receivers, reached
+    // over loopback or the network their public-url names.
+    this.endpointClient = groupClient.newBuilder()
+        .dns(new SsrfGuardDns(settings.ssrf))
+        .socketFactory(new SsrfGuardSocketFactory(settings.ssrf))
+        .build();
     this.dispatcher = new OutboxDispatcher(outbox, settings.dispatcher, endpointClient,
         groupClient, new HttpDeliveryRequests(), context.threadFactory("dispatcher"));
     this.capabilities = outbox.durable()
@@ -201,6 +204,7 @@ public final class WebhookTransport implements Transport {
     @Override
     public void add(WebhookEndpoint endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
+      settings.ssrf.checkUrl(endpoint.url().toString());
       outbox.putEndpoint(endpoint);
       dispatcher.refreshRoutes();
     }

@@ -33,10 +33,12 @@ import javax.sql.DataSource;
  *   <li>{@code breaker.threshold} (5 consecutive failures, 0 = off),
  *       {@code breaker.open-duration} (30s).
  *   <li>{@code poll-interval} (1s), {@code route-refresh} (1s), {@code lease} (60s, at least the
- *       endpoint timeout plus connect timeout plus 5s), {@code connect-timeout} (10s),
- *       {@code batch} (64).
- *   <li>{@code ssrf.allow-private} (false), {@code ssrf.allow-hosts} — let endpoints reach
- *       private, loopback or link-local addresses (all, or the listed hosts).
+ *       endpoint timeout plus connect timeout plus 2s), {@code connect-timeout} (10s),
+ *       {@code batch} (64), {@code attempt-retention} (7d, recorded attempts are then deleted).
+ *   <li>{@code ssrf.allow-categories}, {@code ssrf.allow-cidrs}, {@code ssrf.allow-hosts} — by
+ *       default endpoints may only reach public addresses; these allow address categories
+ *       ({@code loopback}, {@code private}, …), ranges or host names (see
+ *       {@link io.relaybus.webhook.net.SsrfPolicy}).
  *   <li>{@code receiver.host} (127.0.0.1), {@code receiver.port} (0 = any),
  *       {@code receiver.public-url}, {@code subscriber.call-timeout} (5m),
  *       {@code subscriber.member-ttl} (30s) — the embedded receiver of subscribing buses.
@@ -95,6 +97,6 @@ public final class WebhookTransportProvider implements TransportProvider {
     } else {
       outbox = new MemoryOutbox();
     }
-    return new WebhookTransport(settings, context, outbox, null);
+    return new WebhookTransport(settings, context, outbox);
   }
 }

@@ -7,6 +7,10 @@ import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
+import io.relaybus.webhook.net.BlockedEndpointException;
+import io.relaybus.webhook.signature.WebhookSecret;
+import io.relaybus.webhook.signature.WebhookVerificationException;
+import io.relaybus.webhook.signature.WebhookVerifier;
 import io.relaybus.webhook.testing.ScriptedReceiver;
 import io.relaybus.webhook.testing.ScriptedReceiver.Answer;
 import java.time.Duration;
@@ -37,7 +41,7 @@ abstract class DeliveryFailureContract {
       "relaybus.webhook.poll-interval", "50ms",
       "relaybus.webhook.route-refresh", "100ms",
       "relaybus.webhook.breaker.threshold", "0",
-      "relaybus.webhook.ssrf.allow-private", "true");
+      "relaybus.webhook.ssrf.allow-categories", "loopback");
 
   private final List<AutoCloseable> resources = new ArrayList<>();
 
@@ -94,8 +98,13 @@ abstract class DeliveryFailureContract {
     await().atMost(Duration.ofSeconds(20)).until(() -> r.accepted().size() == 1);
     await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(5))
         .until(() -> r.requests().size() == 4);
-    assertThat(r.requests()).extracting(ScriptedReceiver.Request::webhookId)
+    assertThat(r.requests()).extracting(ScriptedReceiver.Request::eventId)
         .containsOnly(e.id());
+    assertThat(r.requests()).extracting(ScriptedReceiver.Request::webhookId)
+        .as("webhook-id is the same on every attempt")
+        .containsOnly(r.requests().get(0).webhookId());
+    assertThat(r.requests()).extracting(q -> q.headers().get("webhook-attempt"))
+        .containsExactly("1", "2", "3", "4");
     assertThat(r.requests()).extracting(ScriptedReceiver.Request::answer)
         .containsExactly(500, 500, 500, 200);
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
@@ -132,8 +141,48 @@ abstract class DeliveryFailureContract {
     r.always(Answer.status(200));
     assertThat(bus.deadLetters().replay(topic, name, dl.id())).isTrue();
     await().atMost(Duration.ofSeconds(20)).until(() -> r.accepted().size() == 1);
-    assertThat(r.accepted().get(0).webhookId()).isEqualTo(e.id());
+    assertThat(r.accepted().get(0).eventId()).isEqualTo(e.id());
     assertThat(bus.deadLetters().count(topic, name)).isZero();
+  }
+
+  @Test
+  @DisplayName("requests are signed with every secret of a rotation, each signature verifies "
+      + "with its own secret, and a fresh timestamp is signed on each attempt")
+  void requestsAreSignedDuringRotation() {
+    EventBus bus = bus(Map.of());
+    ScriptedReceiver r = receiver().script(Answer.status(500));
+    String topic = unique("t");
+    String name = unique("e");
+    WebhookSecret current = WebhookSecret.generate();
+    WebhookSecret previous = WebhookSecret.generate();
+    endpoints(bus).add(WebhookEndpoint.builder(name).url(r.url("/hook")).topics(topic)
+        .secret(current.format() + " " + previous.format()).build());
+    bus.publish(topic, event("signed")).join();
+    await().atMost(Duration.ofSeconds(20)).until(() -> r.accepted().size() == 1);
+    for (ScriptedReceiver.Request q : r.requests()) {
+      assertThat(q.headers().get("webhook-signature").split(" ")).hasSize(2);
+      for (WebhookSecret s : List.of(current, previous)) {
+        WebhookVerifier.builder().secret(s).build().verify(q.webhookId(),
+            q.headers().get("webhook-timestamp"), q.headers().get("webhook-signature"),
+            q.body());
+      }
+    }
+    WebhookSecret other = WebhookSecret.generate();
+    ScriptedReceiver.Request q = r.accepted().get(0);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> WebhookVerifier.builder()
+        .secret(other).build().verify(q.webhookId(), q.headers().get("webhook-timestamp"),
+            q.headers().get("webhook-signature"), q.body()))
+        .isInstanceOf(WebhookVerificationException.class);
+  }
+
+  @Test
+  @DisplayName("the SSRF guard refuses a loopback endpoint unless allowed")
+  void ssrfGuardRefusesLoopbackByDefault() {
+    EventBus bus = bus(Map.of("relaybus.webhook.ssrf.allow-categories", ""));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> endpoints(bus).add(
+        WebhookEndpoint.builder(unique("e")).url("http://127.0.0.1:9/hook").topics("t").build()))
+        .isInstanceOf(BlockedEndpointException.class)
+        .hasMessageContaining("relaybus.webhook.ssrf.allow-categories=loopback");
   }
 
   @Test
@@ -336,7 +385,7 @@ abstract class DeliveryFailureContract {
     }
     bus.publishAll(topic, events).join();
     await().atMost(Duration.ofSeconds(30)).until(() -> r.accepted().size() == 20);
-    List<String> arrival = r.requests().stream().map(ScriptedReceiver.Request::webhookId)
+    List<String> arrival = r.requests().stream().map(ScriptedReceiver.Request::eventId)
         .toList();
     List<String> expected = new ArrayList<>();
     expected.add(events.get(0).id());

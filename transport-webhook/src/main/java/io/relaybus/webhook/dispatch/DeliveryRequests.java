@@ -7,10 +7,6 @@ import okhttp3.Request;
 /** Turns a delivery into the HTTP request for one target URL: payload layout and signature. */
 public interface DeliveryRequests {
 
-  /** Request header carrying a group delivery's handler attempt number. */
-  String ATTEMPT_HEADER = "relaybus-attempt";
-  /** Request header carrying the topic of a group delivery. */
-  String TOPIC_HEADER = "relaybus-topic";
   /** Request header carrying the group of a group delivery. */
   String GROUP_HEADER = "relaybus-group";
   /**

@@ -15,7 +15,9 @@ import java.time.Duration;
  * @param breakerThreshold consecutive failures that open an endpoint's breaker; 0 disables it
  * @param breakerOpenFor how long an open breaker waits before a probe
  * @param batch the most deliveries claimed per route per round
+ * @param attemptRetention how long recorded attempts are kept
  */
 public record DispatcherConfig(RetrySchedule schedule, Duration retryAfterCap,
     Duration pollInterval, Duration routeRefresh, Duration lease, Duration connectTimeout,
-    Duration groupTimeout, int breakerThreshold, Duration breakerOpenFor, int batch) {}
+    Duration groupTimeout, int breakerThreshold, Duration breakerOpenFor, int batch,
+    Duration attemptRetention) {}

@@ -45,6 +45,7 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final int MAX_ERROR = 500;
+  private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
 
   private final Outbox outbox;
   private final DispatcherConfig config;
@@ -58,6 +59,8 @@ public final class OutboxDispatcher implements AutoCloseable {
   private volatile boolean wake;
   private volatile boolean refresh = true;
   private volatile boolean running = true;
+  private final java.util.Queue<Runnable> pendingWrites =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   /**
    * Creates a dispatcher; {@link #start()} starts it.
@@ -125,6 +128,7 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   private void run() {
     long nextRefresh = 0;
+    long nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
     while (running) {
       long waitNanos = config.pollInterval().toNanos();
       try {
@@ -133,7 +137,16 @@ public final class OutboxDispatcher implements AutoCloseable {
           syncLanes(outbox.routes());
           nextRefresh = System.nanoTime() + config.routeRefresh().toNanos();
         }
+        if (System.nanoTime() - nextPrune >= 0) {
+          nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
+          int pruned = outbox.prune(config.attemptRetention());
+          LOG.debug("Pruned {} old attempt and member rows", pruned);
+        }
         wake = false;
+        if (!flushWrites()) {
+          throw new IllegalStateException(pendingWrites.size()
+              + " delivery outcomes wait for the outbox");
+        }
         boolean more = false;
         for (Lane lane : lanes.values()) {
           if (!running) {
@@ -206,7 +219,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       OkHttpClient base = route.isGroup() ? groupClient : endpointClient;
       this.client = base.newBuilder().callTimeout(timeout).readTimeout(timeout)
           .writeTimeout(timeout).build();
-      Duration min = timeout.plus(config.connectTimeout()).plusSeconds(5);
+      Duration min = timeout.plus(config.connectTimeout()).plusSeconds(2);
       this.lease = config.lease().compareTo(min) >= 0 ? config.lease() : min;
     }
 
@@ -263,8 +276,9 @@ public final class OutboxDispatcher implements AutoCloseable {
     private void send(Route r, OutboxDelivery d) {
       String url = pickUrl(r);
       if (url == null) { // the last member left between claim and send
-        finishFailure(r, d, url, record(d, Instant.now(), 0, 0, "no live member"),
-            Instant.now().plus(config.pollInterval()), false, d.handlerAttempt());
+        AttemptRecord none = record(d, Instant.now(), 0, 0, "no live member");
+        write(() -> outbox.failed(none, Instant.now().plus(config.pollInterval()),
+            d.handlerAttempt(), false));
         return;
       }
       inFlight.incrementAndGet();
@@ -315,21 +329,26 @@ public final class OutboxDispatcher implements AutoCloseable {
       Instant now = Instant.now();
       if (response == null && !running) {
         // Cancelled by close(): not the endpoint's fault, so not counted; sent again soon.
-        outbox.failed(record(d, started, nanos, 0, "cancelled by close: " + failure), now,
-            d.handlerAttempt(), false);
+        AttemptRecord cancelled = record(d, started, nanos, 0, "cancelled by close: " + failure);
+        write(() -> outbox.failed(cancelled, now, d.handlerAttempt(), false));
         return;
       }
       if (response == null) {
         AttemptRecord rec = record(d, started, nanos, 0, failure.toString());
         breakerFailure(r);
-        retryOrDeadLetter(r, d, url, rec, null);
+        // A group member that died after taking the request may have run the handler: that
+        // counts as an attempt (docs/semantics.md). A refused connection never reached it.
+        int next = r.isGroup() && !(failure instanceof java.net.ConnectException)
+            ? d.handlerAttempt() + 1 : d.handlerAttempt();
+        retryOrDeadLetter(r, d, rec, null, next);
         return;
       }
       int code = response.code();
       if (code >= 200 && code < 300) {
         breaker.success();
-        outbox.succeeded(new AttemptRecord(d.id(), attempt, started, Duration.ofNanos(nanos),
-            code, null));
+        AttemptRecord ok = new AttemptRecord(d.id(), attempt, started, Duration.ofNanos(nanos),
+            code, null);
+        write(() -> outbox.succeeded(ok));
         return;
       }
       String error = "HTTP " + code + (response.message().isEmpty() ? ""
@@ -341,14 +360,14 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (r.isGroup() && response.header(DeliveryRequests.RELEASE_HEADER) != null) {
         int next = parseInt(response.header(DeliveryRequests.NEXT_ATTEMPT_HEADER),
             d.handlerAttempt());
-        outbox.failed(rec, now, next, false);
+        write(() -> outbox.failed(rec, now, next, false));
         return;
       }
       if (code == 410 && !r.isGroup()) {
         LOG.warn("Endpoint '{}' answered 410 Gone: it is disabled, its deliveries are kept; "
             + "enable it through the API to resume", r.name());
-        outbox.setState(r.name(), EndpointState.GONE, "410 Gone at " + now);
-        outbox.failed(rec, now, d.handlerAttempt(), false);
+        write(() -> outbox.setState(r.name(), EndpointState.GONE, "410 Gone at " + now));
+        write(() -> outbox.failed(rec, now, d.handlerAttempt(), false));
         refreshRoutes();
         return;
       }
@@ -359,7 +378,7 @@ public final class OutboxDispatcher implements AutoCloseable {
             config.retryAfterCap());
         retryAfter = ra.orElse(null);
       }
-      retryOrDeadLetter(r, d, url, rec, retryAfter);
+      retryOrDeadLetter(r, d, rec, retryAfter, d.handlerAttempt());
     }
 
     private void breakerFailure(Route r) {
@@ -369,15 +388,15 @@ public final class OutboxDispatcher implements AutoCloseable {
       }
     }
 
-    private void retryOrDeadLetter(Route r, OutboxDelivery d, String url, AttemptRecord rec,
-        Duration retryAfter) {
+    private void retryOrDeadLetter(Route r, OutboxDelivery d, AttemptRecord rec,
+        Duration retryAfter, int nextHandlerAttempt) {
       int attempts = d.attempts() + 1;
       RetrySchedule schedule = config.schedule();
       if (!r.isGroup() && attempts >= schedule.maxAttempts()) {
         LOG.warn("Delivery of event {} to {} failed {} times, last: {}; moved to the dead "
             + "letters", d.event().id(), r, attempts, rec.error());
-        outbox.deadLetterDelivery(rec, d, r.name(), DeadLetterReason.RETRIES_EXHAUSTED,
-            attempts, rec.error());
+        write(() -> outbox.deadLetterDelivery(rec, d, r.name(),
+            DeadLetterReason.RETRIES_EXHAUSTED, attempts, rec.error()));
         return;
       }
       Duration wait = retryAfter != null ? retryAfter : schedule.delayAfter(attempts);
@@ -386,13 +405,42 @@ public final class OutboxDispatcher implements AutoCloseable {
       }
       LOG.debug("Delivery {} to {} failed ({}), attempt {} again in {}", d.id(), r, rec.error(),
           attempts + 1, wait);
-      finishFailure(r, d, url, rec, Instant.now().plus(wait), true, d.handlerAttempt());
+      Instant due = Instant.now().plus(wait);
+      write(() -> outbox.failed(rec, due, nextHandlerAttempt, true));
     }
+  }
 
-    private void finishFailure(Route r, OutboxDelivery d, String url, AttemptRecord rec,
-        Instant due, boolean counted, int handlerAttempt) {
-      outbox.failed(rec, due, handlerAttempt, counted);
+  /**
+   * Records an outcome in the outbox; when the outbox is unreachable (database restarting) the
+   * write is kept and retried every round, in order, so the delivery neither waits for its lease
+   * nor loses its outcome.
+   */
+  private void write(Runnable outboxWrite) {
+    if (!pendingWrites.isEmpty()) {
+      pendingWrites.add(outboxWrite);
+      wake();
+      return;
     }
+    try {
+      outboxWrite.run();
+    } catch (RuntimeException e) {
+      LOG.warn("Could not record a delivery outcome, retrying it: {}", e.toString());
+      pendingWrites.add(outboxWrite);
+    }
+  }
+
+  /** Retries kept outcome writes; true when none is left. */
+  private boolean flushWrites() {
+    Runnable w;
+    while ((w = pendingWrites.peek()) != null) {
+      try {
+        w.run();
+      } catch (RuntimeException e) {
+        return false;
+      }
+      pendingWrites.poll();
+    }
+    return true;
   }
 
   private static AttemptRecord record(OutboxDelivery d, Instant started, long nanos, int status,
@@ -440,6 +488,10 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
     endpointClient.dispatcher().cancelAll();
     groupClient.dispatcher().cancelAll();
+    if (!flushWrites()) {
+      LOG.warn("{} delivery outcomes could not be recorded at close; those deliveries are sent "
+          + "again after their lease", pendingWrites.size());
+    }
   }
 
   @Override

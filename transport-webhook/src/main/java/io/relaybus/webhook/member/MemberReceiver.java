@@ -9,10 +9,13 @@ import io.relaybus.spi.InboundMessage;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
 import io.relaybus.webhook.dispatch.DeliveryRequests;
-import io.relaybus.webhook.dispatch.HttpDeliveryRequests;
-import io.relaybus.webhook.outbox.EventAttributes;
 import io.relaybus.webhook.outbox.Outbox;
 import io.relaybus.webhook.outbox.Route;
+import io.relaybus.webhook.payload.WebhookPayloads;
+import io.relaybus.webhook.signature.WebhookHeaders;
+import io.relaybus.webhook.signature.WebhookSecret;
+import io.relaybus.webhook.signature.WebhookVerificationException;
+import io.relaybus.webhook.signature.WebhookVerifier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,7 +23,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -127,20 +129,17 @@ public final class MemberReceiver implements AutoCloseable {
    */
   public TransportSubscription join(String topic, String group, int capacity, MessageSink sink) {
     String route = Route.groupRoute(group, topic);
-    outbox.putGroup(group, topic, newSecret());
+    String secret = outbox.putGroup(group, topic, WebhookSecret.generate().format());
+    WebhookVerifier verifier = WebhookVerifier.builder().secret(WebhookSecret.parse(secret))
+        .build();
     String id = UUID.randomUUID().toString();
-    Member m = new Member(id, route, topic, group, baseUrl + PATH + id, capacity, sink);
+    Member m = new Member(id, route, topic, group, baseUrl + PATH + id, capacity, sink,
+        verifier);
     members.put(id, m);
     sink.onCapacity(m::capacityFreed);
     outbox.putMember(route, m.url, capacity, ttl);
     routesChanged.run();
     return m;
-  }
-
-  private static String newSecret() {
-    byte[] key = new byte[24];
-    new java.security.SecureRandom().nextBytes(key);
-    return "whsec_" + Base64.getEncoder().encodeToString(key);
   }
 
   private void handle(HttpExchange ex) {
@@ -151,7 +150,7 @@ public final class MemberReceiver implements AutoCloseable {
       try (InputStream in = ex.getRequestBody()) {
         body = in.readAllBytes();
       }
-      int attempt = parse(ex.getRequestHeaders().getFirst(DeliveryRequests.ATTEMPT_HEADER), 1);
+      int attempt = parse(ex.getRequestHeaders().getFirst(WebhookHeaders.ATTEMPT), 1);
       if (!"POST".equals(ex.getRequestMethod())) {
         respond(ex, 405, null);
         return;
@@ -160,11 +159,18 @@ public final class MemberReceiver implements AutoCloseable {
         release(ex, attempt);
         return;
       }
-      String attrs = ex.getRequestHeaders().getFirst(HttpDeliveryRequests.EVENT_HEADER);
+      try {
+        m.verifier.verify(ex.getRequestHeaders().getFirst(WebhookHeaders.ID),
+            ex.getRequestHeaders().getFirst(WebhookHeaders.TIMESTAMP),
+            ex.getRequestHeaders().getFirst(WebhookHeaders.SIGNATURE), body);
+      } catch (WebhookVerificationException e) {
+        LOG.warn("Refused a delivery to {}: {}", m, e.getMessage());
+        respond(ex, 401, "signature not verified");
+        return;
+      }
       Event event;
       try {
-        event = EventAttributes.decode(new String(Base64.getUrlDecoder().decode(attrs),
-            StandardCharsets.UTF_8), body);
+        event = WebhookPayloads.decode(ex.getRequestHeaders(), body).event();
       } catch (RuntimeException e) {
         respond(ex, 400, "unreadable event: " + e.getMessage());
         return;
@@ -224,10 +230,12 @@ public final class MemberReceiver implements AutoCloseable {
     final String url;
     final int capacity;
     final MessageSink sink;
+    final WebhookVerifier verifier;
     volatile boolean closing;
 
     Member(String id, String route, String topic, String group, String url, int capacity,
-        MessageSink sink) {
+        MessageSink sink, WebhookVerifier verifier) {
+      this.verifier = verifier;
       this.id = id;
       this.route = route;
       this.topic = topic;

@@ -10,9 +10,9 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * An event's envelope attributes (everything but the data) as one JSON text: how the outbox
- * stores events and how the {@link io.relaybus.webhook.PayloadMode#RELAYBUS} mode carries them
- * in a header. Lossless: time keeps its nanoseconds, headers their order.
+ * An event's envelope attributes (everything but the data) as one JSON text: how the JDBC outbox
+ * stores events beside their data bytes. Lossless: time keeps its nanoseconds, headers their
+ * order.
  */
 public final class EventAttributes {
   private static final ObjectMapper JSON = new ObjectMapper();

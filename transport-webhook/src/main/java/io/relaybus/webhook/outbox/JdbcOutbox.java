@@ -46,6 +46,7 @@ public final class JdbcOutbox implements Outbox {
   public static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int KEY_WINDOW = 2000;
   private static final long SCHEMA_LOCK = 0x52424_57484bL; // "RB WHK"
 
   private final DataSource dataSource;
@@ -316,16 +317,29 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
       Duration lease) {
-    String keyRule = byKey ? " AND (d0.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + s
-        + ".delivery e WHERE e.route = d0.route AND e.ordering_key = d0.ordering_key AND "
-        + "e.id < d0.id))" : "";
-    String pick = ordered
-        ? "SELECT id FROM " + s + ".delivery WHERE id = (SELECT min(id) FROM " + s
-            + ".delivery WHERE route = ?) AND due_at <= now() AND (lease_until IS NULL OR "
-            + "lease_until < now()) FOR UPDATE SKIP LOCKED"
-        : "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.route = ? AND d0.due_at <= now() "
-            + "AND (d0.lease_until IS NULL OR d0.lease_until < now())" + keyRule
-            + " ORDER BY d0.due_at, d0.id LIMIT ? FOR UPDATE SKIP LOCKED";
+    // Per-key order: a delivery with a key is claimable only as the oldest pending one of its
+    // key. Looking at the route's oldest KEY_WINDOW deliveries makes that a row_number() over
+    // the window instead of a probe per row (any older row of the same key is in the window
+    // too); keys whose head lies beyond the window wait until older deliveries finish.
+    String pick;
+    if (ordered) {
+      pick = "SELECT id FROM " + s + ".delivery WHERE id = (SELECT min(id) FROM " + s
+          + ".delivery WHERE route = ?) AND due_at <= now() AND (lease_until IS NULL OR "
+          + "lease_until < now()) FOR UPDATE SKIP LOCKED";
+    } else if (byKey) {
+      pick = "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.id IN (SELECT h.id FROM ("
+          + "SELECT w.id, w.due_at, w.lease_until, w.ordering_key, row_number() OVER "
+          + "(PARTITION BY w.ordering_key ORDER BY w.id) AS rn FROM (SELECT id, due_at, "
+          + "lease_until, ordering_key FROM " + s + ".delivery WHERE route = ? ORDER BY id LIMIT "
+          + KEY_WINDOW + ") w) h WHERE (h.ordering_key IS NULL OR h.rn = 1) AND h.due_at <= "
+          + "now() AND (h.lease_until IS NULL OR h.lease_until < now()) ORDER BY h.due_at, h.id "
+          + "LIMIT ?) AND d0.due_at <= now() AND (d0.lease_until IS NULL OR d0.lease_until < "
+          + "now()) FOR UPDATE SKIP LOCKED"; // re-checked on rows another claimer just leased
+    } else {
+      pick = "SELECT id FROM " + s + ".delivery WHERE route = ? AND due_at <= now() AND "
+          + "(lease_until IS NULL OR lease_until < now()) ORDER BY due_at, id LIMIT ? "
+          + "FOR UPDATE SKIP LOCKED";
+    }
     return inTransaction(c -> {
       List<OutboxDelivery> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery d SET "
@@ -530,6 +544,23 @@ public final class JdbcOutbox implements Outbox {
         }
       }
       return out;
+    });
+  }
+
+  @Override
+  public int prune(Duration attemptRetention) {
+    return inTransaction(c -> {
+      int n;
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".attempt WHERE started_at < now() - ? * interval '1 ms'")) {
+        ps.setLong(1, attemptRetention.toMillis());
+        n = ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".member WHERE expires_at < now() - interval '1 minute'")) {
+        n += ps.executeUpdate();
+      }
+      return n;
     });
   }
 

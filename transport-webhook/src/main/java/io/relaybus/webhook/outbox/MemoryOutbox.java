@@ -31,7 +31,7 @@ public final class MemoryOutbox implements Outbox {
   /** Pending deliveries by id, so iteration is oldest first. */
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
   private final Map<String, List<DeadLetter>> deadLetters = new LinkedHashMap<>();
-  private final List<RouteAttempt> attempts = new ArrayList<>();
+  private final java.util.ArrayDeque<RouteAttempt> attempts = new java.util.ArrayDeque<>();
 
   private static final class RouteEntry {
     WebhookEndpoint endpoint;
@@ -320,9 +320,26 @@ public final class MemoryOutbox implements Outbox {
 
   private void record(String route, AttemptRecord a) {
     if (attempts.size() >= MAX_ATTEMPT_RECORDS) {
-      attempts.remove(0);
+      attempts.pollFirst();
     }
     attempts.add(new RouteAttempt(route, a));
+  }
+
+  @Override
+  public int prune(Duration attemptRetention) {
+    synchronized (lock) {
+      Instant cutoff = Instant.now().minus(attemptRetention);
+      int before = attempts.size();
+      attempts.removeIf(a -> a.attempt().startedAt().isBefore(cutoff));
+      int removed = before - attempts.size();
+      Instant expired = Instant.now().minusSeconds(60);
+      for (RouteEntry r : routes.values()) {
+        int n = r.members.size();
+        r.members.values().removeIf(m -> m.expires().isBefore(expired));
+        removed += n - r.members.size();
+      }
+      return removed;
+    }
   }
 
   @Override

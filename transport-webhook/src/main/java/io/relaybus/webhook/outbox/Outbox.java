@@ -202,6 +202,15 @@ public interface Outbox extends AutoCloseable {
   List<AttemptRecord> attempts(String route, int limit);
 
   /**
+   * Deletes recorded attempts older than {@code attemptRetention} and members expired for
+   * longer than a minute.
+   *
+   * @param attemptRetention how long attempts are kept
+   * @return how many rows were deleted
+   */
+  int prune(Duration attemptRetention);
+
+  /**
    * Whether deliveries survive a crash of this process.
    *
    * @return {@code true} for the JDBC store

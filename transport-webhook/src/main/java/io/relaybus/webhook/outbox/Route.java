@@ -99,10 +99,10 @@ public record Route(String name, WebhookEndpoint endpoint, String topic, String 
   /**
    * The payload mode.
    *
-   * @return the endpoint's mode, {@link PayloadMode#RELAYBUS} for a group
+   * @return the endpoint's mode, {@link PayloadMode#STANDARD_WEBHOOKS} for a group
    */
   public PayloadMode payloadMode() {
-    return isGroup() ? PayloadMode.RELAYBUS : endpoint.payloadMode();
+    return isGroup() ? PayloadMode.STANDARD_WEBHOOKS : endpoint.payloadMode();
   }
 
   /**

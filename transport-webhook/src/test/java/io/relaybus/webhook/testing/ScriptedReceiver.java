@@ -1,5 +1,7 @@
 package io.relaybus.webhook.testing;
 
+import io.relaybus.Event;
+import io.relaybus.webhook.payload.WebhookPayloads;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -128,6 +130,26 @@ public final class ScriptedReceiver implements AutoCloseable {
      */
     public String webhookId() {
       return headers.get("webhook-id");
+    }
+
+    /**
+     * The event the request carries, decoded as a Relaybus receiver would.
+     *
+     * @return the event
+     */
+    public Event event() {
+      Map<String, List<String>> h = new LinkedHashMap<>();
+      headers.forEach((k, v) -> h.put(k, List.of(v)));
+      return WebhookPayloads.decode(h, body).event();
+    }
+
+    /**
+     * The event id the request carries.
+     *
+     * @return the id
+     */
+    public String eventId() {
+      return event().id();
     }
   }
 

@@ -1,0 +1,138 @@
+package io.relaybus.webhook.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.relaybus.Event;
+import io.relaybus.postgres.testing.PostgresServer;
+import io.relaybus.webhook.WebhookEndpoint;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The PostgreSQL outbox directly, as two sender processes would use it: two outboxes (two
+ * pools) on one database.
+ */
+class JdbcOutboxTest {
+  private static PostgresServer server;
+  private static String url;
+  private static final List<JdbcOutbox> OPEN = new ArrayList<>();
+
+  @BeforeAll
+  static void database() {
+    server = PostgresServer.shared();
+    url = server.createDatabase("webhook_outbox_unit");
+  }
+
+  @AfterAll
+  static void close() {
+    OPEN.forEach(JdbcOutbox::close);
+  }
+
+  private static JdbcOutbox open() {
+    HikariDataSource pool = JdbcOutbox.pool(url, server.user(), server.password(), 4);
+    JdbcOutbox o = new JdbcOutbox(pool, pool, "relaybus_webhook");
+    OPEN.add(o);
+    return o;
+  }
+
+  private static List<Event> events(int n, String key) {
+    List<Event> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(Event.builder().source("/unit").type("unit").key(key).text("e" + i).build());
+    }
+    return out;
+  }
+
+  @Test
+  void schemaCreationIsIdempotentAndConcurrent() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<JdbcOutbox>> f = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        f.add(pool.submit((Callable<JdbcOutbox>) JdbcOutboxTest::open));
+      }
+      for (Future<JdbcOutbox> x : f) {
+        assertThat(x.get().durable()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void twoSendersClaimDisjointDeliveriesAndLeasesExpire() {
+    JdbcOutbox a = open();
+    JdbcOutbox b = open();
+    a.putEndpoint(WebhookEndpoint.builder("share").url("https://example.com/h").topics("share-t")
+        .build());
+    assertThat(a.publish("share-t", events(100, null))).isEqualTo(100);
+    assertThat(a.publish("nobody-listens", events(3, null))).isZero();
+
+    List<OutboxDelivery> fromA = a.claim("share", 60, false, false, Duration.ofMillis(500));
+    List<OutboxDelivery> fromB = b.claim("share", 60, false, false, Duration.ofMillis(500));
+    assertThat(fromA).hasSize(60);
+    assertThat(fromB).hasSize(40);
+    Set<Long> ids = new HashSet<>();
+    fromA.forEach(d -> ids.add(d.id()));
+    fromB.forEach(d -> assertThat(ids.add(d.id())).as("claimed twice: %s", d.id()).isTrue());
+    assertThat(b.claim("share", 10, false, false, Duration.ofSeconds(5))).isEmpty();
+
+    // A dies without recording anything: its claims come back after the lease.
+    fromB.forEach(d -> b.succeeded(new AttemptRecord(d.id(), 1, Instant.now(), Duration.ZERO,
+        200, null)));
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+        !b.claim("share", 100, false, false, Duration.ofSeconds(30)).isEmpty());
+    assertThat(b.pending("share")).isEqualTo(60);
+    assertThat(b.attempts("share", 1000)).hasSize(40);
+  }
+
+  @Test
+  void perKeyClaimTakesOnlyTheOldestPendingDeliveryOfAKey() {
+    JdbcOutbox o = open();
+    o.putGroup("g", "keyed", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    String route = Route.groupRoute("g", "keyed");
+    o.publish("keyed", events(5, "k1"));
+    o.publish("keyed", events(5, "k2"));
+    o.publish("keyed", events(2, null));
+    List<OutboxDelivery> first = o.claim(route, 100, false, true, Duration.ofSeconds(30));
+    assertThat(first).extracting(d -> d.event().key().orElse("-"))
+        .containsExactlyInAnyOrder("k1", "k2", "-", "-");
+    // While the heads are leased, nothing more of their keys is claimable.
+    assertThat(o.claim(route, 100, false, true, Duration.ofSeconds(30))).isEmpty();
+    OutboxDelivery k1 = first.stream().filter(d -> d.event().key().orElse("").equals("k1"))
+        .findFirst().orElseThrow();
+    o.succeeded(new AttemptRecord(k1.id(), 1, Instant.now(), Duration.ZERO, 204, null));
+    List<OutboxDelivery> next = o.claim(route, 100, false, true, Duration.ofSeconds(30));
+    assertThat(next).hasSize(1);
+    assertThat(next.get(0).event().key()).contains("k1");
+    assertThat(next.get(0).id()).isGreaterThan(k1.id());
+  }
+
+  @Test
+  void pruneDeletesOldAttempts() {
+    JdbcOutbox o = open();
+    o.putEndpoint(WebhookEndpoint.builder("prune").url("https://example.com/p").topics("prune-t")
+        .build());
+    o.publish("prune-t", events(2, null));
+    List<OutboxDelivery> ds = o.claim("prune", 10, false, false, Duration.ofSeconds(30));
+    o.failed(new AttemptRecord(ds.get(0).id(), 1, Instant.now().minus(Duration.ofDays(8)),
+        Duration.ZERO, 500, "HTTP 500"), Instant.now(), 1, true);
+    o.failed(new AttemptRecord(ds.get(1).id(), 1, Instant.now(), Duration.ZERO, 500, "HTTP 500"),
+        Instant.now(), 1, true);
+    assertThat(o.attempts("prune", 10)).hasSize(2);
+    assertThat(o.prune(Duration.ofDays(7))).isGreaterThanOrEqualTo(1);
+    assertThat(o.attempts("prune", 10)).hasSize(1);
+  }
+}
