@@ -1,6 +1,7 @@
 package io.relaybus.examples;
 
 import io.relaybus.examples.configupdates.ConfigUpdates;
+import io.relaybus.examples.orders.Orders;
 import io.relaybus.examples.swap.Swap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,11 +27,15 @@ public final class Tour {
   public static void main(String[] args) throws Exception {
     Console console = new Console(System.out, "tour");
     Map<String, Boolean> outcomes = new LinkedHashMap<>();
-    try (PostgresServer postgres = PostgresServer.startOrConnect(console)) {
+    try (PostgresServer postgres = PostgresServer.startOrConnect(console);
+        KafkaServer kafka = KafkaServer.startOrConnect(console)) {
       outcomes.put("config-updates (PostgreSQL)",
           ConfigUpdates.run(postgres, console.forExample("config-updates")).asExpected());
-      outcomes.put("swap (" + String.join(", ", Swap.configs(postgres).keySet()) + ")",
-          Swap.sameResults(Swap.run(Swap.configs(postgres), console.forExample("swap"))));
+      outcomes.put("orders (Kafka, JSON Schema, schema ids)",
+          Orders.run(kafka, console.forExample("orders")).asExpected());
+      var configs = Swap.configs(postgres, kafka);
+      outcomes.put("swap (" + String.join(", ", configs.keySet()) + ")",
+          Swap.sameResults(Swap.run(configs, console.forExample("swap"))));
     }
     console.raw("");
     outcomes.forEach((name, ok) -> console.step("%-4s %s", ok ? "OK" : "FAIL", name));

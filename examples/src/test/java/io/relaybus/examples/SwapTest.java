@@ -19,12 +19,13 @@ class SwapTest {
     List<Run> runs;
     try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
       Console console = new Console(out, "swap");
-      try (PostgresServer postgres = PostgresServer.startOrConnect(console)) {
-        runs = Swap.run(Swap.configs(postgres), console);
+      try (PostgresServer postgres = PostgresServer.startOrConnect(console);
+          KafkaServer kafka = KafkaServer.startOrConnect(console)) {
+        runs = Swap.run(Swap.configs(postgres, kafka), console);
       }
     }
 
-    assertThat(runs).extracting(Run::transport).containsExactly("memory", "postgres");
+    assertThat(runs).extracting(Run::transport).containsExactly("memory", "postgres", "kafka");
     Run first = runs.get(0);
     assertThat(first.result().parcels().values().stream().mapToInt(Integer::intValue).sum())
         .isEqualTo(Swap.ORDERS);

@@ -2,6 +2,7 @@ package io.relaybus.examples.swap;
 
 import io.relaybus.EventBus;
 import io.relaybus.examples.Console;
+import io.relaybus.examples.KafkaServer;
 import io.relaybus.examples.PostgresServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,8 +18,9 @@ import java.util.Map;
  * java -cp examples/target/relaybus-examples.jar io.relaybus.examples.swap.Swap
  * </pre>
  *
- * <p>Servers: {@code RELAYBUS_POSTGRES_URL} when set, else an embedded PostgreSQL 17. Exits 0
- * when every transport printed the same result.
+ * <p>Servers: {@code RELAYBUS_POSTGRES_URL} and {@code RELAYBUS_KAFKA_BOOTSTRAP_SERVERS} when
+ * set, else an embedded PostgreSQL 17 and an embedded Kafka broker. Exits 0 when every transport
+ * printed the same result.
  */
 public final class Swap {
   /** Orders each run publishes. */
@@ -47,8 +49,9 @@ public final class Swap {
   public static void main(String[] args) throws Exception {
     Console console = new Console(System.out, "swap");
     boolean same;
-    try (PostgresServer postgres = PostgresServer.startOrConnect(console)) {
-      same = sameResults(run(configs(postgres), console));
+    try (PostgresServer postgres = PostgresServer.startOrConnect(console);
+        KafkaServer kafka = KafkaServer.startOrConnect(console)) {
+      same = sameResults(run(configs(postgres, kafka), console));
     }
     System.exit(same ? 0 : 1);
   }
@@ -57,12 +60,15 @@ public final class Swap {
    * The configuration of each transport, in the order they run.
    *
    * @param postgres the PostgreSQL server
+   * @param kafka the Kafka broker
    * @return transport name → bus configuration
    */
-  public static Map<String, Map<String, String>> configs(PostgresServer postgres) {
+  public static Map<String, Map<String, String>> configs(PostgresServer postgres,
+      KafkaServer kafka) {
     Map<String, Map<String, String>> configs = new LinkedHashMap<>();
     configs.put("memory", Map.of("relaybus.transport", "memory"));
     configs.put("postgres", postgres.busConfig());
+    configs.put("kafka", kafka.busConfig());
     return configs;
   }
 
