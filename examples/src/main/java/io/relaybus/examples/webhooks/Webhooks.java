@@ -218,7 +218,10 @@ public final class Webhooks {
         int callsDuringForgery = partner.calls() - callsBefore;
         console.step("partner handler calls caused by these requests: %d", callsDuringForgery);
 
-        long pending = endpoints.get(endpoint).map(EndpointStatus::pending).orElse(-1L);
+        EndpointStatus status = endpoints.get(endpoint).orElseThrow();
+        console.step("endpoint API: %s is %s, circuit %s, %d deliveries pending", endpoint,
+            status.state(), status.circuit(), status.pending());
+        long pending = status.pending();
         endpoints.remove(endpoint); // leaves nothing behind on a shared server
         Map<Long, List<Integer>> senderStatuses = new TreeMap<>();
         attempts.forEach((id, list) -> senderStatuses.put(id, list.stream()
