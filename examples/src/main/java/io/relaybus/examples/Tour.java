@@ -3,6 +3,7 @@ package io.relaybus.examples;
 import io.relaybus.examples.configupdates.ConfigUpdates;
 import io.relaybus.examples.orders.Orders;
 import io.relaybus.examples.swap.Swap;
+import io.relaybus.examples.webhooks.Webhooks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -33,6 +34,8 @@ public final class Tour {
           ConfigUpdates.run(postgres, console.forExample("config-updates")).asExpected());
       outcomes.put("orders (Kafka, JSON Schema, schema ids)",
           Orders.run(kafka, console.forExample("orders")).asExpected());
+      outcomes.put("webhooks (signed, retried, forgeries refused)",
+          Webhooks.run(postgres, console.forExample("webhooks")).asExpected());
       var configs = Swap.configs(postgres, kafka);
       outcomes.put("swap (" + String.join(", ", configs.keySet()) + ")",
           Swap.sameResults(Swap.run(configs, console.forExample("swap"))));

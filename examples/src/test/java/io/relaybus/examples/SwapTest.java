@@ -25,7 +25,7 @@ class SwapTest {
       }
     }
 
-    assertThat(runs).extracting(Run::transport).containsExactly("memory", "postgres", "kafka");
+    assertThat(runs).extracting(Run::transport).containsExactly("memory", "postgres", "kafka", "webhook");
     Run first = runs.get(0);
     assertThat(first.result().parcels().values().stream().mapToInt(Integer::intValue).sum())
         .isEqualTo(Swap.ORDERS);

@@ -4,6 +4,7 @@ import io.relaybus.EventBus;
 import io.relaybus.examples.Console;
 import io.relaybus.examples.KafkaServer;
 import io.relaybus.examples.PostgresServer;
+import io.relaybus.examples.WebhookSetup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -69,6 +70,7 @@ public final class Swap {
     configs.put("memory", Map.of("relaybus.transport", "memory"));
     configs.put("postgres", postgres.busConfig());
     configs.put("kafka", kafka.busConfig());
+    configs.put("webhook", WebhookSetup.swapConfig(postgres));
     return configs;
   }
 
