@@ -491,7 +491,10 @@ final class KafkaSubscription implements TransportSubscription {
       if (revoked.isEmpty()) {
         return;
       }
-      long deadline = System.nanoTime() + settings.rebalanceTimeout().toNanos();
+      // When closing, the bus has already waited for the member's handlers (its close
+      // timeout); whatever is still unfinished is released or is the closing handler itself.
+      long deadline = System.nanoTime()
+          + (closing ? 0 : settings.rebalanceTimeout().toNanos());
       synchronized (progressLock) {
         long remaining;
         while (!revoked.stream().allMatch(KafkaSubscription::settled)
@@ -507,7 +510,7 @@ final class KafkaSubscription implements TransportSubscription {
       }
       commit(revoked, true);
       for (Track t : revoked) {
-        if (!settled(t)) {
+        if (!settled(t) && !closing) {
           LOG.warn("Partition {} of group '{}' revoked while {} event(s) were still being "
               + "handled after {} ({}); they will be delivered again to the new owner",
               t.tp, group, t.submitted.stream().filter(m -> m.outcome == PENDING).count(),
