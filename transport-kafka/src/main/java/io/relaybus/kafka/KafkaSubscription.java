@@ -157,12 +157,12 @@ final class KafkaSubscription implements TransportSubscription {
           adjustPauses();
         } catch (WakeupException e) {
           // only close wakes the consumer; the loop condition decides
-        } catch (KafkaException e) {
+        } catch (RuntimeException e) {
           if (closing) {
             break;
           }
           LOG.warn("Kafka consumer of topic '{}' group '{}' failed; retrying in 1s: {}", topic,
-              group, Errors.describe(e));
+              group, Errors.describe(e), e instanceof KafkaException ? null : e);
           LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
         }
       }
@@ -262,18 +262,16 @@ final class KafkaSubscription implements TransportSubscription {
         }
         return Handed.WAIT;
       }
-      deadLetterUnreadable(t, msg, record, e);
-      return Handed.FINISHED;
+      return deadLetterUnreadable(t, msg, record, e);
     } catch (RuntimeException e) {
-      deadLetterUnreadable(t, msg, record, e);
-      return Handed.FINISHED;
+      return deadLetterUnreadable(t, msg, record, e);
     }
     t.submitted.addLast(msg);
     sink.submit(msg);
     return Handed.SUBMITTED;
   }
 
-  private void deadLetterUnreadable(Track t, Msg msg, ConsumerRecord<byte[], byte[]> record,
+  private Handed deadLetterUnreadable(Track t, Msg msg, ConsumerRecord<byte[], byte[]> record,
       RuntimeException e) {
     LOG.warn("Record {}-{}@{} is not a readable event; dead-lettering it for group '{}': {}",
         record.topic(), record.partition(), record.offset(), group, Errors.describe(e));
@@ -283,7 +281,17 @@ final class KafkaSubscription implements TransportSubscription {
       msg.event = transport.deadLetterStore().placeholder(record);
     }
     t.submitted.addLast(msg);
-    msg.deadLetter(DeadLetterReason.UNDECODABLE, 0, e);
+    try {
+      msg.deadLetter(DeadLetterReason.UNDECODABLE, 0, e);
+      return Handed.FINISHED;
+    } catch (RuntimeException storeFailed) {
+      // Not stored: keep the record and try again on the next loop; its partition waits.
+      t.submitted.pollLast();
+      LOG.warn("Cannot store the dead letter of record {}-{}@{} for group '{}'; retrying: {}",
+          record.topic(), record.partition(), record.offset(), group,
+          Errors.describe(storeFailed));
+      return Handed.WAIT;
+    }
   }
 
   private void adjustPauses() {
