@@ -29,7 +29,7 @@ class KafkaCloseFromHandlerTest {
     // A rebalance timeout far above the wait below: waiting for the closing handler would show.
     try (EventBus bus = EventBus.create(KafkaBroker.shared().busConfig(Map.of(
         "relaybus.kafka.rebalance-timeout", "5m")))) {
-      self.set(bus.subscribe(topic, SubscribeOptions.group("g"), d -> {
+      self.set(bus.subscribe(topic, SubscribeOptions.group(topic + "-g"), d -> {
         self.get().close();
         closedInside.set(true);
       }));
