@@ -28,6 +28,7 @@ public final class TcpProxy implements AutoCloseable {
   private final InetSocketAddress target;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  private volatile boolean refusing;
 
   private TcpProxy(ServerSocket server, InetSocketAddress target) {
     this.server = server;
@@ -75,6 +76,10 @@ public final class TcpProxy implements AutoCloseable {
           LOG.warn("test TCP proxy stopped accepting: {}", e.toString());
         }
         return;
+      }
+      if (refusing) {
+        reset(client);
+        continue;
       }
       Socket upstream = new Socket();
       try {
@@ -136,6 +141,19 @@ public final class TcpProxy implements AutoCloseable {
     }
     LOG.info("test TCP proxy on port {} cut {} socket(s)", port(), n);
     return n;
+  }
+
+  /**
+   * Starts or ends an outage: while refusing, open connections are cut and new ones are reset
+   * at once, as if the target were unreachable.
+   *
+   * @param refuse whether to refuse
+   */
+  public void refuse(boolean refuse) {
+    refusing = refuse;
+    if (refuse) {
+      killConnections();
+    }
   }
 
   /** Stops accepting and cuts every connection. */
