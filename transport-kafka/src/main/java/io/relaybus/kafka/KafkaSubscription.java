@@ -55,6 +55,9 @@ final class KafkaSubscription implements TransportSubscription {
   private static final int PENDING = 0;
   private static final int DONE = 1;
   private static final int RELEASED = 2;
+  /** The handler gave up on it but its dead letter could not be stored yet. */
+  private static final int DEAD_LETTER_PENDING = 3;
+  private static final long DEAD_LETTER_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
   private static final String ATTEMPTS_META = "relaybus-attempts=";
   private static final Pattern ATTEMPTS = Pattern.compile("relaybus-attempts=(\\d+)@(\\d+)");
 
@@ -157,12 +160,12 @@ final class KafkaSubscription implements TransportSubscription {
           adjustPauses();
         } catch (WakeupException e) {
           // only close wakes the consumer; the loop condition decides
-        } catch (KafkaException e) {
+        } catch (RuntimeException e) {
           if (closing) {
             break;
           }
           LOG.warn("Kafka consumer of topic '{}' group '{}' failed; retrying in 1s: {}", topic,
-              group, Errors.describe(e));
+              group, Errors.describe(e), e instanceof KafkaException ? null : e);
           LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
         }
       }
@@ -262,18 +265,16 @@ final class KafkaSubscription implements TransportSubscription {
         }
         return Handed.WAIT;
       }
-      deadLetterUnreadable(t, msg, record, e);
-      return Handed.FINISHED;
+      return deadLetterUnreadable(t, msg, record, e);
     } catch (RuntimeException e) {
-      deadLetterUnreadable(t, msg, record, e);
-      return Handed.FINISHED;
+      return deadLetterUnreadable(t, msg, record, e);
     }
     t.submitted.addLast(msg);
     sink.submit(msg);
     return Handed.SUBMITTED;
   }
 
-  private void deadLetterUnreadable(Track t, Msg msg, ConsumerRecord<byte[], byte[]> record,
+  private Handed deadLetterUnreadable(Track t, Msg msg, ConsumerRecord<byte[], byte[]> record,
       RuntimeException e) {
     LOG.warn("Record {}-{}@{} is not a readable event; dead-lettering it for group '{}': {}",
         record.topic(), record.partition(), record.offset(), group, Errors.describe(e));
@@ -283,7 +284,18 @@ final class KafkaSubscription implements TransportSubscription {
       msg.event = transport.deadLetterStore().placeholder(record);
     }
     t.submitted.addLast(msg);
-    msg.deadLetter(DeadLetterReason.UNDECODABLE, 0, e);
+    try {
+      msg.storeDeadLetter(DeadLetterReason.UNDECODABLE, 0, e);
+      msg.outcome = DONE;
+      return Handed.FINISHED;
+    } catch (RuntimeException storeFailed) {
+      // Not stored: keep the record and try again on the next loop; its partition waits.
+      t.submitted.pollLast();
+      LOG.warn("Cannot store the dead letter of record {}-{}@{} for group '{}'; retrying: {}",
+          record.topic(), record.partition(), record.offset(), group,
+          Errors.describe(storeFailed));
+      return Handed.WAIT;
+    }
   }
 
   private void adjustPauses() {
@@ -316,7 +328,8 @@ final class KafkaSubscription implements TransportSubscription {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (Track t : which) {
       Msg head;
-      while ((head = t.submitted.peekFirst()) != null && head.outcome == DONE) {
+      while ((head = t.submitted.peekFirst()) != null
+          && (head.outcome == DONE || retryDeadLetter(head))) {
         t.submitted.pollFirst();
         t.next = head.offset + 1;
       }
@@ -380,6 +393,28 @@ final class KafkaSubscription implements TransportSubscription {
             + "again: {}", offsets, group, Errors.describe(e));
         return;
       }
+    }
+  }
+
+  /**
+   * Stores a dead letter that could not be stored when the handler gave up (at most every
+   * {@value #DEAD_LETTER_RETRY_NANOS} ns); the partition's commit waits for it.
+   */
+  private boolean retryDeadLetter(Msg m) {
+    if (m.outcome != DEAD_LETTER_PENDING || System.nanoTime() < m.nextDeadLetterTry) {
+      return false;
+    }
+    try {
+      m.storeDeadLetter(m.pendingReason, m.pendingAttempts, m.pendingError);
+      m.outcome = DONE;
+      LOG.info("Stored the dead letter of {}-{}@{} for group '{}' on a later try",
+          m.record.topic(), m.record.partition(), m.offset, group);
+      return true;
+    } catch (RuntimeException e) {
+      m.nextDeadLetterTry = System.nanoTime() + DEAD_LETTER_RETRY_NANOS;
+      LOG.debug("Dead letter of {}-{}@{} still cannot be stored: {}", m.record.topic(),
+          m.record.partition(), m.offset, Errors.describe(e));
+      return false;
     }
   }
 
@@ -491,7 +526,10 @@ final class KafkaSubscription implements TransportSubscription {
       if (revoked.isEmpty()) {
         return;
       }
-      long deadline = System.nanoTime() + settings.rebalanceTimeout().toNanos();
+      // When closing, the bus has already waited for the member's handlers (its close
+      // timeout); whatever is still unfinished is released or is the closing handler itself.
+      long deadline = System.nanoTime()
+          + (closing ? 0 : settings.rebalanceTimeout().toNanos());
       synchronized (progressLock) {
         long remaining;
         while (!revoked.stream().allMatch(KafkaSubscription::settled)
@@ -507,7 +545,7 @@ final class KafkaSubscription implements TransportSubscription {
       }
       commit(revoked, true);
       for (Track t : revoked) {
-        if (!settled(t)) {
+        if (!settled(t) && !closing) {
           LOG.warn("Partition {} of group '{}' revoked while {} event(s) were still being "
               + "handled after {} ({}); they will be delivered again to the new owner",
               t.tp, group, t.submitted.stream().filter(m -> m.outcome == PENDING).count(),
@@ -580,6 +618,12 @@ final class KafkaSubscription implements TransportSubscription {
     volatile int outcome = PENDING;
     /** The last attempt that failed in this member (absolute, counting prior attempts). */
     volatile int failedAttempts;
+    /** A dead letter waiting to be stored (outcome DEAD_LETTER_PENDING). */
+    volatile DeadLetterReason pendingReason;
+    volatile int pendingAttempts;
+    volatile Throwable pendingError;
+    /** Poll thread only: when to try storing the pending dead letter again. */
+    long nextDeadLetterTry;
 
     Msg(Track track, ConsumerRecord<byte[], byte[]> record) {
       this.track = track;
@@ -619,10 +663,28 @@ final class KafkaSubscription implements TransportSubscription {
 
     @Override
     public void deadLetter(DeadLetterReason reason, int attempts, Throwable lastError) {
+      try {
+        storeDeadLetter(reason, attempts, lastError);
+        outcome = DONE;
+      } catch (RuntimeException e) {
+        // The group goes on; the offset is not committed past this event until the poll
+        // thread has stored its dead letter (or a new owner handles it again).
+        LOG.warn("Cannot store the dead letter of {}-{}@{} for group '{}' now; the poll thread "
+            + "retries and the partition's commit waits: {}", record.topic(),
+            record.partition(), offset, group, Errors.describe(e));
+        pendingReason = reason;
+        pendingAttempts = attempts;
+        pendingError = lastError;
+        nextDeadLetterTry = System.nanoTime() + DEAD_LETTER_RETRY_NANOS;
+        outcome = DEAD_LETTER_PENDING;
+      } finally {
+        signalProgress();
+      }
+    }
+
+    void storeDeadLetter(DeadLetterReason reason, int attempts, Throwable lastError) {
       transport.deadLetterStore().write(topic, group, record, event, reason, attempts,
           lastError);
-      outcome = DONE;
-      signalProgress();
     }
 
     @Override

@@ -82,6 +82,7 @@ public final class KafkaTransport implements Transport {
     this.settings = settings;
     this.context = context;
     this.clientIdPrefix = "relaybus-" + INSTANCES.incrementAndGet();
+    this.framing = framing(settings, providedRegistry); // before any client: nothing to leak
     Map<String, Object> p = new HashMap<>(settings.producerProperties());
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -100,7 +101,6 @@ public final class KafkaTransport implements Transport {
     }
     this.producer = createdProducer;
     this.deadLetters = new KafkaDeadLetters(this);
-    this.framing = framing(settings, providedRegistry);
   }
 
   private static SchemaFraming framing(KafkaSettings settings, SchemaRegistry provided) {

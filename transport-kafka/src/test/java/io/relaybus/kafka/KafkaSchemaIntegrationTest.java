@@ -99,7 +99,7 @@ class KafkaSchemaIntegrationTest {
     List<Event> received = new CopyOnWriteArrayList<>();
     try (EventBus bus = bus(registry, Map.of())) {
       bus.unwrap(KafkaTransport.class).useSchema(topic, ORDER);
-      bus.subscribe(topic, SubscribeOptions.group("g"), d -> received.add(d.event()));
+      bus.subscribe(topic, SubscribeOptions.group(topic + "-g"), d -> received.add(d.event()));
       Event sent = order(VALID);
       bus.publish(topic, sent).join();
 
@@ -155,7 +155,7 @@ class KafkaSchemaIntegrationTest {
       KafkaTransport kafka = bus.unwrap(KafkaTransport.class);
       kafka.useSchema(topic, ORDER);
       int id = registry.register(topic + "-value", ORDER);
-      bus.subscribe(topic, SubscribeOptions.group("g"), d -> handled.add(d.event().id()));
+      bus.subscribe(topic, SubscribeOptions.group(topic + "-g"), d -> handled.add(d.event().id()));
       Event unframed = order(VALID);
       Event invalid = order(INVALID);
       try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
@@ -173,8 +173,8 @@ class KafkaSchemaIntegrationTest {
 
       await().atMost(Duration.ofSeconds(60)).until(() -> handled.contains(good.id()));
       await().atMost(Duration.ofSeconds(60)).until(() ->
-          bus.deadLetters().count(topic, "g") == 2);
-      List<DeadLetter> dls = bus.deadLetters().list(topic, "g", 10);
+          bus.deadLetters().count(topic, topic + "-g") == 2);
+      List<DeadLetter> dls = bus.deadLetters().list(topic, topic + "-g", 10);
       assertThat(dls).extracting(DeadLetter::reason).containsOnly(DeadLetterReason.UNDECODABLE);
       assertThat(dls).extracting(d -> d.event().id())
           .containsExactlyInAnyOrder(unframed.id(), invalid.id());

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * The Kafka transport passes the whole kit against a real broker (embedded KRaft process, or
  * the one named by {@code RELAYBUS_TEST_KAFKA_BOOTSTRAP_SERVERS}, where the restart test is
- * skipped). Connection kills are not offered: the Kafka clients own their sockets, and the
- * only honest way to cut them from outside is the broker restart, which is tested.
+ * skipped, as is the connection kill). Connections are cut by the test proxy in front of the
+ * broker (TCP resets on every client socket).
  */
 class KafkaTransportCompatibilityTest extends TransportCompatibilityKit {
   private static KafkaBroker broker;
@@ -24,6 +24,16 @@ class KafkaTransportCompatibilityTest extends TransportCompatibilityKit {
   @Override
   protected EventBus createBus(Map<String, String> overrides) {
     return EventBus.create(broker.busConfig(overrides));
+  }
+
+  @Override
+  protected boolean canKillConnections() {
+    return broker.canRestart();
+  }
+
+  @Override
+  protected void killConnections() {
+    broker.killConnections();
   }
 
   @Override

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * running {@code kafka.Kafka} in a child JVM from the test classpath (the {@code kafka_2.13}
  * artifact from Maven Central; no Docker, no downloads). Because it is a process with a fixed
  * port and log directory, it can be stopped (SIGTERM, a clean shutdown), killed (SIGKILL) and
- * started again on the same port and data, which the fault tests need.
+ * started again on the same port and data, which the fault tests need. Clients connect through
+ * a {@link TcpProxy} (the broker advertises its port), so {@link #killConnections()} can cut
+ * them like a network failure.
  *
  * <p>{@link #shared()} returns one broker per test JVM, or the external broker named by
  * {@value #BOOTSTRAP_ENV} (which cannot be restarted). Each test uses its own topics.
@@ -44,13 +46,16 @@ public final class KafkaBroker implements AutoCloseable {
   private final String bootstrapServers;
   private final Path dir;
   private final Path config;
+  private final TcpProxy proxy;
   private ChildJvm process;
 
-  private KafkaBroker(String name, String bootstrapServers, Path dir, Path config) {
+  private KafkaBroker(String name, String bootstrapServers, Path dir, Path config,
+      TcpProxy proxy) {
     this.name = name;
     this.bootstrapServers = bootstrapServers;
     this.dir = dir;
     this.config = config;
+    this.proxy = proxy;
   }
 
   /**
@@ -63,7 +68,7 @@ public final class KafkaBroker implements AutoCloseable {
     if (shared == null) {
       String external = System.getenv(BOOTSTRAP_ENV);
       shared = external != null && !external.isBlank()
-          ? new KafkaBroker("external", external.trim(), null, null)
+          ? new KafkaBroker("external", external.trim(), null, null, null)
           : startEmbedded("shared");
       KafkaBroker broker = shared;
       Runtime.getRuntime().addShutdownHook(new Thread(broker::close,
@@ -84,13 +89,16 @@ public final class KafkaBroker implements AutoCloseable {
       Path dir = Files.createTempDirectory("relaybus-kafka-" + name + "-");
       int port = freePort();
       int controllerPort = freePort();
+      // Clients reach the broker through a proxy (the advertised port), so a test can cut
+      // their connections like a network failure.
+      TcpProxy proxy = TcpProxy.start(port);
       Properties p = new Properties();
       p.setProperty("process.roles", "broker,controller");
       p.setProperty("node.id", "1");
       p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
       p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:"
           + controllerPort);
-      p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+      p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + proxy.port());
       p.setProperty("controller.listener.names", "CONTROLLER");
       p.setProperty("inter.broker.listener.name", "PLAINTEXT");
       p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -112,7 +120,8 @@ public final class KafkaBroker implements AutoCloseable {
       try (var out = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
         p.store(out, "relaybus test broker " + name);
       }
-      KafkaBroker broker = new KafkaBroker(name, "127.0.0.1:" + port, dir, config);
+      KafkaBroker broker = new KafkaBroker(name, "127.0.0.1:" + proxy.port(), dir, config,
+          proxy);
       long started = System.nanoTime();
       broker.format();
       broker.start();
@@ -217,6 +226,17 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   /**
+   * Cuts every client connection to the broker (TCP reset), as a network failure would; the
+   * clients reconnect by themselves.
+   *
+   * @return how many sockets were cut
+   */
+  public int killConnections() {
+    requireEmbedded("cut the connections of");
+    return proxy.killConnections();
+  }
+
+  /**
    * Whether the broker can be stopped and restarted (only embedded ones).
    *
    * @return {@code true} for an embedded broker
@@ -263,6 +283,7 @@ public final class KafkaBroker implements AutoCloseable {
     if (dir == null) {
       return;
     }
+    proxy.close();
     if (process != null) {
       process.kill();
       process.close();
