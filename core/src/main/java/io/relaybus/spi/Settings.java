@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
 public final class Settings {
 
   private static final Pattern SECRET_KEY =
-      Pattern.compile(".*(PASSWORD|SECRET|TOKEN|CREDENTIAL|JAAS|API_?KEY|AUTH).*");
+      Pattern.compile(
+          ".*(PASSWORD|SECRET|TOKEN|CREDENTIAL|JAAS|API_?KEY|AUTH|KEYSTORE_KEY|PRIVATE_KEY).*");
   private static final Pattern DURATION =
       Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
 

@@ -312,14 +312,16 @@ class SettingsTest {
   @ValueSource(strings = {"relaybus.postgres.password", "relaybus.webhook.signing-secret",
       "relaybus.http.token", "relaybus.kafka.sasl.jaas-config", "relaybus.x.credentials",
       "relaybus.registry.apikey", "relaybus.registry.api-key", "relaybus.x.auth-header",
-      "RELAYBUS_POSTGRES_PASSWORD"})
+      "RELAYBUS_POSTGRES_PASSWORD", "relaybus.kafka.client.ssl.keystore.key",
+      "relaybus.kafka.producer.ssl.key.password", "relaybus.x.private-key"})
   void keysNamingSecretsAreSecret(String key) {
     assertThat(Settings.isSecret(key)).isTrue();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"relaybus.postgres.url", "relaybus.subscriber.max-in-flight",
-      "relaybus.transport", "relaybus.memory.history-limit"})
+      "relaybus.transport", "relaybus.memory.history-limit",
+      "relaybus.kafka.client.ssl.keystore.location", "relaybus.kafka.producer.key.serializer"})
   void ordinaryKeysAreNotSecret(String key) {
     assertThat(Settings.isSecret(key)).isFalse();
   }
