@@ -801,6 +801,32 @@ public abstract class TransportCompatibilityKit {
   }
 
   @Test
+  @DisplayName("a handler can close its own subscription without waiting for itself")
+  void handlerClosesItsOwnSubscription() {
+    EventBus bus = bus();
+    String topic = uniqueName("t");
+    Duration closeTimeout = Duration.ofSeconds(30);
+    java.util.concurrent.atomic.AtomicReference<Subscription> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicLong closeNanos = new AtomicLong(-1);
+    CountDownLatch subscribed = new CountDownLatch(1);
+    self.set(bus.subscribe(topic, options(uniqueName("g")).build(), d -> {
+      subscribed.await();
+      long start = System.nanoTime();
+      self.get().close(closeTimeout);
+      closeNanos.compareAndSet(-1, System.nanoTime() - start);
+    }));
+    subscribed.countDown();
+    publishTexts(bus, topic, 0, 1, null);
+    await().atMost(patience()).until(() -> closeNanos.get() >= 0);
+    assertThat(self.get().isClosed()).isTrue();
+    // Liveness, not performance: close must not wait for the calling handler itself (it would
+    // sit out the whole close timeout, or the transport's rebalance timeout).
+    assertThat(Duration.ofNanos(closeNanos.get())).as("close from inside the handler")
+        .isLessThan(closeTimeout.dividedBy(3));
+  }
+
+  @Test
   @DisplayName("closing twice is safe; a closed bus refuses publish and subscribe")
   void closeTwiceIsSafe() {
     EventBus bus = createBus(Map.of());
