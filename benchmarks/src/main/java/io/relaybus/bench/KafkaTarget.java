@@ -17,8 +17,8 @@ import java.util.Map;
  *
  * <p>By default the bus publishes with the schema id on, as the issue's target asks: an
  * in-memory schema registry (one per benchmark JVM, {@code register} answers cached as a REST
- * client caches them, see {@link CachingSchemaRegistry}) holds a JSON Schema of the payload under the
- * subject {@value #SUBJECT} (the event type), and the bus runs with
+ * client caches them: {@code CachingSchemaRegistry}) holds a JSON Schema of the payload under
+ * the subject {@value #SUBJECT} (the event type), and the bus runs with
  * {@code relaybus.kafka.schema.validate-on-produce=true} and
  * {@code relaybus.kafka.schema.subject-strategy=record}, so every publish validates the payload
  * and frames it with the 5-byte prefix, and one subject serves every per-measurement topic.
