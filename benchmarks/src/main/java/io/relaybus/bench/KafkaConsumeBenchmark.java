@@ -51,6 +51,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * settings, as in the harness).
  */
 public final class KafkaConsumeBenchmark {
+  private static final List<String> OPTIONS = List.of("--events", "--iterations", "--members",
+      "--concurrency", "--max-in-flight", "--partitions", "--timeout", "--json");
+
   private KafkaConsumeBenchmark() {}
 
   /**
@@ -70,9 +73,15 @@ public final class KafkaConsumeBenchmark {
       String value = args[++i];
       if (name.equals("--set")) {
         int eq = value.indexOf('=');
+        if (eq < 1) {
+          throw new IllegalArgumentException("--set needs KEY=VALUE, got '" + value + "'");
+        }
         settings.put(value.substring(0, eq), value.substring(eq + 1));
-      } else {
+      } else if (OPTIONS.contains(name)) {
         opts.put(name, value);
+      } else {
+        throw new IllegalArgumentException("Unknown option " + name + "; options: "
+            + String.join(", ", OPTIONS) + ", --set");
       }
     }
     int events = Integer.parseInt(opts.getOrDefault("--events", "200000"));
