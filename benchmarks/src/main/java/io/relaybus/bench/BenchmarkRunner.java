@@ -41,7 +41,7 @@ final class BenchmarkRunner {
         (k.startsWith("relaybus.") ? busSettings : rawSettings).put(k, v));
 
     Side relaybus = new Side("relaybus", target.description(),
-        spec -> new RelaybusSession(target.createBus(spec.settings()), spec),
+        target::openRelaybus,
         payload, config.batch(), config.timeout(), busSettings);
     Side raw = new Side("raw", baseline.description(), baseline::open,
         payload, config.batch(), config.timeout(), rawSettings);

@@ -9,12 +9,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -41,23 +35,26 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       poll, then {@code commitAsync()} for the poll (manual commit after handling).</li>
  * </ul>
  *
- * <p>Each session creates its own topic with {@code raw.partitions} partitions (default 8).
+ * <p>Each session creates its own topic with {@code raw.partitions} partitions (default 6, the
+ * transport's default) and waits for its leaders ({@link KafkaTopics}).
  */
 public final class KafkaRawBaseline implements RawBaseline {
   /** Partitions of the session's topic. */
   public static final String PARTITIONS = "raw.partitions";
   private static final Set<String> KEYS = Set.of(PARTITIONS);
-  private static final int SCHEMA_ID = 1;
 
   private final String bootstrap;
+  private final int schemaId;
 
   /**
    * Creates the baseline.
    *
    * @param bootstrap the broker's bootstrap servers
+   * @param schemaId the schema id written in every value's prefix (the Relaybus side's)
    */
-  public KafkaRawBaseline(String bootstrap) {
+  public KafkaRawBaseline(String bootstrap, int schemaId) {
     this.bootstrap = bootstrap;
+    this.schemaId = schemaId;
   }
 
   @Override
@@ -74,7 +71,7 @@ public final class KafkaRawBaseline implements RawBaseline {
             + "baseline; its settings are: " + String.join(", ", new TreeSet<>(KEYS)));
       }
     }
-    String value = spec.settings().getOrDefault(PARTITIONS, "8");
+    String value = spec.settings().getOrDefault(PARTITIONS, "6");
     int partitions;
     try {
       partitions = Integer.parseInt(value.trim());
@@ -85,7 +82,7 @@ public final class KafkaRawBaseline implements RawBaseline {
       throw new IllegalArgumentException(PARTITIONS + " must be a positive integer, got '"
           + value + "'");
     }
-    return new RawSession(bootstrap, spec, partitions);
+    return new RawSession(bootstrap, spec, partitions, schemaId);
   }
 
   /** One topic, one producer and, once started, one consumer group. */
@@ -98,23 +95,13 @@ public final class KafkaRawBaseline implements RawBaseline {
     private final PendingPublishes pending;
     private final List<Member> members = new ArrayList<>();
 
-    RawSession(String bootstrap, SessionSpec spec, int partitions) {
+    RawSession(String bootstrap, SessionSpec spec, int partitions, int schemaId) {
       this.bootstrap = bootstrap;
       this.topic = spec.topic();
       this.timeout = spec.timeout();
       this.value = ByteBuffer.allocate(5 + spec.payload().length).put((byte) 0)
-          .putInt(SCHEMA_ID).put(spec.payload()).array();
-      Properties admin = new Properties();
-      admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      try (Admin a = Admin.create(admin)) {
-        a.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all()
-            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new BenchmarkException("Cannot create topic " + topic + " on " + bootstrap, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new BenchmarkException("Interrupted while creating topic " + topic, e);
-      }
+          .putInt(schemaId).put(spec.payload()).array();
+      KafkaTopics.createAndAwaitLeaders(bootstrap, topic, partitions, timeout);
       Properties p = new Properties();
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -20,7 +20,7 @@ final class RelaybusSession implements MessagingSession {
   static final String STAMP_HEADER = "sentnanos";
   static final String GROUP = "bench";
   private static final String SOURCE = "/relaybus/bench";
-  private static final String TYPE = "bench.order.placed";
+  static final String TYPE = "bench.order.placed";
   private static final String CONTENT_TYPE = "application/json";
 
   private final EventBus bus;
@@ -64,6 +64,11 @@ final class RelaybusSession implements MessagingSession {
   }
 
   private Event event(long stampNanos) {
+    return event(payload, stampNanos);
+  }
+
+  /** The benchmark event: what every Relaybus publish of the harness sends. */
+  static Event event(byte[] payload, long stampNanos) {
     return Event.builder()
         .source(SOURCE)
         .type(TYPE)

@@ -37,6 +37,19 @@ public interface TransportTarget {
   EventBus createBus(Map<String, String> settings);
 
   /**
+   * Opens the Relaybus side of one measurement. By default a bus from {@link #createBus} used
+   * through {@code publish}/{@code publishAll} and one consumer group of {@code subscribe}s;
+   * a transport whose natural consumer is not a bus subscription (webhooks: an HTTP receiver
+   * behind a configured endpoint) overrides this.
+   *
+   * @param spec the measurement's topic, payload and settings (the {@code relaybus.*} keys)
+   * @return the session; the harness closes it
+   */
+  default MessagingSession openRelaybus(SessionSpec spec) {
+    return new RelaybusSession(createBus(spec.settings()), spec);
+  }
+
+  /**
    * The raw client this transport is compared with.
    *
    * @return the baseline

@@ -1,17 +1,10 @@
 package io.relaybus.bench;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -32,14 +25,15 @@ import okhttp3.Response;
  *       OkHttp's asynchronous dispatcher limited to {@code raw.concurrency} requests at once
  *       (default 8, the same concurrency as the Relaybus sender's per-endpoint limit). A
  *       publish is done when the receiver answered 2xx.</li>
- *   <li><b>Consume:</b> a JDK {@link HttpServer} on 127.0.0.1 reads the body, calls the
- *       listener with the stamp and answers {@code 204}.</li>
+ *   <li><b>Consume:</b> the {@link HttpStampReceiver} (a JDK HTTP server on 127.0.0.1 with
+ *       {@code raw.concurrency} threads) reads the body, calls the listener with the stamp and
+ *       answers {@code 204}; the Relaybus side posts to the same kind of receiver.</li>
  * </ul>
  */
 public final class WebhookRawBaseline implements RawBaseline {
   /** How many requests may be in flight at once. */
   public static final String CONCURRENCY = "raw.concurrency";
-  static final String STAMP_HEADER = "x-relaybus-bench-stamp";
+  static final String STAMP_HEADER = HttpStampReceiver.STAMP_HEADER;
   private static final Set<String> KEYS = Set.of(CONCURRENCY);
   private static final MediaType JSON = MediaType.get("application/json");
 
@@ -76,37 +70,16 @@ public final class WebhookRawBaseline implements RawBaseline {
 
   /** One receiver and one client. */
   static final class RawSession implements MessagingSession {
-    private final HttpServer server;
-    private final ExecutorService serverThreads;
+    private final HttpStampReceiver receiver;
     private final OkHttpClient client;
     private final Request.Builder request;
     private final byte[] payload;
     private final PendingPublishes pending;
-    private volatile StampListener listener;
 
     RawSession(SessionSpec spec, int concurrency) {
       this.payload = spec.payload();
       this.pending = new PendingPublishes(spec.publishWindow(), spec.timeout());
-      try {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-            256);
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot start the raw webhook receiver", e);
-      }
-      serverThreads = Executors.newFixedThreadPool(concurrency);
-      server.setExecutor(serverThreads);
-      server.createContext("/", exchange -> {
-        try (InputStream in = exchange.getRequestBody()) {
-          in.readAllBytes();
-        }
-        StampListener l = listener;
-        if (l != null) {
-          l.received(Long.parseLong(exchange.getRequestHeaders().getFirst(STAMP_HEADER)));
-        }
-        exchange.sendResponseHeaders(204, -1);
-        exchange.close();
-      });
-      server.start();
+      this.receiver = new HttpStampReceiver(concurrency);
       Dispatcher dispatcher = new Dispatcher();
       dispatcher.setMaxRequests(concurrency);
       dispatcher.setMaxRequestsPerHost(concurrency);
@@ -117,13 +90,12 @@ public final class WebhookRawBaseline implements RawBaseline {
           .followRedirects(false)
           .callTimeout(Duration.ofSeconds(30))
           .build();
-      request = new Request.Builder().url("http://127.0.0.1:" + server.getAddress().getPort()
-          + "/" + spec.topic());
+      request = new Request.Builder().url(receiver.baseUrl() + spec.topic());
     }
 
     @Override
     public void startConsumers(ConsumerSpec spec, StampListener l) {
-      this.listener = l;
+      receiver.listen(l);
     }
 
     @Override
@@ -174,8 +146,7 @@ public final class WebhookRawBaseline implements RawBaseline {
     public void close() {
       client.dispatcher().executorService().shutdown();
       client.connectionPool().evictAll();
-      server.stop(0);
-      serverThreads.shutdownNow();
+      receiver.close();
     }
   }
 }

@@ -76,7 +76,7 @@ class BenchmarkSmokeTest {
     assertThatThrownBy(() -> BenchmarkMain.run(config, System.out, System.out))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("carrier-pigeon")
-        .hasMessageContaining("available: memory");
+        .hasMessageContaining("available: kafka, memory, postgres, webhook");
   }
 
   @Test
