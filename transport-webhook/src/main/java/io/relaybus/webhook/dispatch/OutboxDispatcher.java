@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +55,9 @@ public final class OutboxDispatcher implements AutoCloseable {
   private final DeliveryRequests requests;
   private final Thread thread;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+  /** Deliveries whose requests this dispatcher has started and not yet finished. */
+  private final Set<Long> inFlightIds = ConcurrentHashMap.newKeySet();
+  private volatile Duration lease;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
   private volatile boolean wake;
@@ -79,7 +83,30 @@ public final class OutboxDispatcher implements AutoCloseable {
     this.endpointClient = endpointClient;
     this.groupClient = groupClient;
     this.requests = requests;
+    this.lease = config.lease();
     this.thread = threads.newThread(this::run);
+  }
+
+  /**
+   * Shortens the lease of this dispatcher's claims to at most {@code ttl}: a bus that is a group
+   * member ties its claims to its membership, so when it dies, what it had claimed becomes
+   * claimable when its membership expires, not a configured lease later.
+   *
+   * @param ttl the member TTL of this bus
+   */
+  public void limitLease(Duration ttl) {
+    if (ttl.compareTo(lease) < 0) {
+      lease = ttl;
+    }
+  }
+
+  /**
+   * The lease of this dispatcher's claims; renewed every third of it while a request runs.
+   *
+   * @return the lease
+   */
+  public Duration lease() {
+    return lease;
   }
 
   /** Starts the dispatcher thread. */
@@ -129,9 +156,16 @@ public final class OutboxDispatcher implements AutoCloseable {
   private void run() {
     long nextRefresh = 0;
     long nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
+    long nextRenew = 0;
     while (running) {
       long waitNanos = config.pollInterval().toNanos();
       try {
+        long renewEvery = renewEvery();
+        if (System.nanoTime() - nextRenew >= 0) {
+          renewLeases();
+          nextRenew = System.nanoTime() + renewEvery;
+        }
+        waitNanos = Math.min(waitNanos, Math.max(0, nextRenew - System.nanoTime()));
         if (refresh || System.nanoTime() - nextRefresh >= 0) {
           refresh = false;
           syncLanes(outbox.routes());
@@ -178,6 +212,26 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
   }
 
+  private long renewEvery() {
+    return Math.max(10_000_000L, lease.toNanos() / 3);
+  }
+
+  /**
+   * Extends the leases of the requests in flight. A sender's claims thus live as long as the
+   * sender does, whatever the call timeout, and come back one lease after it dies.
+   */
+  private void renewLeases() {
+    if (inFlightIds.isEmpty()) {
+      return;
+    }
+    try {
+      outbox.renew(List.copyOf(inFlightIds), lease);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not renew the leases of {} requests in flight (retried in {} ms): {}",
+          inFlightIds.size(), renewEvery() / 1_000_000, e.toString());
+    }
+  }
+
   private void syncLanes(List<Route> routes) {
     Map<String, Route> current = new ConcurrentHashMap<>();
     for (Route r : routes) {
@@ -206,7 +260,6 @@ public final class OutboxDispatcher implements AutoCloseable {
     final RateLimiter limiter;
     final OkHttpClient client;
     final Duration timeout;
-    final Duration lease;
 
     Lane(Route route, Lane previous) {
       this.route = route;
@@ -219,8 +272,6 @@ public final class OutboxDispatcher implements AutoCloseable {
       OkHttpClient base = route.isGroup() ? groupClient : endpointClient;
       this.client = base.newBuilder().callTimeout(timeout).readTimeout(timeout)
           .writeTimeout(timeout).build();
-      Duration min = timeout.plus(config.connectTimeout()).plusSeconds(2);
-      this.lease = config.lease().compareTo(min) >= 0 ? config.lease() : min;
     }
 
     /** Claims and starts what the route may take now; true when it took a full batch. */
@@ -245,9 +296,17 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (tokens <= 0) {
         return false;
       }
-      List<OutboxDelivery> claimed = outbox.claim(r.name(), tokens, r.ordered(), r.isGroup(), lease);
+      List<OutboxDelivery> claimed = outbox.claim(r.name(), tokens, r.ordered(), r.isGroup(),
+          lease);
       limiter.giveBack(tokens - claimed.size());
       for (OutboxDelivery d : claimed) {
+        if (!inFlightIds.add(d.id())) {
+          // Its lease ran out while its request still runs here (renewal was late): this claim
+          // only renewed it. Never send a delivery twice from one process.
+          LOG.warn("Delivery {} to {} was claimed again while its request runs; not re-sent",
+              d.id(), r);
+          continue;
+        }
         send(r, d);
       }
       return claimed.size() == tokens && tokens == wanted && !claimed.isEmpty();
@@ -277,8 +336,12 @@ public final class OutboxDispatcher implements AutoCloseable {
       String url = pickUrl(r);
       if (url == null) { // the last member left between claim and send
         AttemptRecord none = record(d, Instant.now(), 0, 0, "no live member");
-        write(() -> outbox.failed(none, Instant.now().plus(config.pollInterval()),
-            d.handlerAttempt(), false));
+        try {
+          write(() -> outbox.failed(none, Instant.now().plus(config.pollInterval()),
+              d.handlerAttempt(), false));
+        } finally {
+          inFlightIds.remove(d.id());
+        }
         return;
       }
       inFlight.incrementAndGet();
@@ -317,6 +380,7 @@ public final class OutboxDispatcher implements AutoCloseable {
         LOG.warn("Could not record the outcome of delivery {} to {} (it will be sent again "
             + "after its lease): {}", d.id(), r, e.toString());
       } finally {
+        inFlightIds.remove(d.id());
         inFlight.decrementAndGet();
         memberCount(url).decrementAndGet();
         wake();

@@ -24,6 +24,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -342,14 +343,19 @@ public final class JdbcOutbox implements Outbox {
     }
     return inTransaction(c -> {
       List<OutboxDelivery> out = new ArrayList<>();
+      // A lease still set here has lapsed (outcomes clear it): its sender died with the request
+      // in flight, so for a group the member may have run the handler — that counts an attempt.
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery d SET "
-          + "lease_owner = ?, lease_until = now() + ? * interval '1 ms' WHERE d.id IN (" + pick
-          + ") RETURNING d.id, d.topic, d.attributes, d.data, d.attempts, d.handler_attempt")) {
-        ps.setString(1, owner);
-        ps.setLong(2, lease.toMillis());
-        ps.setString(3, route);
+          + "handler_attempt = d.handler_attempt + CASE WHEN ? AND d.lease_until IS NOT NULL "
+          + "THEN 1 ELSE 0 END, lease_owner = ?, lease_until = now() + ? * interval '1 ms' "
+          + "WHERE d.id IN (" + pick + ") RETURNING d.id, d.topic, d.attributes, d.data, "
+          + "d.attempts, d.handler_attempt")) {
+        ps.setBoolean(1, byKey);
+        ps.setString(2, owner);
+        ps.setLong(3, lease.toMillis());
+        ps.setString(4, route);
         if (!ordered) {
-          ps.setInt(4, max);
+          ps.setInt(5, max);
         }
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
@@ -361,6 +367,23 @@ public final class JdbcOutbox implements Outbox {
       }
       out.sort((a, b) -> Long.compare(a.id(), b.id()));
       return out;
+    });
+  }
+
+  @Override
+  public void renew(Collection<Long> ids, Duration lease) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    inTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
+          + "lease_until = now() + ? * interval '1 ms' WHERE id = ANY(?) AND lease_owner = ?")) {
+        ps.setLong(1, lease.toMillis());
+        ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+        ps.setString(3, owner);
+        ps.executeUpdate();
+      }
+      return null;
     });
   }
 
