@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * route may take now (its free concurrency, circuit breaker and rate limit), and starts them as
  * asynchronous OkHttp calls; the calls' callbacks record the outcome. No thread waits on a
  * request, so a slow or dead endpoint holds only its own concurrency slots and never delays
- * another route.
+ * another route. The same thread renews the leases of the requests in flight every third of
+ * the lease, so a request may outlast its lease while a dead sender's claims return one lease
+ * after its last renewal.
  *
  * <p>Outcomes: 2xx succeeds; 410 marks the endpoint {@link EndpointState#GONE} and keeps its
  * deliveries; 429 and 503 wait for {@code Retry-After} (capped) when given; anything else —
@@ -98,15 +100,6 @@ public final class OutboxDispatcher implements AutoCloseable {
     if (ttl.compareTo(lease) < 0) {
       lease = ttl;
     }
-  }
-
-  /**
-   * The lease of this dispatcher's claims; renewed every third of it while a request runs.
-   *
-   * @return the lease
-   */
-  public Duration lease() {
-    return lease;
   }
 
   /** Starts the dispatcher thread. */
@@ -541,8 +534,13 @@ public final class OutboxDispatcher implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     long deadline = System.nanoTime() + timeout.toNanos();
+    long nextRenew = System.nanoTime();
     while (System.nanoTime() < deadline && lanes.values().stream()
         .anyMatch(l -> l.inFlight.get() > 0)) {
+      if (System.nanoTime() - nextRenew >= 0) { // the requests still run: keep them ours
+        renewLeases();
+        nextRenew = System.nanoTime() + renewEvery();
+      }
       try {
         Thread.sleep(10); // short poll: callbacks of OkHttp threads decrement the counters
       } catch (InterruptedException e) {
