@@ -265,7 +265,7 @@ public final class WebhookTransport implements Transport {
       List<DeliveryAttempt> out = new ArrayList<>();
       for (AttemptRecord a : outbox.attempts(name, limit)) {
         out.add(new DeliveryAttempt(a.deliveryId(), a.attempt(), a.startedAt(), a.duration(),
-            a.status(), a.error()));
+            a.status(), a.error(), a.eventId(), a.webhookId()));
       }
       return out;
     }

@@ -6,6 +6,7 @@ import io.relaybus.webhook.outbox.AttemptRecord;
 import io.relaybus.webhook.outbox.Outbox;
 import io.relaybus.webhook.outbox.OutboxDelivery;
 import io.relaybus.webhook.outbox.Route;
+import io.relaybus.webhook.payload.WebhookPayloads;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -404,7 +405,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (code >= 200 && code < 300) {
         breaker.success();
         AttemptRecord ok = new AttemptRecord(d.id(), attempt, started, Duration.ofNanos(nanos),
-            code, null);
+            code, null, d.event().id(), WebhookPayloads.webhookId(d.topic(), d.event()));
         write(() -> outbox.succeeded(ok));
         return;
       }
@@ -507,7 +508,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       e = e.substring(0, MAX_ERROR);
     }
     return new AttemptRecord(d.id(), d.attempts() + 1, started, Duration.ofNanos(nanos), status,
-        e);
+        e, d.event().id(), WebhookPayloads.webhookId(d.topic(), d.event()));
   }
 
   private static int parseInt(String v, int fallback) {

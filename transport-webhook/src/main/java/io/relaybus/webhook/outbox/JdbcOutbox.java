@@ -389,15 +389,18 @@ public final class JdbcOutbox implements Outbox {
 
   private void insertAttempt(Connection c, AttemptRecord a) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".attempt "
-        + "(delivery_id, route, attempt, started_at, duration_ms, status, error) "
-        + "SELECT ?, route, ?, ?, ?, ?, ? FROM " + s + ".delivery WHERE id = ?")) {
+        + "(delivery_id, route, attempt, started_at, duration_ms, status, error, event_id, "
+        + "webhook_id) SELECT ?, route, ?, ?, ?, ?, ?, ?, ? FROM " + s
+        + ".delivery WHERE id = ?")) {
       ps.setLong(1, a.deliveryId());
       ps.setInt(2, a.attempt());
       ps.setTimestamp(3, Timestamp.from(a.startedAt()));
       ps.setLong(4, a.duration().toMillis());
       ps.setInt(5, a.status());
       ps.setString(6, a.error());
-      ps.setLong(7, a.deliveryId());
+      ps.setString(7, a.eventId());
+      ps.setString(8, a.webhookId());
+      ps.setLong(9, a.deliveryId());
       ps.executeUpdate();
     }
   }
@@ -554,15 +557,15 @@ public final class JdbcOutbox implements Outbox {
     return inTransaction(c -> {
       List<AttemptRecord> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT delivery_id, attempt, started_at, "
-          + "duration_ms, status, error FROM " + s + ".attempt WHERE route = ? "
-          + "ORDER BY started_at LIMIT ?")) {
+          + "duration_ms, status, error, event_id, webhook_id FROM " + s + ".attempt WHERE "
+          + "route = ? ORDER BY started_at LIMIT ?")) {
         ps.setString(1, route);
         ps.setInt(2, limit);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             out.add(new AttemptRecord(rs.getLong(1), rs.getInt(2),
                 rs.getTimestamp(3).toInstant(), Duration.ofMillis(rs.getLong(4)), rs.getInt(5),
-                rs.getString(6)));
+                rs.getString(6), rs.getString(7), rs.getString(8)));
           }
         }
       }
