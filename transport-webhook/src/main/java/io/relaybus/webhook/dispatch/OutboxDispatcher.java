@@ -150,7 +150,7 @@ public final class OutboxDispatcher implements AutoCloseable {
   private void run() {
     long nextRefresh = 0;
     long nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
-    long nextRenew = 0;
+    long nextRenew = System.nanoTime(); // nanoTime may be negative: never compare with 0
     while (running) {
       long waitNanos = config.pollInterval().toNanos();
       try {
