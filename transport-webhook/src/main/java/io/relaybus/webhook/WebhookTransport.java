@@ -163,6 +163,9 @@ public final class WebhookTransport implements Transport {
               settings.receiverPort, settings.receiverPublicUrl, settings.memberTtl,
               context::threadFactory);
           receiver = r;
+          // A member's claims lapse with its membership: a SIGKILLed member-and-sender's
+          // in-flight deliveries move to a live member one TTL after its last heartbeat.
+          dispatcher.limitLease(settings.memberTtl);
           LOG.info("Webhook receiver for this bus's subscriptions listens at {}", r.baseUrl());
         }
       }
@@ -262,7 +265,7 @@ public final class WebhookTransport implements Transport {
       List<DeliveryAttempt> out = new ArrayList<>();
       for (AttemptRecord a : outbox.attempts(name, limit)) {
         out.add(new DeliveryAttempt(a.deliveryId(), a.attempt(), a.startedAt(), a.duration(),
-            a.status(), a.error()));
+            a.status(), a.error(), a.eventId(), a.webhookId()));
       }
       return out;
     }

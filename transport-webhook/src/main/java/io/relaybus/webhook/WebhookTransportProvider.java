@@ -32,8 +32,10 @@ import javax.sql.DataSource;
  *       {@code retry.jitter} (0.2), {@code retry.retry-after-max} (1h).
  *   <li>{@code breaker.threshold} (5 consecutive failures, 0 = off),
  *       {@code breaker.open-duration} (30s).
- *   <li>{@code poll-interval} (1s), {@code route-refresh} (1s), {@code lease} (60s, at least the
- *       endpoint timeout plus connect timeout plus 2s), {@code connect-timeout} (10s),
+ *   <li>{@code poll-interval} (1s), {@code route-refresh} (1s), {@code lease} (60s: how long
+ *       a crashed sender's claims stay taken; renewed every third of it while requests run, and
+ *       at most {@code subscriber.member-ttl} in a bus that subscribes), {@code connect-timeout}
+ *       (10s),
  *       {@code batch} (64), {@code attempt-retention} (7d, recorded attempts are then deleted).
  *   <li>{@code ssrf.allow-categories}, {@code ssrf.allow-cidrs}, {@code ssrf.allow-hosts} — by
  *       default endpoints may only reach public addresses; these allow address categories

@@ -1,10 +1,13 @@
 package io.relaybus.webhook;
 
+import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,9 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The group member of {@link MemberCrashTest}, in a JVM of its own, SIGKILLed by the test. It
  * joins the group on the JDBC outbox and prints {@code READY}; it acknowledges the first events
  * ({@code HANDLED <id>}), then blocks every later handler ({@code HANDLING <id> <attempt>}) until
- * it is killed. It exits when its stdin ends.
+ * it is killed. It exits when its stdin ends. With a seventh argument it also publishes that many
+ * events itself after joining ({@code PUBLISHED <id>} each), so its own dispatcher claims and
+ * sends them — to itself, the only member — and it dies holding those claims.
  *
- * <p>Arguments: JDBC url, user, password, topic, group, events to acknowledge.
+ * <p>Arguments: JDBC url, user, password, topic, group, events to acknowledge[, events to
+ * publish].
  */
 public final class CrashingMemberMain {
   private CrashingMemberMain() {}
@@ -23,7 +29,7 @@ public final class CrashingMemberMain {
   /**
    * Runs the member.
    *
-   * @param args url, user, password, topic, group, events to acknowledge
+   * @param args url, user, password, topic, group, events to acknowledge[, events to publish]
    * @throws IOException if stdin cannot be read
    */
   public static void main(String[] args) throws IOException {
@@ -47,6 +53,15 @@ public final class CrashingMemberMain {
           System.out.println("HANDLING " + d.event().id() + " " + d.attempt());
           never.await(); // until SIGKILL
         });
+    int publish = args.length > 6 ? Integer.parseInt(args[6]) : 0;
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < publish; i++) {
+      events.add(Event.builder().source("/mc").type("mc").text("own-" + i).build());
+    }
+    if (publish > 0) {
+      bus.publishAll(args[3], events).join();
+      events.forEach(e -> System.out.println("PUBLISHED " + e.id()));
+    }
     System.out.println("READY");
     InputStream in = System.in;
     while (in.read() >= 0) {

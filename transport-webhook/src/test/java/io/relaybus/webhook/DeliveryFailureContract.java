@@ -114,6 +114,11 @@ abstract class DeliveryFailureContract {
                 org.assertj.core.groups.Tuple.tuple(2, 500),
                 org.assertj.core.groups.Tuple.tuple(3, 500),
                 org.assertj.core.groups.Tuple.tuple(4, 200)));
+    assertThat(endpoints(bus).attempts(name, 10))
+        .as("each recorded attempt names the event and the request's webhook-id")
+        .extracting(DeliveryAttempt::eventId, DeliveryAttempt::webhookId)
+        .containsOnly(org.assertj.core.groups.Tuple.tuple(e.id(),
+            r.requests().get(0).webhookId()));
     assertThat(endpoints(bus).get(name).orElseThrow().pending()).isZero();
   }
 

@@ -84,4 +84,61 @@ class MemberCrashTest {
       }
     }
   }
+
+  /**
+   * Every bus on the JDBC outbox is also a sender. Here the member is the only sender: it
+   * publishes, its own dispatcher claims the deliveries and sends them to itself, and it dies
+   * holding those claims. They used to stay leased for {@code subscriber.call-timeout} (5 min)
+   * plus the connect timeout; now its leases are renewed while it lives and lapse with its
+   * 3 s member TTL, and the lapsed claims count a handler attempt. (The first test failed this
+   * way when its member's own dispatcher polled before the kill, which happened under load.)
+   */
+  @Test
+  @DisplayName("a group member SIGKILLed holding its own dispatcher's claims: they move to the "
+      + "surviving member within seconds, not after the call timeout")
+  void memberCrashReleasesItsOwnClaims() throws Exception {
+    Map<String, String> db = TestDatabase.jdbcOutbox("webhook_member_crash_own_claims");
+    PostgresServer server = PostgresServer.shared();
+    String topic = "member-crash-own";
+    String group = "workers";
+    List<String> published = new ArrayList<>();
+    Set<String> interrupted = new HashSet<>();
+    try (ChildJvm child = ChildJvm.builder(CrashingMemberMain.class)
+        .args(db.get("relaybus.webhook.jdbc.url"), server.user(), server.password(), topic,
+            group, "0", "10")
+        .start()) {
+      child.awaitLineStartingWith("READY", Duration.ofSeconds(60));
+      await().atMost(Duration.ofSeconds(30)).until(() -> child.lines().stream()
+          .filter(l -> l.startsWith("HANDLING")).count() == 2);
+      for (String line : child.lines()) {
+        if (line.startsWith("PUBLISHED ")) {
+          published.add(line.substring(10));
+        } else if (line.startsWith("HANDLING ")) {
+          interrupted.add(line.split(" ")[1]);
+        }
+      }
+      child.kill();
+    }
+    assertThat(published).hasSize(10);
+    assertThat(interrupted).hasSize(2);
+    Map<String, String> config = new LinkedHashMap<>(db);
+    config.put("relaybus.transport", "webhook");
+    config.put("relaybus.webhook.poll-interval", "100ms");
+    config.put("relaybus.webhook.route-refresh", "200ms");
+    Map<String, List<Integer>> attempts = new ConcurrentHashMap<>();
+    try (EventBus bus = EventBus.create(config)) {
+      long start = System.nanoTime();
+      bus.subscribe(topic, SubscribeOptions.builder().group(group).build(), d ->
+          attempts.computeIfAbsent(d.event().id(), k -> new ArrayList<>()).add(d.attempt()));
+      // Well under the old 5 min 12 s lease; the TTL is 3 s, the margin is for a loaded machine.
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          attempts.keySet().containsAll(published));
+      LOG.info("the dead member's 2 claimed-and-interrupted events reached the survivor {} ms "
+          + "after it subscribed", (System.nanoTime() - start) / 1_000_000);
+      for (String id : interrupted) {
+        assertThat(attempts.get(id)).as("attempts of interrupted event %s", id)
+            .containsExactly(2);
+      }
+    }
+  }
 }

@@ -6,6 +6,7 @@ import io.relaybus.webhook.outbox.AttemptRecord;
 import io.relaybus.webhook.outbox.Outbox;
 import io.relaybus.webhook.outbox.OutboxDelivery;
 import io.relaybus.webhook.outbox.Route;
+import io.relaybus.webhook.payload.WebhookPayloads;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * route may take now (its free concurrency, circuit breaker and rate limit), and starts them as
  * asynchronous OkHttp calls; the calls' callbacks record the outcome. No thread waits on a
  * request, so a slow or dead endpoint holds only its own concurrency slots and never delays
- * another route.
+ * another route. The same thread renews the leases of the requests in flight every third of
+ * the lease, so a request may outlast its lease while a dead sender's claims return one lease
+ * after its last renewal.
  *
  * <p>Outcomes: 2xx succeeds; 410 marks the endpoint {@link EndpointState#GONE} and keeps its
  * deliveries; 429 and 503 wait for {@code Retry-After} (capped) when given; anything else —
@@ -54,6 +58,9 @@ public final class OutboxDispatcher implements AutoCloseable {
   private final DeliveryRequests requests;
   private final Thread thread;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+  /** Deliveries whose requests this dispatcher has started and not yet finished. */
+  private final Set<Long> inFlightIds = ConcurrentHashMap.newKeySet();
+  private volatile Duration lease;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
   private volatile boolean wake;
@@ -79,7 +86,21 @@ public final class OutboxDispatcher implements AutoCloseable {
     this.endpointClient = endpointClient;
     this.groupClient = groupClient;
     this.requests = requests;
+    this.lease = config.lease();
     this.thread = threads.newThread(this::run);
+  }
+
+  /**
+   * Shortens the lease of this dispatcher's claims to at most {@code ttl}: a bus that is a group
+   * member ties its claims to its membership, so when it dies, what it had claimed becomes
+   * claimable when its membership expires, not a configured lease later.
+   *
+   * @param ttl the member TTL of this bus
+   */
+  public void limitLease(Duration ttl) {
+    if (ttl.compareTo(lease) < 0) {
+      lease = ttl;
+    }
   }
 
   /** Starts the dispatcher thread. */
@@ -129,9 +150,16 @@ public final class OutboxDispatcher implements AutoCloseable {
   private void run() {
     long nextRefresh = 0;
     long nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
+    long nextRenew = System.nanoTime(); // nanoTime may be negative: never compare with 0
     while (running) {
       long waitNanos = config.pollInterval().toNanos();
       try {
+        long renewEvery = renewEvery();
+        if (System.nanoTime() - nextRenew >= 0) {
+          renewLeases();
+          nextRenew = System.nanoTime() + renewEvery;
+        }
+        waitNanos = Math.min(waitNanos, Math.max(0, nextRenew - System.nanoTime()));
         if (refresh || System.nanoTime() - nextRefresh >= 0) {
           refresh = false;
           syncLanes(outbox.routes());
@@ -178,6 +206,26 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
   }
 
+  private long renewEvery() {
+    return Math.max(10_000_000L, lease.toNanos() / 3);
+  }
+
+  /**
+   * Extends the leases of the requests in flight. A sender's claims thus live as long as the
+   * sender does, whatever the call timeout, and come back one lease after it dies.
+   */
+  private void renewLeases() {
+    if (inFlightIds.isEmpty()) {
+      return;
+    }
+    try {
+      outbox.renew(List.copyOf(inFlightIds), lease);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not renew the leases of {} requests in flight (retried in {} ms): {}",
+          inFlightIds.size(), renewEvery() / 1_000_000, e.toString());
+    }
+  }
+
   private void syncLanes(List<Route> routes) {
     Map<String, Route> current = new ConcurrentHashMap<>();
     for (Route r : routes) {
@@ -206,7 +254,6 @@ public final class OutboxDispatcher implements AutoCloseable {
     final RateLimiter limiter;
     final OkHttpClient client;
     final Duration timeout;
-    final Duration lease;
 
     Lane(Route route, Lane previous) {
       this.route = route;
@@ -219,8 +266,6 @@ public final class OutboxDispatcher implements AutoCloseable {
       OkHttpClient base = route.isGroup() ? groupClient : endpointClient;
       this.client = base.newBuilder().callTimeout(timeout).readTimeout(timeout)
           .writeTimeout(timeout).build();
-      Duration min = timeout.plus(config.connectTimeout()).plusSeconds(2);
-      this.lease = config.lease().compareTo(min) >= 0 ? config.lease() : min;
     }
 
     /** Claims and starts what the route may take now; true when it took a full batch. */
@@ -245,9 +290,17 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (tokens <= 0) {
         return false;
       }
-      List<OutboxDelivery> claimed = outbox.claim(r.name(), tokens, r.ordered(), r.isGroup(), lease);
+      List<OutboxDelivery> claimed = outbox.claim(r.name(), tokens, r.ordered(), r.isGroup(),
+          lease);
       limiter.giveBack(tokens - claimed.size());
       for (OutboxDelivery d : claimed) {
+        if (!inFlightIds.add(d.id())) {
+          // Its lease ran out while its request still runs here (renewal was late): this claim
+          // only renewed it. Never send a delivery twice from one process.
+          LOG.warn("Delivery {} to {} was claimed again while its request runs; not re-sent",
+              d.id(), r);
+          continue;
+        }
         send(r, d);
       }
       return claimed.size() == tokens && tokens == wanted && !claimed.isEmpty();
@@ -277,8 +330,12 @@ public final class OutboxDispatcher implements AutoCloseable {
       String url = pickUrl(r);
       if (url == null) { // the last member left between claim and send
         AttemptRecord none = record(d, Instant.now(), 0, 0, "no live member");
-        write(() -> outbox.failed(none, Instant.now().plus(config.pollInterval()),
-            d.handlerAttempt(), false));
+        try {
+          write(() -> outbox.failed(none, Instant.now().plus(config.pollInterval()),
+              d.handlerAttempt(), false));
+        } finally {
+          inFlightIds.remove(d.id());
+        }
         return;
       }
       inFlight.incrementAndGet();
@@ -317,6 +374,7 @@ public final class OutboxDispatcher implements AutoCloseable {
         LOG.warn("Could not record the outcome of delivery {} to {} (it will be sent again "
             + "after its lease): {}", d.id(), r, e.toString());
       } finally {
+        inFlightIds.remove(d.id());
         inFlight.decrementAndGet();
         memberCount(url).decrementAndGet();
         wake();
@@ -347,7 +405,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (code >= 200 && code < 300) {
         breaker.success();
         AttemptRecord ok = new AttemptRecord(d.id(), attempt, started, Duration.ofNanos(nanos),
-            code, null);
+            code, null, d.event().id(), WebhookPayloads.webhookId(d.topic(), d.event()));
         write(() -> outbox.succeeded(ok));
         return;
       }
@@ -450,7 +508,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       e = e.substring(0, MAX_ERROR);
     }
     return new AttemptRecord(d.id(), d.attempts() + 1, started, Duration.ofNanos(nanos), status,
-        e);
+        e, d.event().id(), WebhookPayloads.webhookId(d.topic(), d.event()));
   }
 
   private static int parseInt(String v, int fallback) {
@@ -477,8 +535,13 @@ public final class OutboxDispatcher implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     long deadline = System.nanoTime() + timeout.toNanos();
+    long nextRenew = System.nanoTime();
     while (System.nanoTime() < deadline && lanes.values().stream()
         .anyMatch(l -> l.inFlight.get() > 0)) {
+      if (System.nanoTime() - nextRenew >= 0) { // the requests still run: keep them ours
+        renewLeases();
+        nextRenew = System.nanoTime() + renewEvery();
+      }
       try {
         Thread.sleep(10); // short poll: callbacks of OkHttp threads decrement the counters
       } catch (InterruptedException e) {

@@ -24,6 +24,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -342,14 +343,19 @@ public final class JdbcOutbox implements Outbox {
     }
     return inTransaction(c -> {
       List<OutboxDelivery> out = new ArrayList<>();
+      // A lease still set here has lapsed (outcomes clear it): its sender died with the request
+      // in flight, so for a group the member may have run the handler — that counts an attempt.
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery d SET "
-          + "lease_owner = ?, lease_until = now() + ? * interval '1 ms' WHERE d.id IN (" + pick
-          + ") RETURNING d.id, d.topic, d.attributes, d.data, d.attempts, d.handler_attempt")) {
-        ps.setString(1, owner);
-        ps.setLong(2, lease.toMillis());
-        ps.setString(3, route);
+          + "handler_attempt = d.handler_attempt + CASE WHEN ? AND d.lease_until IS NOT NULL "
+          + "THEN 1 ELSE 0 END, lease_owner = ?, lease_until = now() + ? * interval '1 ms' "
+          + "WHERE d.id IN (" + pick + ") RETURNING d.id, d.topic, d.attributes, d.data, "
+          + "d.attempts, d.handler_attempt")) {
+        ps.setBoolean(1, byKey);
+        ps.setString(2, owner);
+        ps.setLong(3, lease.toMillis());
+        ps.setString(4, route);
         if (!ordered) {
-          ps.setInt(4, max);
+          ps.setInt(5, max);
         }
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
@@ -364,17 +370,37 @@ public final class JdbcOutbox implements Outbox {
     });
   }
 
+  @Override
+  public void renew(Collection<Long> ids, Duration lease) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    inTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
+          + "lease_until = now() + ? * interval '1 ms' WHERE id = ANY(?) AND lease_owner = ?")) {
+        ps.setLong(1, lease.toMillis());
+        ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+        ps.setString(3, owner);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
   private void insertAttempt(Connection c, AttemptRecord a) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".attempt "
-        + "(delivery_id, route, attempt, started_at, duration_ms, status, error) "
-        + "SELECT ?, route, ?, ?, ?, ?, ? FROM " + s + ".delivery WHERE id = ?")) {
+        + "(delivery_id, route, attempt, started_at, duration_ms, status, error, event_id, "
+        + "webhook_id) SELECT ?, route, ?, ?, ?, ?, ?, ?, ? FROM " + s
+        + ".delivery WHERE id = ?")) {
       ps.setLong(1, a.deliveryId());
       ps.setInt(2, a.attempt());
       ps.setTimestamp(3, Timestamp.from(a.startedAt()));
       ps.setLong(4, a.duration().toMillis());
       ps.setInt(5, a.status());
       ps.setString(6, a.error());
-      ps.setLong(7, a.deliveryId());
+      ps.setString(7, a.eventId());
+      ps.setString(8, a.webhookId());
+      ps.setLong(9, a.deliveryId());
       ps.executeUpdate();
     }
   }
@@ -531,15 +557,15 @@ public final class JdbcOutbox implements Outbox {
     return inTransaction(c -> {
       List<AttemptRecord> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT delivery_id, attempt, started_at, "
-          + "duration_ms, status, error FROM " + s + ".attempt WHERE route = ? "
-          + "ORDER BY started_at LIMIT ?")) {
+          + "duration_ms, status, error, event_id, webhook_id FROM " + s + ".attempt WHERE "
+          + "route = ? ORDER BY started_at LIMIT ?")) {
         ps.setString(1, route);
         ps.setInt(2, limit);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             out.add(new AttemptRecord(rs.getLong(1), rs.getInt(2),
                 rs.getTimestamp(3).toInstant(), Duration.ofMillis(rs.getLong(4)), rs.getInt(5),
-                rs.getString(6)));
+                rs.getString(6), rs.getString(7), rs.getString(8)));
           }
         }
       }

@@ -8,6 +8,7 @@ import io.relaybus.webhook.WebhookEndpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -201,6 +202,9 @@ public final class MemoryOutbox implements Outbox {
           break;
         }
         if (free && due) {
+          if (byKey && p.leaseUntil != null) {
+            p.handlerAttempt++; // a lapsed lease: see Outbox.claim
+          }
           p.leaseUntil = now.plus(lease);
           out.add(new OutboxDelivery(p.id, p.route, p.topic, p.event, p.attempts,
               p.handlerAttempt));
@@ -210,6 +214,19 @@ public final class MemoryOutbox implements Outbox {
         }
       }
       return out;
+    }
+  }
+
+  @Override
+  public void renew(Collection<Long> ids, Duration lease) {
+    synchronized (lock) {
+      Instant until = Instant.now().plus(lease);
+      for (Long id : ids) {
+        Pending p = pending.get(id);
+        if (p != null && p.leaseUntil != null) {
+          p.leaseUntil = until;
+        }
+      }
     }
   }
 

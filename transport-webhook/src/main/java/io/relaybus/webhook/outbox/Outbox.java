@@ -7,6 +7,7 @@ import io.relaybus.webhook.EndpointState;
 import io.relaybus.webhook.WebhookEndpoint;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -102,12 +103,25 @@ public interface Outbox extends AutoCloseable {
    * @param ordered when {@code true}, claim only the route's oldest delivery, and only when it is
    *     due and not leased
    * @param byKey when {@code true}, claim a delivery with an event key only when no older
-   *     delivery of the same key is pending for the route (claimed or not): per-key order
+   *     delivery of the same key is pending for the route (claimed or not): per-key order. Such
+   *     (group) deliveries claimed after a lapsed lease count a handler attempt: the sender died
+   *     with the request in flight, and the member may have run the handler
    * @param lease how long the claim holds
    * @return the claimed deliveries
    */
   List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
       Duration lease);
+
+  /**
+   * Extends the leases of deliveries this outbox's sender still has in flight, so a request may
+   * run longer than one lease while a sender that dies loses its claims after at most one lease.
+   * Deliveries finished meanwhile, or claimed by another sender after the lease ran out, are
+   * left alone.
+   *
+   * @param ids the deliveries in flight
+   * @param lease the new lease, from now
+   */
+  void renew(Collection<Long> ids, Duration lease);
 
   /**
    * The delivery succeeded: delete it and record the attempt.

@@ -53,6 +53,11 @@ CREATE TABLE IF NOT EXISTS ${schema}.attempt (
   error        text
 );
 CREATE INDEX IF NOT EXISTS attempt_route ON ${schema}.attempt (route, started_at);
+-- Added later: which event an attempt delivered. Nullable (default NULL) so rows recorded
+-- before, and rows written by older senders sharing the schema, stay valid; adding a column
+-- without a volatile default rewrites nothing.
+ALTER TABLE ${schema}.attempt ADD COLUMN IF NOT EXISTS event_id text DEFAULT NULL;
+ALTER TABLE ${schema}.attempt ADD COLUMN IF NOT EXISTS webhook_id text DEFAULT NULL;
 
 CREATE TABLE IF NOT EXISTS ${schema}.dead_letter (
   id               bigserial PRIMARY KEY,

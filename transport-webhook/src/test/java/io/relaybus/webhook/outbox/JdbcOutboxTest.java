@@ -121,6 +121,72 @@ class JdbcOutboxTest {
   }
 
   @Test
+  void renewedLeasesHoldAndALapsedGroupClaimCountsAHandlerAttempt() {
+    JdbcOutbox a = open();
+    JdbcOutbox b = open();
+    a.putGroup("renewers", "renew-t",
+        io.relaybus.webhook.signature.WebhookSecret.generate().format());
+    a.publish("renew-t", events(2, null));
+    String route = Route.groupRoute("renewers", "renew-t");
+    List<OutboxDelivery> held = a.claim(route, 2, false, true, Duration.ofSeconds(2));
+    assertThat(held).hasSize(2).allSatisfy(d -> assertThat(d.handlerAttempt()).isEqualTo(1));
+    // A renews one of its two requests in flight: only the other comes back after the lease.
+    a.renew(List.of(held.get(0).id()), Duration.ofSeconds(30));
+    java.util.concurrent.atomic.AtomicReference<List<OutboxDelivery>> got =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
+      got.set(b.claim(route, 10, false, true, Duration.ofSeconds(30)));
+      return !got.get().isEmpty();
+    });
+    assertThat(got.get()).hasSize(1);
+    OutboxDelivery lapsed = got.get().get(0);
+    assertThat(lapsed.id()).as("the renewed claim stays A's").isEqualTo(held.get(1).id());
+    assertThat(lapsed.handlerAttempt()).as("A died with it in flight: an attempt counts")
+        .isEqualTo(2);
+    // B renewing A's claim changes nothing (owner check); A's own renewal keeps it.
+    b.renew(List.of(held.get(0).id()), Duration.ofMillis(1));
+    assertThat(b.claim(route, 10, false, true, Duration.ofSeconds(30))).isEmpty();
+  }
+
+  @Test
+  void attemptsKeepTheEventAndTheMigrationAddsTheColumnsToAnOldSchema() throws Exception {
+    String schema = "relaybus_webhook_pre_event_id";
+    JdbcOutbox o = openSchema(schema);
+    // Make it the schema of an older version: no event columns, one attempt recorded then.
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, server.user(),
+        server.password()); java.sql.Statement st = c.createStatement()) {
+      st.execute("ALTER TABLE " + schema + ".attempt DROP COLUMN event_id, DROP COLUMN "
+          + "webhook_id");
+      st.execute("INSERT INTO " + schema + ".attempt (delivery_id, route, attempt, started_at, "
+          + "duration_ms, status, error) VALUES (1, 'mig', 1, now() - interval '1 minute', 5, "
+          + "500, 'HTTP 500')");
+    }
+    o.close();
+    OPEN.remove(o);
+    JdbcOutbox migrated = openSchema(schema);
+    openSchema(schema); // and again: idempotent
+    migrated.putEndpoint(WebhookEndpoint.builder("mig").url("https://example.com/m")
+        .topics("mig-t").build());
+    Event e = events(1, null).get(0);
+    migrated.publish("mig-t", List.of(e));
+    OutboxDelivery d = migrated.claim("mig", 10, false, false, Duration.ofSeconds(30)).get(0);
+    migrated.succeeded(new AttemptRecord(d.id(), 1, Instant.now(), Duration.ZERO, 204, null,
+        e.id(), "msg_x"));
+    List<AttemptRecord> attempts = migrated.attempts("mig", 10);
+    assertThat(attempts).extracting(AttemptRecord::status, AttemptRecord::eventId,
+        AttemptRecord::webhookId).containsExactly(
+            org.assertj.core.groups.Tuple.tuple(500, null, null),
+            org.assertj.core.groups.Tuple.tuple(204, e.id(), "msg_x"));
+  }
+
+  private static JdbcOutbox openSchema(String schema) {
+    HikariDataSource pool = JdbcOutbox.pool(url, server.user(), server.password(), 2);
+    JdbcOutbox o = new JdbcOutbox(pool, pool, schema);
+    OPEN.add(o);
+    return o;
+  }
+
+  @Test
   void pruneDeletesOldAttempts() {
     JdbcOutbox o = open();
     o.putEndpoint(WebhookEndpoint.builder("prune").url("https://example.com/p").topics("prune-t")
