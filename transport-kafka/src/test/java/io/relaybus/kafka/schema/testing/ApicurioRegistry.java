@@ -148,7 +148,12 @@ public final class ApicurioRegistry {
         "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:ActiveProcessorCount=1",
         "-Dquarkus.http.host=127.0.0.1",
         "-Dquarkus.http.port=" + port,
+        // Apicurio's build enables Quarkus' management interface (a build-time setting, so
+        // "enabled=false" does not turn it off); bind it to loopback on a free port instead of
+        // 0.0.0.0:9000, which another registry or program may hold.
         "-Dquarkus.management.enabled=false",
+        "-Dquarkus.management.host=127.0.0.1",
+        "-Dquarkus.management.port=" + freePort(),
         "-Dquarkus.otel.enabled=false",
         "-jar", runner.toString()));
     Process process;
