@@ -39,6 +39,7 @@ final class TopicAdmin implements AutoCloseable {
    * is removed to be retried.
    */
   private final Map<String, CompletableFuture<Void>> ensured = new ConcurrentHashMap<>();
+  private volatile boolean closed;
 
   TopicAdmin(Admin admin, KafkaSettings settings) {
     this.admin = admin;
@@ -115,6 +116,11 @@ final class TopicAdmin implements AutoCloseable {
   }
 
   private void probeLeaders(String topic, long deadline, CompletableFuture<Void> ready) {
+    if (closed) {
+      ready.completeExceptionally(new RelaybusException("The Kafka transport is closed; stopped "
+          + "waiting for the partition leaders of topic '" + topic + "'"));
+      return;
+    }
     admin.describeTopics(List.of(topic),
             new DescribeTopicsOptions().timeoutMs(remainingMillis(deadline)))
         .allTopicNames().toCompletionStage()
@@ -236,6 +242,7 @@ final class TopicAdmin implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     admin.close(settings.closeTimeout());
   }
 }
