@@ -91,6 +91,10 @@ final class KafkaSubscription implements TransportSubscription {
     this.sink = sink;
     this.consumer = consumer;
     this.thread = transport.threadFactory("poller-" + topic + "-" + group).newThread(this::run);
+    // The bus frees a message's capacity only after its ack/deadLetter/release returned, so
+    // the poll thread, woken by the outcome, can still see no capacity; this second signal
+    // tells it the capacity is there.
+    sink.onCapacity(this::signalProgress);
   }
 
   void start() {
@@ -115,6 +119,7 @@ final class KafkaSubscription implements TransportSubscription {
     synchronized (submitLock) {
       stopped = true;
     }
+    signalProgress(); // let the poll thread pause its partitions now
   }
 
   @Override
@@ -141,12 +146,19 @@ final class KafkaSubscription implements TransportSubscription {
   private void run() {
     try {
       consumer.subscribe(List.of(topic), new Rebalance());
+      // The progress count as it was before the state (outcomes, capacity, buffers) was last
+      // looked at. Taken before drain() and commit() read it, so a handler finishing after
+      // that look is always seen: by its change of the count, which makes the next wait
+      // return at once. Read at wait time instead, a window finished between drain() and the
+      // wait gave no further signal and cost a whole poll timeout.
+      long seen = progress.get();
       while (!closing) {
         try {
           boolean backlog = hasBuffered();
           if (backlog) {
-            awaitProgress(settings.pollTimeout());
+            awaitProgress(seen, settings.pollTimeout());
           }
+          seen = progress.get();
           ConsumerRecords<byte[], byte[]> records =
               consumer.poll(backlog ? Duration.ZERO : settings.pollTimeout());
           for (TopicPartition tp : records.partitions()) {
@@ -430,8 +442,11 @@ final class KafkaSubscription implements TransportSubscription {
     return made == 0 ? "" : ATTEMPTS_META + made + "@" + head.offset;
   }
 
-  private void awaitProgress(Duration max) {
-    long seen = progress.get();
+  /**
+   * Waits until the progress count moves past {@code seen} (a handler finished, failed an
+   * attempt, or freed capacity), the member closes, or {@code max} passes.
+   */
+  private void awaitProgress(long seen, Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
     synchronized (progressLock) {
       long remaining;

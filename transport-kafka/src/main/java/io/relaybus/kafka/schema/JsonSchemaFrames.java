@@ -1,7 +1,9 @@
 package io.relaybus.kafka.schema;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The schema steps of the Kafka publish and consume paths, in one place: on publish, register the
@@ -22,6 +24,16 @@ public final class JsonSchemaFrames {
 
   private final SchemaRegistry registry;
   private final JsonSchemaValidator validator;
+  /**
+   * Ids of the schemas this instance registered, per subject and schema. Registering is
+   * idempotent and an id never changes, so nothing is ever evicted; a registration that failed
+   * leaves no entry and is tried again on the next publish. Bounded by the (subject, schema)
+   * pairs the application publishes with.
+   */
+  private final Map<Registration, Integer> registered = new ConcurrentHashMap<>();
+
+  /** A cache key: the subject and the schema registered under it. */
+  private record Registration(String subject, Schema schema) {}
 
   /**
    * Creates the frames helper.
@@ -56,8 +68,9 @@ public final class JsonSchemaFrames {
   }
 
   /**
-   * Registers the schema under the subject (a cached no-op after the first time, with the REST
-   * client), validates the payload and returns the wire-format frame.
+   * Registers the schema under the subject (the first time only: the id is cached per subject
+   * and schema by this instance, and a failed registration is tried again next time), validates
+   * the payload and returns the wire-format frame.
    *
    * @param subject the subject, e.g. {@code order-created-value}
    * @param schema the producer's JSON schema
@@ -70,12 +83,29 @@ public final class JsonSchemaFrames {
    */
   public byte[] encode(String subject, Schema schema, byte[] json) {
     Objects.requireNonNull(json, "json");
-    int id = registry.register(subject, schema);
+    int id = register(subject, schema);
     List<JsonSchemaValidator.Violation> violations = validator.validate(schema, json);
     if (!violations.isEmpty()) {
       throw new InvalidPayloadException(subject, violations);
     }
     return WireFormat.encode(id, json);
+  }
+
+  /**
+   * The schema's id under the subject: the registry is asked the first time only (it parses,
+   * canonicalises and checks compatibility, or makes an HTTP call), later publishes cost a map
+   * lookup. Not {@code computeIfAbsent}: a slow registry call must not block other subjects.
+   */
+  private int register(String subject, Schema schema) {
+    Registration key = new Registration(Objects.requireNonNull(subject, "subject"),
+        Objects.requireNonNull(schema, "schema"));
+    Integer known = registered.get(key);
+    if (known != null) {
+      return known;
+    }
+    int id = registry.register(subject, schema); // throws: nothing cached, nothing framed
+    registered.putIfAbsent(key, id);
+    return id;
   }
 
   /**

@@ -99,4 +99,42 @@ class JsonSchemaFramesTest {
         .isInstanceOf(UnreadablePayloadException.class)
         .hasMessageContaining("AVRO");
   }
+  @Test
+  void eachSubjectAndSchemaIsRegisteredOnceForManyEncodes() {
+    CountingSchemaRegistry counting = new CountingSchemaRegistry(new InMemorySchemaRegistry());
+    JsonSchemaFrames cached = new JsonSchemaFrames(counting, validator);
+    byte[] json = utf8("{\"id\": \"o-1\", \"name\": \"A\"}");
+    int first = WireFormat.decode(cached.encode("orders-value", TestSchemas.ORDER_V1, json))
+        .schemaId();
+    for (int i = 0; i < 1_000; i++) {
+      assertThat(WireFormat.decode(cached.encode(i % 2 == 0 ? "orders-value" : "other-value",
+          TestSchemas.ORDER_V1, json)).schemaId()).isEqualTo(i % 2 == 0 ? first
+          : counting.lookup("other-value", TestSchemas.ORDER_V1).orElseThrow().id());
+      // An equal schema built anew hits the cache as well.
+      cached.encode("orders-value", Schema.json(TestSchemas.ORDER_V1.text()), json);
+    }
+    assertThat(counting.registers("orders-value", TestSchemas.ORDER_V1)).isEqualTo(1);
+    assertThat(counting.registers("other-value", TestSchemas.ORDER_V1)).isEqualTo(1);
+    assertThat(counting.registers()).isEqualTo(2);
+  }
+
+  @Test
+  void aFailedRegistrationIsNotCachedAndFramesNothing() {
+    CountingSchemaRegistry counting = new CountingSchemaRegistry(new InMemorySchemaRegistry());
+    JsonSchemaFrames cached = new JsonSchemaFrames(counting, validator);
+    cached.encode("orders-value", TestSchemas.ORDER_V1, utf8("{\"id\": \"o\", \"name\": \"n\"}"));
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> cached.encode("orders-value", TestSchemas.ORDER_V2_NAME_REMOVED,
+          utf8("{\"id\": \"o\"}"))).isInstanceOf(IncompatibleSchemaException.class);
+    }
+    assertThat(counting.registers("orders-value", TestSchemas.ORDER_V2_NAME_REMOVED))
+        .as("asked again after a refusal").isEqualTo(2);
+    // Once the subject allows it, the same schema registers and is cached from then on.
+    counting.setCompatibility("orders-value", CompatibilityLevel.NONE);
+    for (int i = 0; i < 3; i++) {
+      cached.encode("orders-value", TestSchemas.ORDER_V2_NAME_REMOVED, utf8("{\"id\": \"o\"}"));
+    }
+    assertThat(counting.registers("orders-value", TestSchemas.ORDER_V2_NAME_REMOVED))
+        .isEqualTo(3);
+  }
 }
