@@ -42,10 +42,14 @@ import org.slf4j.LoggerFactory;
  * every third of the lease, so a request may outlast its lease while a dead sender's claims
  * return one lease after its last renewal.
  *
- * <p>Successful outcomes are collected and recorded together by the claiming thread at the
- * start of its next round (one transaction for all of them with the JDBC outbox), before it
- * claims again; failures are recorded at once. A delivery counts as this sender's, and its
- * lease is renewed, until its outcome is recorded.
+ * <p>With a durable outbox, successful outcomes are collected and recorded together by the
+ * claiming thread at the start of its next round, before it claims again: one transaction for
+ * all that completed since the last round, so a busy sender pays one commit per round instead
+ * of one per delivery (a separate recording thread measured slower: it wrote each success
+ * alone). Failures are recorded at once, as are all outcomes in the memory outbox (cheap
+ * there). A delivery counts as this sender's, and its lease is renewed, until its outcome is
+ * recorded; an outcome that cannot be written (database away) is kept and written again,
+ * never dropped.
  *
  * <p>Outcomes: 2xx succeeds; 410 marks the endpoint {@link EndpointState#GONE} and keeps its
  * deliveries; 429 and 503 wait for {@code Retry-After} (capped) when given; anything else —
@@ -68,6 +72,8 @@ public final class OutboxDispatcher implements AutoCloseable {
   private final OkHttpClient groupClient;
   private final DeliveryRequests requests;
   private final Thread thread;
+  /** Whether successes are queued and recorded in batches (a durable outbox). */
+  private final boolean batchSuccesses;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
   /** Deliveries whose requests this dispatcher has started and not yet finished. */
   private final Set<Long> inFlightIds = ConcurrentHashMap.newKeySet();
@@ -105,6 +111,7 @@ public final class OutboxDispatcher implements AutoCloseable {
     this.requests = requests;
     this.lease = config.lease();
     this.thread = threads.newThread(this::run);
+    this.batchSuccesses = outbox.durable();
   }
 
   /**
@@ -188,7 +195,7 @@ public final class OutboxDispatcher implements AutoCloseable {
           LOG.debug("Pruned {} old attempt and member rows", pruned);
         }
         wake = false;
-        if (!flushWrites()) {
+        if (!flushWrites() || !flushSuccesses()) {
           throw new IllegalStateException(unrecordedOutcomes()
               + " delivery outcomes wait for the outbox");
         }
@@ -437,7 +444,11 @@ public final class OutboxDispatcher implements AutoCloseable {
         breaker.success();
         AttemptRecord ok = new AttemptRecord(d.id(), attempt, started, Duration.ofNanos(nanos),
             code, null, d.event().id(), WebhookPayloads.webhookId(d.topic(), d.event()));
-        successes.add(ok);
+        if (!batchSuccesses) {
+          write(d, () -> outbox.succeeded(ok));
+          return false;
+        }
+        successes.add(ok); // recorded next round; completed() wakes the dispatcher
         return true;
       }
       String error = "HTTP " + code + (response.message().isEmpty() ? ""
@@ -526,11 +537,7 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
   }
 
-  /**
-   * Retries kept outcome writes, then records the queued successes in batches; true when
-   * nothing is left. A batch that cannot be written is kept and written again first, so no
-   * outcome is lost while the outbox is away.
-   */
+  /** Retries kept outcome writes, in order; true when none is left. */
   private boolean flushWrites() {
     synchronized (flushLock) {
       Runnable w;
@@ -542,7 +549,18 @@ public final class OutboxDispatcher implements AutoCloseable {
         }
         pendingWrites.poll();
       }
-      while (true) { // ends: new successes need free slots, which only this thread fills
+      return true;
+    }
+  }
+
+  /**
+   * Records the queued successes, up to {@link #MAX_SUCCESS_BATCH} per outbox call; true when
+   * none is left. A batch that cannot be written is kept and written again first, so no
+   * outcome is lost while the outbox is away.
+   */
+  private boolean flushSuccesses() {
+    synchronized (flushLock) {
+      while (true) { // ends: new successes need free slots, which only the dispatcher fills
         if (unrecorded.isEmpty()) {
           List<AttemptRecord> batch = new ArrayList<>();
           AttemptRecord a;
@@ -558,7 +576,7 @@ public final class OutboxDispatcher implements AutoCloseable {
           outbox.succeeded(unrecorded);
         } catch (RuntimeException e) {
           LOG.debug("Could not record {} successful deliveries, retrying them: {}",
-              unrecorded.size(), e.toString());
+              unrecorded.size() + successes.size(), e.toString());
           return false;
         }
         for (AttemptRecord a : unrecorded) {
@@ -626,7 +644,9 @@ public final class OutboxDispatcher implements AutoCloseable {
     cancelled = true;
     endpointClient.dispatcher().cancelAll();
     groupClient.dispatcher().cancelAll();
-    if (!flushWrites()) {
+    boolean written = flushWrites();
+    written &= flushSuccesses(); // both, even when the first fails
+    if (!written) {
       LOG.warn("{} delivery outcomes could not be recorded at close; those deliveries are sent "
           + "again after their lease", unrecordedOutcomes());
     }
