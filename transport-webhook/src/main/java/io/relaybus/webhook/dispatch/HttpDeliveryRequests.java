@@ -13,6 +13,7 @@ import io.relaybus.webhook.signature.WebhookSigner;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -28,15 +29,25 @@ import okhttp3.RequestBody;
 public final class HttpDeliveryRequests implements DeliveryRequests {
 
   private static final MediaType OCTETS = MediaType.get("application/octet-stream");
+  /** Bounds the parse caches: URLs of group members come and go. */
+  private static final int MAX_CACHED = 1024;
 
   private final Map<String, WebhookSigner> signers = new ConcurrentHashMap<>();
+  /**
+   * Parsed target URLs by their text: every request of a route goes to the same few URLs, and
+   * parsing one per request was a measurable share of the sender's work. A changed endpoint
+   * has a new URL text, so a stale entry is never used for it.
+   */
+  private final Map<String, HttpUrl> urls = new ConcurrentHashMap<>();
+  /** Parsed content types by their text (few: the JSON form's, and events' own types). */
+  private final Map<String, MediaType> types = new ConcurrentHashMap<>();
 
   @Override
   public Request build(Route route, OutboxDelivery delivery, String url) {
     PayloadFormat format = route.payloadMode() == PayloadMode.CLOUDEVENTS_BINARY
         ? PayloadFormat.CLOUDEVENTS_BINARY : PayloadFormat.STANDARD_WEBHOOKS;
     WebhookPayload payload = WebhookPayloads.encode(format, delivery.topic(), delivery.event());
-    Request.Builder b = new Request.Builder().url(url);
+    Request.Builder b = new Request.Builder().url(parsedUrl(url));
     if (!route.isGroup()) {
       route.endpoint().headers().forEach(b::header);
     }
@@ -55,8 +66,34 @@ public final class HttpDeliveryRequests implements DeliveryRequests {
     if (route.isGroup()) {
       b.header(GROUP_HEADER, route.group());
     }
-    MediaType type = payload.contentType() == null ? OCTETS : MediaType.parse(
-        payload.contentType());
-    return b.post(RequestBody.create(payload.body(), type == null ? OCTETS : type)).build();
+    return b.post(RequestBody.create(payload.body(), mediaType(payload.contentType()))).build();
+  }
+
+  private HttpUrl parsedUrl(String url) {
+    HttpUrl parsed = urls.get(url);
+    if (parsed == null) {
+      parsed = HttpUrl.get(url); // IllegalArgumentException naming the URL, as url(String) did
+      if (urls.size() >= MAX_CACHED) {
+        urls.clear();
+      }
+      urls.put(url, parsed);
+    }
+    return parsed;
+  }
+
+  private MediaType mediaType(String contentType) {
+    if (contentType == null) {
+      return OCTETS;
+    }
+    MediaType type = types.get(contentType);
+    if (type == null) {
+      MediaType parsed = MediaType.parse(contentType);
+      type = parsed == null ? OCTETS : parsed;
+      if (types.size() >= MAX_CACHED) {
+        types.clear();
+      }
+      types.put(contentType, type);
+    }
+    return type;
   }
 }

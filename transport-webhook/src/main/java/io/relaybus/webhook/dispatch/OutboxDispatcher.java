@@ -14,15 +14,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -31,12 +32,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends the outbox's deliveries. One thread claims due deliveries route by route, as many as each
- * route may take now (its free concurrency, circuit breaker and rate limit), and starts them as
- * asynchronous OkHttp calls; the calls' callbacks record the outcome. No thread waits on a
- * request, so a slow or dead endpoint holds only its own concurrency slots and never delays
- * another route. The same thread renews the leases of the requests in flight every third of
- * the lease, so a request may outlast its lease while a dead sender's claims return one lease
- * after its last renewal.
+ * route may take now (its free concurrency, circuit breaker and rate limit), and hands each to
+ * a thread of the HTTP client's executor, which builds and signs the request, runs it and
+ * records the outcome. The claiming thread never waits on a request nor builds one, so a slow
+ * or dead endpoint holds only its own concurrency slots and never delays another route, and
+ * building requests is not a serial stage of the sender. Order is kept by what is claimed, not
+ * by when requests start: an {@code ordered} endpoint has at most one delivery claimed, and a
+ * group at most one per event key. The same thread renews the leases of the requests in flight
+ * every third of the lease, so a request may outlast its lease while a dead sender's claims
+ * return one lease after its last renewal.
+ *
+ * <p>With a durable outbox, successful outcomes are collected and recorded together by the
+ * claiming thread at the start of its next round, before it claims again: one transaction for
+ * all that completed since the last round, so a busy sender pays one commit per round instead
+ * of one per delivery (a separate recording thread measured slower: it wrote each success
+ * alone). Failures are recorded at once, as are all outcomes in the memory outbox (cheap
+ * there). A delivery counts as this sender's, and its lease is renewed, until its outcome is
+ * recorded; an outcome that cannot be written (database away) is kept and written again,
+ * never dropped.
  *
  * <p>Outcomes: 2xx succeeds; 410 marks the endpoint {@link EndpointState#GONE} and keeps its
  * deliveries; 429 and 503 wait for {@code Retry-After} (capped) when given; anything else —
@@ -50,6 +63,8 @@ public final class OutboxDispatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final int MAX_ERROR = 500;
   private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
+  /** The most successful outcomes recorded in one outbox call. */
+  private static final int MAX_SUCCESS_BATCH = 500;
 
   private final Outbox outbox;
   private final DispatcherConfig config;
@@ -57,6 +72,8 @@ public final class OutboxDispatcher implements AutoCloseable {
   private final OkHttpClient groupClient;
   private final DeliveryRequests requests;
   private final Thread thread;
+  /** Whether successes are queued and recorded in batches (a durable outbox). */
+  private final boolean batchSuccesses;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
   /** Deliveries whose requests this dispatcher has started and not yet finished. */
   private final Set<Long> inFlightIds = ConcurrentHashMap.newKeySet();
@@ -66,8 +83,14 @@ public final class OutboxDispatcher implements AutoCloseable {
   private volatile boolean wake;
   private volatile boolean refresh = true;
   private volatile boolean running = true;
-  private final java.util.Queue<Runnable> pendingWrites =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private volatile boolean cancelled;
+  private final Queue<Runnable> pendingWrites = new ConcurrentLinkedQueue<>();
+  /** Successful outcomes not yet recorded: recorded together once per round. */
+  private final Queue<AttemptRecord> successes = new ConcurrentLinkedQueue<>();
+  /** Guards {@link #unrecorded} and keeps outcome writes in order between two flushing threads. */
+  private final Object flushLock = new Object();
+  /** A batch of successes whose write failed (outbox unreachable): written again first. */
+  private List<AttemptRecord> unrecorded = List.of();
 
   /**
    * Creates a dispatcher; {@link #start()} starts it.
@@ -88,6 +111,7 @@ public final class OutboxDispatcher implements AutoCloseable {
     this.requests = requests;
     this.lease = config.lease();
     this.thread = threads.newThread(this::run);
+    this.batchSuccesses = outbox.durable();
   }
 
   /**
@@ -171,8 +195,8 @@ public final class OutboxDispatcher implements AutoCloseable {
           LOG.debug("Pruned {} old attempt and member rows", pruned);
         }
         wake = false;
-        if (!flushWrites()) {
-          throw new IllegalStateException(pendingWrites.size()
+        if (!flushWrites() || !flushSuccesses()) {
+          throw new IllegalStateException(unrecordedOutcomes()
               + " delivery outcomes wait for the outbox");
         }
         boolean more = false;
@@ -331,7 +355,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (url == null) { // the last member left between claim and send
         AttemptRecord none = record(d, Instant.now(), 0, 0, "no live member");
         try {
-          write(() -> outbox.failed(none, Instant.now().plus(config.pollInterval()),
+          write(d, () -> outbox.failed(none, Instant.now().plus(config.pollInterval()),
               d.handlerAttempt(), false));
         } finally {
           inFlightIds.remove(d.id());
@@ -340,8 +364,21 @@ public final class OutboxDispatcher implements AutoCloseable {
       }
       inFlight.incrementAndGet();
       memberCount(url).incrementAndGet();
+      try {
+        client.dispatcher().executorService().execute(() -> call(r, d, url));
+      } catch (RejectedExecutionException e) { // the client is shutting down
+        completed(r, d, url, Instant.now(), System.nanoTime(), null, e);
+      }
+    }
+
+    /** Builds, signs and runs one request on an HTTP thread, then records its outcome. */
+    private void call(Route r, OutboxDelivery d, String url) {
       Instant started = Instant.now();
       long t0 = System.nanoTime();
+      if (cancelled) {
+        completed(r, d, url, started, t0, null, new IOException("Canceled"));
+        return;
+      }
       Request request;
       try {
         request = requests.build(r, d, url);
@@ -350,46 +387,47 @@ public final class OutboxDispatcher implements AutoCloseable {
         completed(r, d, url, started, t0, null, e);
         return;
       }
-      client.newCall(request).enqueue(new Callback() {
-        @Override
-        public void onResponse(Call call, Response response) {
-          try (response) {
-            completed(r, d, url, started, t0, response, null);
-          }
-        }
-
-        @Override
-        public void onFailure(Call call, IOException e) {
-          completed(r, d, url, started, t0, null, e);
-        }
-      });
+      Response response;
+      try {
+        response = client.newCall(request).execute();
+      } catch (IOException | RuntimeException e) {
+        completed(r, d, url, started, t0, null, e);
+        return;
+      }
+      try (response) {
+        completed(r, d, url, started, t0, response, null);
+      }
     }
 
     private void completed(Route r, OutboxDelivery d, String url, Instant started, long t0,
         Response response, Exception failure) {
+      boolean queued = false;
       try {
-        outcome(r, d, url, started, System.nanoTime() - t0, response, failure);
+        queued = outcome(r, d, url, started, System.nanoTime() - t0, response, failure);
       } catch (RuntimeException e) {
         // The lease expires and the delivery is sent again: at-least-once, never lost.
         LOG.warn("Could not record the outcome of delivery {} to {} (it will be sent again "
             + "after its lease): {}", d.id(), r, e.toString());
       } finally {
-        inFlightIds.remove(d.id());
+        if (!queued) { // a queued success stays ours (renewed, never re-sent) until recorded
+          inFlightIds.remove(d.id());
+        }
         inFlight.decrementAndGet();
         memberCount(url).decrementAndGet();
         wake();
       }
     }
 
-    private void outcome(Route r, OutboxDelivery d, String url, Instant started, long nanos,
+    /** Records or queues the outcome; true when it is a success queued for the next round. */
+    private boolean outcome(Route r, OutboxDelivery d, String url, Instant started, long nanos,
         Response response, Exception failure) {
       int attempt = d.attempts() + 1;
       Instant now = Instant.now();
       if (response == null && !running) {
         // Cancelled by close(): not the endpoint's fault, so not counted; sent again soon.
         AttemptRecord cancelled = record(d, started, nanos, 0, "cancelled by close: " + failure);
-        write(() -> outbox.failed(cancelled, now, d.handlerAttempt(), false));
-        return;
+        write(d, () -> outbox.failed(cancelled, now, d.handlerAttempt(), false));
+        return false;
       }
       if (response == null) {
         AttemptRecord rec = record(d, started, nanos, 0, failure.toString());
@@ -399,15 +437,19 @@ public final class OutboxDispatcher implements AutoCloseable {
         int next = r.isGroup() && !(failure instanceof java.net.ConnectException)
             ? d.handlerAttempt() + 1 : d.handlerAttempt();
         retryOrDeadLetter(r, d, rec, null, next);
-        return;
+        return false;
       }
       int code = response.code();
       if (code >= 200 && code < 300) {
         breaker.success();
         AttemptRecord ok = new AttemptRecord(d.id(), attempt, started, Duration.ofNanos(nanos),
             code, null, d.event().id(), WebhookPayloads.webhookId(d.topic(), d.event()));
-        write(() -> outbox.succeeded(ok));
-        return;
+        if (!batchSuccesses) {
+          write(d, () -> outbox.succeeded(ok));
+          return false;
+        }
+        successes.add(ok); // recorded next round; completed() wakes the dispatcher
+        return true;
       }
       String error = "HTTP " + code + (response.message().isEmpty() ? ""
           : " " + response.message());
@@ -418,16 +460,16 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (r.isGroup() && response.header(DeliveryRequests.RELEASE_HEADER) != null) {
         int next = parseInt(response.header(DeliveryRequests.NEXT_ATTEMPT_HEADER),
             d.handlerAttempt());
-        write(() -> outbox.failed(rec, now, next, false));
-        return;
+        write(d, () -> outbox.failed(rec, now, next, false));
+        return false;
       }
       if (code == 410 && !r.isGroup()) {
         LOG.warn("Endpoint '{}' answered 410 Gone: it is disabled, its deliveries are kept; "
             + "enable it through the API to resume", r.name());
-        write(() -> outbox.setState(r.name(), EndpointState.GONE, "410 Gone at " + now));
-        write(() -> outbox.failed(rec, now, d.handlerAttempt(), false));
+        write(d, () -> outbox.setState(r.name(), EndpointState.GONE, "410 Gone at " + now));
+        write(d, () -> outbox.failed(rec, now, d.handlerAttempt(), false));
         refreshRoutes();
-        return;
+        return false;
       }
       breakerFailure(r);
       Duration retryAfter = null;
@@ -437,6 +479,7 @@ public final class OutboxDispatcher implements AutoCloseable {
         retryAfter = ra.orElse(null);
       }
       retryOrDeadLetter(r, d, rec, retryAfter, d.handlerAttempt());
+      return false;
     }
 
     private void breakerFailure(Route r) {
@@ -453,7 +496,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       if (!r.isGroup() && attempts >= schedule.maxAttempts()) {
         LOG.warn("Delivery of event {} to {} failed {} times, last: {}; moved to the dead "
             + "letters", d.event().id(), r, attempts, rec.error());
-        write(() -> outbox.deadLetterDelivery(rec, d, r.name(),
+        write(d, () -> outbox.deadLetterDelivery(rec, d, r.name(),
             DeadLetterReason.RETRIES_EXHAUSTED, attempts, rec.error()));
         return;
       }
@@ -464,7 +507,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       LOG.debug("Delivery {} to {} failed ({}), attempt {} again in {}", d.id(), r, rec.error(),
           attempts + 1, wait);
       Instant due = Instant.now().plus(wait);
-      write(() -> outbox.failed(rec, due, nextHandlerAttempt, true));
+      write(d, () -> outbox.failed(rec, due, nextHandlerAttempt, true));
     }
   }
 
@@ -472,8 +515,15 @@ public final class OutboxDispatcher implements AutoCloseable {
    * Records an outcome in the outbox; when the outbox is unreachable (database restarting) the
    * write is kept and retried every round, in order, so the delivery neither waits for its lease
    * nor loses its outcome.
+   *
+   * <p>The delivery stops counting as this sender's request first: the write releases its
+   * lease, and may make it due at once (a released group delivery, {@code Retry-After: 0}, a
+   * zero retry wait), so the next claim may rightly take it again. Were it still marked in
+   * flight, that claim would only lease it again and skip it as "still being sent", leaving
+   * it unsent for a whole lease.
    */
-  private void write(Runnable outboxWrite) {
+  private void write(OutboxDelivery d, Runnable outboxWrite) {
+    inFlightIds.remove(d.id());
     if (!pendingWrites.isEmpty()) {
       pendingWrites.add(outboxWrite);
       wake();
@@ -487,18 +537,60 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
   }
 
-  /** Retries kept outcome writes; true when none is left. */
+  /** Retries kept outcome writes, in order; true when none is left. */
   private boolean flushWrites() {
-    Runnable w;
-    while ((w = pendingWrites.peek()) != null) {
-      try {
-        w.run();
-      } catch (RuntimeException e) {
-        return false;
+    synchronized (flushLock) {
+      Runnable w;
+      while ((w = pendingWrites.peek()) != null) {
+        try {
+          w.run();
+        } catch (RuntimeException e) {
+          return false;
+        }
+        pendingWrites.poll();
       }
-      pendingWrites.poll();
+      return true;
     }
-    return true;
+  }
+
+  /**
+   * Records the queued successes, up to {@link #MAX_SUCCESS_BATCH} per outbox call; true when
+   * none is left. A batch that cannot be written is kept and written again first, so no
+   * outcome is lost while the outbox is away.
+   */
+  private boolean flushSuccesses() {
+    synchronized (flushLock) {
+      while (true) { // ends: new successes need free slots, which only the dispatcher fills
+        if (unrecorded.isEmpty()) {
+          List<AttemptRecord> batch = new ArrayList<>();
+          AttemptRecord a;
+          while (batch.size() < MAX_SUCCESS_BATCH && (a = successes.poll()) != null) {
+            batch.add(a);
+          }
+          if (batch.isEmpty()) {
+            return true;
+          }
+          unrecorded = batch;
+        }
+        try {
+          outbox.succeeded(unrecorded);
+        } catch (RuntimeException e) {
+          LOG.debug("Could not record {} successful deliveries, retrying them: {}",
+              unrecorded.size() + successes.size(), e.toString());
+          return false;
+        }
+        for (AttemptRecord a : unrecorded) {
+          inFlightIds.remove(a.deliveryId());
+        }
+        unrecorded = List.of();
+      }
+    }
+  }
+
+  private int unrecordedOutcomes() {
+    synchronized (flushLock) {
+      return pendingWrites.size() + unrecorded.size() + successes.size();
+    }
   }
 
   private static AttemptRecord record(OutboxDelivery d, Instant started, long nanos, int status,
@@ -549,11 +641,14 @@ public final class OutboxDispatcher implements AutoCloseable {
         break;
       }
     }
+    cancelled = true;
     endpointClient.dispatcher().cancelAll();
     groupClient.dispatcher().cancelAll();
-    if (!flushWrites()) {
+    boolean written = flushWrites();
+    written &= flushSuccesses(); // both, even when the first fails
+    if (!written) {
       LOG.warn("{} delivery outcomes could not be recorded at close; those deliveries are sent "
-          + "again after their lease", pendingWrites.size());
+          + "again after their lease", unrecordedOutcomes());
     }
   }
 

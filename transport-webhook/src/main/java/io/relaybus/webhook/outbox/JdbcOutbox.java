@@ -48,6 +48,10 @@ public final class JdbcOutbox implements Outbox {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int KEY_WINDOW = 2000;
+  /** Records an attempt of a delivery that still exists ({@code %s}: the schema). */
+  private static final String INSERT_ATTEMPT = "INSERT INTO %s.attempt "
+      + "(delivery_id, route, attempt, started_at, duration_ms, status, error, event_id, "
+      + "webhook_id) SELECT ?, route, ?, ?, ?, ?, ?, ?, ? FROM %s.delivery WHERE id = ?";
   private static final long SCHEMA_LOCK = 0x52424_57484bL; // "RB WHK"
 
   private final DataSource dataSource;
@@ -388,21 +392,22 @@ public final class JdbcOutbox implements Outbox {
   }
 
   private void insertAttempt(Connection c, AttemptRecord a) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".attempt "
-        + "(delivery_id, route, attempt, started_at, duration_ms, status, error, event_id, "
-        + "webhook_id) SELECT ?, route, ?, ?, ?, ?, ?, ?, ? FROM " + s
-        + ".delivery WHERE id = ?")) {
-      ps.setLong(1, a.deliveryId());
-      ps.setInt(2, a.attempt());
-      ps.setTimestamp(3, Timestamp.from(a.startedAt()));
-      ps.setLong(4, a.duration().toMillis());
-      ps.setInt(5, a.status());
-      ps.setString(6, a.error());
-      ps.setString(7, a.eventId());
-      ps.setString(8, a.webhookId());
-      ps.setLong(9, a.deliveryId());
+    try (PreparedStatement ps = c.prepareStatement(INSERT_ATTEMPT.replace("%s", s))) {
+      bindAttempt(ps, a);
       ps.executeUpdate();
     }
+  }
+
+  private static void bindAttempt(PreparedStatement ps, AttemptRecord a) throws SQLException {
+    ps.setLong(1, a.deliveryId());
+    ps.setInt(2, a.attempt());
+    ps.setTimestamp(3, Timestamp.from(a.startedAt()));
+    ps.setLong(4, a.duration().toMillis());
+    ps.setInt(5, a.status());
+    ps.setString(6, a.error());
+    ps.setString(7, a.eventId());
+    ps.setString(8, a.webhookId());
+    ps.setLong(9, a.deliveryId());
   }
 
   @Override
@@ -412,6 +417,38 @@ public final class JdbcOutbox implements Outbox {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
           + ".delivery WHERE id = ?")) {
         ps.setLong(1, attempt.deliveryId());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Records the outcomes of many successful deliveries in one transaction: one batched
+   * {@code INSERT} of their attempt records and one {@code DELETE} of the deliveries. The
+   * dispatcher collects its successes per round, so a busy sender pays one commit per round
+   * instead of one per delivery.
+   */
+  @Override
+  public void succeeded(List<AttemptRecord> attempts) {
+    if (attempts.isEmpty()) {
+      return;
+    }
+    inTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement(INSERT_ATTEMPT.replace("%s", s))) {
+        for (AttemptRecord a : attempts) {
+          bindAttempt(ps, a);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      Long[] ids = new Long[attempts.size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = attempts.get(i).deliveryId();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".delivery WHERE id = ANY(?)")) {
+        ps.setArray(1, c.createArrayOf("bigint", ids));
         ps.executeUpdate();
       }
       return null;

@@ -241,6 +241,15 @@ public final class MemoryOutbox implements Outbox {
   }
 
   @Override
+  public void succeeded(List<AttemptRecord> attempts) {
+    synchronized (lock) {
+      for (AttemptRecord a : attempts) {
+        succeeded(a);
+      }
+    }
+  }
+
+  @Override
   public void failed(AttemptRecord attempt, Instant due, int handlerAttempt, boolean counted) {
     synchronized (lock) {
       Pending p = pending.get(attempt.deliveryId());

@@ -131,6 +131,18 @@ public interface Outbox extends AutoCloseable {
   void succeeded(AttemptRecord attempt);
 
   /**
+   * Several deliveries succeeded: {@link #succeeded(AttemptRecord)} for each, in one
+   * transaction where the store has them (all recorded, or none and the call throws).
+   *
+   * @param attempts the attempts, one per delivery
+   */
+  default void succeeded(List<AttemptRecord> attempts) {
+    for (AttemptRecord a : attempts) {
+      succeeded(a);
+    }
+  }
+
+  /**
    * The attempt failed: record it, count it, release the lease and make it due at {@code due}.
    *
    * @param attempt the attempt

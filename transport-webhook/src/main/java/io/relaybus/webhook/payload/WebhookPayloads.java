@@ -88,6 +88,14 @@ public final class WebhookPayloads {
   /** The type given to events whose body is not in the Standard Webhooks shape. */
   public static final String FOREIGN_TYPE = "webhook";
 
+  /** One digest per thread: looking the algorithm up per id was a measurable cost. */
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+    }
+  });
   private static final String SPEC_VERSION = "1.0";
   private static final String JSON = "application/json";
   private static final String CE = "ce-";
@@ -113,12 +121,7 @@ public final class WebhookPayloads {
   public static String webhookId(String topic, Event event) {
     Objects.requireNonNull(topic, "topic");
     Objects.requireNonNull(event, "event");
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available in this JDK", e);
-    }
+    MessageDigest sha = SHA_256.get(); // digest() resets it for the next use
     byte[] digest = sha.digest((topic + '\n' + event.source() + '\n' + event.id())
         .getBytes(StandardCharsets.UTF_8));
     return "msg_" + Base64.getUrlEncoder().withoutPadding()
