@@ -30,10 +30,10 @@ public final class CrashingMemberMain {
             System.out.println("HANDLED " + d.event().id());
             System.out.flush();
           }
-          Thread.sleep(25);
+          Thread.sleep(25); // handling takes a while: the kill lands while events are in flight
         });
     System.out.println("READY");
     System.out.flush();
-    Thread.sleep(Long.MAX_VALUE);
+    Thread.sleep(Long.MAX_VALUE); // runs until the parent test SIGKILLs this JVM
   }
 }

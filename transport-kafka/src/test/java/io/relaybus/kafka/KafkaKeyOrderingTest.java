@@ -59,6 +59,7 @@ class KafkaKeyOrderingTest {
               violations.add("two handlers of " + key + " at once");
             }
             try {
+              // uneven handling times, so an ordering bug would let a later event overtake
               Thread.sleep(ThreadLocalRandom.current().nextInt(2));
               handled.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>())
                   .add(Integer.parseInt(d.event().dataAsText()));

@@ -40,7 +40,7 @@ class KafkaMemberCrashTest {
         "relaybus.kafka.consumer.heartbeat.interval.ms", "1000")))) {
       bus.subscribe(topic, SubscribeOptions.builder().group(group).concurrency(2).build(), d -> {
         survivor.record("survivor", d);
-        Thread.sleep(5);
+        Thread.sleep(5); // slow enough that events are still in flight when the other member dies
       });
       try (ChildJvm child = ChildJvm.builder(CrashingMemberMain.class).name("kafka-member")
           .args(broker.bootstrapServers(), topic, group).jvmOption("-Xmx256m").start()) {
