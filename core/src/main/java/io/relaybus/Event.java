@@ -492,7 +492,8 @@ public final class Event {
       if (dataSchema != null) {
         requireUri("dataschema", dataSchema);
       }
-      for (String name : headers.keySet()) {
+      for (Map.Entry<String, String> header : headers.entrySet()) {
+        String name = header.getKey();
         if (!isHeaderName(name)) {
           throw new InvalidEventException("Event header name '" + abbreviate(name)
               + "' is invalid: use 1-64 lower-case letters and digits (CloudEvents extension "
@@ -502,7 +503,9 @@ public final class Event {
           throw new InvalidEventException("Event header name '" + name + "' is a CloudEvents "
               + "context attribute; set it through its own builder method");
         }
-        checkLength("header " + name, headers.get(name));
+        if (!isPlainText(header.getValue())) { // the label is built only for the error
+          checkLength("header " + name, header.getValue());
+        }
       }
       return new Event(this);
     }
@@ -520,7 +523,7 @@ public final class Event {
 
     /** Length limit, and the CloudEvents string rule: no control characters. */
     private static void checkLength(String attribute, String value) {
-      if (value == null) {
+      if (value == null || isPlainText(value)) {
         return;
       }
       if (value.length() > MAX_ATTRIBUTE_LENGTH) {
@@ -536,6 +539,19 @@ public final class Event {
               + "U+007F-U+009F");
         }
       }
+    }
+
+    /** Within the length limit and free of control characters (see checkLength). */
+    private static boolean isPlainText(String value) {
+      if (value.length() > MAX_ATTRIBUTE_LENGTH) {
+        return false;
+      }
+      for (int i = 0; i < value.length(); i++) {
+        if (Character.isISOControl(value.charAt(i))) {
+          return false;
+        }
+      }
+      return true;
     }
 
     private static void requireUri(String attribute, String value) {

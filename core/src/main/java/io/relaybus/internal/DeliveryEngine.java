@@ -60,6 +60,15 @@ public final class DeliveryEngine implements MessageSink {
   private final Set<Task> live = new LinkedHashSet<>();
   /** Key to its tasks, head first; guarded by lock. */
   private final Map<String, ArrayDeque<Task>> lanes = new HashMap<>();
+  /** Tasks waiting for a handler thread, in order; guarded by lock. */
+  private final ArrayDeque<Task> ready = new ArrayDeque<>();
+  /**
+   * Loops taking tasks from {@link #ready} on worker threads, at most {@code concurrency};
+   * guarded by lock. A loop ends when nothing is ready, so a burst of submitted messages costs
+   * one thread wake-up, not one per message.
+   */
+  private int drainers;
+  private final int concurrency;
   /** Tasks whose handler is running or whose outcome is being recorded; guarded by lock. */
   private int active;
   private boolean closing;
@@ -84,7 +93,7 @@ public final class DeliveryEngine implements MessageSink {
     this.deadLetters = options.deadLetters();
     this.maxInFlight = options.maxInFlight();
     this.scheduler = scheduler;
-    int concurrency = options.concurrency();
+    this.concurrency = options.concurrency();
     NamedThreadFactory named =
         new NamedThreadFactory("relaybus-" + transportName + "-worker-" + topic + "-" + group);
     this.workers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
@@ -130,52 +139,98 @@ public final class DeliveryEngine implements MessageSink {
 
   @Override
   public void submit(InboundMessage message) {
-    Task task = new Task(message);
+    submitAll(List.of(message));
+  }
+
+  @Override
+  public void submitAll(List<? extends InboundMessage> messages) {
+    List<Task> tasks = new ArrayList<>(messages.size());
+    for (InboundMessage m : messages) {
+      tasks.add(new Task(m));
+    }
+    int start = 0;
     synchronized (lock) {
-      if (closing) {
-        task.state = State.DONE;
-      } else {
-        if (live.size() >= maxInFlight) {
-          throw new IllegalStateException("Transport exceeded maxInFlight=" + maxInFlight
-              + " for topic '" + topic + "', group '" + group + "'");
+      if (!closing && live.size() + tasks.size() > maxInFlight) {
+        throw new IllegalStateException("Transport exceeded maxInFlight=" + maxInFlight
+            + " for topic '" + topic + "', group '" + group + "'");
+      }
+      for (Task task : tasks) {
+        if (closing) {
+          task.state = State.DONE;
+          continue;
         }
         live.add(task);
+        task.state = State.QUEUED;
         if (task.key != null) {
           ArrayDeque<Task> lane = lanes.computeIfAbsent(task.key, k -> new ArrayDeque<>(4));
           lane.addLast(task);
           if (lane.size() > 1) {
             task.state = State.LANE_WAITING;
-            return;
+            continue;
           }
         }
-        task.state = State.QUEUED;
+        ready.addLast(task);
+      }
+      start = Math.min(ready.size(), concurrency - drainers);
+      drainers += Math.max(0, start);
+    }
+    for (Task task : tasks) {
+      if (task.state == State.DONE) {
+        task.message.release();
       }
     }
-    if (task.state == State.DONE) {
-      message.release();
-    } else {
-      dispatch(task);
+    for (int i = 0; i < start; i++) {
+      startDrainer();
     }
   }
 
+  /** Makes a QUEUED task ready, starting a drain loop when fewer than concurrency run. */
   private void dispatch(Task task) {
+    synchronized (lock) {
+      ready.addLast(task);
+      if (drainers >= concurrency) {
+        return; // a running loop takes it
+      }
+      drainers++;
+    }
+    startDrainer();
+  }
+
+  /** Starts one drain loop; the caller has counted it in {@link #drainers}. */
+  private void startDrainer() {
     try {
-      workers.execute(() -> run(task));
+      workers.execute(this::drainReady);
     } catch (RejectedExecutionException e) {
       // Only after close abandoned the pool; the task was released there.
+      synchronized (lock) {
+        drainers--;
+      }
       LOG.debug("Worker pool of topic '{}' group '{}' is shut down", topic, group);
     }
   }
 
-  private void run(Task task) {
-    synchronized (lock) {
-      if (task.state != State.QUEUED) {
-        return; // released by close
+  /** Runs ready tasks on this worker thread until none is left. */
+  private void drainReady() {
+    while (true) {
+      Task task;
+      synchronized (lock) {
+        do {
+          task = ready.pollFirst();
+        } while (task != null && task.state != State.QUEUED); // skip tasks released by close
+        if (task == null) {
+          drainers--;
+          return;
+        }
+        task.state = State.RUNNING;
+        task.thread = Thread.currentThread();
+        active++;
       }
-      task.state = State.RUNNING;
-      task.thread = Thread.currentThread();
-      active++;
+      run(task);
     }
+  }
+
+  /** Runs a task already marked RUNNING and records its outcome. */
+  private void run(Task task) {
     Throwable failure = null;
     try {
       handler.handle(new DefaultDelivery(task.message.event(), topic, group, task.attempt,
@@ -354,6 +409,7 @@ public final class DeliveryEngine implements MessageSink {
           release.add(t);
         }
       }
+      ready.clear();
     }
     for (Task t : release) {
       finish(t, t.message::release, false);

@@ -25,6 +25,19 @@ public interface MessageSink {
   void submit(InboundMessage message);
 
   /**
+   * Hands several messages over at once, in order; the same as {@link #submit} for each, but a
+   * sink may start them together (one handler-thread wake-up for the batch).
+   *
+   * @param messages the messages
+   * @throws IllegalStateException when they are more than {@link #capacity()}
+   */
+  default void submitAll(java.util.List<? extends InboundMessage> messages) {
+    for (InboundMessage m : messages) {
+      submit(m);
+    }
+  }
+
+  /**
    * Registers a callback run (on a bus thread, without locks held) every time a message
    * finishes and capacity frees up. Replaces an earlier callback.
    *

@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -386,6 +388,70 @@ class DeliveryEngineTest {
       assertThat(b.calls).containsExactly("ack");
     } finally {
       proceed.countDown();
+      engine.close(Duration.ofSeconds(10));
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void aSubmittedBatchIsHandledInOrderAndOverfillingRefusesTheWholeBatch() throws Exception {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    List<String> handled = new CopyOnWriteArrayList<>();
+    DeliveryEngine engine = new DeliveryEngine("test", TOPIC,
+        engineOptions(1, 8, RetryPolicy.noRetries()), d -> handled.add(d.event().type()),
+        scheduler);
+    try {
+      List<ScriptedMessage> tooMany = new ArrayList<>();
+      for (int i = 0; i < 9; i++) {
+        tooMany.add(new ScriptedMessage(event("x" + i)));
+      }
+      assertThatThrownBy(() -> engine.submitAll(tooMany))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("maxInFlight=8");
+      assertThat(engine.inFlight()).as("nothing of a refused batch is taken").isZero();
+
+      List<ScriptedMessage> batch = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        batch.add(new ScriptedMessage(event("e" + i)));
+      }
+      engine.submitAll(batch);
+      within10s().until(() -> engine.capacity() == 8);
+      assertThat(handled).containsExactly("e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7");
+      assertThat(batch).allSatisfy(m -> assertThat(m.calls).containsExactly("ack"));
+    } finally {
+      engine.close(Duration.ofSeconds(10));
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void aBatchRunsOnEveryHandlerThreadAndKeepsEachKeyInOrder() throws Exception {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    int concurrency = 4;
+    CountDownLatch allRunning = new CountDownLatch(concurrency);
+    Set<String> threads = ConcurrentHashMap.newKeySet();
+    Map<String, List<Integer>> byKey = new ConcurrentHashMap<>();
+    DeliveryEngine engine = new DeliveryEngine("test", TOPIC,
+        engineOptions(concurrency, 64, RetryPolicy.noRetries()), d -> {
+          threads.add(Thread.currentThread().getName());
+          allRunning.countDown();
+          allRunning.await(10, TimeUnit.SECONDS); // holds until four handlers run at once
+          String key = d.event().key().orElseThrow();
+          byKey.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>())
+              .add(Integer.parseInt(d.event().type().substring(1)));
+        }, scheduler);
+    try {
+      List<ScriptedMessage> batch = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        batch.add(new ScriptedMessage(Event.builder().source("urn:test").type("n" + i)
+            .key("k" + (i % 8)).build()));
+      }
+      engine.submitAll(batch);
+      within10s().until(() -> engine.capacity() == 64);
+      assertThat(allRunning.getCount()).as("four handlers ran at the same time").isZero();
+      assertThat(threads).hasSize(concurrency);
+      assertThat(byKey).hasSize(8);
+      byKey.forEach((key, seen) -> assertThat(seen).as(key).isSorted().hasSize(8));
+    } finally {
       engine.close(Duration.ofSeconds(10));
       scheduler.shutdownNow();
     }

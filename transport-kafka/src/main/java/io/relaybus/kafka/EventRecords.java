@@ -3,6 +3,11 @@ package io.relaybus.kafka;
 import io.relaybus.Event;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.Month;
+import java.time.Year;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -70,27 +75,43 @@ final class EventRecords {
    *     its schema frame is bad; a schema registry exception when the registry cannot answer
    */
   static Event toEvent(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing) {
+    return toEvent(record, framing, null);
+  }
+
+  /**
+   * Rebuilds the event of a record, reusing the texts of repeated header values from
+   * {@code texts} (may be null), where the record's {@link #REPLAY_GROUP} header is left too.
+   *
+   * @see #toEvent(ConsumerRecord, SchemaFraming)
+   */
+  static Event toEvent(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing,
+      HeaderTexts texts) {
     Event.Builder b = Event.builder();
     String specVersion = null;
+    if (texts != null) {
+      texts.replayGroup = null;
+    }
     for (Header h : record.headers()) {
       String name = h.key();
       if (name.equals(CONTENT_TYPE)) {
-        b.dataContentType(text(h));
+        b.dataContentType(text(h, texts));
         continue;
       }
       if (!name.startsWith(CE_PREFIX)) {
+        if (texts != null && name.equals(REPLAY_GROUP)) {
+          texts.replayGroup = text(h);
+        }
         continue;
       }
-      String value = text(h);
       switch (name) {
-        case CE_ID: b.id(value); break;
-        case CE_SOURCE: b.source(value); break;
-        case CE_TYPE: b.type(value); break;
-        case CE_TIME: b.time(Instant.parse(value)); break;
-        case CE_SUBJECT: b.subject(value); break;
-        case CE_DATASCHEMA: b.dataSchema(value); break;
-        case CE_SPECVERSION: specVersion = value; break;
-        default: b.header(name.substring(CE_PREFIX.length()), value);
+        case CE_ID: b.id(text(h)); break; // unique per event: nothing to reuse
+        case CE_TIME: b.time(parseTime(text(h))); break;
+        case CE_SOURCE: b.source(text(h, texts)); break;
+        case CE_TYPE: b.type(text(h, texts)); break;
+        case CE_SUBJECT: b.subject(text(h, texts)); break;
+        case CE_DATASCHEMA: b.dataSchema(text(h, texts)); break;
+        case CE_SPECVERSION: specVersion = text(h, texts); break;
+        default: b.header(name.substring(CE_PREFIX.length()), text(h, texts));
       }
     }
     if (specVersion == null) {
@@ -119,5 +140,106 @@ final class EventRecords {
 
   private static String text(Header h) {
     return h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  private static String text(Header h, HeaderTexts texts) {
+    byte[] value = h.value();
+    if (value == null) {
+      return "";
+    }
+    return texts == null ? new String(value, StandardCharsets.UTF_8) : texts.text(h.key(), value);
+  }
+
+  /**
+   * Parses an RFC 3339 time. The form this transport writes ({@link Instant#toString()}:
+   * {@code 2026-11-26T08:15:30.123456Z}) is read directly, several times faster than
+   * {@link Instant#parse}, which reads every other form (and reports every malformed one).
+   *
+   * @throws java.time.format.DateTimeParseException when the text is not a time
+   */
+  static Instant parseTime(String text) {
+    int n = text.length();
+    if (n >= 20 && text.charAt(n - 1) == 'Z' && text.charAt(4) == '-'
+        && text.charAt(7) == '-' && text.charAt(10) == 'T' && text.charAt(13) == ':'
+        && text.charAt(16) == ':') {
+      int year = digits(text, 0, 4);
+      int month = digits(text, 5, 7);
+      int day = digits(text, 8, 10);
+      int hour = digits(text, 11, 13);
+      int minute = digits(text, 14, 16);
+      int second = digits(text, 17, 19);
+      int nanos = 0;
+      boolean fraction = n == 20;
+      if (!fraction && text.charAt(19) == '.' && n >= 22 && n <= 30) {
+        nanos = digits(text, 20, n - 1);
+        for (int i = n - 21; i < 9; i++) {
+          nanos *= 10;
+        }
+        fraction = nanos >= 0;
+      }
+      if (fraction && year >= 0 && month >= 1 && month <= 12 && day >= 1 && hour >= 0
+          && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59
+          && day <= Month.of(month).length(Year.isLeap(year))) {
+        long epochDay = LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600 + minute * 60 + second,
+            nanos);
+      }
+    }
+    return Instant.parse(text);
+  }
+
+  /** The decimal number in {@code text[from, to)}, or -1 when a character is not a digit. */
+  private static int digits(String text, int from, int to) {
+    int v = 0;
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
+  /**
+   * The last text of each header name, so that the values most records repeat (source, type,
+   * content type, spec version, extensions such as a tenant) are decoded once and shared
+   * instead of decoded into a new string per record. Owned by one thread (a member's poll
+   * thread); at most {@value #MAX_NAMES} names are remembered.
+   */
+  static final class HeaderTexts {
+    private static final int MAX_NAMES = 64;
+    private final Map<String, Known> last = new HashMap<>();
+    /** The {@link #REPLAY_GROUP} header of the record decoded last, or null. */
+    private String replayGroup;
+
+    String replayGroup() {
+      return replayGroup;
+    }
+
+    String text(String name, byte[] value) {
+      Known known = last.get(name);
+      if (known != null && Arrays.equals(known.bytes, value)) {
+        return known.text;
+      }
+      String text = new String(value, StandardCharsets.UTF_8);
+      if (known != null) {
+        known.bytes = value;
+        known.text = text;
+      } else if (last.size() < MAX_NAMES) {
+        last.put(name, new Known(value, text));
+      }
+      return text;
+    }
+
+    private static final class Known {
+      byte[] bytes;
+      String text;
+
+      Known(byte[] bytes, String text) {
+        this.bytes = bytes;
+        this.text = text;
+      }
+    }
   }
 }

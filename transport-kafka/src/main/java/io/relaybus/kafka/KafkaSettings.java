@@ -65,6 +65,11 @@ public final class KafkaSettings {
   public static final String JOIN_TIMEOUT = PREFIX + "join-timeout";
   /** How long one poll waits for records (default 100ms). */
   public static final String POLL_TIMEOUT = PREFIX + "poll-timeout";
+  /**
+   * How often a member commits the offsets of handled events while it runs (default 100ms;
+   * {@code 0} commits after every poll loop). Revokes and closes always commit at once.
+   */
+  public static final String COMMIT_INTERVAL = PREFIX + "commit-interval";
   /** Schema registry base URL (e.g. {@code http://registry:8081/apis/ccompat/v7}). */
   public static final String REGISTRY_URL = PREFIX + "schema-registry.url";
   /** Schema registry basic-auth user. */
@@ -96,7 +101,7 @@ public final class KafkaSettings {
   /** Every fixed key. */
   static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, PARTITIONS, REPLICATION_FACTOR,
       CREATE_TOPICS, DEAD_LETTER_TOPIC, CLOSE_TIMEOUT, REBALANCE_TIMEOUT, ADMIN_TIMEOUT,
-      JOIN_TIMEOUT, POLL_TIMEOUT, REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD,
+      JOIN_TIMEOUT, POLL_TIMEOUT, COMMIT_INTERVAL, REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD,
       REGISTRY_BEARER_TOKEN, SUBJECT_STRATEGY, COMPATIBILITY, VALIDATE_ON_PRODUCE,
       VALIDATE_ON_CONSUME);
   static final List<String> FAMILIES = List.of(CLIENT_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX,
@@ -151,6 +156,7 @@ public final class KafkaSettings {
   private final Duration adminTimeout;
   private final Duration joinTimeout;
   private final Duration pollTimeout;
+  private final Duration commitInterval;
   private final String registryUrl;
   private final String registryUsername;
   private final String registryPassword;
@@ -209,6 +215,8 @@ public final class KafkaSettings {
     joinTimeout = r.duration(JOIN_TIMEOUT, Duration.ofSeconds(60), Duration.ZERO, max);
     pollTimeout = r.duration(POLL_TIMEOUT, Duration.ofMillis(100), Duration.ofMillis(1),
         Duration.ofSeconds(10));
+    commitInterval = r.duration(COMMIT_INTERVAL, Duration.ofMillis(100), Duration.ZERO,
+        Duration.ofMinutes(1));
 
     registryUrl = r.string(REGISTRY_URL, null);
     if (registryUrl != null && !registryUrl.matches("https?://\\S+")) {
@@ -536,6 +544,15 @@ public final class KafkaSettings {
    */
   public Duration pollTimeout() {
     return pollTimeout;
+  }
+
+  /**
+   * How often offsets of handled events are committed while the member runs.
+   *
+   * @return the interval ({@link Duration#ZERO}: after every poll loop)
+   */
+  public Duration commitInterval() {
+    return commitInterval;
   }
 
   /**

@@ -10,6 +10,7 @@ import io.relaybus.spi.InboundMessage;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
 import java.time.Duration;
+import java.util.AbstractMap;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,8 +45,11 @@ import org.slf4j.LoggerFactory;
  * message ({@link Msg#outcome}) and bump a progress counter; the poll thread commits, per
  * partition, the offset after the longest prefix of finished messages (never past an
  * unfinished or released one). Records fetched beyond the sink's capacity wait in a
- * per-partition buffer, and that partition is paused until its buffer drains: backpressure
- * without dropping fetched records. On revoke, the member stops handing out records of the
+ * per-partition buffer; a partition whose buffer is full is paused until it drains below
+ * that: backpressure without dropping fetched records, with the consumer still prefetching
+ * for partitions whose buffers have room. Handler threads wake the poll thread when a refill
+ * batch of capacity is free, not per event, and offsets are committed every
+ * {@code commit-interval}. On revoke, the member stops handing out records of the
  * revoked partitions, waits (up to the rebalance timeout) for their in-flight events and
  * commits what was finished, before the partitions move; lost partitions are never committed.
  */
@@ -70,7 +74,27 @@ final class KafkaSubscription implements TransportSubscription {
   private final Thread thread;
   private final Object submitLock = new Object();
   private final Object progressLock = new Object();
+  /** Bumped by every signal that must wake the poll thread at once. */
   private final AtomicLong progress = new AtomicLong();
+  /** Slots the sink has freed (one per finished message), for batched refills. */
+  private final AtomicLong freed = new AtomicLong();
+  /**
+   * While the poll thread waits for capacity: the {@link #freed} count at which it wants to be
+   * woken; {@code Long.MAX_VALUE} otherwise. Waking the poll thread for every freed slot made
+   * it refill one record at a time, a thread hand-off per event; waiting for a quarter of the
+   * window keeps the handlers busy (three quarters are still queued) at a fraction of the cost.
+   */
+  private volatile long wakeAt = Long.MAX_VALUE;
+  /** A revoke waits for in-flight events: every outcome wakes it. */
+  private volatile boolean revoking;
+  /** Free slots the poll thread waits for before refilling (a quarter of maxInFlight). */
+  private final int refillBatch;
+  /** Poll thread only: texts of repeated header values. */
+  private final EventRecords.HeaderTexts headerTexts = new EventRecords.HeaderTexts();
+  /** Poll thread only: the last drain left a record that cannot be handed yet (WAIT). */
+  private boolean drainBlocked;
+  /** Poll thread only: when offsets were last committed (asynchronously). */
+  private long lastCommit = System.nanoTime();
   private final CountDownLatch joined = new CountDownLatch(1);
   private final CountDownLatch exited = new CountDownLatch(1);
   /** Poll thread only. */
@@ -91,10 +115,11 @@ final class KafkaSubscription implements TransportSubscription {
     this.sink = sink;
     this.consumer = consumer;
     this.thread = transport.threadFactory("poller-" + topic + "-" + group).newThread(this::run);
-    // The bus frees a message's capacity only after its ack/deadLetter/release returned, so
-    // the poll thread, woken by the outcome, can still see no capacity; this second signal
-    // tells it the capacity is there.
-    sink.onCapacity(this::signalProgress);
+    int maxInFlight = options.maxInFlight() == null ? 64 : options.maxInFlight();
+    this.refillBatch = Math.max(1, maxInFlight / 4);
+    // The bus frees a message's capacity only after its ack/deadLetter/release returned; the
+    // poll thread refills when enough capacity is there (see wakeAt).
+    sink.onCapacity(this::slotFreed);
   }
 
   void start() {
@@ -155,20 +180,25 @@ final class KafkaSubscription implements TransportSubscription {
       while (!closing) {
         try {
           boolean backlog = hasBuffered();
-          if (backlog) {
-            awaitProgress(seen, settings.pollTimeout());
-          }
+          // After a wait that did not end with a refill batch of room (timeout, urgent
+          // signal), whatever room there is gets used: room held by retry waits may not
+          // come back soon.
+          boolean anyRoom = backlog && !awaitCapacity(seen, settings.pollTimeout());
           seen = progress.get();
           ConsumerRecords<byte[], byte[]> records =
               consumer.poll(backlog ? Duration.ZERO : settings.pollTimeout());
           for (TopicPartition tp : records.partitions()) {
             Track t = tracks.get(tp);
             if (t != null) {
-              t.buffered.addAll(records.records(tp));
+              t.buffer(records.records(tp));
             }
           }
-          drain();
-          commit(tracks.values(), false);
+          drain(anyRoom);
+          long now = System.nanoTime();
+          if (now - lastCommit >= settings.commitInterval().toNanos()) {
+            lastCommit = now;
+            commit(tracks.values(), false);
+          }
           adjustPauses();
         } catch (WakeupException e) {
           // only close wakes the consumer; the loop condition decides
@@ -211,35 +241,50 @@ final class KafkaSubscription implements TransportSubscription {
     return false;
   }
 
-  /** Hands buffered records to the sink, round-robin over partitions, while capacity lasts. */
-  private void drain() {
+  /**
+   * Hands buffered records to the sink, round-robin over partitions, while capacity lasts.
+   * Records are decoded first and submitted together, and only once a refill batch of room
+   * is free (unless {@code anyRoom}): a handler thread that has run dry is woken once per
+   * batch instead of once per record.
+   */
+  private void drain(boolean anyRoom) {
     synchronized (submitLock) {
       if (stopped) {
+        drainBlocked = true; // nothing is handed out any more: only wait
         return;
       }
       int capacity = sink.capacity();
+      if (capacity < refillBatch && !anyRoom) {
+        drainBlocked = false;
+        return; // handlers are busy with the rest of the window: wait for a batch of room
+      }
       boolean any = true;
       Set<Track> waiting = new HashSet<>();
+      List<Msg> ready = new ArrayList<>(Math.min(capacity, refillBatch * 4));
+      drainBlocked = false;
       while (capacity > 0 && any) {
         any = false;
         for (Track t : tracks.values()) {
           if (waiting.contains(t)) {
             continue;
           }
-          ConsumerRecord<byte[], byte[]> record = t.buffered.pollFirst();
+          ConsumerRecord<byte[], byte[]> record = t.takeBuffered();
           if (record == null) {
             continue;
           }
           any = true;
           Handed handed = hand(t, record);
           if (handed == Handed.WAIT) {
-            t.buffered.addFirst(record);
+            t.putBack(record);
             waiting.add(t);
+            drainBlocked = true;
             continue;
           }
-          if (handed == Handed.SUBMITTED) {
+          if (handed == Handed.READY) {
+            ready.add(t.submitted.peekLast());
             capacity--;
             if (capacity == 0) {
+              submit(ready);
               capacity = sink.capacity();
               if (capacity == 0) {
                 break;
@@ -248,24 +293,31 @@ final class KafkaSubscription implements TransportSubscription {
           }
         }
       }
+      submit(ready);
+    }
+  }
+
+  private void submit(List<Msg> ready) {
+    if (!ready.isEmpty()) {
+      sink.submitAll(ready);
+      ready.clear();
     }
   }
 
   /** What became of a buffered record. */
-  private enum Handed { SUBMITTED, FINISHED, WAIT }
+  private enum Handed { READY, FINISHED, WAIT }
 
   private Handed hand(Track t, ConsumerRecord<byte[], byte[]> record) {
-    String replayFor = EventRecords.header(record, EventRecords.REPLAY_GROUP);
-    if (replayFor != null && !replayFor.equals(group)) {
-      Msg skipped = new Msg(t, record);
-      skipped.outcome = DONE; // a dead letter replayed for another group
-      t.submitted.addLast(skipped);
-      return Handed.FINISHED;
-    }
     Msg msg = new Msg(t, record);
     try {
-      msg.event = EventRecords.toEvent(record, transport.framing());
+      msg.event = EventRecords.toEvent(record, transport.framing(), headerTexts);
+      if (replayedForOtherGroup(headerTexts.replayGroup())) {
+        return skip(t, msg);
+      }
     } catch (SchemaRegistryException e) {
+      if (replayedForOtherGroup(EventRecords.header(record, EventRecords.REPLAY_GROUP))) {
+        return skip(t, msg);
+      }
       if (!(e instanceof SchemaNotFoundException)) {
         // The registry cannot answer now: keep the record and try again on the next loop.
         long now = System.nanoTime();
@@ -279,11 +331,24 @@ final class KafkaSubscription implements TransportSubscription {
       }
       return deadLetterUnreadable(t, msg, record, e);
     } catch (RuntimeException e) {
+      if (replayedForOtherGroup(EventRecords.header(record, EventRecords.REPLAY_GROUP))) {
+        return skip(t, msg);
+      }
       return deadLetterUnreadable(t, msg, record, e);
     }
     t.submitted.addLast(msg);
-    sink.submit(msg);
-    return Handed.SUBMITTED;
+    return Handed.READY;
+  }
+
+  private boolean replayedForOtherGroup(String replayGroup) {
+    return replayGroup != null && !replayGroup.equals(group);
+  }
+
+  /** A dead letter replayed for another group: finished here without handling. */
+  private static Handed skip(Track t, Msg msg) {
+    msg.outcome = DONE;
+    t.submitted.addLast(msg);
+    return Handed.FINISHED;
   }
 
   private Handed deadLetterUnreadable(Track t, Msg msg, ConsumerRecord<byte[], byte[]> record,
@@ -320,7 +385,7 @@ final class KafkaSubscription implements TransportSubscription {
     Set<TopicPartition> paused = consumer.paused();
     for (TopicPartition tp : assigned) {
       Track t = tracks.get(tp);
-      boolean hold = stopped || (t != null && !t.buffered.isEmpty());
+      boolean hold = stopped || (t != null && t.bufferFull());
       if (hold && !paused.contains(tp)) {
         pause.add(tp);
       } else if (!hold && paused.contains(tp)) {
@@ -443,27 +508,63 @@ final class KafkaSubscription implements TransportSubscription {
   }
 
   /**
-   * Waits until the progress count moves past {@code seen} (a handler finished, failed an
-   * attempt, or freed capacity), the member closes, or {@code max} passes.
+   * Waits, while records are buffered, until the sink has room for a refill batch, an urgent
+   * signal moves the progress count past {@code seen} (a failed attempt, a dead letter, a
+   * release, stop or close), or {@code max} passes.
+   *
+   * @return whether a refill batch of room is there (false: use whatever room there is)
    */
-  private void awaitProgress(long seen, Duration max) {
-    long deadline = System.nanoTime() + max.toNanos();
-    synchronized (progressLock) {
-      long remaining;
-      while (progress.get() == seen && !closing
-          && (remaining = deadline - System.nanoTime()) > 0) {
-        try {
-          TimeUnit.NANOSECONDS.timedWait(progressLock, remaining);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
+  private boolean awaitCapacity(long seen, Duration max) {
+    long freedBefore = freed.get(); // read before capacity: a slot freed in between wakes early
+    int missing = refillBatch - sink.capacity();
+    if (missing <= 0) {
+      if (!drainBlocked) {
+        return true; // handlers finished a batch while the poll thread committed: refill now
       }
+      missing = 1; // a record waits for the registry or a dead-letter store: retry on timeout
+    }
+    wakeAt = freedBefore + missing;
+    try {
+      long deadline = System.nanoTime() + max.toNanos();
+      synchronized (progressLock) {
+        long remaining;
+        while (progress.get() == seen && freed.get() < wakeAt && !closing
+            && (remaining = deadline - System.nanoTime()) > 0) {
+          try {
+            TimeUnit.NANOSECONDS.timedWait(progressLock, remaining);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+          }
+        }
+        return freed.get() >= wakeAt && !drainBlocked;
+      }
+    } finally {
+      wakeAt = Long.MAX_VALUE;
     }
   }
 
+  /** The sink freed one slot: wakes the poll thread when its refill batch is complete. */
+  private void slotFreed() {
+    if (freed.incrementAndGet() >= wakeAt || revoking) {
+      wakeUp();
+    }
+  }
+
+  /** An outcome was recorded: only a waiting revoke needs to know at once. */
+  private void outcomeRecorded() {
+    if (revoking) {
+      wakeUp();
+    }
+  }
+
+  /** Wakes the poll thread now (failed attempts, dead letters, releases, stop, close). */
   private void signalProgress() {
     progress.incrementAndGet();
+    wakeUp();
+  }
+
+  private void wakeUp() {
     synchronized (progressLock) {
       progressLock.notifyAll();
     }
@@ -522,9 +623,11 @@ final class KafkaSubscription implements TransportSubscription {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       inRebalanceCallback = true;
+      revoking = true;
       try {
         revoke(partitions);
       } finally {
+        revoking = false;
         inRebalanceCallback = false;
       }
     }
@@ -534,7 +637,7 @@ final class KafkaSubscription implements TransportSubscription {
       for (TopicPartition tp : partitions) {
         Track t = tracks.get(tp);
         if (t != null) {
-          t.buffered.clear();
+          t.clearBuffer();
           revoked.add(t);
         }
       }
@@ -588,7 +691,49 @@ final class KafkaSubscription implements TransportSubscription {
   /** One assigned partition's fetched-not-submitted records and submitted-not-committed ones. */
   private static final class Track {
     final TopicPartition tp;
+    /**
+     * Fetched records not yet handed to the sink. The partition is paused only when this holds
+     * {@value #PAUSE_RECORDS} records or {@value #PAUSE_BYTES} bytes: pausing whenever anything
+     * was left over (every poll returns more than a handler window) stopped the consumer's
+     * prefetching, so each refill waited for a fetch round trip.
+     */
     final ArrayDeque<ConsumerRecord<byte[], byte[]>> buffered = new ArrayDeque<>();
+    private long bufferedBytes;
+    static final int PAUSE_RECORDS = 1_000;
+    static final long PAUSE_BYTES = 1L << 20;
+
+    void buffer(List<ConsumerRecord<byte[], byte[]>> records) {
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        buffered.addLast(r);
+        bufferedBytes += size(r);
+      }
+    }
+
+    ConsumerRecord<byte[], byte[]> takeBuffered() {
+      ConsumerRecord<byte[], byte[]> r = buffered.pollFirst();
+      if (r != null) {
+        bufferedBytes -= size(r);
+      }
+      return r;
+    }
+
+    void putBack(ConsumerRecord<byte[], byte[]> r) {
+      buffered.addFirst(r);
+      bufferedBytes += size(r);
+    }
+
+    void clearBuffer() {
+      buffered.clear();
+      bufferedBytes = 0;
+    }
+
+    boolean bufferFull() {
+      return buffered.size() >= PAUSE_RECORDS || bufferedBytes >= PAUSE_BYTES;
+    }
+
+    private static long size(ConsumerRecord<byte[], byte[]> r) {
+      return Math.max(0, r.serializedKeySize()) + Math.max(0, r.serializedValueSize());
+    }
     final ArrayDeque<Msg> submitted = new ArrayDeque<>();
     /** Offset after the finished prefix. */
     long next;
@@ -619,6 +764,31 @@ final class KafkaSubscription implements TransportSubscription {
 
     Track(TopicPartition tp) {
       this.tp = tp;
+    }
+  }
+
+  /**
+   * A delivery's {@code kafka.topic}, {@code kafka.partition} and {@code kafka.offset}, built
+   * only when a handler looks at them (most never do).
+   */
+  private static final class RecordMetadata extends AbstractMap<String, String> {
+    private final ConsumerRecord<?, ?> record;
+    private Map<String, String> entries;
+
+    RecordMetadata(ConsumerRecord<?, ?> record) {
+      this.record = record;
+    }
+
+    @Override
+    public Set<Map.Entry<String, String>> entrySet() {
+      Map<String, String> e = entries;
+      if (e == null) {
+        e = Map.of("kafka.topic", record.topic(),
+            "kafka.partition", Integer.toString(record.partition()),
+            "kafka.offset", Long.toString(record.offset()));
+        entries = e; // immutable and built the same each time: a racing second build is fine
+      }
+      return e.entrySet();
     }
   }
 
@@ -665,15 +835,13 @@ final class KafkaSubscription implements TransportSubscription {
 
     @Override
     public Map<String, String> metadata() {
-      return Map.of("kafka.topic", record.topic(),
-          "kafka.partition", Integer.toString(record.partition()),
-          "kafka.offset", Long.toString(offset));
+      return new RecordMetadata(record);
     }
 
     @Override
     public void ack() {
       outcome = DONE;
-      signalProgress();
+      outcomeRecorded();
     }
 
     @Override

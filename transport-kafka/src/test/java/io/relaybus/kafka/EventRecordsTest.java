@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.relaybus.Event;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -80,5 +84,56 @@ class EventRecordsTest {
         Optional.empty());
     assertThatThrownBy(() -> EventRecords.toEvent(plain, SchemaFraming.NONE))
         .hasMessageContaining("ce_specversion");
+  }
+
+  @Test
+  void timesReadTheSameAsInstantParse() {
+    java.util.Random random = new java.util.Random(42);
+    List<String> texts = new ArrayList<>(List.of("1970-01-01T00:00:00Z",
+        "2024-02-29T23:59:59.999999999Z", "2000-02-29T12:00:00.5Z", "1999-12-31T23:59:59.1Z",
+        "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.123Z", "2026-11-26T08:15:30.123456Z",
+        "2026-11-26T08:15:30+01:00", "2026-11-26T08:15:30.1-05:30", "+10000-01-01T00:00:00Z",
+        // lenient forms Instant.parse accepts, read the same way
+        "2024-01-01T24:00:00Z", "2024-01-01T00:00:00.Z", "2024-01-01T23:59:60Z"));
+    for (int i = 0; i < 2_000; i++) {
+      Instant t = Instant.ofEpochSecond(random.nextInt(Integer.MAX_VALUE) * 3L,
+          random.nextInt(1_000_000_000)).truncatedTo(List.of(ChronoUnit.SECONDS,
+              ChronoUnit.MILLIS, ChronoUnit.MICROS, ChronoUnit.NANOS).get(i % 4));
+      texts.add(t.toString());
+    }
+    for (String text : texts) {
+      assertThat(EventRecords.parseTime(text)).as(text).isEqualTo(Instant.parse(text));
+    }
+  }
+
+  @Test
+  void malformedTimesAreRefusedLikeInstantParse() {
+    for (String text : List.of("2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z",
+        "2024-01-01T00:60:00Z", "2024-01-01T00:00:00.1234567890Z", "2024-01-0xT00:00:00Z", "2024-01-01 00:00:00Z",
+        "2024-01-01T00:00:00", "yesterday", "")) {
+      assertThatThrownBy(() -> Instant.parse(text)).as(text)
+          .isInstanceOf(DateTimeParseException.class);
+      assertThatThrownBy(() -> EventRecords.parseTime(text)).as(text)
+          .isInstanceOf(DateTimeParseException.class);
+    }
+  }
+
+  @Test
+  void repeatedHeaderValuesShareOneTextAndChangedOnesAreReadAgain() {
+    EventRecords.HeaderTexts texts = new EventRecords.HeaderTexts();
+    List<Event> decoded = new ArrayList<>();
+    for (String source : List.of("urn:a", "urn:a", "urn:b", "urn:a")) {
+      Event e = Event.builder().source(source).type("t").header("tenant", "acme")
+          .data("{}".getBytes(StandardCharsets.UTF_8)).build();
+      Event back = EventRecords.toEvent(received(
+          EventRecords.toRecord("t", e, null, SchemaFraming.NONE)), SchemaFraming.NONE, texts);
+      assertThat(back).isEqualTo(e);
+      decoded.add(back);
+    }
+    assertThat(decoded.get(1).source()).isSameAs(decoded.get(0).source());
+    assertThat(decoded.get(2).source()).isEqualTo("urn:b");
+    assertThat(decoded.get(3).source()).isEqualTo("urn:a");
+    assertThat(decoded.get(3).headers().get("tenant"))
+        .isSameAs(decoded.get(0).headers().get("tenant"));
   }
 }

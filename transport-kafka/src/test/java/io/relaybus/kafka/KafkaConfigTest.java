@@ -102,15 +102,17 @@ class KafkaConfigTest {
         "relaybus.kafka.schema.subject-strategy", "by-name",
         "relaybus.kafka.schema.compatibility", "sometimes",
         "relaybus.kafka.schema-registry.url", "ftp://registry",
-        "relaybus.kafka.close-timeout", "forever"));
-    assertThat(e.problems()).hasSize(7);
+        "relaybus.kafka.close-timeout", "forever",
+        "relaybus.kafka.commit-interval", "-1s"));
+    assertThat(e.problems()).hasSize(8);
     assertThat(e).hasMessageContaining("relaybus.kafka.partitions='0'")
         .hasMessageContaining("relaybus.kafka.replication-factor")
         .hasMessageContaining("{group}")
         .hasMessageContaining("topic, record, topic_record")
         .hasMessageContaining("backward")
         .hasMessageContaining("relaybus.kafka.schema-registry.url")
-        .hasMessageContaining("relaybus.kafka.close-timeout");
+        .hasMessageContaining("relaybus.kafka.close-timeout")
+        .hasMessageContaining("relaybus.kafka.commit-interval");
   }
 
   @Test
