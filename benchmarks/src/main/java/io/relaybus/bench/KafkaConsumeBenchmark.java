@@ -52,7 +52,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class KafkaConsumeBenchmark {
   private static final List<String> OPTIONS = List.of("--events", "--iterations", "--members",
-      "--concurrency", "--max-in-flight", "--partitions", "--timeout", "--json");
+      "--concurrency", "--max-in-flight", "--partitions", "--timeout", "--json", "--thread-cpu");
 
   private KafkaConsumeBenchmark() {}
 
@@ -126,19 +126,35 @@ public final class KafkaConsumeBenchmark {
 
     List<Double> relaybus = new ArrayList<>();
     List<Double> raw = new ArrayList<>();
+    List<Double> relaybusCpu = new ArrayList<>();
+    List<Double> rawCpu = new ArrayList<>();
+    List<Double> relaybusBrokerCpu = new ArrayList<>();
+    List<Double> rawBrokerCpu = new ArrayList<>();
     for (int i = 0; i <= iterations; i++) { // run 0 is the warm-up
       boolean relaybusFirst = i % 2 == 0;
       for (int side = 0; side < 2; side++) {
         boolean isRelaybus = (side == 0) == relaybusFirst;
         String group = (isRelaybus ? "relaybus-" : "raw-") + i;
+        CpuMeter cpu = CpuMeter.start();
         double rate = isRelaybus
             ? consumeRelaybus(target, settings, topic, group, events, members, concurrency,
-                maxInFlight, timeout)
-            : consumeRaw(bootstrap, topic, group, events, members, timeout);
-        log("%s%s consume (%d/%d): %,.0f events/s", i == 0 ? "warm-up " : "",
-            isRelaybus ? "relaybus" : "raw", i, iterations, rate);
+                maxInFlight, timeout, cpu)
+            : consumeRaw(bootstrap, topic, group, events, members, timeout, cpu);
+        double ownMicros = cpu.ownNanos() / 1e3 / events;
+        double brokerMicros = cpu.childrenNanos() / 1e3 / events;
+        log("%s%s consume (%d/%d): %,.0f events/s; CPU per event: %.2f µs here, %.2f µs broker",
+            i == 0 ? "warm-up " : "", isRelaybus ? "relaybus" : "raw", i, iterations, rate,
+            ownMicros, brokerMicros);
+        if (opts.containsKey("--thread-cpu")) {
+          StringBuilder top = new StringBuilder();
+          cpu.threadsAtEnd().entrySet().stream().limit(8).forEach(e -> top.append(String.format(
+              "%n    %.2f µs/event %s", e.getValue() / 1e3 / events, e.getKey())));
+          log("  threads:%s", top);
+        }
         if (i > 0) {
           (isRelaybus ? relaybus : raw).add(rate);
+          (isRelaybus ? relaybusCpu : rawCpu).add(ownMicros);
+          (isRelaybus ? relaybusBrokerCpu : rawBrokerCpu).add(brokerMicros);
         }
       }
     }
@@ -146,6 +162,9 @@ public final class KafkaConsumeBenchmark {
     double b = median(raw);
     System.out.printf("| consume from a pre-filled topic, %d member(s) x %d (events/s) | %,.0f "
         + "| %,.0f | %.2f |%n", members, concurrency, r, b, r / b);
+    System.out.printf("| CPU per event, benchmark JVM / broker (µs) | %.2f / %.2f | %.2f / %.2f "
+        + "| %.2f |%n", median(relaybusCpu), median(relaybusBrokerCpu), median(rawCpu),
+        median(rawBrokerCpu), median(rawCpu) / median(relaybusCpu));
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "kafka consume from a pre-filled topic");
     json.put("timestamp", Instant.now().toString());
@@ -162,6 +181,10 @@ public final class KafkaConsumeBenchmark {
     json.put("relaybusMedian", r);
     json.put("rawMedian", b);
     json.put("ratio", r / b);
+    json.put("relaybusCpuMicrosPerEvent", relaybusCpu);
+    json.put("rawCpuMicrosPerEvent", rawCpu);
+    json.put("relaybusBrokerCpuMicrosPerEvent", relaybusBrokerCpu);
+    json.put("rawBrokerCpuMicrosPerEvent", rawBrokerCpu);
     if (opts.containsKey("--json")) {
       Path path = Path.of(opts.get("--json"));
       Files.createDirectories(path.toAbsolutePath().getParent());
@@ -173,7 +196,7 @@ public final class KafkaConsumeBenchmark {
 
   private static double consumeRelaybus(KafkaTarget target, Map<String, String> settings,
       String topic, String group, int events, int members, int concurrency, int maxInFlight,
-      Duration timeout) {
+      Duration timeout, CpuMeter cpu) {
     Rate rate = new Rate(events);
     SubscribeOptions options = SubscribeOptions.builder().group(group).concurrency(concurrency)
         .maxInFlight(maxInFlight).build();
@@ -183,6 +206,7 @@ public final class KafkaConsumeBenchmark {
         subscriptions.add(bus.subscribe(topic, options, delivery -> rate.handled()));
       }
       double result = rate.await(timeout, "relaybus consume");
+      cpu.markThreadsAtEnd(); // before the member's threads end
       for (Subscription s : subscriptions) {
         s.close();
       }
@@ -191,7 +215,7 @@ public final class KafkaConsumeBenchmark {
   }
 
   private static double consumeRaw(String bootstrap, String topic, String group, int events,
-      int members, Duration timeout) {
+      int members, Duration timeout, CpuMeter cpu) {
     Rate rate = new Rate(events);
     List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
@@ -226,7 +250,9 @@ public final class KafkaConsumeBenchmark {
       t.start();
     }
     try {
-      return rate.await(timeout, "raw consume");
+      double result = rate.await(timeout, "raw consume");
+      cpu.markThreadsAtEnd();
+      return result;
     } finally {
       consumers.forEach(KafkaConsumer::wakeup);
       for (Thread t : threads) {

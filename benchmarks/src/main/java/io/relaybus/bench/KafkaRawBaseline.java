@@ -3,11 +3,14 @@ package io.relaybus.bench;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -29,7 +33,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li><b>Publish:</b> one {@link KafkaProducer} with the settings the transport uses
  *       ({@code acks=all}, idempotence on), value = the Confluent wire-format prefix (magic byte
  *       0 and a 4-byte schema id) followed by the JSON payload, the stamp in one header. No
- *       validation, no envelope headers. A batch is {@code count} {@code send} calls.</li>
+ *       validation, no envelope headers. A batch is {@code count} {@code send} calls. With
+ *       {@code raw.envelope=cloudevents} every record also carries the CloudEvents binary-mode
+ *       headers a Relaybus record carries ({@code ce_specversion}, a fresh {@code ce_id},
+ *       {@code ce_source}, {@code ce_type}, {@code ce_time}, {@code content-type}), built per
+ *       record as a hand-written CloudEvents producer would: the same bytes on the wire, so the
+ *       ratio shows the library's own cost apart from the envelope's.</li>
  *   <li><b>Consume:</b> {@code members} {@link KafkaConsumer}s in one group, each on its own
  *       thread, {@code enable.auto.commit=false}, the listener called for every record of a
  *       poll, then {@code commitAsync()} for the poll (manual commit after handling).</li>
@@ -41,7 +50,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class KafkaRawBaseline implements RawBaseline {
   /** Partitions of the session's topic. */
   public static final String PARTITIONS = "raw.partitions";
-  private static final Set<String> KEYS = Set.of(PARTITIONS);
+  /** {@code none} (default) or {@code cloudevents}: the envelope headers of each record. */
+  public static final String ENVELOPE = "raw.envelope";
+  private static final Set<String> KEYS = Set.of(PARTITIONS, ENVELOPE);
 
   private final String bootstrap;
   private final int schemaId;
@@ -82,7 +93,12 @@ public final class KafkaRawBaseline implements RawBaseline {
       throw new IllegalArgumentException(PARTITIONS + " must be a positive integer, got '"
           + value + "'");
     }
-    return new RawSession(bootstrap, spec, partitions, schemaId);
+    String envelope = spec.settings().getOrDefault(ENVELOPE, "none");
+    if (!envelope.equals("none") && !envelope.equals("cloudevents")) {
+      throw new IllegalArgumentException(ENVELOPE + " must be none or cloudevents, got '"
+          + envelope + "'");
+    }
+    return new RawSession(bootstrap, spec, partitions, schemaId, envelope.equals("cloudevents"));
   }
 
   /** One topic, one producer and, once started, one consumer group. */
@@ -94,8 +110,11 @@ public final class KafkaRawBaseline implements RawBaseline {
     private final KafkaProducer<byte[], byte[]> producer;
     private final PendingPublishes pending;
     private final List<Member> members = new ArrayList<>();
+    private final boolean cloudEvents;
 
-    RawSession(String bootstrap, SessionSpec spec, int partitions, int schemaId) {
+    RawSession(String bootstrap, SessionSpec spec, int partitions, int schemaId,
+        boolean cloudEvents) {
+      this.cloudEvents = cloudEvents;
       this.bootstrap = bootstrap;
       this.topic = spec.topic();
       this.timeout = spec.timeout();
@@ -136,8 +155,19 @@ public final class KafkaRawBaseline implements RawBaseline {
     private CompletableFuture<Void> send(long stampNanos) {
       CompletableFuture<Void> f = new CompletableFuture<>();
       ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null, value);
-      record.headers().add(RelaybusSession.STAMP_HEADER,
-          Long.toString(stampNanos).getBytes(StandardCharsets.US_ASCII));
+      if (cloudEvents) {
+        Headers h = record.headers();
+        h.add("ce_specversion", utf8("1.0"));
+        h.add("ce_id", utf8(UUID.randomUUID().toString()));
+        h.add("ce_source", utf8(RelaybusSession.SOURCE));
+        h.add("ce_type", utf8(RelaybusSession.TYPE));
+        h.add("ce_time", utf8(Instant.now().truncatedTo(ChronoUnit.MICROS).toString()));
+        h.add("content-type", utf8(RelaybusSession.CONTENT_TYPE));
+        h.add("ce_" + RelaybusSession.STAMP_HEADER, utf8(Long.toString(stampNanos)));
+      } else {
+        record.headers().add(RelaybusSession.STAMP_HEADER,
+            Long.toString(stampNanos).getBytes(StandardCharsets.US_ASCII));
+      }
       producer.send(record, (metadata, error) -> {
         if (error == null) {
           f.complete(null);
@@ -146,6 +176,10 @@ public final class KafkaRawBaseline implements RawBaseline {
         }
       });
       return f;
+    }
+
+    private static byte[] utf8(String s) {
+      return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -195,7 +229,8 @@ public final class KafkaRawBaseline implements RawBaseline {
               continue;
             }
             for (ConsumerRecord<byte[], byte[]> r : records) {
-              Header h = r.headers().lastHeader(RelaybusSession.STAMP_HEADER);
+              Header h = r.headers().lastHeader(cloudEvents
+                  ? "ce_" + RelaybusSession.STAMP_HEADER : RelaybusSession.STAMP_HEADER);
               listener.received(Long.parseLong(new String(h.value(), StandardCharsets.US_ASCII)));
             }
             consumer.commitAsync();

@@ -19,9 +19,9 @@ final class RelaybusSession implements MessagingSession {
   /** The header carrying the stamp; CloudEvents extension names are lower-case alphanumeric. */
   static final String STAMP_HEADER = "sentnanos";
   static final String GROUP = "bench";
-  private static final String SOURCE = "/relaybus/bench";
+  static final String SOURCE = "/relaybus/bench";
   static final String TYPE = "bench.order.placed";
-  private static final String CONTENT_TYPE = "application/json";
+  static final String CONTENT_TYPE = "application/json";
 
   private final EventBus bus;
   private final String topic;
