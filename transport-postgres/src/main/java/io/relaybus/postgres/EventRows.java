@@ -5,12 +5,14 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.relaybus.Event;
 import io.relaybus.InvalidEventException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.Map;
 
 /** Event to row and row to event. */
@@ -31,6 +33,108 @@ final class EventRows {
   static String insertSql(String schema) {
     return "INSERT INTO " + schema + ".events (topic, partition, " + COLUMNS
         + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)";
+  }
+
+  /**
+   * Inserts any number of rows in one statement, one array parameter per column: one round
+   * trip, one server-side plan whatever the row count, and atomic on its own, so an
+   * auto-commit connection stores all rows or none without BEGIN and COMMIT round trips.
+   * Rows are inserted, and so take their {@code seq}, in array order.
+   */
+  static String insertArraysSql(String schema) {
+    return "INSERT INTO " + schema + ".events (topic, partition, " + COLUMNS + ") SELECT "
+        + "r.topic, r.partition, r.id, r.source, r.type, r.subject, r.time, r.datacontenttype, "
+        + "r.dataschema, r.key, r.headers::jsonb, r.data FROM unnest(?::text[], ?::int4[], "
+        + "?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], "
+        + "?::text[], ?::text[], ?::bytea[]) WITH ORDINALITY AS r(topic, partition, id, source, "
+        + "type, subject, time, datacontenttype, dataschema, key, headers, data, n) ORDER BY r.n";
+  }
+
+  /**
+   * The rows of one {@link #insertArraysSql} statement, column by column; rows of several
+   * topics may share it.
+   */
+  static final class Columns {
+    private final int capacity;
+    private final String[] topic;
+    private final Integer[] partition;
+    private final String[] id;
+    private final String[] source;
+    private final String[] type;
+    private final String[] subject;
+    private final String[] time;
+    private final String[] dataContentType;
+    private final String[] dataSchema;
+    private final String[] key;
+    private final String[] headers;
+    private final byte[][] data;
+    private int size;
+
+    Columns(int capacity) {
+      this.capacity = capacity;
+      topic = new String[capacity];
+      partition = new Integer[capacity];
+      id = new String[capacity];
+      source = new String[capacity];
+      type = new String[capacity];
+      subject = new String[capacity];
+      time = new String[capacity];
+      dataContentType = new String[capacity];
+      dataSchema = new String[capacity];
+      key = new String[capacity];
+      headers = new String[capacity];
+      data = new byte[capacity][];
+    }
+
+    /** Adds one row; the caller sized the columns for every row it adds. */
+    void add(String rowTopic, int rowPartition, Event e) {
+      int i = size++;
+      topic[i] = rowTopic;
+      partition[i] = rowPartition;
+      id[i] = e.id();
+      source[i] = e.source();
+      type[i] = e.type();
+      subject[i] = e.subject().orElse(null);
+      // Instant.toString is ISO-8601 in UTC; the builder truncated it to microseconds, which
+      // timestamptz keeps exactly.
+      time[i] = e.time().toString();
+      dataContentType[i] = e.dataContentType().orElse(null);
+      dataSchema[i] = e.dataSchema().orElse(null);
+      key[i] = e.key().orElse(null);
+      headers[i] = headersJson(e.headers());
+      data[i] = e.data();
+    }
+
+    int size() {
+      return size;
+    }
+
+    /** Inserts the rows added so far with one {@link #insertArraysSql} statement. */
+    void insert(Connection c, String schema) throws SQLException {
+      if (size == 0) {
+        return;
+      }
+      try (PreparedStatement ps = c.prepareStatement(insertArraysSql(schema))) {
+        int p = 1;
+        ps.setArray(p++, c.createArrayOf("text", trim(topic)));
+        ps.setArray(p++, c.createArrayOf("int4", trim(partition)));
+        ps.setArray(p++, c.createArrayOf("text", trim(id)));
+        ps.setArray(p++, c.createArrayOf("text", trim(source)));
+        ps.setArray(p++, c.createArrayOf("text", trim(type)));
+        ps.setArray(p++, c.createArrayOf("text", trim(subject)));
+        ps.setArray(p++, c.createArrayOf("text", trim(time)));
+        ps.setArray(p++, c.createArrayOf("text", trim(dataContentType)));
+        ps.setArray(p++, c.createArrayOf("text", trim(dataSchema)));
+        ps.setArray(p++, c.createArrayOf("text", trim(key)));
+        ps.setArray(p++, c.createArrayOf("text", trim(headers)));
+        ps.setArray(p, c.createArrayOf("bytea", trim(data)));
+        ps.executeUpdate();
+      }
+    }
+
+    private <T> T[] trim(T[] column) {
+      return size == capacity ? column : Arrays.copyOf(column, size);
+    }
   }
 
   /** Binds parameters 3..12 of {@link #insertSql}. */
