@@ -76,13 +76,13 @@ final class PublishPipeline implements AutoCloseable {
   /** Inserts events on a connection inside the caller's transaction; no commit, no NOTIFY. */
   static List<PublishReceipt> insert(Connection c, String schema, String topic, int partitions,
       List<Event> events) throws SQLException {
-    EventRows.Columns rows = new EventRows.Columns(events.size());
+    EventRows.Batch rows = new EventRows.Batch(events.size());
     List<PublishReceipt> receipts = add(rows, topic, partitions, events);
     rows.insert(c, schema);
     return receipts;
   }
 
-  private static List<PublishReceipt> add(EventRows.Columns rows, String topic, int partitions,
+  private static List<PublishReceipt> add(EventRows.Batch rows, String topic, int partitions,
       List<Event> events) {
     List<PublishReceipt> receipts = new ArrayList<>(events.size());
     for (Event e : events) {
@@ -156,7 +156,7 @@ final class PublishPipeline implements AutoCloseable {
         for (Request r : batch) {
           rowCount += r.events().size();
         }
-        EventRows.Columns rows = new EventRows.Columns(rowCount);
+        EventRows.Batch rows = new EventRows.Batch(rowCount);
         if (!setLocal) {
           if (!c.getAutoCommit()) {
             c.setAutoCommit(true);
