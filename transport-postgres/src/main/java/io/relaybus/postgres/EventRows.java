@@ -5,12 +5,14 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.relaybus.Event;
 import io.relaybus.InvalidEventException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.Map;
 
 /** Event to row and row to event. */
@@ -31,6 +33,110 @@ final class EventRows {
   static String insertSql(String schema) {
     return "INSERT INTO " + schema + ".events (topic, partition, " + COLUMNS
         + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)";
+  }
+
+  /**
+   * Inserts any number of rows in one statement, one array parameter per column: one round
+   * trip, one server-side plan whatever the row count, and atomic on its own, so an
+   * auto-commit connection stores all rows or none without BEGIN and COMMIT round trips.
+   * Rows are inserted, and so take their {@code seq}, in array order (pgjdbc's
+   * {@code reWriteBatchedInserts} would instead split a batch into several statements of
+   * power-of-two sizes, each its own plan).
+   */
+  static String insertArraysSql(String schema) {
+    return "INSERT INTO " + schema + ".events (topic, partition, " + COLUMNS + ") SELECT "
+        + "r.topic, r.partition, r.id, r.source, r.type, r.subject, r.time, r.datacontenttype, "
+        + "r.dataschema, r.key, r.headers::jsonb, r.data FROM unnest(?::text[], ?::int4[], "
+        + "?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], "
+        + "?::text[], ?::text[], ?::bytea[]) WITH ORDINALITY AS r(topic, partition, id, source, "
+        + "type, subject, time, datacontenttype, dataschema, key, headers, data, n) ORDER BY r.n";
+  }
+
+  /**
+   * Rows to insert with one statement, possibly of several topics: {@link #insertSql} for a
+   * single row (the cheapest statement for the server), {@link #insertArraysSql} for more.
+   * Either way one round trip, and atomic on its own.
+   */
+  static final class Batch {
+    private final String[] topics;
+    private final int[] partitions;
+    private final Event[] events;
+    private int size;
+
+    Batch(int capacity) {
+      topics = new String[capacity];
+      partitions = new int[capacity];
+      events = new Event[capacity];
+    }
+
+    /** Adds one row; the caller sized the batch for every row it adds. */
+    void add(String topic, int partition, Event e) {
+      topics[size] = topic;
+      partitions[size] = partition;
+      events[size] = e;
+      size++;
+    }
+
+    /** Inserts the rows added so far with one statement. */
+    void insert(Connection c, String schema) throws SQLException {
+      if (size == 1) {
+        try (PreparedStatement ps = c.prepareStatement(insertSql(schema))) {
+          ps.setString(1, topics[0]);
+          ps.setInt(2, partitions[0]);
+          bind(ps, 3, events[0]);
+          ps.executeUpdate();
+        }
+      } else if (size > 1) {
+        try (PreparedStatement ps = c.prepareStatement(insertArraysSql(schema))) {
+          bindArrays(c, ps);
+          ps.executeUpdate();
+        }
+      }
+    }
+
+    private void bindArrays(Connection c, PreparedStatement ps) throws SQLException {
+      Integer[] partition = new Integer[size];
+      String[] id = new String[size];
+      String[] source = new String[size];
+      String[] type = new String[size];
+      String[] subject = new String[size];
+      String[] time = new String[size];
+      String[] dataContentType = new String[size];
+      String[] dataSchema = new String[size];
+      String[] key = new String[size];
+      String[] headers = new String[size];
+      byte[][] data = new byte[size][];
+      for (int i = 0; i < size; i++) {
+        Event e = events[i];
+        partition[i] = partitions[i];
+        id[i] = e.id();
+        source[i] = e.source();
+        type[i] = e.type();
+        subject[i] = e.subject().orElse(null);
+        // Instant.toString is ISO-8601 in UTC; the builder truncated it to microseconds, which
+        // timestamptz keeps exactly.
+        time[i] = e.time().toString();
+        dataContentType[i] = e.dataContentType().orElse(null);
+        dataSchema[i] = e.dataSchema().orElse(null);
+        key[i] = e.key().orElse(null);
+        headers[i] = headersJson(e.headers());
+        data[i] = e.data();
+      }
+      int p = 1;
+      ps.setArray(p++, c.createArrayOf("text", size == topics.length ? topics
+          : Arrays.copyOf(topics, size)));
+      ps.setArray(p++, c.createArrayOf("int4", partition));
+      ps.setArray(p++, c.createArrayOf("text", id));
+      ps.setArray(p++, c.createArrayOf("text", source));
+      ps.setArray(p++, c.createArrayOf("text", type));
+      ps.setArray(p++, c.createArrayOf("text", subject));
+      ps.setArray(p++, c.createArrayOf("text", time));
+      ps.setArray(p++, c.createArrayOf("text", dataContentType));
+      ps.setArray(p++, c.createArrayOf("text", dataSchema));
+      ps.setArray(p++, c.createArrayOf("text", key));
+      ps.setArray(p++, c.createArrayOf("text", headers));
+      ps.setArray(p, c.createArrayOf("bytea", data));
+    }
   }
 
   /** Binds parameters 3..12 of {@link #insertSql}. */

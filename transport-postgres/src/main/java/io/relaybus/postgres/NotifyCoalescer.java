@@ -46,7 +46,11 @@ final class NotifyCoalescer implements AutoCloseable {
   }
 
   void published(String topic) {
-    pending.add(topic);
+    if (!pending.add(topic)) {
+      // Already waiting for the next NOTIFY, which the notifier takes after this add: waking
+      // it again would cost a thread switch per publish and send nothing sooner.
+      return;
+    }
     lock.lock();
     try {
       work.signal();

@@ -193,13 +193,17 @@ public final class PostgresTransport implements Transport {
         + ".events e ON e.topic = c.topic AND e.partition = c.partition AND (e.txid, e.seq) > "
         + "(c.last_txid, c.last_seq) AND NOT e.seq = ANY (c.done_ahead) AND (e.target_group IS "
         + "NULL OR e.target_group = c.grp) WHERE c.topic = ? AND c.grp = ?";
-    try (Connection c = database.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, topic);
-      ps.setString(2, group);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
+    try {
+      return read(c -> {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setString(1, topic);
+          ps.setString(2, group);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        }
+      });
     } catch (SQLException e) {
       throw new RelaybusException("Cannot compute the lag of group '" + group + "' on topic '"
           + topic + "': " + e.getMessage(), e);
@@ -233,17 +237,21 @@ public final class PostgresTransport implements Transport {
         + " c.last_seq) OR e.seq = ANY (c.done_ahead)) FROM " + s + ".events e JOIN " + s
         + ".cursors c ON c.topic = e.topic AND c.partition = e.partition WHERE e.topic = ? AND "
         + "e.id = ? AND e.target_group IS NULL ORDER BY c.grp";
-    Map<String, Consumption> result = new LinkedHashMap<>();
-    try (Connection c = database.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, topic);
-      ps.setString(2, eventId);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          result.put(rs.getString(1), rs.getBoolean(2) ? Consumption.DEAD_LETTERED
-              : rs.getBoolean(3) ? Consumption.CONSUMED : Consumption.PENDING);
+    try {
+      return read(c -> {
+        Map<String, Consumption> result = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setString(1, topic);
+          ps.setString(2, eventId);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              result.put(rs.getString(1), rs.getBoolean(2) ? Consumption.DEAD_LETTERED
+                  : rs.getBoolean(3) ? Consumption.CONSUMED : Consumption.PENDING);
+            }
+          }
         }
-      }
-      return result;
+        return result;
+      });
     } catch (SQLException e) {
       throw new RelaybusException("Cannot look up event '" + eventId + "' of topic '" + topic
           + "': " + e.getMessage(), e);
@@ -271,6 +279,41 @@ public final class PostgresTransport implements Transport {
 
   ThreadFactory threads(String purpose) {
     return context.threadFactory(purpose);
+  }
+
+  /** A read-only query. */
+  private interface Read<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs a read-only query, again on another connection while the ones the pool hands out turn
+   * out to be dead: after a restart or {@code pg_terminate_backend} the pool may still hold
+   * connections the server closed (it checks only those idle for a while), and discards each on
+   * its failure, so at most pool-size attempts meet a dead one. Reading again has no effect to
+   * repeat.
+   */
+  private <T> T read(Read<T> query) throws SQLException {
+    SQLException first = null;
+    for (int attempt = 0; ; attempt++) {
+      // Not getting a connection at all (the server is down) is not retried here: the pool
+      // already waited its connection timeout.
+      try (Connection c = database.connection()) {
+        try {
+          return query.run(c);
+        } catch (SQLException e) {
+          if (!SqlErrors.isConnectionFailure(e) || attempt >= settings.poolSize) {
+            if (first != null) {
+              e.addSuppressed(first);
+            }
+            throw e;
+          }
+          if (first == null) {
+            first = e;
+          }
+        }
+      }
+    }
   }
 
   /** The topic's partition count, registering the topic on first use. */

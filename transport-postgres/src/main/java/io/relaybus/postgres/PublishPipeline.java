@@ -4,7 +4,6 @@ import io.relaybus.Event;
 import io.relaybus.PublishReceipt;
 import io.relaybus.RelaybusException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Writes published events with group commit: each writer thread takes every request waiting in
@@ -45,26 +45,50 @@ final class PublishPipeline implements AutoCloseable {
       return future;
     }
     String key = events.get(0).key().orElse(null);
-    int index = key == null ? ThreadLocalRandom.current().nextInt(writers.length)
-        : Math.floorMod(key.hashCode(), writers.length);
-    writers[index].queue.add(new Request(topic, events, future));
+    Writer writer = key == null ? leastLoaded()
+        : writers[Math.floorMod(key.hashCode(), writers.length)];
+    writer.load.incrementAndGet();
+    writer.queue.add(new Request(topic, events, future));
     return future;
+  }
+
+  /**
+   * The writer with the fewest requests queued or being written, ties broken from a random
+   * start. Unkeyed events have no order to keep, so they go where they wait least: a random
+   * writer would often be busy while another is idle, and a synchronous caller then waits for
+   * a whole transaction it is not part of.
+   */
+  private Writer leastLoaded() {
+    int start = ThreadLocalRandom.current().nextInt(writers.length);
+    Writer best = writers[start];
+    int bestLoad = best.load.get();
+    for (int i = 1; i < writers.length && bestLoad > 0; i++) {
+      Writer w = writers[(start + i) % writers.length];
+      int load = w.load.get();
+      if (load < bestLoad) {
+        best = w;
+        bestLoad = load;
+      }
+    }
+    return best;
   }
 
   /** Inserts events on a connection inside the caller's transaction; no commit, no NOTIFY. */
   static List<PublishReceipt> insert(Connection c, String schema, String topic, int partitions,
       List<Event> events) throws SQLException {
+    EventRows.Batch rows = new EventRows.Batch(events.size());
+    List<PublishReceipt> receipts = add(rows, topic, partitions, events);
+    rows.insert(c, schema);
+    return receipts;
+  }
+
+  private static List<PublishReceipt> add(EventRows.Batch rows, String topic, int partitions,
+      List<Event> events) {
     List<PublishReceipt> receipts = new ArrayList<>(events.size());
-    try (PreparedStatement ps = c.prepareStatement(EventRows.insertSql(schema))) {
-      for (Event e : events) {
-        int partition = Partitioner.partition(e.key().orElse(null), partitions);
-        ps.setString(1, topic);
-        ps.setInt(2, partition);
-        EventRows.bind(ps, 3, e);
-        ps.addBatch();
-        receipts.add(new PublishReceipt(topic, e.id(), "partition-" + partition));
-      }
-      ps.executeBatch();
+    for (Event e : events) {
+      int partition = Partitioner.partition(e.key().orElse(null), partitions);
+      rows.add(topic, partition, e);
+      receipts.add(new PublishReceipt(topic, e.id(), "partition-" + partition));
     }
     return receipts;
   }
@@ -77,6 +101,8 @@ final class PublishPipeline implements AutoCloseable {
 
   private final class Writer {
     final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    /** Requests submitted to this writer and not yet completed. */
+    final AtomicInteger load = new AtomicInteger();
     final Thread thread;
 
     Writer(ThreadFactory threads) {
@@ -111,39 +137,68 @@ final class PublishPipeline implements AutoCloseable {
       }
     }
 
+    /**
+     * Writes a group of requests with one INSERT statement. On pool connections that already
+     * have {@code relaybus.notify=off} the statement runs in auto-commit, so the whole group
+     * costs one round trip; otherwise it runs in a transaction that first sets
+     * {@code relaybus.notify=off} locally (or, in transactional notify mode, is notified by the
+     * table's trigger at commit).
+     */
     private void write(List<Request> batch) {
       List<List<PublishReceipt>> results = new ArrayList<>(batch.size());
       Set<String> topics = new LinkedHashSet<>();
-      boolean committing = false;
+      boolean outcomeUnknown = false;
       try (Connection c = transport.database().connection()) {
-        c.setAutoCommit(false);
-        try {
-          if (transport.settings().notifyMode != PostgresSettings.NotifyMode.TRANSACTIONAL
-              && !transport.database().notifyOffPerSession()) {
+        boolean setLocal = transport.settings().notifyMode
+            != PostgresSettings.NotifyMode.TRANSACTIONAL
+            && !transport.database().notifyOffPerSession();
+        int rowCount = 0;
+        for (Request r : batch) {
+          rowCount += r.events().size();
+        }
+        EventRows.Batch rows = new EventRows.Batch(rowCount);
+        if (!setLocal) {
+          if (!c.getAutoCommit()) {
+            c.setAutoCommit(true);
+          }
+          for (Request r : batch) {
+            results.add(add(rows, r.topic(), transport.partitions(c, r.topic()), r.events()));
+            topics.add(r.topic());
+          }
+          try {
+            rows.insert(c, transport.settings().schema);
+          } catch (SQLException e) {
+            // In auto-commit one statement commits or rolls back on its own: an error the
+            // server reports means nothing was stored; a lost connection leaves it unknown.
+            outcomeUnknown = SqlErrors.isConnectionFailure(e);
+            throw e;
+          }
+        } else {
+          for (Request r : batch) {
+            results.add(add(rows, r.topic(), transport.partitions(c, r.topic()), r.events()));
+            topics.add(r.topic());
+          }
+          c.setAutoCommit(false);
+          try {
             try (Statement st = c.createStatement()) {
               st.execute("SET LOCAL relaybus.notify = 'off'");
             }
+            rows.insert(c, transport.settings().schema);
+            outcomeUnknown = true;
+            c.commit();
+          } catch (SQLException | RuntimeException e) {
+            try {
+              c.rollback();
+            } catch (SQLException suppressed) {
+              e.addSuppressed(suppressed);
+            }
+            throw e;
+          } finally {
+            c.setAutoCommit(true);
           }
-          for (Request r : batch) {
-            int partitions = transport.partitions(c, r.topic());
-            results.add(insert(c, transport.settings().schema, r.topic(), partitions,
-                r.events()));
-            topics.add(r.topic());
-          }
-          committing = true;
-          c.commit();
-        } catch (SQLException | RuntimeException e) {
-          try {
-            c.rollback();
-          } catch (SQLException suppressed) {
-            e.addSuppressed(suppressed);
-          }
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
         }
       } catch (SQLException e) {
-        if (batch.size() > 1 && !committing && !SqlErrors.isConnectionFailure(e)) {
+        if (batch.size() > 1 && !outcomeUnknown && !SqlErrors.isConnectionFailure(e)) {
           // One request the database refuses must not fail the others it was grouped with:
           // nothing was stored, so write each on its own.
           for (Request r : batch) {
@@ -151,25 +206,28 @@ final class PublishPipeline implements AutoCloseable {
           }
           return;
         }
-        fail(batch, SqlErrors.describe(e), SqlErrors.withoutValues(e), committing);
+        fail(batch, SqlErrors.describe(e), SqlErrors.withoutValues(e), outcomeUnknown);
         return;
       } catch (RuntimeException e) {
-        fail(batch, e.getMessage(), e, committing);
+        fail(batch, e.getMessage(), e, outcomeUnknown);
         return;
       }
       for (String topic : topics) {
         transport.published(topic);
       }
+      load.addAndGet(-batch.size());
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).future().complete(results.get(i));
       }
     }
 
-    private void fail(List<Request> batch, String reason, Exception cause, boolean committing) {
+    private void fail(List<Request> batch, String reason, Exception cause,
+        boolean outcomeUnknown) {
+      load.addAndGet(-batch.size());
       for (Request r : batch) {
         r.future().completeExceptionally(new RelaybusException("Publishing "
             + r.events().size() + " event(s) to topic '" + r.topic() + "' failed"
-            + (committing ? " while committing; they may or may not be stored (publishing again "
+            + (outcomeUnknown ? " while committing; they may or may not be stored (publishing again "
             + "is safe: consumers deduplicate on source and id)" : "; none was stored")
             + ": " + reason, cause));
       }

@@ -128,6 +128,30 @@ class PostgresConnectionKillTest {
   }
 
   @Test
+  @Timeout(60)
+  void lagAndConsumptionRightAfterPoolKillAnswer() {
+    String topic = unique("admin-kill");
+    String group = unique("g");
+    // Two connections, both used just before the kill: the pool hands one out again without
+    // checking it (it checks only connections idle for more than 500 ms).
+    EventBus bus = buses.bus(Map.of("relaybus.postgres.pool-size", "2"));
+    PostgresTransport pg = bus.unwrap(PostgresTransport.class);
+    bus.subscribe(topic, options(group), d -> { }).close();
+    for (int round = 0; round < 3; round++) {
+      Event event = Event.builder().source("urn:relaybus:test:kill").type("admin.kill")
+          .text("x").build();
+      bus.publish(topic, event).join();
+      pg.lag(topic, group);
+      assertThat(server.terminateBackends(POOL)).isPositive();
+      assertThat(pg.lag(topic, group)).isEqualTo(round + 1);
+      pg.consumption(topic, event.id());
+      assertThat(server.terminateBackends(POOL)).isPositive();
+      assertThat(pg.consumption(topic, event.id())).containsEntry(group,
+          PostgresTransport.Consumption.PENDING);
+    }
+  }
+
+  @Test
   @Timeout(120)
   void eventPublishedJustAfterListenerKillIsDeliveredPromptly() {
     String topic = unique("prompt");

@@ -1,0 +1,206 @@
+package io.relaybus.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.relaybus.Event;
+import io.relaybus.EventBus;
+import io.relaybus.PublishReceipt;
+import io.relaybus.RelaybusException;
+import io.relaybus.postgres.testing.PostgresServer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The publish pipeline writes every request waiting for a writer with one multi-row INSERT
+ * (auto-commit, one round trip): requests of several topics share it, rows keep submission
+ * order, every event attribute is stored as given, and a request the database refuses fails
+ * alone while the requests grouped with it are stored.
+ */
+class PostgresGroupedPublishTest {
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final String SOURCE = "urn:relaybus:test:grouped";
+  /** The test database's events table refuses this source (a constraint added below). */
+  private static final String REFUSED_SOURCE = "urn:relaybus:test:refused";
+  /** pool-size 3 gives the bus one publish writer, so concurrent requests share statements. */
+  private static final Map<String, String> ONE_WRITER = Map.of("relaybus.postgres.pool-size",
+      "3");
+
+  private static PostgresServer server;
+  private static String url;
+  private final TestBuses buses = new TestBuses(server, url);
+
+  @BeforeAll
+  static void createDatabase() {
+    server = PostgresServer.shared();
+    url = server.createDatabase("relaybus_grouped");
+    // Creates the schema, then makes the server refuse one kind of row.
+    try (EventBus bus = EventBus.create(new TestBuses(server, url).config(Map.of()))) {
+      bus.publish("grouped.setup", event("setup", SOURCE)).join();
+    }
+    server.executeIn(url, "ALTER TABLE relaybus.events ADD CONSTRAINT refuse_test_source "
+        + "CHECK (source <> '" + REFUSED_SOURCE + "')");
+  }
+
+  @AfterEach
+  void closeBuses() {
+    buses.close();
+  }
+
+  private static Event event(String id, String source) {
+    return Event.builder().id(id).source(source).type("grouped.test").text(id).build();
+  }
+
+  @Test
+  @DisplayName("requests of two topics queued together are written in one statement, in "
+      + "submission order")
+  void queuedRequestsShareOneStatementInOrder() throws Exception {
+    EventBus bus = buses.bus(ONE_WRITER);
+    Round round = heldBackRound(bus, "shared", false);
+    assertThat(round.refused).isEmpty();
+    assertThat(storedIds("shared")).containsExactlyElementsOf(round.acceptedInOrder);
+    // Everything after the blocker went in one statement: one transaction id, both topics.
+    try (Connection c = server.connect(url, "grouped-test-check");
+        PreparedStatement ps = c.prepareStatement("SELECT count(DISTINCT txid), "
+            + "count(DISTINCT topic) FROM relaybus.events WHERE id LIKE 'shared-e-%'");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(1);
+      assertThat(rs.getLong(2)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  @DisplayName("a request the database refuses fails alone, nothing of it stored; the requests "
+      + "queued with it are stored in order")
+  void refusedRequestFailsAlone() throws Exception {
+    EventBus bus = buses.bus(ONE_WRITER);
+    Round round = heldBackRound(bus, "mixed", true);
+    assertThat(round.refused).hasSize(4);
+    for (CompletableFuture<?> f : round.refused) {
+      assertThat(f).failsWithin(PATIENCE).withThrowableOfType(Exception.class)
+          .havingCause().isInstanceOf(RelaybusException.class)
+          .withMessageContaining("none was stored").withMessageContaining("refuse_test_source");
+    }
+    assertThat(storedIds("mixed")).containsExactlyElementsOf(round.acceptedInOrder);
+  }
+
+  private record Round(List<String> acceptedInOrder, List<CompletableFuture<?>> refused) {}
+
+  /**
+   * Holds the single writer in a blocked INSERT until 400 requests (single events and
+   * publishAll batches, alternating between two topics, a few refused when asked) are queued
+   * behind it, so they reach the writer as one group whatever the machine's speed.
+   */
+  private Round heldBackRound(EventBus bus, String prefix, boolean withRefused)
+      throws Exception {
+    bus.publish("grouped.a", event(prefix + "-warm-a", SOURCE)).join();
+    bus.publish("grouped.b", event(prefix + "-warm-b", SOURCE)).join();
+    List<String> acceptedInOrder = new ArrayList<>();
+    List<CompletableFuture<?>> accepted = new ArrayList<>();
+    List<CompletableFuture<?>> refused = new ArrayList<>();
+    try (Connection locker = server.connect(url, "grouped-test-locker")) {
+      locker.setAutoCommit(false);
+      try (Statement st = locker.createStatement()) {
+        st.execute("LOCK TABLE relaybus.events IN EXCLUSIVE MODE");
+      }
+      acceptedInOrder.add(prefix + "-blocker");
+      accepted.add(bus.publish("grouped.a", event(prefix + "-blocker", SOURCE)));
+      await().atMost(PATIENCE).until(PostgresGroupedPublishTest::writerWaitsForLock);
+      for (int i = 0; i < 400; i++) {
+        String topic = i % 2 == 0 ? "grouped.a" : "grouped.b";
+        String id = prefix + "-e-" + i;
+        if (withRefused && i % 97 == 50) {
+          refused.add(bus.publish(topic, event(id, REFUSED_SOURCE)));
+        } else if (i % 10 == 3) {
+          List<Event> batch = List.of(event(id + "-0", SOURCE), event(id + "-1", SOURCE),
+              event(id + "-2", SOURCE));
+          batch.forEach(e -> acceptedInOrder.add(e.id()));
+          accepted.add(bus.publishAll(topic, batch));
+        } else {
+          acceptedInOrder.add(id);
+          accepted.add(bus.publish(topic, event(id, SOURCE)));
+        }
+      }
+      locker.commit();
+    }
+    for (CompletableFuture<?> f : accepted) {
+      f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    }
+    return new Round(acceptedInOrder, refused);
+  }
+
+  /** Ids of the round's stored events (not its warm-up ones) in insertion order. */
+  private static List<String> storedIds(String prefix) throws SQLException {
+    List<String> stored = new ArrayList<>();
+    try (Connection c = server.connect(url, "grouped-test-check");
+        PreparedStatement ps = c.prepareStatement("SELECT id FROM relaybus.events WHERE id "
+            + "LIKE ? AND id NOT LIKE ? ORDER BY seq")) {
+      ps.setString(1, prefix + "-%");
+      ps.setString(2, prefix + "-warm-%");
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          stored.add(rs.getString(1));
+        }
+      }
+    }
+    return stored;
+  }
+
+  private static boolean writerWaitsForLock() throws SQLException {
+    try (Connection c = server.connect(url, "grouped-test-check");
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE "
+            + "application_name = 'relaybus-pool' AND wait_event_type = 'Lock'")) {
+      rs.next();
+      return rs.getLong(1) > 0;
+    }
+  }
+
+  @Test
+  @DisplayName("every attribute is stored as published: optional ones absent or set, "
+      + "microsecond time, headers, key and binary data")
+  void attributesAreStoredExactly() throws Exception {
+    EventBus bus = buses.bus(ONE_WRITER);
+    Event full = Event.builder().id("full").source(SOURCE).type("grouped.test")
+        .subject("order/7").time(Instant.parse("2026-01-02T03:04:05.123456Z"))
+        .dataContentType("application/octet-stream").dataSchema("https://example.com/s.json")
+        .key("k'\"; 7").header("tenant", "a\"b'c").header("trace", "t-1")
+        .data(new byte[] {0, 1, (byte) 0xff, '\\', '"', '{', ','}).build();
+    Event minimal = Event.builder().id("minimal").source(SOURCE).type("grouped.test").build();
+    List<PublishReceipt> receipts = bus.publishAll("grouped.attributes", List.of(full, minimal))
+        .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    assertThat(receipts).extracting(PublishReceipt::eventId).containsExactly("full", "minimal");
+
+    List<Event> stored = new ArrayList<>();
+    try (Connection c = server.connect(url, "grouped-test-check");
+        PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.SELECT_COLUMNS
+            + " FROM relaybus.events e WHERE e.topic = 'grouped.attributes' ORDER BY e.seq")) {
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          stored.add(EventRows.read(rs, 1));
+        }
+      }
+    } catch (SQLException e) {
+      throw new CompletionException(e);
+    }
+    assertThat(stored).containsExactly(full, minimal);
+    assertThat(stored.get(0).time()).isEqualTo(Instant.parse("2026-01-02T03:04:05.123456Z"));
+    assertThat(stored.get(0).data()).containsExactly(full.data());
+  }
+}
