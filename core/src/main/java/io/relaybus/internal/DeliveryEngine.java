@@ -275,7 +275,7 @@ public final class DeliveryEngine implements MessageSink {
         break;
       case DEAD_LETTER:
         LOG.warn("Dead-lettering event {} of topic '{}' group '{}' after {} attempt(s), {}: {}",
-            task.message.event().id(), topic, group, task.attempt, reason,
+            idOf(task.message), topic, group, task.attempt, reason,
             Errors.describe(failure));
         DeadLetterReason r = reason;
         Throwable f = failure;
@@ -283,7 +283,7 @@ public final class DeliveryEngine implements MessageSink {
         break;
       case DROP:
         LOG.warn("Dropping event {} of topic '{}' group '{}' after {} attempt(s), {} (dead "
-            + "letters are off): {}", task.message.event().id(), topic, group, task.attempt,
+            + "letters are off): {}", idOf(task.message), topic, group, task.attempt,
             reason, Errors.describe(failure));
         finish(task, task.message::ack, true);
         break;
@@ -303,13 +303,13 @@ public final class DeliveryEngine implements MessageSink {
     int failedAttempt = task.attempt;
     Duration delay = retryPolicy.delayAfter(failedAttempt);
     LOG.debug("Attempt {} of event {} (topic '{}', group '{}') failed, retrying in {}: {}",
-        failedAttempt, task.message.event().id(), topic, group, delay,
+        failedAttempt, idOf(task.message), topic, group, delay,
         Errors.describe(failure));
     try {
       task.message.retrying(failedAttempt, failure, delay);
     } catch (RuntimeException e) {
       LOG.warn("Transport could not record failed attempt {} of event {}", failedAttempt,
-          task.message.event().id(), e);
+          idOf(task.message), e);
     }
     boolean release = false;
     synchronized (lock) {
@@ -330,7 +330,7 @@ public final class DeliveryEngine implements MessageSink {
               TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
           LOG.debug("Retry scheduler is shut down; event {} stays for release",
-              task.message.event().id());
+              idOf(task.message));
         }
       }
     }
@@ -355,7 +355,7 @@ public final class DeliveryEngine implements MessageSink {
       outcome.run();
     } catch (RuntimeException e) {
       LOG.error("Transport failed to record the outcome of event {} (topic '{}', group '{}'); "
-          + "it will be redelivered", task.message.event().id(), topic, group, e);
+          + "it will be redelivered", idOf(task.message), topic, group, e);
     }
     Task next = null;
     synchronized (lock) {
@@ -446,10 +446,19 @@ public final class DeliveryEngine implements MessageSink {
     for (Task t : abandoned) {
       LOG.warn("Handler for event {} (topic '{}', group '{}') still running after the close "
           + "timeout of {}; interrupted, the event will be redelivered",
-          t.message.event().id(), topic, group, timeout);
+          idOf(t.message), topic, group, timeout);
       finish(t, t.message::release, false);
     }
     workers.shutdown();
+  }
+
+  /** The event id for logs; a message whose event cannot be decoded is named by its metadata. */
+  private static String idOf(InboundMessage message) {
+    try {
+      return message.event().id();
+    } catch (RuntimeException e) {
+      return "(unreadable) " + message.metadata();
+    }
   }
 
   private static final class Task {
@@ -462,7 +471,7 @@ public final class DeliveryEngine implements MessageSink {
 
     Task(InboundMessage message) {
       this.message = message;
-      this.key = message.event().key().orElse(null);
+      this.key = message.key();
       this.attempt = message.attempt();
     }
   }

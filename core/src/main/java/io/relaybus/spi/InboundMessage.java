@@ -13,11 +13,26 @@ import java.util.Map;
 public interface InboundMessage {
 
   /**
-   * The event.
+   * The event. A transport may decode it lazily, on the handler thread that asks first; a
+   * message that turns out not to be a readable event throws a
+   * {@link io.relaybus.DecodingException}, which the bus dead-letters as
+   * {@link DeadLetterReason#UNDECODABLE} without calling the handler.
    *
    * @return the event
+   * @throws io.relaybus.DecodingException when a lazily decoded message is not an event
    */
   Event event();
+
+  /**
+   * The event's ordering key ({@link Event#key()}), or {@code null}. The bus reads it when
+   * the message is submitted, to keep per-key order; a transport that decodes events lazily
+   * returns it without decoding the event.
+   *
+   * @return the key, or {@code null} for none
+   */
+  default String key() {
+    return event().key().orElse(null);
+  }
 
   /**
    * The attempt number of the next handler invocation: 1 plus the attempts already made in

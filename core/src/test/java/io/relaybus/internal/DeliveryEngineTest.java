@@ -458,6 +458,38 @@ class DeliveryEngineTest {
   }
 
   @Test
+  void aMessageWhoseLazilyDecodedEventIsUnreadableIsDeadLetteredWithoutCallingTheHandler() {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    List<String> handled = new CopyOnWriteArrayList<>();
+    DeliveryEngine engine = new DeliveryEngine("test", TOPIC,
+        engineOptions(1, 4, immediateRetries(3).build()), d -> handled.add(d.event().type()),
+        scheduler);
+    ScriptedMessage unreadable = new ScriptedMessage(null) {
+      @Override
+      public Event event() {
+        throw new io.relaybus.DecodingException("not a CloudEvent", null);
+      }
+
+      @Override
+      public String key() {
+        return "k-1"; // read without decoding, as a lazily decoding transport does
+      }
+    };
+    ScriptedMessage next = new ScriptedMessage(Event.builder().source("urn:test").type("next")
+        .key("k-1").build());
+    try {
+      engine.submitAll(List.of(unreadable, next));
+      within10s().until(() -> engine.capacity() == 4);
+      assertThat(unreadable.calls).containsExactly("deadLetter:UNDECODABLE:1");
+      assertThat(handled).as("the same key's next event is handled after it").containsExactly(
+          "next");
+    } finally {
+      engine.close(Duration.ofSeconds(10));
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
   void closeReleasesQueuedMessagesUnhandledAndWaitsForTheRunningOne() throws Exception {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     CountDownLatch started = new CountDownLatch(1);
@@ -559,7 +591,7 @@ class DeliveryEngineTest {
   }
 
   /** An inbound message that records the bus's callbacks, as a transport would see them. */
-  private static final class ScriptedMessage implements InboundMessage {
+  private static class ScriptedMessage implements InboundMessage {
     final Event event;
     final List<String> calls = new CopyOnWriteArrayList<>();
     final CountDownLatch retryingEntered = new CountDownLatch(1);

@@ -80,17 +80,23 @@ final class EventRecords {
 
   /**
    * Rebuilds the event of a record, reusing the texts of repeated header values from
-   * {@code texts} (may be null), where the record's {@link #REPLAY_GROUP} header is left too.
+   * {@code texts} (may be null).
    *
    * @see #toEvent(ConsumerRecord, SchemaFraming)
    */
   static Event toEvent(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing,
       HeaderTexts texts) {
+    return toEvent(record, framing.decode(record.topic(), record.value()), texts);
+  }
+
+  /**
+   * Rebuilds the event of a record whose value was already unframed into {@code data}.
+   *
+   * @see #toEvent(ConsumerRecord, SchemaFraming, HeaderTexts)
+   */
+  static Event toEvent(ConsumerRecord<byte[], byte[]> record, byte[] data, HeaderTexts texts) {
     Event.Builder b = Event.builder();
     String specVersion = null;
-    if (texts != null) {
-      texts.replayGroup = null;
-    }
     for (Header h : record.headers()) {
       String name = h.key();
       if (name.equals(CONTENT_TYPE)) {
@@ -98,9 +104,6 @@ final class EventRecords {
         continue;
       }
       if (!name.startsWith(CE_PREFIX)) {
-        if (texts != null && name.equals(REPLAY_GROUP)) {
-          texts.replayGroup = text(h);
-        }
         continue;
       }
       switch (name) {
@@ -125,7 +128,7 @@ final class EventRecords {
     if (record.key() != null) {
       b.key(new String(record.key(), StandardCharsets.UTF_8));
     }
-    b.data(framing.decode(record.topic(), record.value()));
+    b.data(data);
     return b.build();
   }
 
@@ -204,18 +207,13 @@ final class EventRecords {
   /**
    * The last text of each header name, so that the values most records repeat (source, type,
    * content type, spec version, extensions such as a tenant) are decoded once and shared
-   * instead of decoded into a new string per record. Owned by one thread (a member's poll
-   * thread); at most {@value #MAX_NAMES} names are remembered.
+   * instead of decoded into a new string per record. Not thread-safe: one per thread (each
+   * handler thread decoding events has its own); at most {@value #MAX_NAMES} names are
+   * remembered.
    */
   static final class HeaderTexts {
     private static final int MAX_NAMES = 64;
     private final Map<String, Known> last = new HashMap<>();
-    /** The {@link #REPLAY_GROUP} header of the record decoded last, or null. */
-    private String replayGroup;
-
-    String replayGroup() {
-      return replayGroup;
-    }
 
     String text(String name, byte[] value) {
       Known known = last.get(name);

@@ -1,6 +1,7 @@
 package io.relaybus.kafka;
 
 import io.relaybus.DeadLetterReason;
+import io.relaybus.DecodingException;
 import io.relaybus.Event;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.internal.Errors;
@@ -9,6 +10,7 @@ import io.relaybus.kafka.schema.SchemaRegistryException;
 import io.relaybus.spi.InboundMessage;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.ArrayDeque;
@@ -89,8 +91,9 @@ final class KafkaSubscription implements TransportSubscription {
   private volatile boolean revoking;
   /** Free slots the poll thread waits for before refilling (a quarter of maxInFlight). */
   private final int refillBatch;
-  /** Poll thread only: texts of repeated header values. */
-  private final EventRecords.HeaderTexts headerTexts = new EventRecords.HeaderTexts();
+  /** Texts of repeated header values, one cache per handler thread (they decode events). */
+  private static final ThreadLocal<EventRecords.HeaderTexts> HEADER_TEXTS =
+      ThreadLocal.withInitial(EventRecords.HeaderTexts::new);
   /** Poll thread only: the last drain left a record that cannot be handed yet (WAIT). */
   private boolean drainBlocked;
   /** Poll thread only: when offsets were last committed (asynchronously). */
@@ -307,17 +310,20 @@ final class KafkaSubscription implements TransportSubscription {
   /** What became of a buffered record. */
   private enum Handed { READY, FINISHED, WAIT }
 
+  /**
+   * Prepares a record for the bus. Only what can make its partition wait is done here: the
+   * value is unframed (and validated) with the schema registry, which may not answer now. The
+   * CloudEvents envelope is decoded later, on the handler thread that first asks for the
+   * event ({@link Msg#event()}), so the poll thread's work per record stays small.
+   */
   private Handed hand(Track t, ConsumerRecord<byte[], byte[]> record) {
     Msg msg = new Msg(t, record);
+    if (replayedForOtherGroup(EventRecords.header(record, EventRecords.REPLAY_GROUP))) {
+      return skip(t, msg);
+    }
     try {
-      msg.event = EventRecords.toEvent(record, transport.framing(), headerTexts);
-      if (replayedForOtherGroup(headerTexts.replayGroup())) {
-        return skip(t, msg);
-      }
+      msg.data = transport.framing().decode(record.topic(), record.value());
     } catch (SchemaRegistryException e) {
-      if (replayedForOtherGroup(EventRecords.header(record, EventRecords.REPLAY_GROUP))) {
-        return skip(t, msg);
-      }
       if (!(e instanceof SchemaNotFoundException)) {
         // The registry cannot answer now: keep the record and try again on the next loop.
         long now = System.nanoTime();
@@ -331,9 +337,6 @@ final class KafkaSubscription implements TransportSubscription {
       }
       return deadLetterUnreadable(t, msg, record, e);
     } catch (RuntimeException e) {
-      if (replayedForOtherGroup(EventRecords.header(record, EventRecords.REPLAY_GROUP))) {
-        return skip(t, msg);
-      }
       return deadLetterUnreadable(t, msg, record, e);
     }
     t.submitted.addLast(msg);
@@ -799,7 +802,10 @@ final class KafkaSubscription implements TransportSubscription {
     final long offset;
     /** Attempts made by earlier owners of the partition. */
     final int prior;
-    Event event;
+    /** The unframed value (poll thread, before submit). */
+    byte[] data;
+    /** Decoded on first use (a handler thread), or set by the poll thread for dead letters. */
+    volatile Event event;
     volatile int outcome = PENDING;
     /** The last attempt that failed in this member (absolute, counting prior attempts). */
     volatile int failedAttempts;
@@ -819,7 +825,24 @@ final class KafkaSubscription implements TransportSubscription {
 
     @Override
     public Event event() {
-      return event;
+      Event e = event;
+      if (e == null) {
+        try {
+          e = EventRecords.toEvent(record, data, HEADER_TEXTS.get());
+        } catch (RuntimeException notAnEvent) {
+          throw new DecodingException("Kafka record " + record.topic() + "-"
+              + record.partition() + "@" + offset + " is not a readable event: "
+              + Errors.describe(notAnEvent), notAnEvent);
+        }
+        event = e; // a racing second decode builds an equal event
+      }
+      return e;
+    }
+
+    @Override
+    public String key() {
+      byte[] key = record.key();
+      return key == null ? null : new String(key, StandardCharsets.UTF_8);
     }
 
     @Override
@@ -866,8 +889,21 @@ final class KafkaSubscription implements TransportSubscription {
     }
 
     void storeDeadLetter(DeadLetterReason reason, int attempts, Throwable lastError) {
-      transport.deadLetterStore().write(topic, group, record, event, reason, attempts,
-          lastError);
+      transport.deadLetterStore().write(topic, group, record, eventOrPlaceholder(), reason,
+          attempts, lastError);
+    }
+
+    /** The event, or for a record that is none, a stand-in keeping its value. */
+    private Event eventOrPlaceholder() {
+      try {
+        return event();
+      } catch (DecodingException notAnEvent) {
+        try {
+          return EventRecords.toEvent(record, SchemaFraming.NONE); // the original value
+        } catch (RuntimeException stillNot) {
+          return transport.deadLetterStore().placeholder(record);
+        }
+      }
     }
 
     @Override
