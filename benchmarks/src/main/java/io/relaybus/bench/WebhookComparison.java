@@ -145,12 +145,18 @@ public final class WebhookComparison {
 
     Map<Side, Map<String, List<Double>>> samples = new LinkedHashMap<>();
     sides.forEach(s -> samples.put(s, new LinkedHashMap<>()));
+    Map<Side, List<Double>> cpu = new LinkedHashMap<>();
+    sides.forEach(s -> cpu.put(s, new ArrayList<>()));
     for (int i = 0; i < config.iterations(); i++) {
       List<Side> order = new ArrayList<>(sides);
       Collections.rotate(order, -(i % sides.size()));
       for (Scenario s : scenarios) {
         for (Side side : order) {
+          long cpuBefore = processCpuNanos();
           double value = s.measure.run(side, config.events());
+          if (s.key.equals("e2e.throughput") && cpuBefore >= 0) {
+            cpu.get(side).add((processCpuNanos() - cpuBefore) / 1e3 / config.events());
+          }
           samples.get(side).computeIfAbsent(s.key, k -> new ArrayList<>()).add(value);
           log(progress, "%s %s (%d/%d): %,.0f events/s", side.name(), s.key, i + 1,
               config.iterations(), value);
@@ -185,6 +191,14 @@ public final class WebhookComparison {
       vsBare.add(Metric.of(key, label, Metric.MICROSECONDS, false, r,
           List.of(latency.get(bare).latencyMicros(PERCENTILES[p]))));
     }
+    if (!cpu.get(relaybus).isEmpty()) {
+      String label = "process CPU per delivered event, end-to-end runs (us)";
+      List<Double> r = cpu.get(relaybus);
+      vsSigned.add(Metric.of("e2e.cpuPerEvent", label, Metric.MICROSECONDS, false, r,
+          cpu.get(signed)));
+      vsBare.add(Metric.of("e2e.cpuPerEvent", label, Metric.MICROSECONDS, false, r,
+          cpu.get(bare)));
+    }
     Map<String, String> descriptions = new LinkedHashMap<>();
     descriptions.put("relaybus", relaybus.description() + (busSettings.isEmpty() ? ""
         : ", settings " + busSettings));
@@ -204,6 +218,12 @@ public final class WebhookComparison {
     out.println(result.toMarkdown());
     out.println("JSON report: " + json);
     return result;
+  }
+
+  /** CPU time of this process (every thread: sender, receiver, harness), or -1. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
   }
 
   private static double load() {

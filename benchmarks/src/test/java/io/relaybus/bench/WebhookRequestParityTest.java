@@ -85,7 +85,7 @@ class WebhookRequestParityTest {
         new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
 
-    assertThat(result.vsSigned()).hasSameSizeAs(result.vsBare()).hasSize(8);
+    assertThat(result.vsSigned()).hasSameSizeAs(result.vsBare()).hasSize(9);
     for (int i = 0; i < result.vsSigned().size(); i++) {
       assertThat(result.vsSigned().get(i).relaybus()).isPositive()
           .isEqualTo(result.vsBare().get(i).relaybus());
