@@ -51,6 +51,14 @@ import org.slf4j.LoggerFactory;
  * recorded; an outcome that cannot be written (database away) is kept and written again,
  * never dropped.
  *
+ * <p>Slots are refilled without the claiming thread where that is safe: an HTTP thread that
+ * recorded an outcome takes the route's next delivery for its slot itself (memory outbox: a
+ * claim of one; durable outbox: see below) instead of waking the claiming thread to hand the
+ * slot to another thread. With a durable outbox an unordered endpoint is claimed
+ * <em>ahead</em> of its free slots, up to {@code min(batch, 8 x concurrency)} deliveries in one
+ * transaction, topped up when half are used; those deliveries are this sender's (leases
+ * renewed) until sent, and their leases are given back at close.
+ *
  * <p>Outcomes: 2xx succeeds; 410 marks the endpoint {@link EndpointState#GONE} and keeps its
  * deliveries; 429 and 503 wait for {@code Retry-After} (capped) when given; anything else —
  * other statuses including 3xx (redirects are never followed), timeouts, resets — waits for the
@@ -262,7 +270,16 @@ public final class OutboxDispatcher implements AutoCloseable {
         return lane;
       });
     }
-    lanes.keySet().removeIf(name -> !current.containsKey(name));
+    lanes.entrySet().removeIf(e -> {
+      if (current.containsKey(e.getKey())) {
+        return false;
+      }
+      OutboxDelivery d; // the route is gone, and its deliveries with it
+      while ((d = e.getValue().ahead.poll()) != null) {
+        inFlightIds.remove(d.id());
+      }
+      return true;
+    });
   }
 
   private static boolean sameSettings(Route a, Route b) {
@@ -278,9 +295,18 @@ public final class OutboxDispatcher implements AutoCloseable {
     final RateLimiter limiter;
     final OkHttpClient client;
     final Duration timeout;
+    /**
+     * Deliveries claimed ahead of free slots (durable outbox, unordered endpoint): leased and
+     * renewed like requests in flight, sent as slots free, released at close.
+     */
+    final Queue<OutboxDelivery> ahead;
 
     Lane(Route route, Lane previous) {
       this.route = route;
+      this.ahead = previous == null ? new ConcurrentLinkedQueue<>() : previous.ahead;
+      if (previous != null && !claimsAhead(route)) {
+        previous.releaseAhead(); // now ordered: what was claimed ahead goes back to the outbox
+      }
       this.inFlight = previous == null ? new AtomicInteger() : previous.inFlight;
       this.memberInFlight = previous == null ? new ConcurrentHashMap<>() : previous.memberInFlight;
       this.breaker = route.isGroup() ? new CircuitBreaker(0, Duration.ZERO)
@@ -306,6 +332,9 @@ public final class OutboxDispatcher implements AutoCloseable {
         }
       }
       int wanted = Math.min(free, config.batch());
+      if (claimsAhead(r)) {
+        return claimAheadAndSend(r, wanted);
+      }
       if (wanted <= 0) {
         return false;
       }
@@ -328,6 +357,72 @@ public final class OutboxDispatcher implements AutoCloseable {
         send(r, d);
       }
       return claimed.size() == tokens && tokens == wanted && !claimed.isEmpty();
+    }
+
+    /**
+     * Whether this route claims ahead of its free slots: with a durable outbox a claim is a
+     * transaction, and claiming only for the slots free now made it one per few deliveries.
+     * Not for ordered endpoints (one delivery at a time) nor groups (one per key, member
+     * chosen per request).
+     */
+    private boolean claimsAhead(Route r) {
+      return batchSuccesses && !r.isGroup() && !r.ordered();
+    }
+
+    /** How many deliveries a claiming-ahead route keeps claimed and not yet started. */
+    private int aheadTarget(Route r) {
+      return Math.max(1, Math.min(config.batch(), 8 * r.concurrency()));
+    }
+
+    /**
+     * Tops the claimed-ahead deliveries up once they fell to half the target (one claim for
+     * many deliveries; not while the breaker is not closed, so a failing endpoint's deliveries
+     * stay claimable by others), then starts as many as the free slots, breaker and rate limit
+     * allow.
+     */
+    private boolean claimAheadAndSend(Route r, int wanted) {
+      int target = aheadTarget(r);
+      int held = ahead.size();
+      if (held <= target / 2 && breaker.state() == CircuitBreaker.State.CLOSED) {
+        for (OutboxDelivery d : outbox.claim(r.name(), target - held, false, false, lease)) {
+          if (inFlightIds.add(d.id())) {
+            ahead.add(d);
+          } else {
+            LOG.warn("Delivery {} to {} was claimed again while its request runs; not re-sent",
+                d.id(), r);
+          }
+        }
+      }
+      if (wanted <= 0 || ahead.isEmpty()) {
+        return false;
+      }
+      int tokens = limiter.acquire(breaker.permits(Math.min(wanted, ahead.size())));
+      int started = 0;
+      OutboxDelivery d;
+      while (started < tokens && (d = ahead.poll()) != null) {
+        send(r, d);
+        started++;
+      }
+      limiter.giveBack(tokens - started);
+      return started > 0 && started == wanted;
+    }
+
+    /** Gives the leases of the claimed-ahead deliveries back (at close): claimable at once. */
+    void releaseAhead() {
+      List<Long> ids = new ArrayList<>();
+      OutboxDelivery d;
+      while ((d = ahead.poll()) != null) {
+        ids.add(d.id());
+        inFlightIds.remove(d.id());
+      }
+      if (!ids.isEmpty()) {
+        try {
+          outbox.renew(ids, Duration.ZERO);
+        } catch (RuntimeException e) {
+          LOG.warn("Could not release {} deliveries claimed ahead; they are sent again after "
+              + "their lease: {}", ids.size(), e.toString());
+        }
+      }
     }
 
     AtomicInteger memberCount(String url) {
@@ -377,10 +472,10 @@ public final class OutboxDispatcher implements AutoCloseable {
 
     /**
      * Runs deliveries on an HTTP thread that holds one of the route's slots: builds, signs and
-     * runs the request, records its outcome, then (memory outbox) claims the route's next due
-     * delivery for the same slot and thread, so a busy route does not wait for the dispatcher
-     * thread to wake up and hand a freed slot to another thread. The slot is given back, and
-     * the dispatcher woken, when nothing is claimed.
+     * runs the request, records its outcome, then takes the route's next delivery for the same
+     * slot and thread (memory outbox: claims it; durable outbox: one claimed ahead), so a busy
+     * route does not wait for the dispatcher thread to wake up and hand a freed slot to another
+     * thread. The slot is given back, and the dispatcher woken, when there is none.
      */
     private void call(Route r, OutboxDelivery first, String url) {
       OutboxDelivery d = first;
@@ -425,22 +520,34 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
 
     /**
-     * The next delivery for the slot this thread holds, or {@code null}. Only where claiming is
-     * cheap and one at a time is right: the memory outbox (a durable outbox's claim is a
-     * transaction, batched by the dispatcher thread), a configured endpoint (a group's member
-     * is chosen by free capacity per request), this lane still current (routes unchanged) and
-     * no outcome waiting to be written. The breaker and rate limiter are asked as the
-     * dispatcher thread asks them.
+     * The next delivery for the slot this thread holds, or {@code null}: claimed here from the
+     * memory outbox, or taken from those claimed ahead for a durable one (whose claim is a
+     * transaction, made by the dispatcher thread for many deliveries). Only for a configured
+     * endpoint (a group's member is chosen by free capacity per request), this lane still
+     * current (routes unchanged) and no outcome waiting to be written. The breaker and rate
+     * limiter are asked as the dispatcher thread asks them.
      */
     private OutboxDelivery nextForSlot(Route r) {
       Route current = route;
-      if (batchSuccesses || r.isGroup() || !running || cancelled || refresh
+      boolean fromAhead = claimsAhead(current);
+      if ((batchSuccesses && !fromAhead) || r.isGroup() || !running || cancelled || refresh
           || lanes.get(r.name()) != this || current.state() != EndpointState.ENABLED
-          || !pendingWrites.isEmpty() || breaker.permits(1) < 1) {
+          || !pendingWrites.isEmpty() || (fromAhead && ahead.isEmpty())
+          || breaker.permits(1) < 1) {
         return null;
       }
       if (limiter.acquire(1) < 1) {
         return null;
+      }
+      if (fromAhead) {
+        OutboxDelivery next = ahead.poll();
+        if (next == null) {
+          limiter.giveBack(1);
+        }
+        if (ahead.size() <= aheadTarget(current) / 2) {
+          wake(); // the dispatcher records the successes so far and claims more
+        }
+        return next;
       }
       List<OutboxDelivery> claimed = outbox.claim(current.name(), 1, current.ordered(), false,
           lease);
@@ -704,6 +811,9 @@ public final class OutboxDispatcher implements AutoCloseable {
       }
     }
     cancelled = true;
+    for (Lane lane : lanes.values()) {
+      lane.releaseAhead();
+    }
     endpointClient.dispatcher().cancelAll();
     groupClient.dispatcher().cancelAll();
     boolean written = flushWrites();
