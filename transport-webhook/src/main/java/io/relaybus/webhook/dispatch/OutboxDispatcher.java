@@ -485,9 +485,7 @@ public final class OutboxDispatcher implements AutoCloseable {
           d = nextForSlot(r);
         }
       } finally {
-        if (d == null) {
-          release(url);
-        }
+        release(url);
       }
     }
 
