@@ -522,8 +522,9 @@ public final class OutboxDispatcher implements AutoCloseable {
      * memory outbox, or taken from those claimed ahead for a durable one (whose claim is a
      * transaction, made by the dispatcher thread for many deliveries). Only for a configured
      * endpoint (a group's member is chosen by free capacity per request), this lane still
-     * current (routes unchanged) and no outcome waiting to be written. The breaker and rate
-     * limiter are asked as the dispatcher thread asks them.
+     * current (routes unchanged), no outcome waiting to be written and the breaker closed
+     * (probes after an open breaker are the dispatcher thread's); the rate limiter is asked as
+     * the dispatcher thread asks it.
      */
     private OutboxDelivery nextForSlot(Route r) {
       Route current = route;
@@ -531,7 +532,7 @@ public final class OutboxDispatcher implements AutoCloseable {
       if ((batchSuccesses && !fromAhead) || r.isGroup() || !running || cancelled || refresh
           || lanes.get(r.name()) != this || current.state() != EndpointState.ENABLED
           || !pendingWrites.isEmpty() || (fromAhead && ahead.isEmpty())
-          || breaker.permits(1) < 1) {
+          || breaker.state() != CircuitBreaker.State.CLOSED) {
         return null;
       }
       if (limiter.acquire(1) < 1) {
