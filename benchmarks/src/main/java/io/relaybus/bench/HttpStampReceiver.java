@@ -1,5 +1,6 @@
 package io.relaybus.bench;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
 
 /**
  * The webhook receiver both sides of the webhook benchmark post to: a JDK {@link HttpServer} on
@@ -31,6 +33,7 @@ final class HttpStampReceiver implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService threads;
   private volatile StampListener listener;
+  private volatile BiConsumer<Headers, byte[]> inspector;
 
   /**
    * Starts the receiver on a free loopback port.
@@ -63,10 +66,22 @@ final class HttpStampReceiver implements AutoCloseable {
     this.listener = l;
   }
 
+  /**
+   * Shows every request's headers and body to {@code i} before it is answered (tests compare
+   * what the two sides send); {@code null} stops it.
+   */
+  void inspect(BiConsumer<Headers, byte[]> i) {
+    this.inspector = i;
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     byte[] body;
     try (InputStream in = exchange.getRequestBody()) {
       body = in.readAllBytes();
+    }
+    BiConsumer<Headers, byte[]> i = inspector;
+    if (i != null) {
+      i.accept(exchange.getRequestHeaders(), body);
     }
     StampListener l = listener;
     if (l != null) {

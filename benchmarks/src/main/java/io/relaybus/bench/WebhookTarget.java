@@ -94,12 +94,23 @@ public final class WebhookTarget implements TransportTarget {
       throw new IllegalArgumentException(CONCURRENCY_KEY + " must be a positive integer, got '"
           + value + "'");
     }
-    return new EndpointSession(createBus(spec.settings()), spec, concurrency);
+    return new EndpointSession(createBus(spec.settings()), spec, concurrency,
+        new HttpStampReceiver(concurrency));
   }
 
   @Override
   public RawBaseline rawBaseline() {
     return new WebhookRawBaseline();
+  }
+
+  /**
+   * The raw loop posting the same signed Standard Webhooks request as Relaybus; compared in
+   * the same run by {@link WebhookComparison}.
+   *
+   * @return the baseline
+   */
+  public RawBaseline signedRawBaseline() {
+    return new WebhookRawBaseline("signed");
   }
 
   /**
@@ -112,8 +123,9 @@ public final class WebhookTarget implements TransportTarget {
     private final WebhookEndpoints endpoints;
     private final String endpoint;
 
-    EndpointSession(EventBus bus, SessionSpec spec, int concurrency) {
-      this.receiver = new HttpStampReceiver(concurrency);
+    EndpointSession(EventBus bus, SessionSpec spec, int concurrency,
+        HttpStampReceiver receiver) {
+      this.receiver = receiver;
       this.publisher = new RelaybusSession(bus, spec);
       this.endpoints = bus.unwrap(WebhookTransport.class).endpoints();
       this.endpoint = spec.topic();

@@ -51,6 +51,14 @@ import org.slf4j.LoggerFactory;
  * recorded; an outcome that cannot be written (database away) is kept and written again,
  * never dropped.
  *
+ * <p>Slots are refilled without the claiming thread where that is safe: an HTTP thread that
+ * recorded an outcome takes the route's next delivery for its slot itself (memory outbox: a
+ * claim of one; durable outbox: see below) instead of waking the claiming thread to hand the
+ * slot to another thread. With a durable outbox an unordered endpoint is claimed
+ * <em>ahead</em> of its free slots, up to {@code min(batch, 8 x concurrency)} deliveries in one
+ * transaction, topped up when half are used; those deliveries are this sender's (leases
+ * renewed) until sent, and their leases are given back at close.
+ *
  * <p>Outcomes: 2xx succeeds; 410 marks the endpoint {@link EndpointState#GONE} and keeps its
  * deliveries; 429 and 503 wait for {@code Retry-After} (capped) when given; anything else —
  * other statuses including 3xx (redirects are never followed), timeouts, resets — waits for the
@@ -262,7 +270,16 @@ public final class OutboxDispatcher implements AutoCloseable {
         return lane;
       });
     }
-    lanes.keySet().removeIf(name -> !current.containsKey(name));
+    lanes.entrySet().removeIf(e -> {
+      if (current.containsKey(e.getKey())) {
+        return false;
+      }
+      OutboxDelivery d; // the route is gone, and its deliveries with it
+      while ((d = e.getValue().ahead.poll()) != null) {
+        inFlightIds.remove(d.id());
+      }
+      return true;
+    });
   }
 
   private static boolean sameSettings(Route a, Route b) {
@@ -278,9 +295,18 @@ public final class OutboxDispatcher implements AutoCloseable {
     final RateLimiter limiter;
     final OkHttpClient client;
     final Duration timeout;
+    /**
+     * Deliveries claimed ahead of free slots (durable outbox, unordered endpoint): leased and
+     * renewed like requests in flight, sent as slots free, released at close.
+     */
+    final Queue<OutboxDelivery> ahead;
 
     Lane(Route route, Lane previous) {
       this.route = route;
+      this.ahead = previous == null ? new ConcurrentLinkedQueue<>() : previous.ahead;
+      if (previous != null && !claimsAhead(route)) {
+        previous.releaseAhead(); // now ordered: what was claimed ahead goes back to the outbox
+      }
       this.inFlight = previous == null ? new AtomicInteger() : previous.inFlight;
       this.memberInFlight = previous == null ? new ConcurrentHashMap<>() : previous.memberInFlight;
       this.breaker = route.isGroup() ? new CircuitBreaker(0, Duration.ZERO)
@@ -306,6 +332,9 @@ public final class OutboxDispatcher implements AutoCloseable {
         }
       }
       int wanted = Math.min(free, config.batch());
+      if (claimsAhead(r)) {
+        return claimAheadAndSend(r, wanted);
+      }
       if (wanted <= 0) {
         return false;
       }
@@ -328,6 +357,72 @@ public final class OutboxDispatcher implements AutoCloseable {
         send(r, d);
       }
       return claimed.size() == tokens && tokens == wanted && !claimed.isEmpty();
+    }
+
+    /**
+     * Whether this route claims ahead of its free slots: with a durable outbox a claim is a
+     * transaction, and claiming only for the slots free now made it one per few deliveries.
+     * Not for ordered endpoints (one delivery at a time) nor groups (one per key, member
+     * chosen per request).
+     */
+    private boolean claimsAhead(Route r) {
+      return batchSuccesses && !r.isGroup() && !r.ordered();
+    }
+
+    /** How many deliveries a claiming-ahead route keeps claimed and not yet started. */
+    private int aheadTarget(Route r) {
+      return Math.max(1, Math.min(config.batch(), 8 * r.concurrency()));
+    }
+
+    /**
+     * Tops the claimed-ahead deliveries up once they fell to half the target (one claim for
+     * many deliveries; not while the breaker is not closed, so a failing endpoint's deliveries
+     * stay claimable by others), then starts as many as the free slots, breaker and rate limit
+     * allow.
+     */
+    private boolean claimAheadAndSend(Route r, int wanted) {
+      int target = aheadTarget(r);
+      int held = ahead.size();
+      if (held <= target / 2 && breaker.state() == CircuitBreaker.State.CLOSED) {
+        for (OutboxDelivery d : outbox.claim(r.name(), target - held, false, false, lease)) {
+          if (inFlightIds.add(d.id())) {
+            ahead.add(d);
+          } else {
+            LOG.warn("Delivery {} to {} was claimed again while its request runs; not re-sent",
+                d.id(), r);
+          }
+        }
+      }
+      if (wanted <= 0 || ahead.isEmpty()) {
+        return false;
+      }
+      int tokens = limiter.acquire(breaker.permits(Math.min(wanted, ahead.size())));
+      int started = 0;
+      OutboxDelivery d;
+      while (started < tokens && (d = ahead.poll()) != null) {
+        send(r, d);
+        started++;
+      }
+      limiter.giveBack(tokens - started);
+      return started > 0 && started == wanted;
+    }
+
+    /** Gives the leases of the claimed-ahead deliveries back (at close): claimable at once. */
+    void releaseAhead() {
+      List<Long> ids = new ArrayList<>();
+      OutboxDelivery d;
+      while ((d = ahead.poll()) != null) {
+        ids.add(d.id());
+        inFlightIds.remove(d.id());
+      }
+      if (!ids.isEmpty()) {
+        try {
+          outbox.renew(ids, Duration.ZERO);
+        } catch (RuntimeException e) {
+          LOG.warn("Could not release {} deliveries claimed ahead; they are sent again after "
+              + "their lease: {}", ids.size(), e.toString());
+        }
+      }
     }
 
     AtomicInteger memberCount(String url) {
@@ -367,16 +462,39 @@ public final class OutboxDispatcher implements AutoCloseable {
       try {
         client.dispatcher().executorService().execute(() -> call(r, d, url));
       } catch (RejectedExecutionException e) { // the client is shutting down
-        completed(r, d, url, Instant.now(), System.nanoTime(), null, e);
+        try {
+          completed(r, d, Instant.now(), System.nanoTime(), null, e);
+        } finally {
+          release(url);
+        }
       }
     }
 
-    /** Builds, signs and runs one request on an HTTP thread, then records its outcome. */
-    private void call(Route r, OutboxDelivery d, String url) {
+    /**
+     * Runs deliveries on an HTTP thread that holds one of the route's slots: builds, signs and
+     * runs the request, records its outcome, then takes the route's next delivery for the same
+     * slot and thread (memory outbox: claims it; durable outbox: one claimed ahead), so a busy
+     * route does not wait for the dispatcher thread to wake up and hand a freed slot to another
+     * thread. The slot is given back, and the dispatcher woken, when there is none.
+     */
+    private void call(Route r, OutboxDelivery first, String url) {
+      OutboxDelivery d = first;
+      try {
+        while (d != null) {
+          attempt(r, d, url);
+          d = nextForSlot(r);
+        }
+      } finally {
+        release(url);
+      }
+    }
+
+    /** Builds, signs and runs one request, then records its outcome. */
+    private void attempt(Route r, OutboxDelivery d, String url) {
       Instant started = Instant.now();
       long t0 = System.nanoTime();
       if (cancelled) {
-        completed(r, d, url, started, t0, null, new IOException("Canceled"));
+        completed(r, d, started, t0, null, new IOException("Canceled"));
         return;
       }
       Request request;
@@ -384,26 +502,79 @@ public final class OutboxDispatcher implements AutoCloseable {
         request = requests.build(r, d, url);
       } catch (RuntimeException e) {
         LOG.warn("Cannot build the request of delivery {} to {}: {}", d.id(), r, e.toString());
-        completed(r, d, url, started, t0, null, e);
+        completed(r, d, started, t0, null, e);
         return;
       }
       Response response;
       try {
         response = client.newCall(request).execute();
       } catch (IOException | RuntimeException e) {
-        completed(r, d, url, started, t0, null, e);
+        completed(r, d, started, t0, null, e);
         return;
       }
       try (response) {
-        completed(r, d, url, started, t0, response, null);
+        completed(r, d, started, t0, response, null);
       }
     }
 
-    private void completed(Route r, OutboxDelivery d, String url, Instant started, long t0,
+    /**
+     * The next delivery for the slot this thread holds, or {@code null}: claimed here from the
+     * memory outbox, or taken from those claimed ahead for a durable one (whose claim is a
+     * transaction, made by the dispatcher thread for many deliveries). Only for a configured
+     * endpoint (a group's member is chosen by free capacity per request), this lane still
+     * current (routes unchanged), no outcome waiting to be written and the breaker closed
+     * (probes after an open breaker are the dispatcher thread's); the rate limiter is asked as
+     * the dispatcher thread asks it.
+     */
+    private OutboxDelivery nextForSlot(Route r) {
+      Route current = route;
+      boolean fromAhead = claimsAhead(current);
+      if ((batchSuccesses && !fromAhead) || r.isGroup() || !running || cancelled || refresh
+          || lanes.get(r.name()) != this || current.state() != EndpointState.ENABLED
+          || !pendingWrites.isEmpty() || (fromAhead && ahead.isEmpty())
+          || breaker.state() != CircuitBreaker.State.CLOSED) {
+        return null;
+      }
+      if (limiter.acquire(1) < 1) {
+        return null;
+      }
+      if (fromAhead) {
+        OutboxDelivery next = ahead.poll();
+        if (next == null) {
+          limiter.giveBack(1);
+        }
+        if (ahead.size() <= aheadTarget(current) / 2) {
+          wake(); // the dispatcher records the successes so far and claims more
+        }
+        return next;
+      }
+      List<OutboxDelivery> claimed = outbox.claim(current.name(), 1, current.ordered(), false,
+          lease);
+      if (claimed.isEmpty()) {
+        limiter.giveBack(1);
+        return null;
+      }
+      OutboxDelivery next = claimed.get(0);
+      if (!inFlightIds.add(next.id())) {
+        LOG.warn("Delivery {} to {} was claimed again while its request runs; not re-sent",
+            next.id(), current);
+        return null;
+      }
+      return next;
+    }
+
+    /** Gives a slot back and lets the dispatcher fill it. */
+    private void release(String url) {
+      inFlight.decrementAndGet();
+      memberCount(url).decrementAndGet();
+      wake();
+    }
+
+    private void completed(Route r, OutboxDelivery d, Instant started, long t0,
         Response response, Exception failure) {
       boolean queued = false;
       try {
-        queued = outcome(r, d, url, started, System.nanoTime() - t0, response, failure);
+        queued = outcome(r, d, started, System.nanoTime() - t0, response, failure);
       } catch (RuntimeException e) {
         // The lease expires and the delivery is sent again: at-least-once, never lost.
         LOG.warn("Could not record the outcome of delivery {} to {} (it will be sent again "
@@ -412,14 +583,11 @@ public final class OutboxDispatcher implements AutoCloseable {
         if (!queued) { // a queued success stays ours (renewed, never re-sent) until recorded
           inFlightIds.remove(d.id());
         }
-        inFlight.decrementAndGet();
-        memberCount(url).decrementAndGet();
-        wake();
       }
     }
 
     /** Records or queues the outcome; true when it is a success queued for the next round. */
-    private boolean outcome(Route r, OutboxDelivery d, String url, Instant started, long nanos,
+    private boolean outcome(Route r, OutboxDelivery d, Instant started, long nanos,
         Response response, Exception failure) {
       int attempt = d.attempts() + 1;
       Instant now = Instant.now();
@@ -642,6 +810,9 @@ public final class OutboxDispatcher implements AutoCloseable {
       }
     }
     cancelled = true;
+    for (Lane lane : lanes.values()) {
+      lane.releaseAhead();
+    }
     endpointClient.dispatcher().cancelAll();
     groupClient.dispatcher().cancelAll();
     boolean written = flushWrites();

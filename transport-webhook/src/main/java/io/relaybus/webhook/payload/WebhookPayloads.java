@@ -244,15 +244,20 @@ public final class WebhookPayloads {
   }
 
   private static boolean isUtf8(byte[] data) {
-    try {
-      StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(data));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
+    for (byte b : data) {
+      if (b < 0) { // not ASCII: let the decoder judge the multi-byte sequences
+        try {
+          StandardCharsets.UTF_8.newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(data));
+          return true;
+        } catch (CharacterCodingException e) {
+          return false;
+        }
+      }
     }
+    return true; // ASCII, the usual JSON data, is UTF-8: no decoder needed
   }
 
   /** Exactly one JSON value, nothing around it: embedding it then slicing it back is exact. */
