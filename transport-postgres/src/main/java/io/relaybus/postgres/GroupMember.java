@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p>One thread per member does the fetching, heartbeats and cursor writes.
  */
 final class GroupMember implements TransportSubscription {
+  /** Rows handed to the bus at once while a fetch is read. */
+  private static final int SUBMIT_BATCH = 32;
+
   private static final Logger LOG = LoggerFactory.getLogger(GroupMember.class);
 
   private final PostgresTransport transport;
@@ -438,6 +441,8 @@ final class GroupMember implements TransportSubscription {
     int rows = 0;
     int submitted = 0;
     List<InvalidRow> invalid = new ArrayList<>();
+    // Handed over in batches: one handler-thread wake-up per batch, not per row.
+    List<Message> batch = new ArrayList<>(SUBMIT_BATCH);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setArray(1, c.createArrayOf("int4", partitions));
       ps.setArray(2, c.createArrayOf("xid8", txids));
@@ -483,9 +488,17 @@ final class GroupMember implements TransportSubscription {
           synchronized (state) {
             state.inFlight.add(pos);
           }
-          sink.submit(new Message(state, pos, event, attempts + 1));
+          batch.add(new Message(state, pos, event, attempts + 1));
           submitted++;
+          if (batch.size() == SUBMIT_BATCH) {
+            sink.submitAll(batch);
+            batch.clear();
+          }
         }
+      }
+    } finally {
+      if (!batch.isEmpty()) {
+        sink.submitAll(batch); // in flight already: they must reach the bus even if reading failed
       }
     }
     for (InvalidRow row : invalid) {

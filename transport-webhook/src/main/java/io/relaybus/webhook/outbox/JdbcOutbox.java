@@ -352,7 +352,9 @@ public final class JdbcOutbox implements Outbox {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery d SET "
           + "handler_attempt = d.handler_attempt + CASE WHEN ? AND d.lease_until IS NOT NULL "
           + "THEN 1 ELSE 0 END, lease_owner = ?, lease_until = now() + ? * interval '1 ms' "
-          + "WHERE d.id IN (" + pick + ") RETURNING d.id, d.topic, d.attributes, d.data, "
+          + "WHERE d.id IN (" + pick + ") AND EXISTS (SELECT 1 FROM " + s + ".route r "
+          + "WHERE r.name = d.route AND r.state = 'ENABLED') " // not for a stale route list
+          + "RETURNING d.id, d.topic, d.attributes, d.data, "
           + "d.attempts, d.handler_attempt")) {
         ps.setBoolean(1, byKey);
         ps.setString(2, owner);

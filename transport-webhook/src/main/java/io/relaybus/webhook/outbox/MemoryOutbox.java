@@ -185,6 +185,12 @@ public final class MemoryOutbox implements Outbox {
   public List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
       Duration lease) {
     synchronized (lock) {
+      RouteEntry entry = routes.get(route);
+      if (entry != null && entry.state != EndpointState.ENABLED) {
+        // A sender acting on a route list read before the endpoint was disabled (410 Gone,
+        // the API) must not send: the state is checked where the delivery is claimed.
+        return List.of();
+      }
       Instant now = Instant.now();
       List<OutboxDelivery> out = new ArrayList<>();
       Set<String> keysSeen = new HashSet<>();
