@@ -23,12 +23,35 @@ final class CpuMeter {
   private final long ownStart;
   private final long childrenStart;
   private final Map<Long, Long> threadsStart;
+  private final Map<Long, Long> allocatedStart;
+  private volatile Map<String, Long> allocatedAtEnd = Map.of();
   private volatile Map<String, Long> threadsAtEnd = Map.of();
 
   private CpuMeter() {
     this.ownStart = ownCpuNanos();
     this.childrenStart = childrenCpuNanos();
     this.threadsStart = threadCpuNanos();
+    this.allocatedStart = allocatedBytes();
+  }
+
+  /** Bytes allocated per thread name (numbers as {@code #}) between start and the mark. */
+  Map<String, Long> allocatedAtEnd() {
+    return allocatedAtEnd;
+  }
+
+  private static Map<Long, Long> allocatedBytes() {
+    Map<Long, Long> bytes = new HashMap<>();
+    if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean) {
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      for (long id : threads.getAllThreadIds()) {
+        long b = threads.getThreadAllocatedBytes(id);
+        if (b >= 0) {
+          bytes.put(id, b);
+        }
+      }
+    }
+    return bytes;
   }
 
   /**
@@ -56,6 +79,16 @@ final class CpuMeter {
   /** Records {@link #threadNanos()} now, while the measured threads are still alive. */
   void markThreadsAtEnd() {
     threadsAtEnd = threadNanos();
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<String, Long> byName = new HashMap<>();
+    for (Map.Entry<Long, Long> e : allocatedBytes().entrySet()) {
+      ThreadInfo info = threads.getThreadInfo(e.getKey());
+      if (info != null) {
+        byName.merge(info.getThreadName().replaceAll("[0-9]+", "#"),
+            e.getValue() - allocatedStart.getOrDefault(e.getKey(), 0L), Long::sum);
+      }
+    }
+    allocatedAtEnd = byName;
   }
 
   /** What {@link #markThreadsAtEnd()} recorded (empty when it was not called). */

@@ -147,8 +147,10 @@ public final class KafkaConsumeBenchmark {
             ownMicros, brokerMicros);
         if (opts.containsKey("--thread-cpu")) {
           StringBuilder top = new StringBuilder();
+          Map<String, Long> allocated = cpu.allocatedAtEnd();
           cpu.threadsAtEnd().entrySet().stream().limit(8).forEach(e -> top.append(String.format(
-              "%n    %.2f µs/event %s", e.getValue() / 1e3 / events, e.getKey())));
+              "%n    %.2f µs/event %,6d bytes/event %s", e.getValue() / 1e3 / events,
+              allocated.getOrDefault(e.getKey(), 0L) / events, e.getKey())));
           log("  threads:%s", top);
         }
         if (i > 0) {
