@@ -29,9 +29,14 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The durable outbox in PostgreSQL. Publishing inserts one delivery per matching route with a
@@ -42,6 +47,11 @@ import javax.sql.DataSource;
  * ends. The schema is created idempotently under an advisory lock.
  */
 public final class JdbcOutbox implements Outbox {
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcOutbox.class);
+  private static final int TRANSACTION_TRIES = 3;
+  /** Deadlock victim, serialization failure: the transaction did nothing. */
+  private static final Set<String> RETRYABLE_STATES = Set.of("40P01", "40001");
+
 
   /** Schema names: lower-case identifiers. */
   public static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
@@ -130,7 +140,29 @@ public final class JdbcOutbox implements Outbox {
     T run(Connection c) throws SQLException;
   }
 
+  /**
+   * Runs work in one transaction. A transaction PostgreSQL aborted as a deadlock victim or for
+   * a serialization failure (SQLSTATE 40P01, 40001) did nothing and is run again, up to
+   * {@value #TRANSACTION_TRIES} times: senders, publishers and endpoint changes lock
+   * overlapping delivery rows in different orders, and one of them losing must not fail a
+   * publish.
+   */
   private <T> T inTransaction(Work<T> work) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return inTransactionOnce(work);
+      } catch (RelaybusException e) {
+        if (attempt >= TRANSACTION_TRIES || !(e.getCause() instanceof SQLException)
+            || !RETRYABLE_STATES.contains(((SQLException) e.getCause()).getSQLState())) {
+          throw e;
+        }
+        LOG.debug("Webhook outbox transaction aborted ({}); running it again", e.getMessage());
+        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(1_000_000, 10_000_000));
+      }
+    }
+  }
+
+  private <T> T inTransactionOnce(Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
       boolean auto = c.getAutoCommit();
       c.setAutoCommit(false);

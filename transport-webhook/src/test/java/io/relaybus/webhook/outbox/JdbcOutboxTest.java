@@ -1,11 +1,18 @@
 package io.relaybus.webhook.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.Event;
 import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -201,4 +209,62 @@ class JdbcOutboxTest {
     assertThat(o.prune(Duration.ofDays(7))).isGreaterThanOrEqualTo(1);
     assertThat(o.attempts("prune", 10)).hasSize(1);
   }
+
+  @Test
+  void aTransactionPostgresAbortsAsADeadlockVictimRunsAgain() throws Exception {
+    JdbcOutbox o = open();
+    o.putEndpoint(WebhookEndpoint.builder("deadlock").url("https://example.com/h")
+        .topics("deadlock-t").build());
+    o.publish("deadlock-t", events(2, null));
+    List<OutboxDelivery> claimed = o.claim("deadlock", 2, false, false, Duration.ofMinutes(1));
+    assertThat(claimed).hasSize(2);
+    long first = claimed.get(0).id();
+    long second = claimed.get(1).id();
+    String touch = "UPDATE relaybus_webhook.delivery SET due_at = due_at WHERE id = ?";
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (Connection other = DriverManager.getConnection(url, server.user(), server.password())) {
+      long deadlocksBefore = deadlocks(other);
+      other.setAutoCommit(false);
+      update(other, touch, second);
+      // The renewal locks the first row, then waits for the second; the other transaction then
+      // waits for the first: a deadlock, detected by the renewal (it waited first).
+      Future<?> renewal = pool.submit(() -> o.renew(List.of(first, second),
+          Duration.ofMinutes(1)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> waitingForALock(url));
+      update(other, touch, first);
+      other.commit();
+      renewal.get(20, TimeUnit.SECONDS); // ran again after the abort: no exception
+      other.setAutoCommit(true);
+      assertThat(deadlocks(other)).as("PostgreSQL detected the deadlock")
+          .isEqualTo(deadlocksBefore + 1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void update(Connection c, String sql, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, id);
+      ps.executeUpdate();
+    }
+  }
+
+  private static long deadlocks(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+        "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static boolean waitingForALock(String url) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url, server.user(), server.password());
+        Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            + "AND query LIKE '%lease_until = now()%'")) {
+      rs.next();
+      return rs.getLong(1) > 0;
+    }
+  }
 }
+
