@@ -704,6 +704,38 @@ final class KafkaSubscription implements TransportSubscription {
     private long bufferedBytes;
     static final int PAUSE_RECORDS = 1_000;
     static final long PAUSE_BYTES = 1L << 20;
+    final ArrayDeque<Msg> submitted = new ArrayDeque<>();
+    /** Offset after the finished prefix. */
+    long next;
+    /** Last offset (and its metadata) the broker confirmed as committed. */
+    long committed = -1;
+    String committedMeta = "";
+    /** Last offset (and its metadata) sent in an asynchronous commit. */
+    long requested = -1;
+    String requestedMeta = "";
+    /** Attempts an earlier owner made on the event at priorOffset (from commit metadata). */
+    long priorOffset = -1;
+    int priorAttempts;
+
+    void committed(OffsetAndMetadata o) {
+      if (o.offset() >= committed) {
+        committed = o.offset();
+        committedMeta = o.metadata() == null ? "" : o.metadata();
+      }
+    }
+
+    void requested(OffsetAndMetadata o) {
+      if (o.offset() >= requested) {
+        requested = o.offset();
+        requestedMeta = o.metadata() == null ? "" : o.metadata();
+      }
+    }
+    volatile boolean gone;
+
+    Track(TopicPartition tp) {
+      this.tp = tp;
+    }
+
 
     void buffer(List<ConsumerRecord<byte[], byte[]>> records) {
       for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -736,37 +768,6 @@ final class KafkaSubscription implements TransportSubscription {
 
     private static long size(ConsumerRecord<byte[], byte[]> r) {
       return Math.max(0, r.serializedKeySize()) + Math.max(0, r.serializedValueSize());
-    }
-    final ArrayDeque<Msg> submitted = new ArrayDeque<>();
-    /** Offset after the finished prefix. */
-    long next;
-    /** Last offset (and its metadata) the broker confirmed as committed. */
-    long committed = -1;
-    String committedMeta = "";
-    /** Last offset (and its metadata) sent in an asynchronous commit. */
-    long requested = -1;
-    String requestedMeta = "";
-    /** Attempts an earlier owner made on the event at priorOffset (from commit metadata). */
-    long priorOffset = -1;
-    int priorAttempts;
-
-    void committed(OffsetAndMetadata o) {
-      if (o.offset() >= committed) {
-        committed = o.offset();
-        committedMeta = o.metadata() == null ? "" : o.metadata();
-      }
-    }
-
-    void requested(OffsetAndMetadata o) {
-      if (o.offset() >= requested) {
-        requested = o.offset();
-        requestedMeta = o.metadata() == null ? "" : o.metadata();
-      }
-    }
-    volatile boolean gone;
-
-    Track(TopicPartition tp) {
-      this.tp = tp;
     }
   }
 
