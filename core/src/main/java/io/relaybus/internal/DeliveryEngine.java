@@ -211,21 +211,40 @@ public final class DeliveryEngine implements MessageSink {
 
   /** Runs ready tasks on this worker thread until none is left. */
   private void drainReady() {
-    while (true) {
-      Task task;
-      synchronized (lock) {
-        do {
-          task = ready.pollFirst();
-        } while (task != null && task.state != State.QUEUED); // skip tasks released by close
-        if (task == null) {
-          drainers--;
-          return;
+    boolean ended = false;
+    try {
+      while (true) {
+        Task task;
+        synchronized (lock) {
+          do {
+            task = ready.pollFirst();
+          } while (task != null && task.state != State.QUEUED); // skip tasks released by close
+          if (task == null) {
+            drainers--;
+            ended = true;
+            return;
+          }
+          task.state = State.RUNNING;
+          task.thread = Thread.currentThread();
+          active++;
         }
-        task.state = State.RUNNING;
-        task.thread = Thread.currentThread();
-        active++;
+        run(task);
       }
-      run(task);
+    } finally {
+      if (!ended) {
+        // run() threw past its own handling: this loop ends, another takes what is ready.
+        boolean restart;
+        synchronized (lock) {
+          drainers--;
+          restart = !ready.isEmpty() && drainers < concurrency;
+          if (restart) {
+            drainers++;
+          }
+        }
+        if (restart) {
+          startDrainer();
+        }
+      }
     }
   }
 
