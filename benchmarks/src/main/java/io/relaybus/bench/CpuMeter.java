@@ -24,91 +24,71 @@ final class CpuMeter {
   private final long childrenStart;
   private final Map<Long, Long> threadsStart;
   private final Map<Long, Long> allocatedStart;
-  private volatile Map<String, Long> allocatedAtEnd = Map.of();
   private volatile Map<String, Long> threadsAtEnd = Map.of();
+  private volatile Map<String, Long> allocatedAtEnd = Map.of();
 
   private CpuMeter() {
     this.ownStart = ownCpuNanos();
     this.childrenStart = childrenCpuNanos();
-    this.threadsStart = threadCpuNanos();
-    this.allocatedStart = allocatedBytes();
+    this.threadsStart = perThread(ThreadMXBean::getThreadCpuTime);
+    this.allocatedStart = perThread(CpuMeter::allocatedBytes);
   }
 
-  /** Bytes allocated per thread name (numbers as {@code #}) between start and the mark. */
+  /**
+   * Records, while the measured threads are still alive, the CPU nanoseconds and bytes
+   * allocated by each of this JVM's threads since the start, by thread name with numbers
+   * replaced by {@code #} (so a pool's threads add up). JVM-internal threads (GC, compiler)
+   * are not Java threads and appear only in {@link #ownNanos()}.
+   */
+  void markThreadsAtEnd() {
+    threadsAtEnd = byName(perThread(ThreadMXBean::getThreadCpuTime), threadsStart);
+    allocatedAtEnd = byName(perThread(CpuMeter::allocatedBytes), allocatedStart);
+  }
+
+  /** CPU nanoseconds per thread name recorded by {@link #markThreadsAtEnd()}, largest first. */
+  Map<String, Long> threadsAtEnd() {
+    return threadsAtEnd;
+  }
+
+  /** Bytes allocated per thread name recorded by {@link #markThreadsAtEnd()}. */
   Map<String, Long> allocatedAtEnd() {
     return allocatedAtEnd;
   }
 
-  private static Map<Long, Long> allocatedBytes() {
-    Map<Long, Long> bytes = new HashMap<>();
-    if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean) {
-      com.sun.management.ThreadMXBean threads =
-          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-      for (long id : threads.getAllThreadIds()) {
-        long b = threads.getThreadAllocatedBytes(id);
-        if (b >= 0) {
-          bytes.put(id, b);
-        }
+  /** A per-thread counter of every live thread (negative readings, unsupported, left out). */
+  private static Map<Long, Long> perThread(java.util.function.ToLongBiFunction<ThreadMXBean, Long>
+      counter) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<Long, Long> values = new HashMap<>();
+    for (long id : threads.getAllThreadIds()) {
+      long v = counter.applyAsLong(threads, id);
+      if (v >= 0) {
+        values.put(id, v);
       }
     }
-    return bytes;
+    return values;
   }
 
-  /**
-   * CPU nanoseconds of this JVM's threads since the start, by thread name with numbers
-   * replaced by {@code #} (so a pool's threads add up), largest first. JVM-internal threads
-   * (GC, compiler) are not Java threads and appear only in {@link #ownNanos()}.
-   */
-  Map<String, Long> threadNanos() {
+  private static long allocatedBytes(ThreadMXBean threads, long id) {
+    return threads instanceof com.sun.management.ThreadMXBean
+        ? ((com.sun.management.ThreadMXBean) threads).getThreadAllocatedBytes(id) : -1;
+  }
+
+  /** Growth since {@code start} per thread name, largest first. */
+  private static Map<String, Long> byName(Map<Long, Long> now, Map<Long, Long> start) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     Map<String, Long> byName = new HashMap<>();
-    for (Map.Entry<Long, Long> e : threadCpuNanos().entrySet()) {
+    for (Map.Entry<Long, Long> e : now.entrySet()) {
       ThreadInfo info = threads.getThreadInfo(e.getKey());
-      if (info == null) {
-        continue;
+      if (info != null) {
+        byName.merge(info.getThreadName().replaceAll("[0-9]+", "#"),
+            e.getValue() - start.getOrDefault(e.getKey(), 0L), Long::sum);
       }
-      long used = e.getValue() - threadsStart.getOrDefault(e.getKey(), 0L);
-      byName.merge(info.getThreadName().replaceAll("[0-9]+", "#"), used, Long::sum);
     }
     Map<String, Long> sorted = new LinkedHashMap<>();
     byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .forEach(e -> sorted.put(e.getKey(), e.getValue()));
     return sorted;
-  }
-
-  /** Records {@link #threadNanos()} now, while the measured threads are still alive. */
-  void markThreadsAtEnd() {
-    threadsAtEnd = threadNanos();
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    Map<String, Long> byName = new HashMap<>();
-    for (Map.Entry<Long, Long> e : allocatedBytes().entrySet()) {
-      ThreadInfo info = threads.getThreadInfo(e.getKey());
-      if (info != null) {
-        byName.merge(info.getThreadName().replaceAll("[0-9]+", "#"),
-            e.getValue() - allocatedStart.getOrDefault(e.getKey(), 0L), Long::sum);
-      }
-    }
-    allocatedAtEnd = byName;
-  }
-
-  /** What {@link #markThreadsAtEnd()} recorded (empty when it was not called). */
-  Map<String, Long> threadsAtEnd() {
-    return threadsAtEnd;
-  }
-
-  private static Map<Long, Long> threadCpuNanos() {
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    Map<Long, Long> cpu = new HashMap<>();
-    if (!threads.isThreadCpuTimeSupported()) {
-      return cpu;
-    }
-    for (long id : threads.getAllThreadIds()) {
-      long t = threads.getThreadCpuTime(id);
-      if (t >= 0) {
-        cpu.put(id, t);
-      }
-    }
-    return cpu;
   }
 
   /** Starts measuring now. */

@@ -75,24 +75,14 @@ final class EventRecords {
    *     its schema frame is bad; a schema registry exception when the registry cannot answer
    */
   static Event toEvent(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing) {
-    return toEvent(record, framing, null);
+    return toEvent(record, framing.decode(record.topic(), record.value()), null);
   }
 
   /**
-   * Rebuilds the event of a record, reusing the texts of repeated header values from
-   * {@code texts} (may be null).
+   * Rebuilds the event of a record whose value was already unframed into {@code data},
+   * reusing the texts of repeated header values from {@code texts} (may be null).
    *
    * @see #toEvent(ConsumerRecord, SchemaFraming)
-   */
-  static Event toEvent(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing,
-      HeaderTexts texts) {
-    return toEvent(record, framing.decode(record.topic(), record.value()), texts);
-  }
-
-  /**
-   * Rebuilds the event of a record whose value was already unframed into {@code data}.
-   *
-   * @see #toEvent(ConsumerRecord, SchemaFraming, HeaderTexts)
    */
   static Event toEvent(ConsumerRecord<byte[], byte[]> record, byte[] data, HeaderTexts texts) {
     Event.Builder b = Event.builder();

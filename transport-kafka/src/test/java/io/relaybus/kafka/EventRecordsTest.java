@@ -125,8 +125,9 @@ class EventRecordsTest {
     for (String source : List.of("urn:a", "urn:a", "urn:b", "urn:a")) {
       Event e = Event.builder().source(source).type("t").header("tenant", "acme")
           .data("{}".getBytes(StandardCharsets.UTF_8)).build();
-      Event back = EventRecords.toEvent(received(
-          EventRecords.toRecord("t", e, null, SchemaFraming.NONE)), SchemaFraming.NONE, texts);
+      ConsumerRecord<byte[], byte[]> r =
+          received(EventRecords.toRecord("t", e, null, SchemaFraming.NONE));
+      Event back = EventRecords.toEvent(r, r.value(), texts);
       assertThat(back).isEqualTo(e);
       decoded.add(back);
     }
