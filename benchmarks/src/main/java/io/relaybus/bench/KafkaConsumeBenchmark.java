@@ -7,11 +7,13 @@ import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.Subscription;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +22,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -45,14 +50,27 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *     --events 200000 --iterations 5 --members 1
  * </pre>
  *
+ * <p>With {@code --raw-envelope true} a third side runs in the same rotation: raw consumers
+ * that, per record, do what a hand-written CloudEvents consumer does before its handler — read
+ * the {@code ce_id}, {@code ce_source}, {@code ce_type}, {@code ce_time} (parsed) and
+ * {@code content-type} headers and the key into strings, strip the 5-byte schema frame off the
+ * value into the data bytes, and pass the resulting object to the handler — so that the cost
+ * of the envelope is told apart from the library's own.
+ *
  * <p>Options: {@code --events N}, {@code --iterations N}, {@code --members N},
  * {@code --concurrency N}, {@code --max-in-flight N}, {@code --partitions N},
- * {@code --timeout SECONDS}, {@code --json PATH}, {@code --set relaybus.KEY=VALUE} (bus
- * settings, as in the harness).
+ * {@code --timeout SECONDS}, {@code --json PATH}, {@code --thread-cpu true},
+ * {@code --raw-envelope true}, {@code --set relaybus.KEY=VALUE} (bus settings, as in the
+ * harness).
  */
 public final class KafkaConsumeBenchmark {
   private static final List<String> OPTIONS = List.of("--events", "--iterations", "--members",
-      "--concurrency", "--max-in-flight", "--partitions", "--timeout", "--json", "--thread-cpu");
+      "--concurrency", "--max-in-flight", "--partitions", "--timeout", "--json", "--thread-cpu",
+      "--raw-envelope");
+
+  private static final String RELAYBUS = "relaybus";
+  private static final String RAW = "raw";
+  private static final String RAW_ENVELOPE = "raw-envelope";
 
   private KafkaConsumeBenchmark() {}
 
@@ -92,6 +110,9 @@ public final class KafkaConsumeBenchmark {
         Integer.toString(Math.max(64, concurrency))));
     int partitions = Integer.parseInt(opts.getOrDefault("--partitions", "6"));
     Duration timeout = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("--timeout", "300")));
+    boolean rawEnvelope = Boolean.parseBoolean(opts.getOrDefault("--raw-envelope", "false"));
+    List<String> sides = rawEnvelope ? List.of(RELAYBUS, RAW, RAW_ENVELOPE)
+        : List.of(RELAYBUS, RAW);
     double loadAtStart = loadAverage();
 
     KafkaTarget target = new KafkaTarget();
@@ -124,27 +145,28 @@ public final class KafkaConsumeBenchmark {
     log("filled %s with %,d events (%d partitions) in %.1f s", topic, events, partitions,
         (System.nanoTime() - fillStart) / 1e9);
 
-    List<Double> relaybus = new ArrayList<>();
-    List<Double> raw = new ArrayList<>();
-    List<Double> relaybusCpu = new ArrayList<>();
-    List<Double> rawCpu = new ArrayList<>();
-    List<Double> relaybusBrokerCpu = new ArrayList<>();
-    List<Double> rawBrokerCpu = new ArrayList<>();
+    Map<String, List<Double>> rates = new LinkedHashMap<>();
+    Map<String, List<Double>> cpuHere = new LinkedHashMap<>();
+    Map<String, List<Double>> cpuBroker = new LinkedHashMap<>();
+    for (String side : sides) {
+      rates.put(side, new ArrayList<>());
+      cpuHere.put(side, new ArrayList<>());
+      cpuBroker.put(side, new ArrayList<>());
+    }
     for (int i = 0; i <= iterations; i++) { // run 0 is the warm-up
-      boolean relaybusFirst = i % 2 == 0;
-      for (int side = 0; side < 2; side++) {
-        boolean isRelaybus = (side == 0) == relaybusFirst;
-        String group = (isRelaybus ? "relaybus-" : "raw-") + i;
+      for (int k = 0; k < sides.size(); k++) {
+        String side = sides.get((i + k) % sides.size()); // the first side rotates
+        String group = side + "-" + i;
         CpuMeter cpu = CpuMeter.start();
-        double rate = isRelaybus
+        double rate = side.equals(RELAYBUS)
             ? consumeRelaybus(target, settings, topic, group, events, members, concurrency,
                 maxInFlight, timeout, cpu)
-            : consumeRaw(bootstrap, topic, group, events, members, timeout, cpu);
+            : consumeRaw(bootstrap, topic, group, events, members, timeout, cpu,
+                side.equals(RAW_ENVELOPE));
         double ownMicros = cpu.ownNanos() / 1e3 / events;
         double brokerMicros = cpu.childrenNanos() / 1e3 / events;
         log("%s%s consume (%d/%d): %,.0f events/s; CPU per event: %.2f µs here, %.2f µs broker",
-            i == 0 ? "warm-up " : "", isRelaybus ? "relaybus" : "raw", i, iterations, rate,
-            ownMicros, brokerMicros);
+            i == 0 ? "warm-up " : "", side, i, iterations, rate, ownMicros, brokerMicros);
         if (opts.containsKey("--thread-cpu")) {
           StringBuilder top = new StringBuilder();
           Map<String, Long> allocated = cpu.allocatedAtEnd();
@@ -154,12 +176,18 @@ public final class KafkaConsumeBenchmark {
           log("  threads:%s", top);
         }
         if (i > 0) {
-          (isRelaybus ? relaybus : raw).add(rate);
-          (isRelaybus ? relaybusCpu : rawCpu).add(ownMicros);
-          (isRelaybus ? relaybusBrokerCpu : rawBrokerCpu).add(brokerMicros);
+          rates.get(side).add(rate);
+          cpuHere.get(side).add(ownMicros);
+          cpuBroker.get(side).add(brokerMicros);
         }
       }
     }
+    List<Double> relaybus = rates.get(RELAYBUS);
+    List<Double> raw = rates.get(RAW);
+    List<Double> relaybusCpu = cpuHere.get(RELAYBUS);
+    List<Double> rawCpu = cpuHere.get(RAW);
+    List<Double> relaybusBrokerCpu = cpuBroker.get(RELAYBUS);
+    List<Double> rawBrokerCpu = cpuBroker.get(RAW);
     double r = median(relaybus);
     double b = median(raw);
     System.out.printf("| consume from a pre-filled topic, %d member(s) x %d (events/s) | %,.0f "
@@ -167,6 +195,16 @@ public final class KafkaConsumeBenchmark {
     System.out.printf("| CPU per event, benchmark JVM / broker (µs) | %.2f / %.2f | %.2f / %.2f "
         + "| %.2f |%n", median(relaybusCpu), median(relaybusBrokerCpu), median(rawCpu),
         median(rawBrokerCpu), median(rawCpu) / median(relaybusCpu));
+    if (rawEnvelope) {
+      double e = median(rates.get(RAW_ENVELOPE));
+      System.out.printf("| the same, raw consumer decoding the CloudEvents envelope (events/s) "
+          + "| %,.0f | %,.0f | %.2f |%n", r, e, r / e);
+      System.out.printf("| CPU per event, benchmark JVM / broker, raw decoding the envelope (µs) "
+          + "| %.2f / %.2f | %.2f / %.2f | %.2f |%n", median(relaybusCpu),
+          median(relaybusBrokerCpu), median(cpuHere.get(RAW_ENVELOPE)),
+          median(cpuBroker.get(RAW_ENVELOPE)),
+          median(cpuHere.get(RAW_ENVELOPE)) / median(relaybusCpu));
+    }
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "kafka consume from a pre-filled topic");
     json.put("timestamp", Instant.now().toString());
@@ -187,6 +225,13 @@ public final class KafkaConsumeBenchmark {
     json.put("rawCpuMicrosPerEvent", rawCpu);
     json.put("relaybusBrokerCpuMicrosPerEvent", relaybusBrokerCpu);
     json.put("rawBrokerCpuMicrosPerEvent", rawBrokerCpu);
+    if (rawEnvelope) {
+      json.put("rawEnvelopeSamples", rates.get(RAW_ENVELOPE));
+      json.put("rawEnvelopeMedian", median(rates.get(RAW_ENVELOPE)));
+      json.put("ratioToRawEnvelope", r / median(rates.get(RAW_ENVELOPE)));
+      json.put("rawEnvelopeCpuMicrosPerEvent", cpuHere.get(RAW_ENVELOPE));
+      json.put("rawEnvelopeBrokerCpuMicrosPerEvent", cpuBroker.get(RAW_ENVELOPE));
+    }
     if (opts.containsKey("--json")) {
       Path path = Path.of(opts.get("--json"));
       Files.createDirectories(path.toAbsolutePath().getParent());
@@ -217,7 +262,7 @@ public final class KafkaConsumeBenchmark {
   }
 
   private static double consumeRaw(String bootstrap, String topic, String group, int events,
-      int members, Duration timeout, CpuMeter cpu) {
+      int members, Duration timeout, CpuMeter cpu, boolean decodeEnvelope) {
     Rate rate = new Rate(events);
     List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
@@ -239,6 +284,12 @@ public final class KafkaConsumeBenchmark {
               continue;
             }
             for (var record : records) {
+              if (decodeEnvelope) {
+                Received event = Received.of(record);
+                if (event.data.length == 0) {
+                  throw new IllegalStateException("no data in " + record);
+                }
+              }
               rate.handled();
             }
             consumer.commitAsync();
@@ -264,6 +315,47 @@ public final class KafkaConsumeBenchmark {
           Thread.currentThread().interrupt();
         }
       }
+    }
+  }
+
+  /**
+   * What a hand-written CloudEvents (Kafka binary mode) consumer builds from a record for its
+   * handler: the envelope's attributes as strings, the time parsed, the key, and the data
+   * without the schema registry's 5-byte frame.
+   */
+  static final class Received {
+    final String id;
+    final String source;
+    final String type;
+    final Instant time;
+    final String contentType;
+    final String key;
+    final byte[] data;
+
+    private Received(String id, String source, String type, Instant time, String contentType,
+        String key, byte[] data) {
+      this.id = id;
+      this.source = source;
+      this.type = type;
+      this.time = time;
+      this.contentType = contentType;
+      this.key = key;
+      this.data = data;
+    }
+
+    static Received of(ConsumerRecord<byte[], byte[]> record) {
+      Headers h = record.headers();
+      byte[] value = record.value();
+      return new Received(text(h, "ce_id"), text(h, "ce_source"), text(h, "ce_type"),
+          Instant.parse(text(h, "ce_time")), text(h, "content-type"),
+          record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8),
+          value.length > 5 && value[0] == 0 ? Arrays.copyOfRange(value, 5, value.length)
+              : value);
+    }
+
+    private static String text(Headers headers, String name) {
+      Header h = headers.lastHeader(name);
+      return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
   }
 
