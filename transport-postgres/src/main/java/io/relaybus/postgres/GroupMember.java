@@ -418,7 +418,10 @@ final class GroupMember implements TransportSubscription {
     if (readable.isEmpty()) {
       return false;
     }
-    int limit = Math.min(capacity, settings.fetchSize);
+    // Each partition's rows are limited on their own (LATERAL … LIMIT): ask each for its share
+    // of the capacity, not for all of it, or a member of n partitions reads up to n times the
+    // rows it can hand over and reads the rest again in its next fetch.
+    int limit = Math.min((capacity + readable.size() - 1) / readable.size(), settings.fetchSize);
     Object[] partitions = new Object[readable.size()];
     Object[] txids = new Object[readable.size()];
     Object[] seqs = new Object[readable.size()];

@@ -1,0 +1,82 @@
+package io.relaybus.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.relaybus.Event;
+import io.relaybus.EventBus;
+import io.relaybus.SubscribeOptions;
+import io.relaybus.postgres.testing.PostgresServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A member reads from the events table about as many rows as it hands to its handlers: each
+ * partition of a fetch is asked for its share of the free capacity. Asked for all of it (each
+ * partition's rows are limited on their own), a member of 8 partitions read up to 8 times the
+ * rows it could hand over and read the rest again in its next fetch.
+ *
+ * <p>Rows read are the server's own count ({@code pg_stat_user_tables}: index and sequential
+ * tuples read from {@code relaybus.events}), which the server has once the bus's connections
+ * ended at close.
+ */
+class PostgresFetchReadsTest {
+  private static final int EVENTS = 2_000;
+  private static final String TOPIC = "fetch.reads";
+
+  @Test
+  void aMemberOfEightPartitionsReadsAboutTheRowsItHandles() throws Exception {
+    PostgresServer server = PostgresServer.shared();
+    String url = server.createDatabase("relaybus_fetch_reads");
+    try (TestBuses buses = new TestBuses(server, url)) {
+      EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8"));
+      for (int from = 0; from < EVENTS; from += 500) {
+        List<Event> batch = new ArrayList<>();
+        for (int i = from; i < from + 500; i++) {
+          batch.add(Event.builder().source("urn:test").type("reads").key("k" + i)
+              .text("e" + i).build());
+        }
+        publisher.publishAll(TOPIC, batch).join();
+      }
+      buses.close();
+      long before = awaitRowsRead(server, url, 0);
+
+      EventBus consumer = buses.bus();
+      Set<String> seen = ConcurrentHashMap.newKeySet();
+      consumer.subscribe(TOPIC, SubscribeOptions.builder().group("g").maxInFlight(16).build(),
+          d -> seen.add(d.event().id()));
+      await().atMost(Duration.ofSeconds(60)).until(() -> seen.size() == EVENTS);
+      buses.close(); // the member's connections end: the server counts what they read
+
+      long read = awaitRowsRead(server, url, before + EVENTS) - before;
+      assertThat(read).as("rows read from relaybus.events to deliver %d events", EVENTS)
+          .isBetween((long) EVENTS, (long) (EVENTS * 1.5));
+    }
+  }
+
+  /** Rows read from the events table so far, once the count reached {@code atLeast}. */
+  private static long awaitRowsRead(PostgresServer server, String url, long atLeast) {
+    long[] last = {-1};
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> (last[0] = rowsRead(server, url)) >= atLeast);
+    return last[0];
+  }
+
+  private static long rowsRead(PostgresServer server, String url) throws SQLException {
+    try (Connection c = server.connect(url, "fetch-reads-check");
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, "
+            + "0) FROM pg_stat_user_tables WHERE schemaname = 'relaybus' AND relname = 'events'")) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+}
