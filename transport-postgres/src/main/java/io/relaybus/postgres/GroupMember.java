@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -70,6 +71,8 @@ final class GroupMember implements TransportSubscription {
   private final Thread thread;
   private long nextHeartbeat;
   private long nextCommit;
+  /** Member thread only: which readable partition gets the first share of the next fetch. */
+  private int fetchRound;
 
   GroupMember(PostgresTransport transport, String topic, SubscribeOptions options,
       MessageSink sink) {
@@ -418,41 +421,56 @@ final class GroupMember implements TransportSubscription {
     if (readable.isEmpty()) {
       return false;
     }
-    // Each partition's rows are limited on their own (LATERAL … LIMIT): ask each for its share
-    // of the capacity, not for all of it, or a member of n partitions reads up to n times the
-    // rows it can hand over and reads the rest again in its next fetch.
-    int limit = Math.min((capacity + readable.size() - 1) / readable.size(), settings.fetchSize);
-    Object[] partitions = new Object[readable.size()];
-    Object[] txids = new Object[readable.size()];
-    Object[] seqs = new Object[readable.size()];
-    for (int i = 0; i < readable.size(); i++) {
-      PartitionState ps = readable.get(i);
-      synchronized (ps) {
-        partitions[i] = ps.partition;
-        txids[i] = Long.toString(ps.fetchedTxid);
-        seqs[i] = ps.fetchedSeq;
+    // Each partition's rows are limited on their own (LATERAL … LIMIT p.lim): each is asked for
+    // its share of the free capacity, the remainder going to partitions in turn, so a fetch
+    // never reads more rows than it can hand over. Asked for all of it, a member of n
+    // partitions read up to n times the rows it could hand over and read the rest again.
+    int n = readable.size();
+    int start = Math.floorMod(fetchRound, n);
+    List<Object> partitions = new ArrayList<>(n);
+    List<Object> txids = new ArrayList<>(n);
+    List<Object> seqs = new ArrayList<>(n);
+    List<Object> limits = new ArrayList<>(n);
+    Map<Integer, Integer> shares = new HashMap<>();
+    for (int k = 0; k < n; k++) {
+      int share = Math.min(settings.fetchSize, capacity / n + (k < capacity % n ? 1 : 0));
+      if (share == 0) {
+        break; // the rest of this turn get nothing; later fetches start with them
       }
+      PartitionState ps = readable.get((start + k) % n);
+      synchronized (ps) {
+        partitions.add(ps.partition);
+        txids.add(Long.toString(ps.fetchedTxid));
+        seqs.add(ps.fetchedSeq);
+      }
+      limits.add(share);
+      shares.put(ps.partition, share);
     }
+    // The next fetch starts with the partitions this one left out, or with those after the
+    // ones that got the remainder.
+    fetchRound = start + (partitions.size() < n ? partitions.size() : Math.max(1, capacity % n));
     String sql = "SELECT p.partition, e.txid::text, e.seq, " + EventRows.SELECT_COLUMNS
-        + ", coalesce(a.attempts, 0) FROM unnest(?::int[], ?::xid8[], ?::bigint[]) AS "
-        + "p(partition, txid, seq) CROSS JOIN LATERAL (SELECT * FROM " + schema + ".events x "
-        + "WHERE x.topic = ? AND x.partition = p.partition AND (x.txid, x.seq) > (p.txid, p.seq) "
+        + ", coalesce(a.attempts, 0) FROM unnest(?::int[], ?::xid8[], ?::bigint[], ?::int[]) "
+        + "AS p(partition, txid, seq, lim) CROSS JOIN LATERAL (SELECT * FROM " + schema
+        + ".events x WHERE x.topic = ? AND x.partition = p.partition "
+        + "AND (x.txid, x.seq) > (p.txid, p.seq) "
         + "AND x.txid < pg_snapshot_xmin(pg_current_snapshot()) "
         + "AND (x.target_group IS NULL OR x.target_group = ?) "
-        + "ORDER BY x.txid, x.seq LIMIT ?) e LEFT JOIN " + schema + ".attempts a ON "
+        + "ORDER BY x.txid, x.seq LIMIT p.lim) e LEFT JOIN " + schema + ".attempts a ON "
         + "a.topic = e.topic AND a.grp = ? AND a.seq = e.seq ORDER BY e.txid, e.seq";
+    Map<Integer, Integer> returned = new HashMap<>();
     int rows = 0;
     int submitted = 0;
     List<InvalidRow> invalid = new ArrayList<>();
     // Handed over in batches: one handler-thread wake-up per batch, not per row.
     List<Message> batch = new ArrayList<>(SUBMIT_BATCH);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setArray(1, c.createArrayOf("int4", partitions));
-      ps.setArray(2, c.createArrayOf("xid8", txids));
-      ps.setArray(3, c.createArrayOf("int8", seqs));
-      ps.setString(4, topic);
-      ps.setString(5, group);
-      ps.setInt(6, limit);
+      ps.setArray(1, c.createArrayOf("int4", partitions.toArray()));
+      ps.setArray(2, c.createArrayOf("xid8", txids.toArray()));
+      ps.setArray(3, c.createArrayOf("int8", seqs.toArray()));
+      ps.setArray(4, c.createArrayOf("int4", limits.toArray()));
+      ps.setString(5, topic);
+      ps.setString(6, group);
       ps.setString(7, group);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -460,7 +478,9 @@ final class GroupMember implements TransportSubscription {
           if (submitted >= capacity) {
             continue; // read past the capacity; these come again in the next fetch
           }
-          PartitionState state = owned.get(rs.getInt(1));
+          int partition = rs.getInt(1);
+          returned.merge(partition, 1, Integer::sum);
+          PartitionState state = owned.get(partition);
           if (state == null) {
             continue;
           }
@@ -511,7 +531,19 @@ final class GroupMember implements TransportSubscription {
           Errors.describe(row.error));
       complete(row.state, row.pos);
     }
-    return rows >= limit || rows > submitted;
+    if (rows > submitted) {
+      return true;
+    }
+    for (Map.Entry<Integer, Integer> e : shares.entrySet()) {
+      if (returned.getOrDefault(e.getKey(), 0) >= e.getValue()) {
+        return true; // a partition filled its share: it may have more
+      }
+    }
+    // Partitions left out of this turn (less room than partitions) come first next time; look
+    // at once only if this fetch found rows, or a member with little room and nothing to read
+    // would spin.
+    return partitions.size() < n && rows > 0;
+
   }
 
   /** Whether committed rows of our partitions wait behind an older running transaction. */
