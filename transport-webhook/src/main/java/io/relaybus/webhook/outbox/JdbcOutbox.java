@@ -152,14 +152,19 @@ public final class JdbcOutbox implements Outbox {
       try {
         return inTransactionOnce(work);
       } catch (RelaybusException e) {
-        if (attempt >= TRANSACTION_TRIES || !(e.getCause() instanceof SQLException)
-            || !RETRYABLE_STATES.contains(((SQLException) e.getCause()).getSQLState())) {
+        if (attempt >= TRANSACTION_TRIES || !retryable(e.getCause())) {
           throw e;
         }
         LOG.debug("Webhook outbox transaction aborted ({}); running it again", e.getMessage());
         LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(1_000_000, 10_000_000));
       }
     }
+  }
+
+  /** A deadlock victim or serialization failure; many failures carry no SQLSTATE at all. */
+  private static boolean retryable(Throwable cause) {
+    return cause instanceof SQLException
+        && RETRYABLE_STATES.contains(String.valueOf(((SQLException) cause).getSQLState()));
   }
 
   private <T> T inTransactionOnce(Work<T> work) {

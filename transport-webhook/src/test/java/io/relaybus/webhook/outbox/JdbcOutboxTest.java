@@ -194,6 +194,21 @@ class JdbcOutboxTest {
     return o;
   }
 
+  /**
+   * A failure without an SQLSTATE (here the pool's own "has been closed") fails the call with
+   * the outbox's error, not a NullPointerException from the deadlock-retry check (seen in a CI
+   * log while a test killed the outbox's connections: the dispatcher's rounds failed with NPEs).
+   */
+  @Test
+  void aFailureWithoutSqlStateFailsWithTheOutboxError() {
+    HikariDataSource pool = JdbcOutbox.pool(url, server.user(), server.password(), 2);
+    JdbcOutbox o = new JdbcOutbox(pool, pool, "relaybus_webhook");
+    pool.close();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> o.publish("closed-t", events(1,
+        null))).isInstanceOf(io.relaybus.RelaybusException.class)
+        .hasMessageContaining("Webhook outbox (PostgreSQL, schema relaybus_webhook) failed");
+  }
+
   @Test
   void pruneDeletesOldAttempts() {
     JdbcOutbox o = open();
