@@ -18,7 +18,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -431,7 +430,11 @@ final class GroupMember implements TransportSubscription {
     List<Object> txids = new ArrayList<>(n);
     List<Object> seqs = new ArrayList<>(n);
     List<Object> limits = new ArrayList<>(n);
-    Map<Integer, Integer> shares = new HashMap<>();
+    int highest = 0;
+    for (PartitionState ps : readable) {
+      highest = Math.max(highest, ps.partition);
+    }
+    int[] unread = new int[highest + 1]; // per partition: its share minus the rows returned
     for (int k = 0; k < n; k++) {
       int share = Math.min(settings.fetchSize, capacity / n + (k < capacity % n ? 1 : 0));
       if (share == 0) {
@@ -444,7 +447,7 @@ final class GroupMember implements TransportSubscription {
         seqs.add(ps.fetchedSeq);
       }
       limits.add(share);
-      shares.put(ps.partition, share);
+      unread[ps.partition] = share;
     }
     // The next fetch starts with the partitions this one left out, or with those after the
     // ones that got the remainder.
@@ -458,7 +461,6 @@ final class GroupMember implements TransportSubscription {
         + "AND (x.target_group IS NULL OR x.target_group = ?) "
         + "ORDER BY x.txid, x.seq LIMIT p.lim) e LEFT JOIN " + schema + ".attempts a ON "
         + "a.topic = e.topic AND a.grp = ? AND a.seq = e.seq ORDER BY e.txid, e.seq";
-    Map<Integer, Integer> returned = new HashMap<>();
     int rows = 0;
     int submitted = 0;
     List<InvalidRow> invalid = new ArrayList<>();
@@ -479,7 +481,7 @@ final class GroupMember implements TransportSubscription {
             continue; // read past the capacity; these come again in the next fetch
           }
           int partition = rs.getInt(1);
-          returned.merge(partition, 1, Integer::sum);
+          unread[partition]--;
           PartitionState state = owned.get(partition);
           if (state == null) {
             continue;
@@ -534,8 +536,8 @@ final class GroupMember implements TransportSubscription {
     if (rows > submitted) {
       return true;
     }
-    for (Map.Entry<Integer, Integer> e : shares.entrySet()) {
-      if (returned.getOrDefault(e.getKey(), 0) >= e.getValue()) {
+    for (Object p : partitions) {
+      if (unread[(Integer) p] <= 0) {
         return true; // a partition filled its share: it may have more
       }
     }
