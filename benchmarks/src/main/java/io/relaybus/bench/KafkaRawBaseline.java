@@ -52,7 +52,9 @@ public final class KafkaRawBaseline implements RawBaseline {
   public static final String PARTITIONS = "raw.partitions";
   /** {@code none} (default) or {@code cloudevents}: the envelope headers of each record. */
   public static final String ENVELOPE = "raw.envelope";
-  private static final Set<String> KEYS = Set.of(PARTITIONS, ENVELOPE);
+  /** The raw producer's {@code batch.size} in bytes; default: the client's own (16 KiB). */
+  public static final String BATCH_SIZE = "raw.batch-size";
+  private static final Set<String> KEYS = Set.of(PARTITIONS, ENVELOPE, BATCH_SIZE);
 
   private final String bootstrap;
   private final int schemaId;
@@ -98,7 +100,13 @@ public final class KafkaRawBaseline implements RawBaseline {
       throw new IllegalArgumentException(ENVELOPE + " must be none or cloudevents, got '"
           + envelope + "'");
     }
-    return new RawSession(bootstrap, spec, partitions, schemaId, envelope.equals("cloudevents"));
+    String batchSize = spec.settings().get(BATCH_SIZE);
+    if (batchSize != null && !batchSize.trim().matches("[1-9][0-9]{0,8}")) {
+      throw new IllegalArgumentException(BATCH_SIZE + " must be a positive number of bytes, got '"
+          + batchSize + "'");
+    }
+    return new RawSession(bootstrap, spec, partitions, schemaId, envelope.equals("cloudevents"),
+        batchSize == null ? null : batchSize.trim());
   }
 
   /** One topic, one producer and, once started, one consumer group. */
@@ -113,7 +121,7 @@ public final class KafkaRawBaseline implements RawBaseline {
     private final boolean cloudEvents;
 
     RawSession(String bootstrap, SessionSpec spec, int partitions, int schemaId,
-        boolean cloudEvents) {
+        boolean cloudEvents, String batchSize) {
       this.cloudEvents = cloudEvents;
       this.bootstrap = bootstrap;
       this.topic = spec.topic();
@@ -125,6 +133,9 @@ public final class KafkaRawBaseline implements RawBaseline {
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       p.put(ProducerConfig.ACKS_CONFIG, "all");
       p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+      if (batchSize != null) {
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, batchSize);
+      }
       this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
       this.pending = new PendingPublishes(spec.publishWindow(), timeout);
     }
