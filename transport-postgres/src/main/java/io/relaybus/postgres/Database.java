@@ -45,11 +45,18 @@ final class Database implements AutoCloseable {
       config.addDataSourceProperty("tcpKeepAlive", "true");
       // Server error details may quote row values (event contents); keep them out of logs.
       config.addDataSourceProperty("logServerErrorDetail", "false");
+      // Every statement of the pool is prepared once per connection and run many times, and
+      // each is an index lookup whose plan does not depend on its parameters: keep the generic
+      // plan. Left to choose, PostgreSQL planned a member's fetch again at every execution
+      // (custom plans looked cheaper for a topic its statistics did not know yet), and the
+      // planning cost the server more than the fetch itself (docs/postgres.md, "Performance").
+      String options = "-c plan_cache_mode=force_generic_plan";
       if (settings.notifyMode != PostgresSettings.NotifyMode.TRANSACTIONAL) {
         // Our own publishes notify through the coalescer: switch the per-row trigger off for
         // the whole session instead of one SET LOCAL round trip per transaction.
-        config.addDataSourceProperty("options", "-c relaybus.notify=off");
+        options += " -c relaybus.notify=off";
       }
+      config.addDataSourceProperty("options", options);
       this.ownPool = new HikariDataSource(config);
       this.dataSource = ownPool;
     }
