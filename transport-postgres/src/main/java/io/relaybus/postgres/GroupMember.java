@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -72,6 +74,8 @@ final class GroupMember implements TransportSubscription {
   private long nextCommit;
   /** Member thread only: which readable partition gets the first share of the next fetch. */
   private int fetchRound;
+  /** How often the member looked for rows (for tests: who a notification woke). */
+  private final AtomicLong fetchAttempts = new AtomicLong();
   /** Fetch statements by the number of partitions they read (index 0 unused). */
   private final String[] fetchSql;
 
@@ -143,6 +147,29 @@ final class GroupMember implements TransportSubscription {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Whether this member reads one of the partitions: a notification about others need not wake
+   * it. Partitions it takes over later are read when it takes them.
+   */
+  boolean reads(BitSet partitions) {
+    for (Integer p : owned.keySet()) {
+      if (partitions.get(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How often this member looked for rows since it started. */
+  long fetchAttempts() {
+    return fetchAttempts.get();
+  }
+
+  /** The partitions this member holds now. */
+  Set<Integer> ownedPartitions() {
+    return Set.copyOf(owned.keySet());
   }
 
   void requestHeartbeat() {
@@ -410,6 +437,7 @@ final class GroupMember implements TransportSubscription {
 
   /** Fetches up to the sink's capacity; returns whether more may be waiting. */
   private boolean fetch(Connection c) throws SQLException {
+    fetchAttempts.incrementAndGet();
     int capacity = sink.capacity();
     if (capacity <= 0) {
       return false;

@@ -5,8 +5,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -19,15 +21,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends NOTIFY for committed publishes, coalesced: while one NOTIFY statement is on its way,
  * every topic published meanwhile is collected and sent in the next one, one notification per
- * topic. Publishing transactions therefore never take PostgreSQL's NOTIFY commit lock, and the
- * number of notifications stays far below the number of events under load.
+ * topic naming the partitions that got events ({@link NotifyPayload}). Publishing transactions
+ * therefore never take PostgreSQL's NOTIFY commit lock, the number of notifications stays far
+ * below the number of events under load, and only the members reading those partitions wake.
  */
 final class NotifyCoalescer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NotifyCoalescer.class);
 
   private final Database database;
   private final String channel;
-  private final Set<String> pending = ConcurrentHashMap.newKeySet();
+  /** Topics to notify, with their partitions ({@link #ALL}: every partition). */
+  private final Map<String, BitSet> pending = new ConcurrentHashMap<>();
+  /** Never modified: compared by identity. */
+  private static final BitSet ALL = new BitSet(0);
+  private final String origin;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
   private final AtomicLong notificationsSent = new AtomicLong();
@@ -36,17 +43,29 @@ final class NotifyCoalescer implements AutoCloseable {
 
   private final long intervalNanos;
 
-  NotifyCoalescer(Database database, String channel, java.time.Duration interval,
-      ThreadFactory threads) {
+  NotifyCoalescer(Database database, String channel, String origin,
+      java.time.Duration interval, ThreadFactory threads) {
     this.database = database;
     this.channel = channel;
+    this.origin = origin;
     this.intervalNanos = interval.toNanos();
     this.thread = threads.newThread(this::run);
     thread.start();
   }
 
-  void published(String topic) {
-    if (!pending.add(topic)) {
+  /**
+   * Notes a committed publish.
+   *
+   * @param topic the topic
+   * @param partitions the partitions it wrote to, or {@code null} when not known (all)
+   */
+  void published(String topic, BitSet partitions) {
+    boolean[] added = new boolean[1];
+    pending.compute(topic, (t, waiting) -> {
+      added[0] = waiting == null;
+      return merge(waiting, partitions);
+    });
+    if (!added[0]) {
       // Already waiting for the next NOTIFY, which the notifier takes after this add: waking
       // it again would cost a thread switch per publish and send nothing sooner.
       return;
@@ -61,6 +80,16 @@ final class NotifyCoalescer implements AutoCloseable {
 
   long notificationsSent() {
     return notificationsSent.get();
+  }
+
+  /** The union of two partition sets, either possibly null (none) or {@link #ALL}. */
+  private static BitSet merge(BitSet waiting, BitSet partitions) {
+    if (waiting == ALL || partitions == null || partitions == ALL) {
+      return ALL;
+    }
+    BitSet union = waiting == null ? new BitSet() : waiting;
+    union.or(partitions);
+    return union;
   }
 
   private void run() {
@@ -83,20 +112,28 @@ final class NotifyCoalescer implements AutoCloseable {
       if (wait > 0 && !pause(TimeUnit.NANOSECONDS.toMillis(wait) + 1)) {
         return;
       }
-      List<String> topics = new ArrayList<>(pending);
-      pending.removeAll(topics);
-      if (topics.isEmpty()) {
+      Map<String, BitSet> taken = new LinkedHashMap<>();
+      for (String topic : List.copyOf(pending.keySet())) {
+        BitSet partitions = pending.remove(topic);
+        if (partitions != null) {
+          taken.put(topic, partitions);
+        }
+      }
+      if (taken.isEmpty()) {
         continue;
       }
+      List<String> payloads = new ArrayList<>(taken.size());
+      taken.forEach((topic, partitions) -> payloads.add(
+          NotifyPayload.format(topic, origin, partitions == ALL ? null : partitions)));
       try (Connection c = database.connection();
           PreparedStatement ps = c.prepareStatement(
               "SELECT pg_notify(?, t) FROM unnest(?::text[]) AS t")) {
-        Array array = c.createArrayOf("text", topics.toArray());
+        Array array = c.createArrayOf("text", payloads.toArray());
         ps.setString(1, channel);
         ps.setArray(2, array);
         ps.execute();
         lastSent = System.nanoTime();
-        notificationsSent.addAndGet(topics.size());
+        notificationsSent.addAndGet(payloads.size());
         if (failures > 0) {
           LOG.info("Notifications are sent again after {} failed attempt(s)", failures);
           failures = 0;
@@ -107,7 +144,8 @@ final class NotifyCoalescer implements AutoCloseable {
           LOG.warn("Sending NOTIFY on channel {} failed; subscribers fall back to polling until "
               + "it works again: {}", channel, e.getMessage());
         }
-        pending.addAll(topics);
+        taken.forEach((topic, partitions) -> pending.merge(topic, partitions,
+            NotifyCoalescer::merge));
         if (!pause(Math.min(5_000, 100L * failures))) {
           return;
         }

@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -61,6 +63,9 @@ public final class PostgresTransport implements Transport {
   private final ScheduledExecutorService maintenance;
   private final PostgresDeadLetters deadLetters;
   private volatile boolean closed;
+  /** This bus's id in its notifications, so that its listener skips them. */
+  private final String origin =
+      Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
 
   private PostgresTransport(PostgresSettings settings, DataSource dataSource,
       TransportContext context) {
@@ -73,7 +78,7 @@ public final class PostgresTransport implements Transport {
       this.pipeline = new PublishPipeline(this, Math.max(1, Math.min(4, settings.poolSize / 3)),
           threads("publisher"));
       this.notifier = settings.notifyMode == PostgresSettings.NotifyMode.COALESCED
-          ? new NotifyCoalescer(database, settings.channel(), settings.notifyInterval,
+          ? new NotifyCoalescer(database, settings.channel(), origin, settings.notifyInterval,
               threads("notifier")) : null;
       this.listener = settings.pollOnly ? null : new NotificationListener(database, settings,
           this::onNotification, this::wakeAll, threads("listener"));
@@ -335,14 +340,31 @@ public final class PostgresTransport implements Transport {
     return n;
   }
 
-  /** A publish of this bus committed. */
+  /** A publish of this bus committed, to partitions not known here: every member may read. */
   void published(String topic) {
+    published(topic, null);
+  }
+
+  /**
+   * A publish of this bus committed: wakes this bus's members that read one of the partitions
+   * and has the other buses' members woken by a notification.
+   *
+   * @param partitions the partitions written to, or {@code null} for any
+   */
+  void published(String topic, BitSet partitions) {
     if (notifier != null) {
-      notifier.published(topic);
+      notifier.published(topic, partitions);
     }
-    Set<GroupMember> local = membersByTopic.get(topic);
-    if (local != null) {
-      local.forEach(GroupMember::wake);
+    wake(membersByTopic.get(topic), partitions);
+  }
+
+  private static void wake(Set<GroupMember> members, BitSet partitions) {
+    if (members != null) {
+      for (GroupMember m : members) {
+        if (partitions == null || m.reads(partitions)) {
+          m.wake();
+        }
+      }
     }
   }
 
@@ -357,10 +379,21 @@ public final class PostgresTransport implements Transport {
       }
       return;
     }
-    Set<GroupMember> members = membersByTopic.get(payload);
-    if (members != null) {
-      members.forEach(GroupMember::wake);
+    NotifyPayload notice = NotifyPayload.parse(payload);
+    if (origin.equals(notice.origin())) {
+      return; // our own publish: its members were woken at commit
     }
+    wake(membersByTopic.get(notice.topic()), notice.partitions());
+  }
+
+  /** This bus's members of a topic (for tests). */
+  Set<GroupMember> members(String topic) {
+    return Set.copyOf(membersByTopic.getOrDefault(topic, Set.of()));
+  }
+
+  /** This bus's id in its notifications (for tests). */
+  String origin() {
+    return origin;
   }
 
   private void wakeAll() {

@@ -7,9 +7,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -77,16 +78,18 @@ final class PublishPipeline implements AutoCloseable {
   static List<PublishReceipt> insert(Connection c, String schema, String topic, int partitions,
       List<Event> events) throws SQLException {
     EventRows.Batch rows = new EventRows.Batch(events.size());
-    List<PublishReceipt> receipts = add(rows, topic, partitions, events);
+    List<PublishReceipt> receipts = add(rows, topic, partitions, events, new BitSet());
     rows.insert(c, schema);
     return receipts;
   }
 
+  /** Adds the rows of events to a batch; {@code touched} gets the partitions they go to. */
   private static List<PublishReceipt> add(EventRows.Batch rows, String topic, int partitions,
-      List<Event> events) {
+      List<Event> events, BitSet touched) {
     List<PublishReceipt> receipts = new ArrayList<>(events.size());
     for (Event e : events) {
       int partition = Partitioner.partition(e.key().orElse(null), partitions);
+      touched.set(partition);
       rows.add(topic, partition, e);
       receipts.add(new PublishReceipt(topic, e.id(), "partition-" + partition));
     }
@@ -146,7 +149,7 @@ final class PublishPipeline implements AutoCloseable {
      */
     private void write(List<Request> batch) {
       List<List<PublishReceipt>> results = new ArrayList<>(batch.size());
-      Set<String> topics = new LinkedHashSet<>();
+      Map<String, BitSet> topics = new LinkedHashMap<>(); // the partitions written, by topic
       boolean outcomeUnknown = false;
       try (Connection c = transport.database().connection()) {
         boolean setLocal = transport.settings().notifyMode
@@ -162,8 +165,8 @@ final class PublishPipeline implements AutoCloseable {
             c.setAutoCommit(true);
           }
           for (Request r : batch) {
-            results.add(add(rows, r.topic(), transport.partitions(c, r.topic()), r.events()));
-            topics.add(r.topic());
+            results.add(add(rows, r.topic(), transport.partitions(c, r.topic()), r.events(),
+                topics.computeIfAbsent(r.topic(), t -> new BitSet())));
           }
           try {
             rows.insert(c, transport.settings().schema);
@@ -175,8 +178,8 @@ final class PublishPipeline implements AutoCloseable {
           }
         } else {
           for (Request r : batch) {
-            results.add(add(rows, r.topic(), transport.partitions(c, r.topic()), r.events()));
-            topics.add(r.topic());
+            results.add(add(rows, r.topic(), transport.partitions(c, r.topic()), r.events(),
+                topics.computeIfAbsent(r.topic(), t -> new BitSet())));
           }
           c.setAutoCommit(false);
           try {
@@ -212,9 +215,7 @@ final class PublishPipeline implements AutoCloseable {
         fail(batch, e.getMessage(), e, outcomeUnknown);
         return;
       }
-      for (String topic : topics) {
-        transport.published(topic);
-      }
+      topics.forEach(transport::published);
       load.addAndGet(-batch.size());
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).future().complete(results.get(i));

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.postgres.testing.PostgresServer;
@@ -65,14 +64,7 @@ class PostgresFetchPlanTest {
     try (TestBuses buses = new TestBuses(server, url);
         HikariDataSource pool = new HikariDataSource(config)) {
       EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8"));
-      for (int from = 0; from < EVENTS; from += 500) {
-        List<Event> batch = new ArrayList<>();
-        for (int i = from; i < from + 500; i++) {
-          batch.add(Event.builder().source("urn:test").type("plans").key("k" + i)
-              .text("e" + i).build());
-        }
-        publisher.publishAll(TOPIC, batch).join();
-      }
+      TestBuses.publishKeyed(publisher, TOPIC, EVENTS);
 
       EventBus consumer = buses.track(EventBus.builder()
           .provider(PostgresTransportProvider.withDataSource(pool))

@@ -3,7 +3,6 @@ package io.relaybus.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.postgres.testing.PostgresServer;
@@ -12,8 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,14 +36,7 @@ class PostgresFetchReadsTest {
     String url = server.createDatabase("relaybus_fetch_reads");
     try (TestBuses buses = new TestBuses(server, url)) {
       EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8"));
-      for (int from = 0; from < EVENTS; from += 500) {
-        List<Event> batch = new ArrayList<>();
-        for (int i = from; i < from + 500; i++) {
-          batch.add(Event.builder().source("urn:test").type("reads").key("k" + i)
-              .text("e" + i).build());
-        }
-        publisher.publishAll(TOPIC, batch).join();
-      }
+      TestBuses.publishKeyed(publisher, TOPIC, EVENTS);
       buses.close();
       long before = awaitRowsRead(server, url, 0);
 

@@ -84,8 +84,9 @@ class PostgresNotifyLoadTest {
           if (ns != null) {
             for (PGNotification n : ns) {
               total.incrementAndGet();
-              byPayload.computeIfAbsent(n.getParameter(), k -> new AtomicInteger())
-                  .incrementAndGet();
+              // Relaybus's notifications name the topic, the sending bus and the partitions.
+              byPayload.computeIfAbsent(NotifyPayload.parse(n.getParameter()).topic(),
+                  k -> new AtomicInteger()).incrementAndGet();
             }
           }
         }
@@ -96,8 +97,8 @@ class PostgresNotifyLoadTest {
       }
     }
 
-    int count(String payload) {
-      AtomicInteger n = byPayload.get(payload);
+    int count(String topic) {
+      AtomicInteger n = byPayload.get(topic);
       return n == null ? 0 : n.get();
     }
 

@@ -1,5 +1,6 @@
 package io.relaybus.postgres;
 
+import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.postgres.testing.PostgresServer;
 import java.util.ArrayList;
@@ -82,6 +83,18 @@ final class TestBuses implements AutoCloseable {
   /** How many buses this fixture made or tracked since the last {@link #close()}. */
   int size() {
     return open.size();
+  }
+
+  /** Publishes {@code count} events with keys k0, k1, … in batches of up to 500. */
+  static void publishKeyed(EventBus bus, String topic, int count) {
+    for (int from = 0; from < count; from += 500) {
+      List<Event> batch = new ArrayList<>();
+      for (int i = from; i < Math.min(count, from + 500); i++) {
+        batch.add(Event.builder().source("urn:test").type("keyed").key("k" + i)
+            .text("e" + i).build());
+      }
+      bus.publishAll(topic, batch).join();
+    }
   }
 
   /** Closes the buses in reverse order of creation, as try-with-resources would. */

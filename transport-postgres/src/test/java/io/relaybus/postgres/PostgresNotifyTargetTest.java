@@ -1,0 +1,118 @@
+package io.relaybus.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.relaybus.Event;
+import io.relaybus.EventBus;
+import io.relaybus.SubscribeOptions;
+import io.relaybus.postgres.testing.PostgresServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A notification wakes only the members that read the partitions it names, and a bus does not
+ * act on its own notifications (it woke its members when its publish committed). Before, every
+ * notification woke every member of the topic in every process, and each looked for rows: with
+ * four members, three of four fetches at a steady publish rate found nothing.
+ *
+ * <p>Each of two buses has one member of the group and one of the topic's two partitions.
+ * Heartbeats are 20 s and polls 10 min apart, so within the test a member looks for rows only
+ * when something wakes it; the test sends the notifications itself.
+ */
+class PostgresNotifyTargetTest {
+  private static final String TOPIC = "notify.target";
+  private static PostgresServer server;
+  private static String url;
+  private TestBuses buses;
+
+  @BeforeAll
+  static void createDatabase() {
+    server = PostgresServer.shared();
+    url = server.createDatabase("relaybus_notify_target");
+  }
+
+  @AfterEach
+  void close() {
+    buses.close();
+  }
+
+  @Test
+  void notificationsWakeOnlyTheMembersOfTheirPartitions() {
+    buses = new TestBuses(server, url, Map.of("relaybus.postgres.lease-timeout", "60s",
+        "relaybus.postgres.poll-interval", "10m", "relaybus.postgres.partitions", "2"));
+    Set<String> received = ConcurrentHashMap.newKeySet();
+    EventBus a = buses.bus();
+    a.subscribe(TOPIC, SubscribeOptions.builder().group("g").build(),
+        d -> received.add(d.event().id()));
+    EventBus b = buses.bus();
+    b.subscribe(TOPIC, SubscribeOptions.builder().group("g").build(),
+        d -> received.add(d.event().id()));
+    GroupMember memberA = only(a);
+    GroupMember memberB = only(b);
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        memberA.ownedPartitions().size() == 1 && memberB.ownedPartitions().size() == 1);
+    int partitionA = memberA.ownedPartitions().iterator().next();
+    int partitionB = memberB.ownedPartitions().iterator().next();
+    String channel = a.unwrap(PostgresTransport.class).settings().channel();
+    String originA = a.unwrap(PostgresTransport.class).origin();
+
+    // Another process's publish to A's partition: A looks, B does not.
+    long beforeA = memberA.fetchAttempts();
+    long beforeB = memberB.fetchAttempts();
+    notify(channel, TOPIC + " 0123abcd " + partitionA);
+    await().atMost(Duration.ofSeconds(10)).until(() -> memberA.fetchAttempts() > beforeA);
+    quietly(500);
+    assertThat(memberB.fetchAttempts()).as("B's fetches after a notification for A's partition")
+        .isEqualTo(beforeB);
+
+    // A's own notification: B does not read that partition and A was woken at commit already.
+    long afterA = memberA.fetchAttempts();
+    notify(channel, TOPIC + " " + originA + " " + partitionA + "," + partitionB);
+    await().atMost(Duration.ofSeconds(10)).until(() -> memberB.fetchAttempts() > beforeB);
+    quietly(500);
+    assertThat(memberA.fetchAttempts()).as("A's fetches after its own notification")
+        .isEqualTo(afterA);
+
+    // A bare topic (plain-SQL publishes, older Relaybus versions) wakes every member.
+    long bareA = memberA.fetchAttempts();
+    long bareB = memberB.fetchAttempts();
+    notify(channel, TOPIC);
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        memberA.fetchAttempts() > bareA && memberB.fetchAttempts() > bareB);
+
+    // And events still arrive, published by each bus to both partitions.
+    List<Event> batch = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      batch.add(Event.builder().id("e" + i).source("urn:test").type("t").key("k" + i).build());
+    }
+    a.publishAll(TOPIC, batch.subList(0, 10)).join();
+    b.publishAll(TOPIC, batch.subList(10, 20)).join();
+    await().atMost(Duration.ofSeconds(30)).until(() -> received.size() == 20);
+  }
+
+  private static GroupMember only(EventBus bus) {
+    Set<GroupMember> members = bus.unwrap(PostgresTransport.class).members(TOPIC);
+    assertThat(members).hasSize(1);
+    return members.iterator().next();
+  }
+
+  private static void notify(String channel, String payload) {
+    server.executeIn(url, "SELECT pg_notify('" + channel + "', '" + payload + "')");
+  }
+
+  private static void quietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
