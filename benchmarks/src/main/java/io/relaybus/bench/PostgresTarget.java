@@ -13,6 +13,10 @@ import java.util.Map;
  * commit-interval 100ms, notify coalesced, poll-interval 1s); every {@code relaybus.*} key given
  * with {@code --set} overrides them, e.g. {@code --set relaybus.postgres.fetch-size=1000}.
  * Connection keys are filled in from the server unless given.
+ *
+ * <p>{@code --set relaybus.bench.consumer-bus=separate} subscribes the consumers on a second
+ * bus, as another process would: deliveries then wait for the NOTIFY between the buses instead
+ * of the in-process wake-up of a bus whose own publish committed.
  */
 public final class PostgresTarget implements TransportTarget {
 
@@ -30,9 +34,33 @@ public final class PostgresTarget implements TransportTarget {
         + PostgresServer.get().description();
   }
 
+  /** Bench-only key: {@code same} (default) or {@code separate}. */
+  public static final String CONSUMER_BUS_KEY = "relaybus.bench.consumer-bus";
+
   @Override
   public EventBus createBus(Map<String, String> settings) {
-    return createBus(PostgresServer.get(), settings);
+    Map<String, String> busSettings = new LinkedHashMap<>(settings);
+    busSettings.remove(CONSUMER_BUS_KEY);
+    return createBus(PostgresServer.get(), busSettings);
+  }
+
+  @Override
+  public MessagingSession openRelaybus(SessionSpec spec) {
+    String consumers = spec.settings().getOrDefault(CONSUMER_BUS_KEY, "same").trim();
+    if (!consumers.equals("same") && !consumers.equals("separate")) {
+      throw new IllegalArgumentException(CONSUMER_BUS_KEY + " must be same or separate, got '"
+          + consumers + "'");
+    }
+    EventBus bus = createBus(spec.settings());
+    if (consumers.equals("same")) {
+      return new RelaybusSession(bus, spec);
+    }
+    try {
+      return new RelaybusSession(bus, createBus(spec.settings()), spec);
+    } catch (RuntimeException e) {
+      bus.close();
+      throw e;
+    }
   }
 
   static EventBus createBus(PostgresServer server, Map<String, String> settings) {

@@ -24,13 +24,24 @@ final class RelaybusSession implements MessagingSession {
   static final String CONTENT_TYPE = "application/json";
 
   private final EventBus bus;
+  /** The bus the consumers subscribe on: {@link #bus}, or a second one (another "process"). */
+  private final EventBus consumerBus;
   private final String topic;
   private final byte[] payload;
   private final PendingPublishes pending;
   private final List<Subscription> subscriptions = new ArrayList<>();
 
   RelaybusSession(EventBus bus, SessionSpec spec) {
+    this(bus, bus, spec);
+  }
+
+  /**
+   * A session whose consumers subscribe on {@code consumerBus}, so that deliveries travel
+   * between two buses as between two processes (PostgreSQL: through NOTIFY).
+   */
+  RelaybusSession(EventBus bus, EventBus consumerBus, SessionSpec spec) {
     this.bus = bus;
+    this.consumerBus = consumerBus;
     this.topic = spec.topic();
     this.payload = spec.payload();
     this.pending = new PendingPublishes(spec.publishWindow(), spec.timeout());
@@ -45,7 +56,7 @@ final class RelaybusSession implements MessagingSession {
         .build();
     for (int i = 0; i < spec.members(); i++) {
       // One handler instance per member: the bus refuses the same instance twice in a group.
-      subscriptions.add(bus.subscribe(topic, options, new StampHandler(listener)));
+      subscriptions.add(consumerBus.subscribe(topic, options, new StampHandler(listener)));
     }
   }
 
@@ -90,7 +101,13 @@ final class RelaybusSession implements MessagingSession {
         s.close();
       }
     } finally {
-      bus.close();
+      try {
+        bus.close();
+      } finally {
+        if (consumerBus != bus) {
+          consumerBus.close();
+        }
+      }
     }
   }
 

@@ -82,7 +82,10 @@ final class PostgresSettings {
     this.pollOnly = r.bool(POLL_ONLY, false);
     this.notifyMode = r.enumValue(NOTIFY, NotifyMode.class,
         pollOnly ? NotifyMode.OFF : NotifyMode.COALESCED);
-    this.notifyInterval = r.duration(NOTIFY_INTERVAL, Duration.ofMillis(10), Duration.ZERO,
+    // 2 ms: between processes, a delivery waits for the next NOTIFY (at a steady rate half an
+    // interval on average); 10 ms put the p99 at 6x a raw NOTIFY round trip, 0 (a NOTIFY per
+    // commit) queued the notifications themselves (benchmarks/RESULTS.md, PostgreSQL session 5).
+    this.notifyInterval = r.duration(NOTIFY_INTERVAL, Duration.ofMillis(2), Duration.ZERO,
         Duration.ofSeconds(1));
     this.autoDdl = r.bool(AUTO_DDL, true);
     this.fetchSize = r.integer(FETCH_SIZE, 500, 1, 100_000);

@@ -177,9 +177,13 @@ class PostgresNotifyLoadTest {
               + "delivered to 2 groups after %d ms); coalescer sent %d NOTIFYs, LISTEN connection "
               + "saw %d for the topic and %d in total%n", EVENTS, transactions, publishMillis,
           deliverMillis, sent, listener.count(topic), listener.total.get());
-      assertThat(sent).as("NOTIFYs sent by the coalescer").isLessThan(EVENTS / 10);
+      // At most one NOTIFY per topic per notify-interval (2 ms by default) while publishing and
+      // delivering, whatever the number of events: far fewer than events (here 1.7–5 s runs
+      // sent 125–240 with the earlier 10 ms interval).
+      assertThat(sent).as("NOTIFYs sent by the coalescer")
+          .isLessThanOrEqualTo(deliverMillis / 2 + 2).isLessThan(EVENTS / 5);
       assertThat(listener.total.get()).as("notifications on relaybus_events seen by LISTEN")
-          .isLessThan(EVENTS / 10);
+          .isLessThan(EVENTS / 5);
       assertThat((long) listener.count(topic))
           .as("every notification for the topic came from the coalescer, none per row")
           .isEqualTo(sent);
