@@ -74,6 +74,13 @@ final class GroupMember implements TransportSubscription {
   private long nextCommit;
   /** Member thread only: which readable partition gets the first share of the next fetch. */
   private int fetchRound;
+  /**
+   * Whether a freed slot should wake the member: false only after a fetch that read everything
+   * its partitions had, while notifications announce new rows (see {@link #capacityFreed}).
+   */
+  private volatile boolean wantsCapacity = true;
+  /** Whether notifications reach this bus (not poll-only). */
+  private final boolean listening;
   /** How often the member looked for rows (for tests: who a notification woke). */
   private final AtomicLong fetchAttempts = new AtomicLong();
   /** Fetch statements by the number of partitions they read (index 0 unused). */
@@ -88,6 +95,7 @@ final class GroupMember implements TransportSubscription {
     this.group = options.group();
     this.sink = sink;
     this.maxInFlight = options.maxInFlight();
+    this.listening = !transport.settings().pollOnly;
     try (Connection c = transport.database().connection()) {
       this.partitionCount = transport.partitions(c, topic);
       this.fetchSql = new String[partitionCount + 1];
@@ -97,7 +105,7 @@ final class GroupMember implements TransportSubscription {
       throw new io.relaybus.RelaybusException("Cannot join group '" + group + "' of topic '"
           + topic + "' on PostgreSQL: " + e.getMessage(), e);
     }
-    sink.onCapacity(this::wake);
+    sink.onCapacity(this::capacityFreed);
     this.thread = transport.threads("member-" + topic + "-" + group).newThread(this::run);
     thread.start();
   }
@@ -438,6 +446,8 @@ final class GroupMember implements TransportSubscription {
   /** Fetches up to the sink's capacity; returns whether more may be waiting. */
   private boolean fetch(Connection c) throws SQLException {
     fetchAttempts.incrementAndGet();
+    // Set before the capacity is read: a slot freed after that read wakes the member.
+    wantsCapacity = true;
     int capacity = sink.capacity();
     if (capacity <= 0) {
       return false;
@@ -563,10 +573,36 @@ final class GroupMember implements TransportSubscription {
         return true; // a partition filled its share: it may have more
       }
     }
+    if (asked.size() == n && listening && !anyDraining()) {
+      // Every partition was asked and none filled its share: it read all there was. New rows
+      // come with a notification; a freed slot alone need not send the member looking again.
+      wantsCapacity = false;
+    }
     // Partitions left out of this turn (less room than partitions) come first next time; look
     // at once only if this fetch found rows, or a member with little room and nothing to read
     // would spin.
     return asked.size() < n && rows > 0;
+  }
+
+  /**
+   * A delivery finished and freed a slot. The member looks for rows again only if its last
+   * fetch was short of room (it may have left rows unread), a partition it gives up waits for
+   * its last events, or no notification would tell it about new rows (poll-only). Looking
+   * after every delivery cost a fetch and a held-back check per event that found nothing.
+   */
+  private void capacityFreed() {
+    if (wantsCapacity) {
+      wake();
+    }
+  }
+
+  private boolean anyDraining() {
+    for (PartitionState ps : owned.values()) {
+      if (ps.draining) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -829,6 +865,7 @@ final class GroupMember implements TransportSubscription {
   @Override
   public void stopFetching() {
     fetching = false;
+    wantsCapacity = true; // what is in flight finishes now: release and commit promptly
     wake();
   }
 
