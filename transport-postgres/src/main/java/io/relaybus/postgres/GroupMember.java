@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -596,9 +597,14 @@ final class GroupMember implements TransportSubscription {
     }
   }
 
+  /** Whether a partition this member holds is one it gives up and waits to release. */
   private boolean anyDraining() {
+    return anyOwned(ps -> ps.draining);
+  }
+
+  private boolean anyOwned(Predicate<PartitionState> test) {
     for (PartitionState ps : owned.values()) {
-      if (ps.draining) {
+      if (test.test(ps)) {
         return true;
       }
     }
@@ -678,12 +684,7 @@ final class GroupMember implements TransportSubscription {
   }
 
   private boolean hasDirty() {
-    for (PartitionState ps : owned.values()) {
-      if (ps.dirty) {
-        return true;
-      }
-    }
-    return false;
+    return anyOwned(ps -> ps.dirty);
   }
 
   private void commit(Connection c) throws SQLException {

@@ -81,7 +81,7 @@ public final class PostgresTransport implements Transport {
           ? new NotifyCoalescer(database, settings.channel(), origin, settings.notifyInterval,
               threads("notifier")) : null;
       this.listener = settings.pollOnly ? null : new NotificationListener(database, settings,
-          this::onNotification, this::wakeAll, threads("listener"));
+          this::onNotification, this::catchUp, threads("listener"));
       this.maintenance = Executors.newSingleThreadScheduledExecutor(threads("maintenance"));
       long period = Math.max(1_000, Math.min(60_000, settings.retention.toMillis() / 10));
       maintenance.scheduleWithFixedDelay(new RetentionJob(this), period, period,
@@ -396,8 +396,13 @@ public final class PostgresTransport implements Transport {
     return origin;
   }
 
-  private void wakeAll() {
-    membersByTopic.values().forEach(set -> set.forEach(GroupMember::wake));
+  /**
+   * The LISTEN connection (re)connected, or failed: notifications sent meanwhile were missed.
+   * Members look for events and for membership changes at once — a missed rebalance
+   * announcement would otherwise wait for their next heartbeat ({@code lease-timeout / 3}).
+   */
+  private void catchUp() {
+    membersByTopic.values().forEach(set -> set.forEach(GroupMember::requestHeartbeat));
   }
 
   void left(GroupMember member) {
