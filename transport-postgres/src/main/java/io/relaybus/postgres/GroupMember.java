@@ -80,8 +80,6 @@ final class GroupMember implements TransportSubscription {
    * its partitions had, while notifications announce new rows (see {@link #capacityFreed}).
    */
   private volatile boolean wantsCapacity = true;
-  /** Whether notifications reach this bus (not poll-only). */
-  private final boolean listening;
   /** How often the member looked for rows (for tests: who a notification woke). */
   private final AtomicLong fetchAttempts = new AtomicLong();
   /** Fetch statements by the number of partitions they read (index 0 unused). */
@@ -96,7 +94,6 @@ final class GroupMember implements TransportSubscription {
     this.group = options.group();
     this.sink = sink;
     this.maxInFlight = options.maxInFlight();
-    this.listening = !transport.settings().pollOnly;
     try (Connection c = transport.database().connection()) {
       this.partitionCount = transport.partitions(c, topic);
       this.fetchSql = new String[partitionCount + 1];
@@ -469,7 +466,6 @@ final class GroupMember implements TransportSubscription {
     int n = readable.size();
     int start = Math.floorMod(fetchRound, n);
     List<PartitionState> asked = new ArrayList<>(n);
-    List<Integer> limits = new ArrayList<>(n);
     int highest = 0;
     for (PartitionState ps : readable) {
       highest = Math.max(highest, ps.partition);
@@ -482,7 +478,6 @@ final class GroupMember implements TransportSubscription {
       }
       PartitionState ps = readable.get((start + k) % n);
       asked.add(ps);
-      limits.add(share);
       unread[ps.partition] = share;
     }
     // The next fetch starts with the partitions this one left out, or with those after the
@@ -495,14 +490,13 @@ final class GroupMember implements TransportSubscription {
     List<Message> batch = new ArrayList<>(SUBMIT_BATCH);
     try (PreparedStatement ps = c.prepareStatement(fetchSql(asked.size()))) {
       int i = 1;
-      for (int k = 0; k < asked.size(); k++) {
-        PartitionState state = asked.get(k);
+      for (PartitionState state : asked) {
         synchronized (state) {
           ps.setInt(i++, state.partition);
           ps.setString(i++, Long.toString(state.fetchedTxid));
           ps.setLong(i++, state.fetchedSeq);
         }
-        ps.setInt(i++, limits.get(k));
+        ps.setInt(i++, unread[state.partition]); // its share, before any row is counted
       }
       ps.setString(i++, topic);
       ps.setString(i++, group);
@@ -574,7 +568,7 @@ final class GroupMember implements TransportSubscription {
         return true; // a partition filled its share: it may have more
       }
     }
-    if (asked.size() == n && listening && !anyDraining()) {
+    if (asked.size() == n && !settings.pollOnly && !anyDraining()) {
       // Every partition was asked and none filled its share: it read all there was. New rows
       // come with a notification; a freed slot alone need not send the member looking again.
       wantsCapacity = false;
