@@ -1,5 +1,11 @@
 package io.relaybus.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,7 +44,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       headers a Relaybus record carries ({@code ce_specversion}, a fresh {@code ce_id},
  *       {@code ce_source}, {@code ce_type}, {@code ce_time}, {@code content-type}), built per
  *       record as a hand-written CloudEvents producer would: the same bytes on the wire, so the
- *       ratio shows the library's own cost apart from the envelope's.</li>
+ *       ratio shows the library's own cost apart from the envelope's. With
+ *       {@code raw.validate=json-schema} every payload is also parsed (Jackson) and validated
+ *       against the benchmark's JSON Schema (networknt, compiled once) before it is sent, as the
+ *       transport does with {@code validate-on-produce}: with both settings the raw producer does
+ *       the work the issue asks of every Relaybus publish, by hand.</li>
  *   <li><b>Consume:</b> {@code members} {@link KafkaConsumer}s in one group, each on its own
  *       thread, {@code enable.auto.commit=false}, the listener called for every record of a
  *       poll, then {@code commitAsync()} for the poll (manual commit after handling).</li>
@@ -54,7 +64,9 @@ public final class KafkaRawBaseline implements RawBaseline {
   public static final String ENVELOPE = "raw.envelope";
   /** The raw producer's {@code batch.size} in bytes; default: the client's own (16 KiB). */
   public static final String BATCH_SIZE = "raw.batch-size";
-  private static final Set<String> KEYS = Set.of(PARTITIONS, ENVELOPE, BATCH_SIZE);
+  /** {@code none} (default) or {@code json-schema}: validate each payload before sending. */
+  public static final String VALIDATE = "raw.validate";
+  private static final Set<String> KEYS = Set.of(PARTITIONS, ENVELOPE, BATCH_SIZE, VALIDATE);
 
   private final String bootstrap;
   private final int schemaId;
@@ -105,8 +117,13 @@ public final class KafkaRawBaseline implements RawBaseline {
       throw new IllegalArgumentException(BATCH_SIZE + " must be a positive number of bytes, got '"
           + batchSize + "'");
     }
+    String validate = spec.settings().getOrDefault(VALIDATE, "none");
+    if (!validate.equals("none") && !validate.equals("json-schema")) {
+      throw new IllegalArgumentException(VALIDATE + " must be none or json-schema, got '"
+          + validate + "'");
+    }
     return new RawSession(bootstrap, spec, partitions, schemaId, envelope.equals("cloudevents"),
-        batchSize == null ? null : batchSize.trim());
+        batchSize == null ? null : batchSize.trim(), validate.equals("json-schema"));
   }
 
   /** One topic, one producer and, once started, one consumer group. */
@@ -119,10 +136,17 @@ public final class KafkaRawBaseline implements RawBaseline {
     private final PendingPublishes pending;
     private final List<Member> members = new ArrayList<>();
     private final boolean cloudEvents;
+    private final byte[] payload;
+    /** The payload's schema when each payload is validated before sending, else null. */
+    private final Schema schema;
+    private final ObjectMapper json = new ObjectMapper();
 
     RawSession(String bootstrap, SessionSpec spec, int partitions, int schemaId,
-        boolean cloudEvents, String batchSize) {
+        boolean cloudEvents, String batchSize, boolean validate) {
       this.cloudEvents = cloudEvents;
+      this.payload = spec.payload();
+      this.schema = validate ? SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7)
+          .getSchema(KafkaTarget.PAYLOAD_SCHEMA) : null;
       this.bootstrap = bootstrap;
       this.topic = spec.topic();
       this.timeout = spec.timeout();
@@ -164,6 +188,9 @@ public final class KafkaRawBaseline implements RawBaseline {
     }
 
     private CompletableFuture<Void> send(long stampNanos) {
+      if (schema != null) {
+        validate();
+      }
       CompletableFuture<Void> f = new CompletableFuture<>();
       ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null, value);
       if (cloudEvents) {
@@ -187,6 +214,16 @@ public final class KafkaRawBaseline implements RawBaseline {
         }
       });
       return f;
+    }
+
+    private void validate() {
+      try {
+        if (!schema.validate(json.readTree(payload)).isEmpty()) {
+          throw new IllegalStateException("The benchmark payload breaks its schema");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
 
     private static byte[] utf8(String s) {
