@@ -267,24 +267,9 @@ public final class PostgresRowLayoutComparison {
   private void events(Connection c) throws SQLException {
     String[] topics = new String[BATCH];
     Integer[] partitions = new Integer[BATCH];
-    String[] ids = new String[BATCH];
-    String[] sources = new String[BATCH];
-    String[] types = new String[BATCH];
-    String[] times = new String[BATCH];
-    String[] contentTypes = new String[BATCH];
-    String[] headers = new String[BATCH];
-    String[] none = new String[BATCH];
-    byte[][] data = new byte[BATCH][];
     for (int i = 0; i < BATCH; i++) {
       topics[i] = "bench";
       partitions[i] = i % PARTITIONS;
-      ids[i] = UUID.randomUUID().toString();
-      sources[i] = RelaybusSession.SOURCE;
-      types[i] = RelaybusSession.TYPE;
-      times[i] = Instant.now().toString();
-      contentTypes[i] = RelaybusSession.CONTENT_TYPE;
-      headers[i] = "{}";
-      data[i] = payload;
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + SCHEMA + ".events (topic, "
         + "partition, id, source, type, subject, time, datacontenttype, dataschema, key, "
@@ -294,21 +279,48 @@ public final class PostgresRowLayoutComparison {
         + "?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bytea[]) WITH "
         + "ORDINALITY AS r(topic, partition, id, source, type, subject, time, datacontenttype, "
         + "dataschema, key, headers, data, n) ORDER BY r.n")) {
-      int p = 1;
-      ps.setArray(p++, c.createArrayOf("text", topics));
-      ps.setArray(p++, c.createArrayOf("int4", partitions));
-      ps.setArray(p++, c.createArrayOf("text", ids));
-      ps.setArray(p++, c.createArrayOf("text", sources));
-      ps.setArray(p++, c.createArrayOf("text", types));
-      ps.setArray(p++, c.createArrayOf("text", none));
-      ps.setArray(p++, c.createArrayOf("text", times));
-      ps.setArray(p++, c.createArrayOf("text", contentTypes));
-      ps.setArray(p++, c.createArrayOf("text", none));
-      ps.setArray(p++, c.createArrayOf("text", none));
-      ps.setArray(p++, c.createArrayOf("text", headers));
-      ps.setArray(p, c.createArrayOf("bytea", data));
+      ps.setArray(1, c.createArrayOf("text", topics));
+      ps.setArray(2, c.createArrayOf("int4", partitions));
+      bindAttributes(c, ps, 3, BATCH);
       ps.executeUpdate();
     }
+  }
+
+  /**
+   * Binds, from parameter {@code first} on, one array per event attribute of {@code n} new
+   * events, in the column order id, source, type, subject, time, datacontenttype, dataschema,
+   * key, headers, data.
+   */
+  private void bindAttributes(Connection c, PreparedStatement ps, int first, int n)
+      throws SQLException {
+    String[] ids = new String[n];
+    String[] sources = new String[n];
+    String[] types = new String[n];
+    String[] times = new String[n];
+    String[] contentTypes = new String[n];
+    String[] headers = new String[n];
+    String[] none = new String[n];
+    byte[][] data = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      ids[i] = UUID.randomUUID().toString();
+      sources[i] = RelaybusSession.SOURCE;
+      types[i] = RelaybusSession.TYPE;
+      times[i] = Instant.now().toString();
+      contentTypes[i] = RelaybusSession.CONTENT_TYPE;
+      headers[i] = "{}";
+      data[i] = payload;
+    }
+    int p = first;
+    ps.setArray(p++, c.createArrayOf("text", ids));
+    ps.setArray(p++, c.createArrayOf("text", sources));
+    ps.setArray(p++, c.createArrayOf("text", types));
+    ps.setArray(p++, c.createArrayOf("text", none));
+    ps.setArray(p++, c.createArrayOf("text", times));
+    ps.setArray(p++, c.createArrayOf("text", contentTypes));
+    ps.setArray(p++, c.createArrayOf("text", none));
+    ps.setArray(p++, c.createArrayOf("text", none));
+    ps.setArray(p++, c.createArrayOf("text", headers));
+    ps.setArray(p, c.createArrayOf("bytea", data));
   }
 
   private void eventsCopy(Connection c) throws SQLException {
@@ -347,37 +359,10 @@ public final class PostgresRowLayoutComparison {
         + "?::bytea[])")) {
       for (int part = 0; part < PARTITIONS; part++) {
         int n = count(part);
-        String[] ids = new String[n];
-        String[] sources = new String[n];
-        String[] types = new String[n];
-        String[] times = new String[n];
-        String[] contentTypes = new String[n];
-        String[] headers = new String[n];
-        String[] none = new String[n];
-        byte[][] data = new byte[n][];
-        for (int i = 0; i < n; i++) {
-          ids[i] = UUID.randomUUID().toString();
-          sources[i] = RelaybusSession.SOURCE;
-          types[i] = RelaybusSession.TYPE;
-          times[i] = Instant.now().toString();
-          contentTypes[i] = RelaybusSession.CONTENT_TYPE;
-          headers[i] = "{}";
-          data[i] = payload;
-        }
-        int p = 1;
-        ps.setString(p++, "bench");
-        ps.setInt(p++, part);
-        ps.setInt(p++, n);
-        ps.setArray(p++, c.createArrayOf("text", ids));
-        ps.setArray(p++, c.createArrayOf("text", sources));
-        ps.setArray(p++, c.createArrayOf("text", types));
-        ps.setArray(p++, c.createArrayOf("text", none));
-        ps.setArray(p++, c.createArrayOf("text", times));
-        ps.setArray(p++, c.createArrayOf("text", contentTypes));
-        ps.setArray(p++, c.createArrayOf("text", none));
-        ps.setArray(p++, c.createArrayOf("text", none));
-        ps.setArray(p++, c.createArrayOf("text", headers));
-        ps.setArray(p, c.createArrayOf("bytea", data));
+        ps.setString(1, "bench");
+        ps.setInt(2, part);
+        ps.setInt(3, n);
+        bindAttributes(c, ps, 4, n);
         ps.addBatch();
       }
       ps.executeBatch(); // rewritten into one multi-row INSERT: atomic in auto-commit
