@@ -60,7 +60,7 @@ class PostgresAdminTest {
   }
 
   private static long storedEvents(String topic) {
-    return server.queryLongIn(url, "SELECT count(*) FROM relaybus.events WHERE topic = '"
+    return server.queryLongIn(url, "SELECT count(*) FROM relaybus.all_events WHERE topic = '"
         + topic + "'");
   }
 

@@ -14,7 +14,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A member reads from the events table about as many rows as it hands to its handlers: each
@@ -30,12 +31,19 @@ class PostgresFetchReadsTest {
   private static final int EVENTS = 2_000;
   private static final String TOPIC = "fetch.reads";
 
-  @Test
-  void aMemberOfEightPartitionsReadsAboutTheRowsItHandles() throws Exception {
+  /**
+   * Events stored one per row ({@code pack-batches=false}), or in packs of up to
+   * {@value EventRows#MAX_PACK} (ADR 0012; a pack read counts once, however many of its events
+   * the fetch took).
+   */
+  @ParameterizedTest(name = "packed: {0}")
+  @ValueSource(booleans = {false, true})
+  void aMemberOfEightPartitionsReadsAboutTheRowsItHandles(boolean packed) throws Exception {
     PostgresServer server = PostgresServer.shared();
-    String url = server.createDatabase("relaybus_fetch_reads");
+    String url = server.createDatabase("relaybus_fetch_reads_" + packed);
     try (TestBuses buses = new TestBuses(server, url)) {
-      EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8"));
+      EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8",
+          "relaybus.postgres.pack-batches", Boolean.toString(packed)));
       TestBuses.publishKeyed(publisher, TOPIC, EVENTS);
       buses.close();
       long before = awaitRowsRead(server, url, 0);
@@ -47,9 +55,13 @@ class PostgresFetchReadsTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> seen.size() == EVENTS);
       buses.close(); // the member's connections end: the server counts what they read
 
-      long read = awaitRowsRead(server, url, before + EVENTS) - before;
-      assertThat(read).as("rows read from relaybus.events to deliver %d events", EVENTS)
-          .isBetween((long) EVENTS, (long) (EVENTS * 1.5));
+      long stored = server.queryLongIn(url, "SELECT (SELECT count(*) FROM relaybus.events) + "
+          + "(SELECT count(*) FROM relaybus.packs)");
+      assertThat(stored).as("rows and packs stored").isEqualTo(packed
+          ? (long) Math.ceil(EVENTS / 500.0) * 8 : EVENTS);
+      long read = awaitRowsRead(server, url, before + stored) - before;
+      assertThat(read).as("rows and packs read to deliver %d events", EVENTS)
+          .isBetween(stored, (long) (EVENTS * 1.5));
     }
   }
 
@@ -64,8 +76,9 @@ class PostgresFetchReadsTest {
   private static long rowsRead(PostgresServer server, String url) throws SQLException {
     try (Connection c = server.connect(url, "fetch-reads-check");
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, "
-            + "0) FROM pg_stat_user_tables WHERE schemaname = 'relaybus' AND relname = 'events'")) {
+        ResultSet rs = s.executeQuery("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + "
+            + "coalesce(seq_tup_read, 0)), 0) FROM pg_stat_user_tables WHERE schemaname = "
+            + "'relaybus' AND relname IN ('events', 'packs')")) {
       return rs.next() ? rs.getLong(1) : 0;
     }
   }
