@@ -28,7 +28,7 @@ import javax.sql.DataSource;
  *   <li>{@code notify} ({@code coalesced}) — {@code coalesced}: one NOTIFY per topic for many
  *       commits, sent after them; {@code transactional}: NOTIFY inside each publishing
  *       transaction; {@code off}: subscribers poll.
- *   <li>{@code notify-interval} (10ms) — with {@code coalesced}, the shortest gap between two
+ *   <li>{@code notify-interval} (2ms) — with {@code coalesced}, the shortest gap between two
  *       NOTIFYs: the first after a quiet spell goes at once, later ones gather what was
  *       committed meanwhile.
  *   <li>{@code poll-only} ({@code false}) — no LISTEN connection, for PgBouncer transaction
