@@ -12,7 +12,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.OffsetDateTime;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Event to row and row to event. */
@@ -28,7 +30,65 @@ final class EventRows {
   static final String SELECT_COLUMNS = "e.id, e.source, e.type, e.subject, e.time, "
       + "e.datacontenttype, e.dataschema, e.key, e.headers::text, e.data";
 
+  /** Every attribute column of an event after its position, in {@code events} order. */
+  private static final List<String> ATTRIBUTES = List.of("id", "source", "type", "subject",
+      "time", "datacontenttype", "dataschema", "key", "headers", "data");
+
+  /** The {@code unnest} of a pack {@code k} into one row per event, aliased {@code u}. */
+  static final String UNNEST_PACK = "unnest(k.seqs, k.ids, k.sources, k.types, k.subjects, "
+      + "k.times, k.datacontenttypes, k.dataschemas, k.keys, k.headers, k.data) AS u(seq, id, "
+      + "source, type, subject, time, datacontenttype, dataschema, key, headers, data)";
+
+  /**
+   * Most events in one pack. A member that takes fewer events of a partition per fetch than a
+   * pack holds reads the pack again at its next fetch, so packs are kept to a size a fetch
+   * usually takes whole (the default fetch takes up to 500 events, split over the partitions
+   * a member holds).
+   */
+  static final int MAX_PACK = 64;
+
   private EventRows() {}
+
+  /**
+   * The events of one partition after a position, in {@code (txid, seq)} order and at most
+   * {@code limit} of them, from both tables: rows of {@code events} and the events of
+   * {@code packs} (ADR 0012), readable only below the oldest running transaction and meant for
+   * every group or for {@code group}. Each branch reads in index order under its own
+   * {@code LIMIT}, packs are unnested lazily and sorted per transaction (an incremental sort on
+   * the presorted {@code txid}), so the server reads no more than the limit needs whatever the
+   * backlog. Arguments are SQL expressions (parameters or outer columns).
+   *
+   * @param columns the result columns: {@code txid}, {@code seq}, {@code topic},
+   *     {@code partition} or an event attribute column; must include txid and seq
+   * @param packLimit how many packs to read at most (at least {@code limit}: every pack past
+   *     the position holds at least one event past it)
+   * @param seqFilter an extra condition on each event, with {@code {seq}} for its seq, or null
+   */
+  static String window(String schema, List<String> columns, String topic, String partition,
+      String txid, String seq, String group, String limit, String packLimit, String seqFilter) {
+    StringBuilder rowCols = new StringBuilder();
+    StringBuilder packCols = new StringBuilder();
+    for (String col : columns) {
+      boolean perEvent = col.equals("seq") || ATTRIBUTES.contains(col);
+      rowCols.append(rowCols.length() == 0 ? "" : ", ").append("x.").append(col);
+      packCols.append(packCols.length() == 0 ? "" : ", ").append(perEvent ? "u." : "k.")
+          .append(col);
+    }
+    String position = "(" + txid + ", " + seq + ")";
+    String readable = " < pg_snapshot_xmin(pg_current_snapshot())";
+    return "SELECT * FROM ((SELECT " + rowCols + " FROM " + schema + ".events x WHERE x.topic = "
+        + topic + " AND x.partition = " + partition + " AND (x.txid, x.seq) > " + position
+        + " AND x.txid" + readable + " AND (x.target_group IS NULL OR x.target_group = "
+        + group + ")" + (seqFilter == null ? "" : " AND " + seqFilter.replace("{seq}", "x.seq"))
+        + " ORDER BY x.txid, x.seq LIMIT " + limit + ") UNION ALL (SELECT " + packCols
+        + " FROM (SELECT * FROM " + schema + ".packs k WHERE k.topic = " + topic
+        + " AND k.partition = " + partition + " AND (k.txid, k.seq) > " + position
+        + " AND k.txid" + readable + " AND (k.target_group IS NULL OR k.target_group = " + group
+        + ") ORDER BY k.txid, k.seq LIMIT " + packLimit + ") k CROSS JOIN LATERAL " + UNNEST_PACK
+        + " WHERE (k.txid, u.seq) > " + position
+        + (seqFilter == null ? "" : " AND " + seqFilter.replace("{seq}", "u.seq"))
+        + " ORDER BY k.txid, u.seq)) w ORDER BY w.txid, w.seq LIMIT " + limit;
+  }
 
   static String insertSql(String schema) {
     return "INSERT INTO " + schema + ".events (topic, partition, " + COLUMNS
@@ -77,8 +137,12 @@ final class EventRows {
       size++;
     }
 
-    /** Inserts the rows added so far with one statement. */
-    void insert(Connection c, String schema) throws SQLException {
+    /**
+     * Inserts the rows added so far with one statement. With {@code pack}, the events of a
+     * topic and partition that has two or more of them go into one row of {@code packs}
+     * (ADR 0012), the others into {@code events}: still one statement, so still atomic.
+     */
+    void insert(Connection c, String schema, boolean pack) throws SQLException {
       if (size == 1) {
         try (PreparedStatement ps = c.prepareStatement(insertSql(schema))) {
           ps.setString(1, topics[0]);
@@ -86,29 +150,98 @@ final class EventRows {
           bind(ps, 3, events[0]);
           ps.executeUpdate();
         }
-      } else if (size > 1) {
+        return;
+      }
+      if (size == 0) {
+        return;
+      }
+      List<int[]> packs = new ArrayList<>();
+      int[] singles = pack ? groupRows(packs) : null;
+      if (packs.isEmpty()) {
         try (PreparedStatement ps = c.prepareStatement(insertArraysSql(schema))) {
-          bindArrays(c, ps);
+          bindArrays(c, ps, all());
           ps.executeUpdate();
         }
+        return;
+      }
+      try (PreparedStatement ps = c.prepareStatement(insertPacksSql(schema, singles.length > 0,
+          packs.size()))) {
+        int p = singles.length > 0 ? bindArrays(c, ps, singles) : 1;
+        for (int[] rows : packs) {
+          ps.setString(p++, topics[rows[0]]);
+          ps.setInt(p++, partitions[rows[0]]);
+          ps.setInt(p++, rows.length);
+          p = bindAttributes(c, ps, p, rows);
+        }
+        ps.executeUpdate();
       }
     }
 
-    private void bindArrays(Connection c, PreparedStatement ps) throws SQLException {
-      Integer[] partition = new Integer[size];
-      String[] id = new String[size];
-      String[] source = new String[size];
-      String[] type = new String[size];
-      String[] subject = new String[size];
-      String[] time = new String[size];
-      String[] dataContentType = new String[size];
-      String[] dataSchema = new String[size];
-      String[] key = new String[size];
-      String[] headers = new String[size];
-      byte[][] data = new byte[size][];
+    private int[] all() {
+      int[] rows = new int[size];
       for (int i = 0; i < size; i++) {
-        Event e = events[i];
-        partition[i] = partitions[i];
+        rows[i] = i;
+      }
+      return rows;
+    }
+
+    /**
+     * Groups the rows by topic and partition, in the order each group first appears: groups of
+     * two or more rows are added to {@code packs} (row indices in submission order), the rows
+     * alone in their group are returned.
+     */
+    private int[] groupRows(List<int[]> packs) {
+      Map<String, List<Integer>> groups = new LinkedHashMap<>();
+      for (int i = 0; i < size; i++) {
+        // topic names cannot contain a space (Names), so the key is unambiguous
+        groups.computeIfAbsent(topics[i] + ' ' + partitions[i], k -> new ArrayList<>()).add(i);
+      }
+      List<Integer> singles = new ArrayList<>();
+      for (List<Integer> g : groups.values()) {
+        if (g.size() == 1) {
+          singles.add(g.get(0));
+          continue;
+        }
+        for (int from = 0; from < g.size(); from += MAX_PACK) {
+          packs.add(g.subList(from, Math.min(g.size(), from + MAX_PACK)).stream()
+              .mapToInt(Integer::intValue).toArray());
+        }
+      }
+      return singles.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Binds {@link #insertArraysSql} for {@code rows}; returns the next parameter index. */
+    private int bindArrays(Connection c, PreparedStatement ps, int[] rows) throws SQLException {
+      String[] topic = new String[rows.length];
+      Integer[] partition = new Integer[rows.length];
+      for (int i = 0; i < rows.length; i++) {
+        topic[i] = topics[rows[i]];
+        partition[i] = partitions[rows[i]];
+      }
+      ps.setArray(1, c.createArrayOf("text", topic));
+      ps.setArray(2, c.createArrayOf("int4", partition));
+      return bindAttributes(c, ps, 3, rows);
+    }
+
+    /**
+     * Binds one array per event attribute of {@code rows}, in {@link #COLUMNS} order, from
+     * parameter {@code first}; returns the next parameter index.
+     */
+    private int bindAttributes(Connection c, PreparedStatement ps, int first, int[] rows)
+        throws SQLException {
+      int n = rows.length;
+      String[] id = new String[n];
+      String[] source = new String[n];
+      String[] type = new String[n];
+      String[] subject = new String[n];
+      String[] time = new String[n];
+      String[] dataContentType = new String[n];
+      String[] dataSchema = new String[n];
+      String[] key = new String[n];
+      String[] headers = new String[n];
+      byte[][] data = new byte[n][];
+      for (int i = 0; i < n; i++) {
+        Event e = events[rows[i]];
         id[i] = e.id();
         source[i] = e.source();
         type[i] = e.type();
@@ -122,10 +255,7 @@ final class EventRows {
         headers[i] = headersJson(e.headers());
         data[i] = e.data();
       }
-      int p = 1;
-      ps.setArray(p++, c.createArrayOf("text", size == topics.length ? topics
-          : Arrays.copyOf(topics, size)));
-      ps.setArray(p++, c.createArrayOf("int4", partition));
+      int p = first;
       ps.setArray(p++, c.createArrayOf("text", id));
       ps.setArray(p++, c.createArrayOf("text", source));
       ps.setArray(p++, c.createArrayOf("text", type));
@@ -135,8 +265,31 @@ final class EventRows {
       ps.setArray(p++, c.createArrayOf("text", dataSchema));
       ps.setArray(p++, c.createArrayOf("text", key));
       ps.setArray(p++, c.createArrayOf("text", headers));
-      ps.setArray(p, c.createArrayOf("bytea", data));
+      ps.setArray(p++, c.createArrayOf("bytea", data));
+      return p;
     }
+  }
+
+  /**
+   * Inserts {@code packs} rows of {@code packs}, each with its events' seqs drawn from the
+   * events' sequence in array order, after (in a data-modifying {@code WITH}) the single rows of
+   * {@link #insertArraysSql} when {@code singles}: one statement either way.
+   */
+  static String insertPacksSql(String schema, boolean singles, int packs) {
+    StringBuilder values = new StringBuilder();
+    for (int i = 0; i < packs; i++) {
+      values.append(i == 0 ? "" : ", ").append("(?::text, ?::int, ?::int, ?::text[], ?::text[], "
+          + "?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], "
+          + "?::jsonb[], ?::bytea[])");
+    }
+    return (singles ? "WITH single AS (" + insertArraysSql(schema) + ") " : "")
+        + "INSERT INTO " + schema + ".packs (seq, topic, partition, seqs, ids, sources, types, "
+        + "subjects, times, datacontenttypes, dataschemas, keys, headers, data) SELECT "
+        + "q.s[v.n], v.topic, v.partition, q.s, v.ids, v.sources, v.types, v.subjects, v.times, "
+        + "v.datacontenttypes, v.dataschemas, v.keys, v.headers, v.data FROM (VALUES " + values
+        + ") AS v(topic, partition, n, ids, sources, types, subjects, times, datacontenttypes, "
+        + "dataschemas, keys, headers, data) CROSS JOIN LATERAL (SELECT ARRAY(SELECT nextval('"
+        + schema + ".events_seq_seq') FROM generate_series(1, v.n) ORDER BY 1) AS s) q";
   }
 
   /** Binds parameters 3..12 of {@link #insertSql}. */

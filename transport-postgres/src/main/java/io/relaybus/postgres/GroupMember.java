@@ -125,11 +125,17 @@ final class GroupMember implements TransportSubscription {
       // running commit above it, so nothing published after subscribe() returns is skipped.
       sql = "INSERT INTO " + schema + ".cursors (topic, grp, partition, last_txid, last_seq) "
           + "SELECT ?, ?, p, coalesce(l.txid, '0'::xid8), coalesce(l.seq, 0) "
-          + "FROM generate_series(0, ? - 1) AS p LEFT JOIN LATERAL ("
-          + "  SELECT e.txid, e.seq FROM " + schema + ".events e"
-          + "  WHERE e.topic = ? AND e.partition = p"
-          + "    AND e.txid < pg_snapshot_xmin(pg_current_snapshot())"
-          + "  ORDER BY e.txid DESC, e.seq DESC LIMIT 1) l ON true "
+          + "FROM generate_series(0, ? - 1) AS p LEFT JOIN LATERAL (SELECT t.txid, t.seq FROM ("
+          + "  (SELECT e.txid, e.seq FROM " + schema + ".events e"
+          + "   WHERE e.topic = ? AND e.partition = p"
+          + "     AND e.txid < pg_snapshot_xmin(pg_current_snapshot())"
+          + "   ORDER BY e.txid DESC, e.seq DESC LIMIT 1)"
+          + "  UNION ALL" // a pack's seq is its last event's
+          + "  (SELECT k.txid, k.seq FROM " + schema + ".packs k"
+          + "   WHERE k.topic = ? AND k.partition = p"
+          + "     AND k.txid < pg_snapshot_xmin(pg_current_snapshot())"
+          + "   ORDER BY k.txid DESC, k.seq DESC LIMIT 1)"
+          + ") t ORDER BY t.txid DESC, t.seq DESC LIMIT 1) l ON true "
           + "ON CONFLICT DO NOTHING";
     }
     try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -138,6 +144,7 @@ final class GroupMember implements TransportSubscription {
       ps.setInt(3, partitionCount);
       if (start != StartPosition.EARLIEST) {
         ps.setString(4, topic);
+        ps.setString(5, topic);
       }
       ps.executeUpdate();
     }
@@ -382,10 +389,12 @@ final class GroupMember implements TransportSubscription {
    * dead letters after maxAttempts instead of stalling its key forever.
    */
   private void countCrashedAttempts(Connection c, PartitionState state) throws SQLException {
-    String window = "SELECT x.seq, x.key FROM " + schema + ".events x WHERE x.topic = ? AND "
-        + "x.partition = ? AND (x.txid, x.seq) > (?::xid8, ?) AND NOT x.seq = ANY (?) AND "
-        + "x.txid < pg_snapshot_xmin(pg_current_snapshot()) AND (x.target_group IS NULL OR "
-        + "x.target_group = ?) ORDER BY x.txid, x.seq LIMIT ?";
+    // The first maxInFlight events after the committed position that are not finished yet.
+    String window = "SELECT w0.seq, w0.key FROM (SELECT ?::text AS topic, ?::int AS partition, "
+        + "?::xid8 AS txid, ?::bigint AS seq, ?::int8[] AS done, ?::text AS grp, ?::int AS lim) "
+        + "q CROSS JOIN LATERAL (" + EventRows.window(schema, List.of("txid", "seq", "key"),
+            "q.topic", "q.partition", "q.txid", "q.seq", "q.grp", "q.lim",
+            "q.lim + cardinality(q.done)", "NOT {seq} = ANY (q.done)") + ") w0";
     String sql = "INSERT INTO " + schema + ".attempts (topic, grp, seq, partition, attempts) "
         + "SELECT ?, ?, h.seq, ?, 1 FROM (SELECT DISTINCT ON (coalesce(w.key, w.seq::text)) "
         + "w.seq FROM (" + window + ") w ORDER BY coalesce(w.key, w.seq::text), w.seq) h "
@@ -490,6 +499,8 @@ final class GroupMember implements TransportSubscription {
     List<Message> batch = new ArrayList<>(SUBMIT_BATCH);
     try (PreparedStatement ps = c.prepareStatement(fetchSql(asked.size()))) {
       int i = 1;
+      ps.setString(i++, topic);
+      ps.setString(i++, group);
       for (PartitionState state : asked) {
         synchronized (state) {
           ps.setInt(i++, state.partition);
@@ -498,9 +509,6 @@ final class GroupMember implements TransportSubscription {
         }
         ps.setInt(i++, unread[state.partition]); // its share, before any row is counted
       }
-      ps.setString(i++, topic);
-      ps.setString(i++, group);
-      ps.setString(i, group);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           rows++;
@@ -615,6 +623,11 @@ final class GroupMember implements TransportSubscription {
    * re-planned each fetch: ≈ 0.2 ms of server time per fetch, more than running it). One text
    * per length, cached.
    */
+  /** What a fetch reads of each event: its position, topic and attributes. */
+  private static final List<String> FETCH_COLUMNS = List.of("txid", "seq", "topic", "id",
+      "source", "type", "subject", "time", "datacontenttype", "dataschema", "key", "headers",
+      "data");
+
   private String fetchSql(int partitions) {
     String sql = fetchSql[partitions];
     if (sql == null) {
@@ -623,14 +636,12 @@ final class GroupMember implements TransportSubscription {
         values.append(k == 0 ? "" : ", ").append("(?::int, ?::xid8, ?::bigint, ?::int)");
       }
       sql = "SELECT p.partition, e.txid::text, e.seq, " + EventRows.SELECT_COLUMNS
-          + ", coalesce(a.attempts, 0) FROM (VALUES " + values
-          + ") AS p(partition, txid, seq, lim) CROSS JOIN LATERAL (SELECT * FROM " + schema
-          + ".events x WHERE x.topic = ? AND x.partition = p.partition "
-          + "AND (x.txid, x.seq) > (p.txid, p.seq) "
-          + "AND x.txid < pg_snapshot_xmin(pg_current_snapshot()) "
-          + "AND (x.target_group IS NULL OR x.target_group = ?) "
-          + "ORDER BY x.txid, x.seq LIMIT p.lim) e LEFT JOIN " + schema + ".attempts a ON "
-          + "a.topic = e.topic AND a.grp = ? AND a.seq = e.seq ORDER BY e.txid, e.seq";
+          + ", coalesce(a.attempts, 0) FROM (SELECT ?::text AS topic, ?::text AS grp) q "
+          + "CROSS JOIN (VALUES " + values + ") AS p(partition, txid, seq, lim) "
+          + "CROSS JOIN LATERAL (" + EventRows.window(schema, FETCH_COLUMNS, "q.topic",
+              "p.partition", "p.txid", "p.seq", "q.grp", "p.lim", "p.lim", null)
+          + ") e LEFT JOIN " + schema + ".attempts a ON a.topic = q.topic AND a.grp = q.grp "
+          + "AND a.seq = e.seq ORDER BY e.txid, e.seq";
       fetchSql[partitions] = sql;
     }
     return sql;
@@ -649,9 +660,14 @@ final class GroupMember implements TransportSubscription {
     }
     try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + schema
         + ".events WHERE topic = ? AND partition = ANY (?) AND txid >= "
+        + "pg_snapshot_xmin(pg_current_snapshot())) OR EXISTS (SELECT 1 FROM " + schema
+        + ".packs WHERE topic = ? AND partition = ANY (?) AND txid >= "
         + "pg_snapshot_xmin(pg_current_snapshot()))")) {
+      Array held = c.createArrayOf("int4", partitions.toArray());
       ps.setString(1, topic);
-      ps.setArray(2, c.createArrayOf("int4", partitions.toArray()));
+      ps.setArray(2, held);
+      ps.setString(3, topic);
+      ps.setArray(4, held);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);

@@ -24,6 +24,7 @@ final class PostgresSettings {
   static final String FETCH_SIZE = PREFIX + "fetch-size";
   static final String HEALTH_CHECK_INTERVAL = PREFIX + "health-check-interval";
   static final String COMMIT_INTERVAL = PREFIX + "commit-interval";
+  static final String PACK_BATCHES = PREFIX + "pack-batches";
 
   private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
 
@@ -53,6 +54,7 @@ final class PostgresSettings {
   final int fetchSize;
   final Duration healthCheckInterval;
   final Duration commitInterval;
+  final boolean packBatches;
 
   PostgresSettings(Settings settings, boolean dataSourceGiven) {
     Settings.Reader r = settings.reader();
@@ -93,6 +95,7 @@ final class PostgresSettings {
         Duration.ofMillis(100), Duration.ofMinutes(10));
     this.commitInterval = r.duration(COMMIT_INTERVAL, Duration.ofMillis(100), Duration.ZERO,
         Duration.ofMinutes(1));
+    this.packBatches = r.bool(PACK_BATCHES, true);
     r.validate();
   }
 

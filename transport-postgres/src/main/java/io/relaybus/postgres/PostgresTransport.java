@@ -161,7 +161,7 @@ public final class PostgresTransport implements Transport {
       try (Connection own = database.connection()) {
         partitions = partitions(own, topic);
       }
-      return PublishPipeline.insert(connection, settings.schema, topic, partitions, events);
+      return PublishPipeline.insert(connection, settings, topic, partitions, events);
     } catch (SQLException e) {
       throw new RelaybusException("Publishing " + events.size() + " event(s) to topic '" + topic
           + "' in the caller's transaction failed: " + SqlErrors.describe(e),
@@ -194,15 +194,23 @@ public final class PostgresTransport implements Transport {
   public long lag(String topic, String group) {
     Names.requireTopic(topic);
     Names.requireGroup(group);
-    String sql = "SELECT count(*) FROM " + settings.schema + ".cursors c JOIN " + settings.schema
-        + ".events e ON e.topic = c.topic AND e.partition = c.partition AND (e.txid, e.seq) > "
-        + "(c.last_txid, c.last_seq) AND NOT e.seq = ANY (c.done_ahead) AND (e.target_group IS "
-        + "NULL OR e.target_group = c.grp) WHERE c.topic = ? AND c.grp = ?";
+    String s = settings.schema;
+    String sql = "SELECT (SELECT count(*) FROM " + s + ".cursors c JOIN " + s + ".events e ON "
+        + "e.topic = c.topic AND e.partition = c.partition AND (e.txid, e.seq) > (c.last_txid, "
+        + "c.last_seq) AND NOT e.seq = ANY (c.done_ahead) AND (e.target_group IS NULL OR "
+        + "e.target_group = c.grp) WHERE c.topic = ? AND c.grp = ?) + (SELECT count(*) FROM "
+        + s + ".cursors c JOIN " + s + ".packs k ON k.topic = c.topic AND k.partition = "
+        + "c.partition AND (k.txid, k.seq) > (c.last_txid, c.last_seq) AND (k.target_group IS "
+        + "NULL OR k.target_group = c.grp) CROSS JOIN LATERAL unnest(k.seqs) AS u(seq) WHERE "
+        + "c.topic = ? AND c.grp = ? AND (k.txid, u.seq) > (c.last_txid, c.last_seq) AND NOT "
+        + "u.seq = ANY (c.done_ahead))";
     try {
       return read(c -> {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
           ps.setString(1, topic);
           ps.setString(2, group);
+          ps.setString(3, topic);
+          ps.setString(4, group);
           try (ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
@@ -237,17 +245,24 @@ public final class PostgresTransport implements Transport {
     Names.requireTopic(topic);
     Objects.requireNonNull(eventId, "eventId");
     String s = settings.schema;
+    // Rows are found by the id index; packs (ADR 0012) by scanning their ids within retention.
     String sql = "SELECT c.grp, EXISTS (SELECT 1 FROM " + s + ".dead_letters d WHERE d.topic = "
         + "c.topic AND d.grp = c.grp AND d.event_seq = e.seq), ((e.txid, e.seq) <= (c.last_txid,"
-        + " c.last_seq) OR e.seq = ANY (c.done_ahead)) FROM " + s + ".events e JOIN " + s
-        + ".cursors c ON c.topic = e.topic AND c.partition = e.partition WHERE e.topic = ? AND "
-        + "e.id = ? AND e.target_group IS NULL ORDER BY c.grp";
+        + " c.last_seq) OR e.seq = ANY (c.done_ahead)) FROM (SELECT x.topic, x.partition, "
+        + "x.txid, x.seq FROM " + s + ".events x WHERE x.topic = ? AND x.id = ? AND "
+        + "x.target_group IS NULL UNION ALL SELECT k.topic, k.partition, k.txid, u.seq FROM "
+        + s + ".packs k CROSS JOIN LATERAL unnest(k.seqs, k.ids) AS u(seq, id) WHERE k.topic = ? "
+        + "AND ? = ANY (k.ids) AND u.id = ? AND k.target_group IS NULL) e JOIN " + s
+        + ".cursors c ON c.topic = e.topic AND c.partition = e.partition ORDER BY c.grp";
     try {
       return read(c -> {
         Map<String, Consumption> result = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
           ps.setString(1, topic);
           ps.setString(2, eventId);
+          ps.setString(3, topic);
+          ps.setString(4, eventId);
+          ps.setString(5, eventId);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               result.put(rs.getString(1), rs.getBoolean(2) ? Consumption.DEAD_LETTERED

@@ -75,11 +75,11 @@ final class PublishPipeline implements AutoCloseable {
   }
 
   /** Inserts events on a connection inside the caller's transaction; no commit, no NOTIFY. */
-  static List<PublishReceipt> insert(Connection c, String schema, String topic, int partitions,
-      List<Event> events) throws SQLException {
+  static List<PublishReceipt> insert(Connection c, PostgresSettings settings, String topic,
+      int partitions, List<Event> events) throws SQLException {
     EventRows.Batch rows = new EventRows.Batch(events.size());
     List<PublishReceipt> receipts = add(rows, topic, partitions, events, new BitSet());
-    rows.insert(c, schema);
+    rows.insert(c, settings.schema, settings.packBatches);
     return receipts;
   }
 
@@ -169,7 +169,7 @@ final class PublishPipeline implements AutoCloseable {
                 topics.computeIfAbsent(r.topic(), t -> new BitSet())));
           }
           try {
-            rows.insert(c, transport.settings().schema);
+            rows.insert(c, transport.settings().schema, transport.settings().packBatches);
           } catch (SQLException e) {
             // In auto-commit one statement commits or rolls back on its own: an error the
             // server reports means nothing was stored; a lost connection leaves it unknown.
@@ -186,7 +186,7 @@ final class PublishPipeline implements AutoCloseable {
             try (Statement st = c.createStatement()) {
               st.execute("SET LOCAL relaybus.notify = 'off'");
             }
-            rows.insert(c, transport.settings().schema);
+            rows.insert(c, transport.settings().schema, transport.settings().packBatches);
             outcomeUnknown = true;
             c.commit();
           } catch (SQLException | RuntimeException e) {

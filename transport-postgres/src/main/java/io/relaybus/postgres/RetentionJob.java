@@ -37,30 +37,28 @@ final class RetentionJob implements Runnable {
         }
       }
       try {
-        long total = 0;
-        int n;
-        String sql = "DELETE FROM " + schema + ".events WHERE ctid = ANY (ARRAY(SELECT e.ctid "
-            + "FROM " + schema + ".events e WHERE e.published_at < now() - ? * interval "
-            + "'1 millisecond' AND NOT EXISTS (SELECT 1 FROM " + schema + ".cursors c WHERE "
-            + "c.topic = e.topic AND c.partition = e.partition AND (e.target_group IS NULL OR "
-            + "e.target_group = c.grp) AND (c.last_txid, c.last_seq) < (e.txid, e.seq) AND NOT "
-            + "e.seq = ANY (c.done_ahead)) LIMIT ?))";
-        do {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, s.retention.toMillis());
-            ps.setInt(2, BATCH);
-            n = ps.executeUpdate();
-          }
-          total += n;
-        } while (n == BATCH);
+        String consumed = " FROM " + schema + ".cursors c WHERE c.topic = x.topic AND "
+            + "c.partition = x.partition AND (x.target_group IS NULL OR x.target_group = c.grp) "
+            + "AND (c.last_txid, c.last_seq) < (x.txid, x.seq)";
+        // A row is kept while any group has not finished it; a pack (ADR 0012) while any group
+        // has not passed its last event.
+        long rows = delete(c, "DELETE FROM " + schema + ".events WHERE ctid = ANY (ARRAY("
+            + "SELECT x.ctid FROM " + schema + ".events x WHERE x.published_at < now() - ? * "
+            + "interval '1 millisecond' AND NOT EXISTS (SELECT 1" + consumed + " AND NOT x.seq = "
+            + "ANY (c.done_ahead)) LIMIT ?)) RETURNING 1", s);
+        long packed = delete(c, "DELETE FROM " + schema + ".packs WHERE ctid = ANY (ARRAY("
+            + "SELECT x.ctid FROM " + schema + ".packs x WHERE x.published_at < now() - ? * "
+            + "interval '1 millisecond' AND NOT EXISTS (SELECT 1" + consumed + ") LIMIT ?)) "
+            + "RETURNING cardinality(seqs)", s);
+        long total = rows + packed;
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".members "
             + "WHERE heartbeat_at < now() - ? * interval '1 millisecond'")) {
           ps.setLong(1, s.leaseTimeout.toMillis() * 10);
           ps.executeUpdate();
         }
         if (total > 0) {
-          LOG.info("Retention removed {} consumed event(s) older than {} from {}.events", total,
-              s.retention, schema);
+          LOG.info("Retention removed {} consumed event(s) older than {} from {}.events and "
+              + "{}.packs", total, s.retention, schema, schema);
         }
       } finally {
         try (Statement st = c.createStatement()) {
@@ -71,5 +69,28 @@ final class RetentionJob implements Runnable {
       LOG.warn("Retention run on schema {} failed; it runs again later: {}", schema,
           e.getMessage());
     }
+  }
+
+  /**
+   * Runs a batched delete whose rows each return their event count until a batch comes back
+   * short; returns the events removed.
+   */
+  private static long delete(Connection c, String sql, PostgresSettings s) throws SQLException {
+    long events = 0;
+    int n;
+    do {
+      n = 0;
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setLong(1, s.retention.toMillis());
+        ps.setInt(2, BATCH);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            n++;
+            events += rs.getLong(1);
+          }
+        }
+      }
+    } while (n == BATCH);
+    return events;
   }
 }

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Operations: per-group lag, "which groups consumed event X" (the record the seed write-up asks
@@ -51,6 +53,10 @@ class PostgresAdminTest {
     return Event.builder().id(id).source(SOURCE).type("test.admin").key(id).text(id).build();
   }
 
+  private static Event keyed(String id, String key) {
+    return Event.builder().id(id).source(SOURCE).type("test.admin").key(key).text(id).build();
+  }
+
   private static List<Event> events(String prefix, int n) {
     List<Event> list = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -60,7 +66,7 @@ class PostgresAdminTest {
   }
 
   private static long storedEvents(String topic) {
-    return server.queryLongIn(url, "SELECT count(*) FROM relaybus.events WHERE topic = '"
+    return server.queryLongIn(url, "SELECT count(*) FROM relaybus.all_events WHERE topic = '"
         + topic + "'");
   }
 
@@ -126,12 +132,14 @@ class PostgresAdminTest {
     await().atMost(PATIENCE).until(() -> pg.lag(topic, "failing") == 0);
   }
 
-  @Test
-  @DisplayName("consumption tells CONSUMED, PENDING or DEAD_LETTERED for every group")
-  void consumptionPerGroup() {
-    EventBus bus = buses.bus();
+  @ParameterizedTest(name = "in one pack: {0}")
+  @ValueSource(booleans = {false, true})
+  @DisplayName("consumption tells CONSUMED, PENDING or DEAD_LETTERED for every group, for events "
+      + "stored as rows and in a pack")
+  void consumptionPerGroup(boolean packed) {
+    EventBus bus = buses.bus(Map.of("relaybus.postgres.pack-batches", Boolean.toString(packed)));
     PostgresTransport pg = bus.unwrap(PostgresTransport.class);
-    String topic = "admin.consumption";
+    String topic = "admin.consumption-" + packed;
     registerGroup(bus, topic, "reporting");
     Recorder billing = new Recorder();
     bus.subscribe(topic, "billing", d -> billing.record("b", d));
@@ -142,7 +150,10 @@ class PostgresAdminTest {
           }
         });
 
-    bus.publishAll(topic, List.of(event("fine"), event("poison"))).join();
+    // One key, one partition: with pack-batches the two events share a pack, else two rows.
+    bus.publishAll(topic, List.of(keyed("fine", "same"), keyed("poison", "same"))).join();
+    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
+        + topic + "'")).as("packs").isEqualTo(packed ? 1 : 0);
     await().atMost(PATIENCE).untilAsserted(() -> {
       assertThat(pg.consumption(topic, "fine")).containsExactlyInAnyOrderEntriesOf(Map.of(
           "billing", Consumption.CONSUMED,

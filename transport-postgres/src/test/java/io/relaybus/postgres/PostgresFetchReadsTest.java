@@ -14,7 +14,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A member reads from the events table about as many rows as it hands to its handlers: each
@@ -30,12 +31,19 @@ class PostgresFetchReadsTest {
   private static final int EVENTS = 2_000;
   private static final String TOPIC = "fetch.reads";
 
-  @Test
-  void aMemberOfEightPartitionsReadsAboutTheRowsItHandles() throws Exception {
+  /**
+   * Events stored one per row ({@code pack-batches=false}), or in packs of up to
+   * {@value EventRows#MAX_PACK} (ADR 0012; a pack read counts once, however many of its events
+   * the fetch took).
+   */
+  @ParameterizedTest(name = "packed: {0}")
+  @ValueSource(booleans = {false, true})
+  void aMemberOfEightPartitionsReadsAboutTheRowsItHandles(boolean packed) throws Exception {
     PostgresServer server = PostgresServer.shared();
-    String url = server.createDatabase("relaybus_fetch_reads");
+    String url = server.createDatabase("relaybus_fetch_reads_" + packed);
     try (TestBuses buses = new TestBuses(server, url)) {
-      EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8"));
+      EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8",
+          "relaybus.postgres.pack-batches", Boolean.toString(packed)));
       TestBuses.publishKeyed(publisher, TOPIC, EVENTS);
       buses.close();
       long before = awaitRowsRead(server, url, 0);
@@ -47,10 +55,33 @@ class PostgresFetchReadsTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> seen.size() == EVENTS);
       buses.close(); // the member's connections end: the server counts what they read
 
-      long read = awaitRowsRead(server, url, before + EVENTS) - before;
-      assertThat(read).as("rows read from relaybus.events to deliver %d events", EVENTS)
-          .isBetween((long) EVENTS, (long) (EVENTS * 1.5));
+      long stored = packed ? expectedPacks() : EVENTS;
+      long read = awaitRowsRead(server, url, before + stored) - before;
+      // counted after the reads were: this count reads the tables too
+      assertThat(server.queryLongIn(url, "SELECT (SELECT count(*) FROM relaybus.events) + "
+          + "(SELECT count(*) FROM relaybus.packs)")).as("rows and packs stored")
+          .isEqualTo(stored);
+      assertThat(read).as("rows and packs read to deliver %d events", EVENTS)
+          .isBetween(stored, (long) (EVENTS * 1.5));
     }
+  }
+
+  /**
+   * Packs that {@link TestBuses#publishKeyed} makes: per batch of 500 and partition, one per
+   * {@value EventRows#MAX_PACK} events (one event alone is a row, not a pack).
+   */
+  private static long expectedPacks() {
+    long packs = 0;
+    for (int from = 0; from < EVENTS; from += 500) {
+      int[] perPartition = new int[8];
+      for (int i = from; i < Math.min(EVENTS, from + 500); i++) {
+        perPartition[Partitioner.partition("k" + i, 8)]++;
+      }
+      for (int n : perPartition) {
+        packs += n == 1 ? 1 : (n + EventRows.MAX_PACK - 1) / EventRows.MAX_PACK;
+      }
+    }
+    return packs;
   }
 
   /** Rows read from the events table so far, once the count reached {@code atLeast}. */
@@ -64,8 +95,9 @@ class PostgresFetchReadsTest {
   private static long rowsRead(PostgresServer server, String url) throws SQLException {
     try (Connection c = server.connect(url, "fetch-reads-check");
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, "
-            + "0) FROM pg_stat_user_tables WHERE schemaname = 'relaybus' AND relname = 'events'")) {
+        ResultSet rs = s.executeQuery("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + "
+            + "coalesce(seq_tup_read, 0)), 0) FROM pg_stat_user_tables WHERE schemaname = "
+            + "'relaybus' AND relname IN ('events', 'packs')")) {
       return rs.next() ? rs.getLong(1) : 0;
     }
   }

@@ -16,6 +16,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The publish pipeline writes every request waiting for a writer with one multi-row INSERT
@@ -55,6 +59,8 @@ class PostgresGroupedPublishTest {
     }
     server.executeIn(url, "ALTER TABLE relaybus.events ADD CONSTRAINT refuse_test_source "
         + "CHECK (source <> '" + REFUSED_SOURCE + "')");
+    server.executeIn(url, "ALTER TABLE relaybus.packs ADD CONSTRAINT refuse_test_source "
+        + "CHECK (NOT '" + REFUSED_SOURCE + "' = ANY (sources))");
   }
 
   @AfterEach
@@ -73,11 +79,11 @@ class PostgresGroupedPublishTest {
     EventBus bus = buses.bus(ONE_WRITER);
     Round round = heldBackRound(bus, "shared", false);
     assertThat(round.refused).isEmpty();
-    assertThat(storedIds("shared")).containsExactlyElementsOf(round.acceptedInOrder);
+    assertStoredInOrder("shared", round.acceptedInOrder);
     // Everything after the blocker went in one statement: one transaction id, both topics.
     try (Connection c = server.connect(url, "grouped-test-check");
         PreparedStatement ps = c.prepareStatement("SELECT count(DISTINCT txid), "
-            + "count(DISTINCT topic) FROM relaybus.events WHERE id LIKE 'shared-e-%'");
+            + "count(DISTINCT topic) FROM relaybus.all_events WHERE id LIKE 'shared-e-%'");
         ResultSet rs = ps.executeQuery()) {
       rs.next();
       assertThat(rs.getLong(1)).isEqualTo(1);
@@ -97,7 +103,7 @@ class PostgresGroupedPublishTest {
           .havingCause().isInstanceOf(RelaybusException.class)
           .withMessageContaining("none was stored").withMessageContaining("refuse_test_source");
     }
-    assertThat(storedIds("mixed")).containsExactlyElementsOf(round.acceptedInOrder);
+    assertStoredInOrder("mixed", round.acceptedInOrder);
   }
 
   private record Round(List<String> acceptedInOrder, List<CompletableFuture<?>> refused) {}
@@ -117,7 +123,7 @@ class PostgresGroupedPublishTest {
     try (Connection locker = server.connect(url, "grouped-test-locker")) {
       locker.setAutoCommit(false);
       try (Statement st = locker.createStatement()) {
-        st.execute("LOCK TABLE relaybus.events IN EXCLUSIVE MODE");
+        st.execute("LOCK TABLE relaybus.events, relaybus.packs IN EXCLUSIVE MODE");
       }
       acceptedInOrder.add(prefix + "-blocker");
       accepted.add(bus.publish("grouped.a", event(prefix + "-blocker", SOURCE)));
@@ -145,21 +151,30 @@ class PostgresGroupedPublishTest {
     return new Round(acceptedInOrder, refused);
   }
 
-  /** Ids of the round's stored events (not its warm-up ones) in insertion order. */
-  private static List<String> storedIds(String prefix) throws SQLException {
-    List<String> stored = new ArrayList<>();
+  /**
+   * The round's stored events (not its warm-up ones) are exactly the accepted ones, and each
+   * topic and partition holds its share in submission order (the order readers get, by
+   * transaction and seq; events of different partitions have no order between them).
+   */
+  private static void assertStoredInOrder(String prefix, List<String> acceptedInOrder)
+      throws SQLException {
+    Map<String, List<String>> stored = new LinkedHashMap<>();
+    Map<String, String> partitionOf = new HashMap<>();
     try (Connection c = server.connect(url, "grouped-test-check");
-        PreparedStatement ps = c.prepareStatement("SELECT id FROM relaybus.events WHERE id "
-            + "LIKE ? AND id NOT LIKE ? ORDER BY seq")) {
+        PreparedStatement ps = c.prepareStatement("SELECT id, topic || '/' || partition FROM "
+            + "relaybus.all_events WHERE id LIKE ? AND id NOT LIKE ? ORDER BY txid, seq")) {
       ps.setString(1, prefix + "-%");
       ps.setString(2, prefix + "-warm-%");
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          stored.add(rs.getString(1));
+          stored.computeIfAbsent(rs.getString(2), k -> new ArrayList<>()).add(rs.getString(1));
+          partitionOf.put(rs.getString(1), rs.getString(2));
         }
       }
     }
-    return stored;
+    assertThat(partitionOf.keySet()).containsExactlyInAnyOrderElementsOf(acceptedInOrder);
+    stored.forEach((partition, ids) -> assertThat(ids).as(partition).containsExactlyElementsOf(
+        acceptedInOrder.stream().filter(id -> partition.equals(partitionOf.get(id))).toList()));
   }
 
   private static boolean writerWaitsForLock() throws SQLException {
@@ -172,25 +187,33 @@ class PostgresGroupedPublishTest {
     }
   }
 
-  @Test
-  @DisplayName("every attribute is stored as published: optional ones absent or set, "
-      + "microsecond time, headers, key and binary data")
-  void attributesAreStoredExactly() throws Exception {
-    EventBus bus = buses.bus(ONE_WRITER);
+  @ParameterizedTest(name = "packed: {0}")
+  @ValueSource(booleans = {false, true})
+  @DisplayName("every attribute is stored as published, as rows or as one pack: optional ones "
+      + "absent or set, microsecond time, headers, key and binary data")
+  void attributesAreStoredExactly(boolean packed) throws Exception {
+    Map<String, String> settings = new HashMap<>(ONE_WRITER);
+    settings.put("relaybus.postgres.pack-batches", Boolean.toString(packed));
+    EventBus bus = buses.bus(settings);
+    String topic = "grouped.attributes-" + packed;
+    String key = "k'\"; 7";
     Event full = Event.builder().id("full").source(SOURCE).type("grouped.test")
         .subject("order/7").time(Instant.parse("2026-01-02T03:04:05.123456Z"))
         .dataContentType("application/octet-stream").dataSchema("https://example.com/s.json")
-        .key("k'\"; 7").header("tenant", "a\"b'c").header("trace", "t-1")
+        .key(key).header("tenant", "a\"b'c").header("trace", "t-1")
         .data(new byte[] {0, 1, (byte) 0xff, '\\', '"', '{', ','}).build();
-    Event minimal = Event.builder().id("minimal").source(SOURCE).type("grouped.test").build();
-    List<PublishReceipt> receipts = bus.publishAll("grouped.attributes", List.of(full, minimal))
+    // The same key: the same partition, so with packing both events share one row.
+    Event minimal = Event.builder().id("minimal").source(SOURCE).type("grouped.test").key(key)
+        .build();
+    List<PublishReceipt> receipts = bus.publishAll(topic, List.of(full, minimal))
         .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
     assertThat(receipts).extracting(PublishReceipt::eventId).containsExactly("full", "minimal");
 
     List<Event> stored = new ArrayList<>();
     try (Connection c = server.connect(url, "grouped-test-check");
         PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.SELECT_COLUMNS
-            + " FROM relaybus.events e WHERE e.topic = 'grouped.attributes' ORDER BY e.seq")) {
+            + " FROM relaybus.all_events e WHERE e.topic = ? ORDER BY e.txid, e.seq")) {
+      ps.setString(1, topic);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           stored.add(EventRows.read(rs, 1));
@@ -202,5 +225,9 @@ class PostgresGroupedPublishTest {
     assertThat(stored).containsExactly(full, minimal);
     assertThat(stored.get(0).time()).isEqualTo(Instant.parse("2026-01-02T03:04:05.123456Z"));
     assertThat(stored.get(0).data()).containsExactly(full.data());
+    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
+        + topic + "' AND cardinality(seqs) = 2")).as("packs").isEqualTo(packed ? 1 : 0);
+    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.events WHERE topic = '"
+        + topic + "'")).as("event rows").isEqualTo(packed ? 0 : 2);
   }
 }

@@ -172,7 +172,7 @@ class PostgresNotifyLoadTest {
       assertThat(listener.failure).isNull();
 
       long transactions = server.queryLongIn(url, "SELECT count(DISTINCT txid) FROM "
-          + "relaybus.events WHERE topic = '" + topic + "'");
+          + "relaybus.all_events WHERE topic = '" + topic + "'");
       System.out.printf("notify load: %d events in %d publishing transactions, %d ms (all "
               + "delivered to 2 groups after %d ms); coalescer sent %d NOTIFYs, LISTEN connection "
               + "saw %d for the topic and %d in total%n", EVENTS, transactions, publishMillis,

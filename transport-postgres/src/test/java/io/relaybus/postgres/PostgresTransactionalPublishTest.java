@@ -92,7 +92,7 @@ class PostgresTransactionalPublishTest {
   }
 
   private static long eventRows(String id) {
-    return count("SELECT count(*) FROM relaybus.events WHERE id = ?", id);
+    return count("SELECT count(*) FROM relaybus.all_events WHERE id = ?", id);
   }
 
   @Test
