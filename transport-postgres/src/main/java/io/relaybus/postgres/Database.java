@@ -57,6 +57,11 @@ final class Database implements AutoCloseable {
         options += " -c relaybus.notify=off";
       }
       config.addDataSourceProperty("options", options);
+      // Prepared on the server at the first execution (pgjdbc's default waits for the fifth,
+      // planning the statement each time until then): with the generic plan forced, each
+      // statement is planned once per connection. The member's fetch, which reads two tables
+      // (ADR 0012), takes several milliseconds to plan.
+      config.addDataSourceProperty("prepareThreshold", "1");
       this.ownPool = new HikariDataSource(config);
       this.dataSource = ownPool;
     }
