@@ -3,6 +3,7 @@ package io.relaybus.postgres;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.relaybus.Event;
 import io.relaybus.InvalidEventException;
 import java.sql.Connection;
@@ -20,7 +21,9 @@ import java.util.Map;
 /** Event to row and row to event. */
 final class EventRows {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
+  /** Reads a headers object; built once, so the target type is not resolved at every row. */
+  private static final ObjectReader HEADERS =
+      JSON.readerFor(new TypeReference<Map<String, String>>() {});
 
   /** The event columns, in insert order after topic and partition. */
   static final String COLUMNS =
@@ -356,7 +359,7 @@ final class EventRows {
     String headers = rs.getString(i++);
     if (headers != null && !headers.equals("{}")) {
       try {
-        b.headers(JSON.readValue(headers, HEADERS));
+        b.headers(HEADERS.readValue(headers));
       } catch (JsonProcessingException e) {
         throw new InvalidEventException("Row headers are not a JSON object of strings: "
             + e.getOriginalMessage());
