@@ -116,9 +116,10 @@ final class EventRows {
   }
 
   /**
-   * Rows to insert with one statement, possibly of several topics: {@link #insertSql} for a
-   * single row (the cheapest statement for the server), {@link #insertArraysSql} for more.
-   * Either way one round trip, and atomic on its own.
+   * Events to insert with one statement, possibly of several topics: {@link #insertSql} for a
+   * single row (the cheapest statement for the server), {@link #insertArraysSql} for more, and
+   * {@link #insertPacksSql} when events of one topic and partition can share a pack. Any way one
+   * round trip, and atomic on its own.
    */
   static final class Batch {
     private final String[] topics;

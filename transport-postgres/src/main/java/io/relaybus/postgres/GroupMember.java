@@ -613,6 +613,11 @@ final class GroupMember implements TransportSubscription {
     return false;
   }
 
+  /** What a fetch reads of each event: its position, topic and attributes. */
+  private static final List<String> FETCH_COLUMNS = List.of("txid", "seq", "topic", "id",
+      "source", "type", "subject", "time", "datacontenttype", "dataschema", "key", "headers",
+      "data");
+
   /**
    * The fetch statement for {@code partitions} partitions: each partition's position and share
    * is a row of a VALUES list, each limited on its own ({@code LATERAL … LIMIT p.lim}). The
@@ -623,11 +628,6 @@ final class GroupMember implements TransportSubscription {
    * re-planned each fetch: ≈ 0.2 ms of server time per fetch, more than running it). One text
    * per length, cached.
    */
-  /** What a fetch reads of each event: its position, topic and attributes. */
-  private static final List<String> FETCH_COLUMNS = List.of("txid", "seq", "topic", "id",
-      "source", "type", "subject", "time", "datacontenttype", "dataschema", "key", "headers",
-      "data");
-
   private String fetchSql(int partitions) {
     String sql = fetchSql[partitions];
     if (sql == null) {
