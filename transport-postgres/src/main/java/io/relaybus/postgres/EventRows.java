@@ -38,7 +38,7 @@ final class EventRows {
       "time", "datacontenttype", "dataschema", "key", "headers", "data");
 
   /** The {@code unnest} of a pack {@code k} into one row per event, aliased {@code u}. */
-  static final String UNNEST_PACK = "unnest(k.seqs, k.ids, k.sources, k.types, k.subjects, "
+  private static final String UNNEST_PACK = "unnest(k.seqs, k.ids, k.sources, k.types, k.subjects, "
       + "k.times, k.datacontenttypes, k.dataschemas, k.keys, k.headers, k.data) AS u(seq, id, "
       + "source, type, subject, time, datacontenttype, dataschema, key, headers, data)";
 
@@ -142,11 +142,15 @@ final class EventRows {
     }
 
     /**
-     * Inserts the rows added so far with one statement. With {@code pack}, the events of a
-     * topic and partition that has two or more of them go into one row of {@code packs}
+     * Inserts the rows added so far with one statement. With {@code pack-batches}, the events
+     * of a topic and partition that has two or more of them go into one row of {@code packs}
      * (ADR 0012), the others into {@code events}: still one statement, so still atomic.
      */
-    void insert(Connection c, String schema, boolean pack) throws SQLException {
+    void insert(Connection c, PostgresSettings settings) throws SQLException {
+      String schema = settings.schema;
+      if (size == 0) {
+        return;
+      }
       if (size == 1) {
         try (PreparedStatement ps = c.prepareStatement(insertSql(schema))) {
           ps.setString(1, topics[0]);
@@ -156,11 +160,8 @@ final class EventRows {
         }
         return;
       }
-      if (size == 0) {
-        return;
-      }
       List<int[]> packs = new ArrayList<>();
-      int[] singles = pack ? groupRows(packs) : null;
+      int[] singles = settings.packBatches ? groupRows(packs) : null;
       if (packs.isEmpty()) {
         try (PreparedStatement ps = c.prepareStatement(insertArraysSql(schema))) {
           bindArrays(c, ps, all());

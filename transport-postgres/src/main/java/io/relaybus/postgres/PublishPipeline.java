@@ -79,7 +79,7 @@ final class PublishPipeline implements AutoCloseable {
       int partitions, List<Event> events) throws SQLException {
     EventRows.Batch rows = new EventRows.Batch(events.size());
     List<PublishReceipt> receipts = add(rows, topic, partitions, events, new BitSet());
-    rows.insert(c, settings.schema, settings.packBatches);
+    rows.insert(c, settings);
     return receipts;
   }
 
@@ -169,7 +169,7 @@ final class PublishPipeline implements AutoCloseable {
                 topics.computeIfAbsent(r.topic(), t -> new BitSet())));
           }
           try {
-            rows.insert(c, transport.settings().schema, transport.settings().packBatches);
+            rows.insert(c, transport.settings());
           } catch (SQLException e) {
             // In auto-commit one statement commits or rolls back on its own: an error the
             // server reports means nothing was stored; a lost connection leaves it unknown.
@@ -186,7 +186,7 @@ final class PublishPipeline implements AutoCloseable {
             try (Statement st = c.createStatement()) {
               st.execute("SET LOCAL relaybus.notify = 'off'");
             }
-            rows.insert(c, transport.settings().schema, transport.settings().packBatches);
+            rows.insert(c, transport.settings());
             outcomeUnknown = true;
             c.commit();
           } catch (SQLException | RuntimeException e) {
