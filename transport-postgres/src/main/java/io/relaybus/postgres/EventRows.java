@@ -37,10 +37,11 @@ final class EventRows {
   private static final List<String> ATTRIBUTES = List.of("id", "source", "type", "subject",
       "time", "datacontenttype", "dataschema", "key", "headers", "data");
 
-  /** The {@code unnest} of a pack {@code k} into one row per event, aliased {@code u}. */
-  private static final String UNNEST_PACK = "unnest(k.seqs, k.ids, k.sources, k.types, k.subjects, "
-      + "k.times, k.datacontenttypes, k.dataschemas, k.keys, k.headers, k.data) AS u(seq, id, "
-      + "source, type, subject, time, datacontenttype, dataschema, key, headers, data)";
+  /** The array column of {@code packs} holding each attribute, by the attribute's column name. */
+  private static final Map<String, String> PACK_ARRAYS = Map.of("id", "ids", "source", "sources",
+      "type", "types", "subject", "subjects", "time", "times", "datacontenttype",
+      "datacontenttypes", "dataschema", "dataschemas", "key", "keys", "headers", "headers",
+      "data", "data");
 
   /**
    * Most events in one pack. A member that takes fewer events of a partition per fetch than a
@@ -71,11 +72,18 @@ final class EventRows {
       String txid, String seq, String group, String limit, String packLimit, String seqFilter) {
     StringBuilder rowCols = new StringBuilder();
     StringBuilder packCols = new StringBuilder();
+    // Only the arrays the caller reads are expanded, in the select list (a ProjectSet walks the
+    // arrays in step, row by row), not as unnest(...) in FROM, which materialises every
+    // array's elements in a tuplestore per pack: a fetch spent most of its server time there.
+    StringBuilder unnest = new StringBuilder("unnest(k.seqs) AS seq");
     for (String col : columns) {
       boolean perEvent = col.equals("seq") || ATTRIBUTES.contains(col);
       rowCols.append(rowCols.length() == 0 ? "" : ", ").append("x.").append(col);
       packCols.append(packCols.length() == 0 ? "" : ", ").append(perEvent ? "u." : "k.")
           .append(col);
+      if (perEvent && !col.equals("seq")) {
+        unnest.append(", unnest(k.").append(PACK_ARRAYS.get(col)).append(") AS ").append(col);
+      }
     }
     String position = "(" + txid + ", " + seq + ")";
     String readable = " < pg_snapshot_xmin(pg_current_snapshot())";
@@ -87,7 +95,8 @@ final class EventRows {
         + " FROM (SELECT * FROM " + schema + ".packs k WHERE k.topic = " + topic
         + " AND k.partition = " + partition + " AND (k.txid, k.seq) > " + position
         + " AND k.txid" + readable + " AND (k.target_group IS NULL OR k.target_group = " + group
-        + ") ORDER BY k.txid, k.seq LIMIT " + packLimit + ") k CROSS JOIN LATERAL " + UNNEST_PACK
+        + ") ORDER BY k.txid, k.seq LIMIT " + packLimit + ") k CROSS JOIN LATERAL (SELECT "
+        + unnest + ") u"
         + " WHERE (k.txid, u.seq) > " + position
         + (seqFilter == null ? "" : " AND " + seqFilter.replace("{seq}", "u.seq"))
         + " ORDER BY k.txid, u.seq)) w ORDER BY w.txid, w.seq LIMIT " + limit;
