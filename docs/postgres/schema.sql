@@ -1,8 +1,8 @@
 -- Relaybus PostgreSQL schema for DBAs who apply DDL themselves
 -- (relaybus.postgres.auto-ddl=false). Schema name "relaybus"; for another schema replace every
 -- "relaybus." prefix and the channel name "relaybus_events". Generated from
--- transport-postgres/src/main/resources/io/relaybus/postgres/schema/V1.sql and V2.sql; a test
--- keeps them identical.
+-- transport-postgres/src/main/resources/io/relaybus/postgres/schema/V1.sql, V2.sql and
+-- V3.sql; a test keeps them identical.
 
 BEGIN;
 CREATE SCHEMA IF NOT EXISTS relaybus;
@@ -229,5 +229,25 @@ CREATE TRIGGER packs_notify AFTER INSERT ON relaybus.packs
   FOR EACH ROW WHEN (coalesce(current_setting('relaybus.notify', true), 'on') <> 'off')
   EXECUTE FUNCTION relaybus.notify_insert();
 
-INSERT INTO relaybus.schema_version (version) VALUES (1), (2);
+-- Relaybus PostgreSQL schema, version 3 (ADR 0012, amendment 2): packs are stored without
+-- compression. PostgreSQL compresses a row's large values (pglz) once the row passes about
+-- 2 kB, which packs do: compressing on every publish and decompressing on every fetch cost more
+-- server time than the bytes saved, with events that differ as real ones do (one benchmark's
+-- identical payloads had hidden it). Rows up to the page size stay whole in the table; the
+-- largest arrays of bigger packs go out of line, uncompressed. Only new packs are affected.
+ALTER TABLE relaybus.packs
+  ALTER COLUMN seqs SET STORAGE EXTERNAL,
+  ALTER COLUMN ids SET STORAGE EXTERNAL,
+  ALTER COLUMN sources SET STORAGE EXTERNAL,
+  ALTER COLUMN types SET STORAGE EXTERNAL,
+  ALTER COLUMN subjects SET STORAGE EXTERNAL,
+  ALTER COLUMN times SET STORAGE EXTERNAL,
+  ALTER COLUMN datacontenttypes SET STORAGE EXTERNAL,
+  ALTER COLUMN dataschemas SET STORAGE EXTERNAL,
+  ALTER COLUMN keys SET STORAGE EXTERNAL,
+  ALTER COLUMN headers SET STORAGE EXTERNAL,
+  ALTER COLUMN data SET STORAGE EXTERNAL,
+  SET (toast_tuple_target = 8160);
+
+INSERT INTO relaybus.schema_version (version) VALUES (1), (2), (3);
 COMMIT;

@@ -65,6 +65,9 @@ public final class PostgresExtraBenchmarks {
 
   private final PostgresServer server = PostgresServer.get();
   private final byte[] payload = Payloads.json(Payloads.SIZE);
+  /** What the Relaybus events carry in turn ({@link PostgresTarget#PAYLOAD_KEY}). */
+  private final byte[][] payloads;
+  private final AtomicInteger nextPayload = new AtomicInteger();
   private final Map<String, String> settings;
   private final Duration timeout;
   private final AtomicInteger topics = new AtomicInteger();
@@ -72,6 +75,7 @@ public final class PostgresExtraBenchmarks {
   private PostgresExtraBenchmarks(Map<String, String> settings, Duration timeout) {
     this.settings = settings;
     this.timeout = timeout;
+    this.payloads = PostgresTarget.payloads(settings, payload);
   }
 
   /**
@@ -595,7 +599,8 @@ public final class PostgresExtraBenchmarks {
   private Event event(long stamp) {
     return Event.builder().source(SOURCE).type(TYPE)
         .header(RelaybusSession.STAMP_HEADER, Long.toString(stamp))
-        .data(payload).dataContentType("application/json").build();
+        .data(payloads[Math.floorMod(nextPayload.getAndIncrement(), payloads.length)])
+        .dataContentType("application/json").build();
   }
 
   private static double median(List<Double> xs) {

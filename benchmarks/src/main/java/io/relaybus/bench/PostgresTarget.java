@@ -37,11 +37,21 @@ public final class PostgresTarget implements TransportTarget {
   /** Bench-only key: {@code same} (default) or {@code separate}. */
   public static final String CONSUMER_BUS_KEY = "relaybus.bench.consumer-bus";
 
+  /**
+   * Bench-only key: {@code fixed} (default: every event carries the same document) or
+   * {@code varied} (events cycle through {@value #VARIED_PAYLOADS} different documents of the
+   * same size, see {@link Payloads#varied}). It matters where several events are stored
+   * together ({@code packs}, compressed by PostgreSQL when large); the raw side's rows are
+   * below PostgreSQL's compression threshold, so their content does not change its cost.
+   */
+  public static final String PAYLOAD_KEY = "relaybus.bench.payload";
+
+  /** How many different documents {@code varied} cycles through. */
+  static final int VARIED_PAYLOADS = 4096;
+
   @Override
   public EventBus createBus(Map<String, String> settings) {
-    Map<String, String> busSettings = new LinkedHashMap<>(settings);
-    busSettings.remove(CONSUMER_BUS_KEY);
-    return createBus(PostgresServer.get(), busSettings);
+    return createBus(PostgresServer.get(), settings);
   }
 
   @Override
@@ -51,18 +61,37 @@ public final class PostgresTarget implements TransportTarget {
       throw new IllegalArgumentException(CONSUMER_BUS_KEY + " must be same or separate, got '"
           + consumers + "'");
     }
+    byte[][] payloads = payloads(spec.settings(), spec.payload());
     EventBus bus = createBus(spec.settings());
     if (consumers.equals("same")) {
-      return new RelaybusSession(bus, spec);
+      return new RelaybusSession(bus, bus, spec, payloads);
     }
     try {
-      return new RelaybusSession(bus, createBus(spec.settings()), spec);
+      return new RelaybusSession(bus, createBus(spec.settings()), spec, payloads);
     } catch (RuntimeException e) {
       bus.close();
       throw e;
     }
   }
 
+  /**
+   * The documents events carry, after {@link #PAYLOAD_KEY}: {@code fixed} alone, or varied
+   * documents of its size.
+   */
+  static byte[][] payloads(Map<String, String> settings, byte[] fixed) {
+    String mode = settings.getOrDefault(PAYLOAD_KEY, "fixed").trim();
+    switch (mode) {
+      case "fixed":
+        return new byte[][] {fixed};
+      case "varied":
+        return Payloads.varied(fixed.length, VARIED_PAYLOADS);
+      default:
+        throw new IllegalArgumentException(PAYLOAD_KEY + " must be fixed or varied, got '"
+            + mode + "'");
+    }
+  }
+
+  /** A bus on {@code server} with the settings, bench-only keys left out. */
   static EventBus createBus(PostgresServer server, Map<String, String> settings) {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("relaybus.postgres.url", server.url());
@@ -70,7 +99,11 @@ public final class PostgresTarget implements TransportTarget {
     if (!server.password().isEmpty()) {
       props.put("relaybus.postgres.password", server.password());
     }
-    props.putAll(settings);
+    settings.forEach((k, v) -> {
+      if (!k.startsWith("relaybus.bench.")) {
+        props.put(k, v);
+      }
+    });
     return EventBus.builder().transport("postgres").properties(props).build();
   }
 

@@ -27,23 +27,30 @@ final class RelaybusSession implements MessagingSession {
   /** The bus the consumers subscribe on: {@link #bus}, or a second one (another "process"). */
   private final EventBus consumerBus;
   private final String topic;
-  private final byte[] payload;
+  /** The documents events carry in turn (one for most sessions). */
+  private final byte[][] payloads;
+  /** Which of {@link #payloads} the next event carries; the harness publishes from one thread. */
+  private int next;
   private final PendingPublishes pending;
   private final List<Subscription> subscriptions = new ArrayList<>();
 
   RelaybusSession(EventBus bus, SessionSpec spec) {
-    this(bus, bus, spec);
+    this(bus, bus, spec, new byte[][] {spec.payload()});
   }
 
   /**
    * A session whose consumers subscribe on {@code consumerBus}, so that deliveries travel
-   * between two buses as between two processes (PostgreSQL: through NOTIFY).
+   * between two buses as between two processes (PostgreSQL: through NOTIFY), and whose events
+   * carry {@code payloads} in turn.
    */
-  RelaybusSession(EventBus bus, EventBus consumerBus, SessionSpec spec) {
+  RelaybusSession(EventBus bus, EventBus consumerBus, SessionSpec spec, byte[][] payloads) {
+    if (payloads.length == 0) {
+      throw new IllegalArgumentException("no payloads");
+    }
     this.bus = bus;
     this.consumerBus = consumerBus;
     this.topic = spec.topic();
-    this.payload = spec.payload();
+    this.payloads = payloads.clone();
     this.pending = new PendingPublishes(spec.publishWindow(), spec.timeout());
   }
 
@@ -75,6 +82,8 @@ final class RelaybusSession implements MessagingSession {
   }
 
   private Event event(long stampNanos) {
+    byte[] payload = payloads[next];
+    next = next + 1 == payloads.length ? 0 : next + 1;
     return event(payload, stampNanos);
   }
 

@@ -16,6 +16,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -229,5 +230,38 @@ class PostgresGroupedPublishTest {
         + topic + "' AND cardinality(seqs) = 2")).as("packs").isEqualTo(packed ? 1 : 0);
     assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.events WHERE topic = '"
         + topic + "'")).as("event rows").isEqualTo(packed ? 0 : 2);
+  }
+
+  @Test
+  @DisplayName("a pack larger than a page is stored uncompressed, its big arrays out of line, "
+      + "and every event is delivered with its data exactly")
+  void packLargerThanAPageIsStoredUncompressedAndDelivered() throws Exception {
+    EventBus bus = buses.bus(ONE_WRITER);
+    String topic = "grouped.large-pack";
+    int events = EventRows.MAX_PACK;
+    int size = 4096;
+    List<Event> batch = new ArrayList<>();
+    for (int i = 0; i < events; i++) {
+      byte[] data = new byte[size];
+      Arrays.fill(data, (byte) ('a' + i % 26)); // compressible: a compressed pack would shrink
+      data[0] = (byte) i;
+      batch.add(Event.builder().id("large-" + i).source(SOURCE).type("grouped.test").key("one")
+          .data(data).build());
+    }
+    bus.publishAll(topic, batch).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
+        + topic + "'")).as("packs").isEqualTo(1);
+    // Uncompressed (schema version 3): the stored array holds every byte of every event.
+    assertThat(server.queryLongIn(url, "SELECT pg_column_size(data) FROM relaybus.packs WHERE "
+        + "topic = '" + topic + "'")).as("stored data array").isGreaterThan((long) events * size);
+
+    Map<String, byte[]> received = new java.util.concurrent.ConcurrentHashMap<>();
+    bus.subscribe(topic, io.relaybus.SubscribeOptions.builder().group("large").build(),
+        d -> received.put(d.event().id(), d.event().data()));
+    await().atMost(PATIENCE).until(() -> received.size() == events);
+    for (Event e : batch) {
+      assertThat(received.get(e.id())).as(e.id()).containsExactly(e.data());
+    }
   }
 }

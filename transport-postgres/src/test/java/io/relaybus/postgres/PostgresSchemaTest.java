@@ -117,6 +117,35 @@ class PostgresSchemaTest {
   }
 
   @Test
+  @DisplayName("version 3 stores packs uncompressed, and a version-2 schema is brought to it")
+  void version3StoresPacksUncompressed() {
+    String schema = "uncompressed";
+    dropSchema(schema);
+    bus(schema, Map.of()).close();
+    assertPacksUncompressed(schema);
+
+    // A schema left at version 2: compressed storage, no row for version 3.
+    server.executeIn(url, "ALTER TABLE " + schema + ".packs ALTER COLUMN data SET STORAGE "
+        + "EXTENDED, ALTER COLUMN ids SET STORAGE EXTENDED, RESET (toast_tuple_target)");
+    server.executeIn(url, "DELETE FROM " + schema + ".schema_version WHERE version = 3");
+    bus(schema, Map.of());
+    assertPacksUncompressed(schema);
+    assertThat(query("SELECT max(version) FROM " + schema + ".schema_version")).isEqualTo(3);
+  }
+
+  private static void assertPacksUncompressed(String schema) {
+    String packs = "'" + schema + ".packs'::regclass";
+    assertThat(query("SELECT count(*) FROM pg_attribute WHERE attrelid = " + packs
+        + " AND attnum > 0 AND NOT attisdropped AND attndims > 0 AND attstorage <> 'e'"))
+        .as("array columns of packs not EXTERNAL").isZero();
+    assertThat(query("SELECT count(*) FROM pg_attribute WHERE attrelid = " + packs
+        + " AND attnum > 0 AND NOT attisdropped AND attstorage = 'e'"))
+        .as("EXTERNAL columns of packs").isEqualTo(11);
+    assertThat(query("SELECT count(*) FROM pg_class WHERE oid = " + packs
+        + " AND 'toast_tuple_target=8160' = ANY (reloptions)")).isOne();
+  }
+
+  @Test
   @DisplayName("several buses starting at once on a fresh schema all succeed and it is applied "
       + "once")
   void concurrentStartsOnFreshSchema() throws Exception {
