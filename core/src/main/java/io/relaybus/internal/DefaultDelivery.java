@@ -4,6 +4,7 @@ import io.relaybus.Codec;
 import io.relaybus.Codecs;
 import io.relaybus.Delivery;
 import io.relaybus.Event;
+import io.relaybus.spi.InboundMessage;
 import java.util.Map;
 
 /** The {@link Delivery} handed to a handler for one attempt. */
@@ -12,15 +13,15 @@ final class DefaultDelivery implements Delivery {
   private final String topic;
   private final String group;
   private final int attempt;
-  private final Map<String, String> metadata;
+  /** Asked for its metadata only when the handler reads it (a transport may build it then). */
+  private final InboundMessage message;
 
-  DefaultDelivery(Event event, String topic, String group, int attempt,
-      Map<String, String> metadata) {
-    this.event = event;
+  DefaultDelivery(InboundMessage message, String topic, String group, int attempt) {
+    this.event = message.event();
     this.topic = topic;
     this.group = group;
     this.attempt = attempt;
-    this.metadata = metadata;
+    this.message = message;
   }
 
   @Override
@@ -45,7 +46,7 @@ final class DefaultDelivery implements Delivery {
 
   @Override
   public Map<String, String> metadata() {
-    return metadata;
+    return message.metadata();
   }
 
   @Override

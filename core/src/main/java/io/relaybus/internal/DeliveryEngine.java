@@ -252,8 +252,7 @@ public final class DeliveryEngine implements MessageSink {
   private void run(Task task) {
     Throwable failure = null;
     try {
-      handler.handle(new DefaultDelivery(task.message.event(), topic, group, task.attempt,
-          task.message.metadata()));
+      handler.handle(new DefaultDelivery(task.message, topic, group, task.attempt));
     } catch (Throwable t) {
       failure = t;
     }

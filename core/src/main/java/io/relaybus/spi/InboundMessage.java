@@ -44,6 +44,8 @@ public interface InboundMessage {
 
   /**
    * Transport details shown to the handler through {@link io.relaybus.Delivery#metadata()}.
+   * Asked only when the handler reads them, on its thread, possibly more than once: return equal
+   * maps each time (a transport may build them when asked instead of for every message).
    *
    * @return an immutable map
    */

@@ -805,15 +805,12 @@ final class GroupMember implements TransportSubscription {
     private final Position pos;
     private final Event event;
     private final int attempt;
-    private final Map<String, String> metadata;
 
     Message(PartitionState state, Position pos, Event event, int attempt) {
       this.state = state;
       this.pos = pos;
       this.event = event;
       this.attempt = attempt;
-      this.metadata = Map.of("partition", Integer.toString(state.partition),
-          "seq", Long.toString(pos.seq), "txid", Long.toString(pos.txid));
     }
 
     @Override
@@ -826,9 +823,11 @@ final class GroupMember implements TransportSubscription {
       return attempt;
     }
 
+    /** Built when asked: most deliveries never read it. */
     @Override
     public Map<String, String> metadata() {
-      return metadata;
+      return Map.of("partition", Integer.toString(state.partition),
+          "seq", Long.toString(pos.seq), "txid", Long.toString(pos.txid));
     }
 
     @Override

@@ -232,6 +232,46 @@ class PostgresGroupedPublishTest {
         + topic + "'")).as("event rows").isEqualTo(packed ? 0 : 2);
   }
 
+  @ParameterizedTest(name = "packed: {0}")
+  @ValueSource(booleans = {false, true})
+  @DisplayName("event times are stored to the microsecond across PostgreSQL's range, those "
+      + "sent as numbers and those too far from 1970 for them")
+  void timesAreStoredExactly(boolean packed) throws Exception {
+    Map<String, String> settings = new HashMap<>(ONE_WRITER);
+    settings.put("relaybus.postgres.pack-batches", Boolean.toString(packed));
+    EventBus bus = buses.bus(settings);
+    String topic = "grouped.times-" + packed;
+    List<Instant> times = List.of(Instant.parse("2026-03-29T01:59:59.999999Z"),
+        Instant.parse("1970-01-01T00:00:00Z"), Instant.parse("1969-12-31T23:59:59.000001Z"),
+        Instant.parse("2255-06-05T23:47:34.740991Z"), // 2^53 - 1 microseconds
+        Instant.parse("2255-06-05T23:47:34.740992Z"), // 2^53: sent as text
+        Instant.parse("2255-06-05T23:47:34.740993Z"), // 2^53 + 1: a float8 would round it
+        Instant.parse("1684-07-28T00:12:25.259009Z"), // -(2^53 - 1)
+        Instant.parse("1684-07-28T00:12:25.259008Z"), // -2^53: sent as text
+        Instant.parse("9999-12-31T23:59:59.999999Z"), Instant.parse("0001-01-01T00:00:00.000001Z"));
+    List<Event> batch = new ArrayList<>();
+    for (int i = 0; i < times.size(); i++) {
+      batch.add(Event.builder().id("t" + i).source(SOURCE).type("grouped.test").key("k")
+          .time(times.get(i)).build());
+    }
+    bus.publishAll(topic, batch).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+    List<Instant> stored = new ArrayList<>();
+    try (Connection c = server.connect(url, "grouped-test-check");
+        PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.SELECT_COLUMNS
+            + " FROM relaybus.all_events e WHERE e.topic = ? ORDER BY e.txid, e.seq")) {
+      ps.setString(1, topic);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          stored.add(EventRows.read(rs, 1).time());
+        }
+      }
+    }
+    assertThat(stored).containsExactlyElementsOf(times);
+    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
+        + topic + "'")).as("packs").isEqualTo(packed ? 1 : 0);
+  }
+
   @Test
   @DisplayName("a pack larger than a page is stored uncompressed, its big arrays out of line, "
       + "and every event is delivered with its data exactly")
