@@ -1,15 +1,7 @@
 package io.relaybus.postgres;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import io.relaybus.Event;
 import io.relaybus.InvalidEventException;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,13 +17,6 @@ import java.util.Map;
 
 /** Event to row and row to event. */
 final class EventRows {
-  /**
-   * Headers are a flat JSON object of strings, written and read with Jackson's streaming API:
-   * a profile of members draining a backlog showed data binding's per-call setup for these
-   * small objects as a fifth of a member's time.
-   */
-  private static final JsonFactory JSON = new JsonFactory();
-
   /** The event columns, in insert order after topic and partition. */
   static final String COLUMNS =
       "id, source, type, subject, time, datacontenttype, dataschema, key, headers, data";
@@ -304,7 +289,7 @@ final class EventRows {
         dataContentType[i] = e.dataContentType().orElse(null);
         dataSchema[i] = e.dataSchema().orElse(null);
         key[i] = e.key().orElse(null);
-        headers[i] = headersJson(e.headers());
+        headers[i] = HeadersJson.write(e.headers());
         data[i] = e.data();
       }
       int p = first;
@@ -357,57 +342,8 @@ final class EventRows {
     setNullable(ps, i++, e.dataContentType().orElse(null));
     setNullable(ps, i++, e.dataSchema().orElse(null));
     setNullable(ps, i++, e.key().orElse(null));
-    ps.setString(i++, headersJson(e.headers()));
+    ps.setString(i++, HeadersJson.write(e.headers()));
     ps.setBytes(i, e.data());
-  }
-
-  static String headersJson(Map<String, String> headers) {
-    if (headers.isEmpty()) {
-      return "{}";
-    }
-    StringWriter out = new StringWriter(16 + 32 * headers.size());
-    try (JsonGenerator g = JSON.createGenerator(out)) {
-      g.writeStartObject();
-      for (Map.Entry<String, String> h : headers.entrySet()) {
-        g.writeStringField(h.getKey(), h.getValue());
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot serialise headers", e);
-    }
-    return out.toString();
-  }
-
-  /**
-   * Reads a headers object: each value a string (numbers and booleans, which plain SQL may
-   * write, as their JSON text).
-   *
-   * @throws InvalidEventException when it is not such an object
-   */
-  static Map<String, String> parseHeaders(String json) {
-    try (JsonParser p = JSON.createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new InvalidEventException("Row headers are not a JSON object");
-      }
-      Map<String, String> headers = new LinkedHashMap<>();
-      String name;
-      while ((name = p.nextFieldName()) != null) {
-        JsonToken value = p.nextToken();
-        if (value == null || !value.isScalarValue() || value == JsonToken.VALUE_NULL) {
-          throw new InvalidEventException("Row header '" + name + "' is not a string");
-        }
-        headers.put(name, p.getValueAsString());
-      }
-      if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
-        throw new InvalidEventException("Row headers are not a JSON object of strings");
-      }
-      return headers;
-    } catch (JsonProcessingException e) {
-      throw new InvalidEventException("Row headers are not a JSON object of strings: "
-          + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a String source does not fail
-    }
   }
 
   private static void setNullable(PreparedStatement ps, int i, String v) throws SQLException {
@@ -447,7 +383,7 @@ final class EventRows {
         .key(rs.getString(i++));
     String headers = rs.getString(i++);
     if (headers != null && !headers.equals("{}")) {
-      b.headers(parseHeaders(headers));
+      b.headers(HeadersJson.read(headers));
     }
     byte[] data = rs.getBytes(i);
     return b.data(data == null ? new byte[0] : data).build();
