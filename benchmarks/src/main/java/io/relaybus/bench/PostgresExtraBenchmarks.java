@@ -57,7 +57,9 @@ import org.postgresql.PGNotification;
  *     io.relaybus.bench.PostgresExtraBenchmarks --only single8,groups,notify,backlog
  * </pre>
  *
- * <p>{@code --set relaybus.KEY=VALUE} configures the buses as in the harness.
+ * <p>{@code --set relaybus.KEY=VALUE} configures the buses as in the harness;
+ * {@code --set relaybus.bench.payload=varied} gives the Relaybus events different documents
+ * ({@link PostgresTarget#PAYLOAD_KEY}).
  */
 public final class PostgresExtraBenchmarks {
   private static final String SOURCE = "/relaybus/bench";
