@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -188,14 +187,35 @@ class PostgresGroupedPublishTest {
     }
   }
 
+  /** A bus with one publish writer, writing packs or not. */
+  private EventBus busPacking(boolean packed) {
+    Map<String, String> settings = new HashMap<>(ONE_WRITER);
+    settings.put("relaybus.postgres.pack-batches", Boolean.toString(packed));
+    return buses.bus(settings);
+  }
+
+  /** The events stored for a topic, rows and packs, in publish order. */
+  private static List<Event> storedEvents(String topic) throws SQLException {
+    List<Event> stored = new ArrayList<>();
+    try (Connection c = server.connect(url, "grouped-test-check");
+        PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.SELECT_COLUMNS
+            + " FROM relaybus.all_events e WHERE e.topic = ? ORDER BY e.txid, e.seq")) {
+      ps.setString(1, topic);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          stored.add(EventRows.read(rs, 1));
+        }
+      }
+    }
+    return stored;
+  }
+
   @ParameterizedTest(name = "packed: {0}")
   @ValueSource(booleans = {false, true})
   @DisplayName("every attribute is stored as published, as rows or as one pack: optional ones "
       + "absent or set, microsecond time, headers, key and binary data")
   void attributesAreStoredExactly(boolean packed) throws Exception {
-    Map<String, String> settings = new HashMap<>(ONE_WRITER);
-    settings.put("relaybus.postgres.pack-batches", Boolean.toString(packed));
-    EventBus bus = buses.bus(settings);
+    EventBus bus = busPacking(packed);
     String topic = "grouped.attributes-" + packed;
     String key = "k'\"; 7";
     Event full = Event.builder().id("full").source(SOURCE).type("grouped.test")
@@ -210,19 +230,7 @@ class PostgresGroupedPublishTest {
         .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
     assertThat(receipts).extracting(PublishReceipt::eventId).containsExactly("full", "minimal");
 
-    List<Event> stored = new ArrayList<>();
-    try (Connection c = server.connect(url, "grouped-test-check");
-        PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.SELECT_COLUMNS
-            + " FROM relaybus.all_events e WHERE e.topic = ? ORDER BY e.txid, e.seq")) {
-      ps.setString(1, topic);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          stored.add(EventRows.read(rs, 1));
-        }
-      }
-    } catch (SQLException e) {
-      throw new CompletionException(e);
-    }
+    List<Event> stored = storedEvents(topic);
     assertThat(stored).containsExactly(full, minimal);
     assertThat(stored.get(0).time()).isEqualTo(Instant.parse("2026-01-02T03:04:05.123456Z"));
     assertThat(stored.get(0).data()).containsExactly(full.data());
@@ -237,9 +245,7 @@ class PostgresGroupedPublishTest {
   @DisplayName("event times are stored to the microsecond across PostgreSQL's range, those "
       + "sent as numbers and those too far from 1970 for them")
   void timesAreStoredExactly(boolean packed) throws Exception {
-    Map<String, String> settings = new HashMap<>(ONE_WRITER);
-    settings.put("relaybus.postgres.pack-batches", Boolean.toString(packed));
-    EventBus bus = buses.bus(settings);
+    EventBus bus = busPacking(packed);
     String topic = "grouped.times-" + packed;
     List<Instant> times = List.of(Instant.parse("2026-03-29T01:59:59.999999Z"),
         Instant.parse("1970-01-01T00:00:00Z"), Instant.parse("1969-12-31T23:59:59.000001Z"),
@@ -256,18 +262,7 @@ class PostgresGroupedPublishTest {
     }
     bus.publishAll(topic, batch).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
-    List<Instant> stored = new ArrayList<>();
-    try (Connection c = server.connect(url, "grouped-test-check");
-        PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.SELECT_COLUMNS
-            + " FROM relaybus.all_events e WHERE e.topic = ? ORDER BY e.txid, e.seq")) {
-      ps.setString(1, topic);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          stored.add(EventRows.read(rs, 1).time());
-        }
-      }
-    }
-    assertThat(stored).containsExactlyElementsOf(times);
+    assertThat(storedEvents(topic)).extracting(Event::time).containsExactlyElementsOf(times);
     assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
         + topic + "'")).as("packs").isEqualTo(packed ? 1 : 0);
   }
