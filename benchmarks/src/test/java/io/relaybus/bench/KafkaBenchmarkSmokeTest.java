@@ -28,11 +28,12 @@ class KafkaBenchmarkSmokeTest {
 
   /** The raw producer that adds the CloudEvents headers and validates each payload. */
   @Test
-  void rawSideWithEnvelopeAndValidationHandlesEveryEvent() throws Exception {
+  void rawSideWithEnvelopeAndValidationHandlesEveryEvent(@TempDir Path dir) throws Exception {
     runAndCheck(BenchmarkConfig.parse("--transport", "kafka",
         "--events", "200", "--warmup", "100", "--iterations", "1", "--batch", "50",
         "--rate", "200", "--duration", "1", "--latency-warmup", "0", "--timeout", "60",
-        "--set", "raw.envelope=cloudevents", "--set", "raw.validate=json-schema"));
+        "--set", "raw.envelope=cloudevents", "--set", "raw.validate=json-schema",
+        "--json", dir.resolve("kafka.json").toString()));
   }
 
   @Test

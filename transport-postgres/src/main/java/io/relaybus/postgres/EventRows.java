@@ -260,8 +260,8 @@ final class EventRows {
 
     /**
      * Binds one array per event attribute of {@code rows}, in {@link #COLUMNS} order (the time
-     * as two, see {@link EventRows#time}), from
-     * parameter {@code first}; returns the next parameter index.
+     * as two, see {@link EventRows#time}), from parameter {@code first}; returns the next
+     * parameter index.
      */
     private int bindAttributes(Connection c, PreparedStatement ps, int first, int[] rows)
         throws SQLException {
@@ -325,10 +325,11 @@ final class EventRows {
         + "subjects, times, datacontenttypes, dataschemas, keys, headers, data) SELECT "
         + "q.s[v.n], v.topic, v.partition, q.s, v.ids, v.sources, v.types, v.subjects, "
         + "ARRAY(SELECT " + time("t.m", "t.x") + " FROM unnest(v.micros, v.times) WITH "
-        + "ORDINALITY AS t(m, x, n) ORDER BY t.n), v.datacontenttypes, v.dataschemas, v.keys, v.headers, v.data FROM (VALUES " + values
-        + ") AS v(topic, partition, n, ids, sources, types, subjects, micros, times, "
-        + "datacontenttypes, dataschemas, keys, headers, data) CROSS JOIN LATERAL (SELECT ARRAY(SELECT nextval('"
-        + schema + ".events_seq_seq') FROM generate_series(1, v.n) ORDER BY 1) AS s) q";
+        + "ORDINALITY AS t(m, x, n) ORDER BY t.n), v.datacontenttypes, v.dataschemas, v.keys, "
+        + "v.headers, v.data FROM (VALUES " + values + ") AS v(topic, partition, n, ids, sources, "
+        + "types, subjects, micros, times, datacontenttypes, dataschemas, keys, headers, data) "
+        + "CROSS JOIN LATERAL (SELECT ARRAY(SELECT nextval('" + schema + ".events_seq_seq') "
+        + "FROM generate_series(1, v.n) ORDER BY 1) AS s) q";
   }
 
   /** Binds parameters 3..12 of {@link #insertSql}. */
