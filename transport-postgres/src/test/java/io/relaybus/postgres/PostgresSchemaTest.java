@@ -98,7 +98,7 @@ class PostgresSchemaTest {
   }
 
   @Test
-  @DisplayName("migration is idempotent: buses started one after another keep version 1 and data")
+  @DisplayName("migration is idempotent: buses started one after another keep the version and data")
   void migrationIsIdempotent() {
     String schema = "idempotent";
     dropSchema(schema);
