@@ -40,7 +40,10 @@ import org.postgresql.PGNotification;
  * <ul>
  *   <li>{@code single8}: single publishes from {@code --publishers} (default 8) threads, each
  *       waiting for its publish before the next, Relaybus ({@code bus.publish(..).join()}) and
- *       raw JDBC (INSERT + pg_notify + COMMIT per row) with the same concurrency;</li>
+ *       raw JDBC (INSERT + pg_notify + COMMIT per row) with the same concurrency, after
+ *       {@code --single-warmup} events on each side (default 100,000: the JIT compiles
+ *       Relaybus's longer path later than pgjdbc's, and 10,000 events left it at half speed);
+ *       </li>
  *   <li>{@code groups}: end-to-end throughput of 1 and of 4 consumer groups (each its own bus
  *       with {@code --members} members, as separate services would run), measured after every
  *       member has joined (steady state);</li>
@@ -109,13 +112,14 @@ public final class PostgresExtraBenchmarks {
     int backlog = Integer.parseInt(opts.getOrDefault("backlog", "1000000"));
     int iterations = Integer.parseInt(opts.getOrDefault("iterations", "3"));
     int singleEvents = Integer.parseInt(opts.getOrDefault("single-events", "40000"));
+    int singleWarmup = Integer.parseInt(opts.getOrDefault("single-warmup", "100000"));
     Duration timeout = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("timeout", "300")));
     PostgresExtraBenchmarks b = new PostgresExtraBenchmarks(settings, timeout);
     log("server: %s; bus settings %s; %d cores, max heap %d MiB", b.server.description(),
         settings, Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20);
     if (only.contains("single8")) {
-      b.single(publishers, singleEvents, iterations);
+      b.single(publishers, singleEvents, singleWarmup, iterations);
     }
     if (only.contains("rawschema")) {
       b.rawSchema(events);
@@ -135,10 +139,11 @@ public final class PostgresExtraBenchmarks {
 
   // ---------------------------------------------------------------- single publish, N threads
 
-  private void single(int publishers, int events, int iterations) throws Exception {
+  private void single(int publishers, int events, int warmup, int iterations)
+      throws Exception {
     // warm-up, then alternate
-    singleRelaybus(publishers, events / 2);
-    singleRaw(publishers, events / 2);
+    log("single8 warm-up: relaybus %,.0f raw %,.0f events/s", singleRelaybus(publishers, warmup),
+        singleRaw(publishers, warmup));
     List<Double> rb = new ArrayList<>();
     List<Double> raw = new ArrayList<>();
     for (int i = 0; i < iterations; i++) {

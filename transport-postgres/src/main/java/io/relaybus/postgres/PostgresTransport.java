@@ -75,7 +75,7 @@ public final class PostgresTransport implements Transport {
     try {
       prepareSchema();
       this.deadLetters = new PostgresDeadLetters(this);
-      this.pipeline = new PublishPipeline(this, Math.max(1, Math.min(4, settings.poolSize / 3)),
+      this.pipeline = new PublishPipeline(this, publishWriters(settings),
           threads("publisher"));
       this.notifier = settings.notifyMode == PostgresSettings.NotifyMode.COALESCED
           ? new NotifyCoalescer(database, settings.channel(), origin, settings.notifyInterval,
@@ -95,6 +95,14 @@ public final class PostgresTransport implements Transport {
   static PostgresTransport start(PostgresSettings settings, DataSource dataSource,
       TransportContext context) {
     return new PostgresTransport(settings, dataSource, context);
+  }
+
+  /**
+   * The publish writers: {@code publish-writers}, but at most a third of the pool, so that
+   * subscriptions keep connections while every writer holds one.
+   */
+  static int publishWriters(PostgresSettings settings) {
+    return Math.min(settings.publishWriters, Math.max(1, settings.poolSize / 3));
   }
 
   private void prepareSchema() {
@@ -288,6 +296,11 @@ public final class PostgresTransport implements Transport {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** The number of publish writer threads (for tests). */
+  int publishWriterCount() {
+    return pipeline.writerCount();
+  }
 
   PostgresSettings settings() {
     return settings;

@@ -39,6 +39,10 @@ final class PublishPipeline implements AutoCloseable {
     }
   }
 
+  int writerCount() {
+    return writers.length;
+  }
+
   CompletableFuture<List<PublishReceipt>> submit(String topic, List<Event> events) {
     CompletableFuture<List<PublishReceipt>> future = new CompletableFuture<>();
     if (closed) {

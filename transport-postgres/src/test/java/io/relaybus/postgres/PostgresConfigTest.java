@@ -175,6 +175,25 @@ class PostgresConfigTest {
   }
 
   @Test
+  @DisplayName("publish-writers sets the writer threads, at most a third of the pool")
+  void publishWriters() {
+    Map<String, String> config = buses.connection();
+    assertThat(buses.create(config).unwrap(PostgresTransport.class).publishWriterCount())
+        .isEqualTo(2);
+    config.put("relaybus.postgres.publish-writers", "5");
+    assertThat(buses.create(config).unwrap(PostgresTransport.class).publishWriterCount())
+        .isEqualTo(5);
+    config.put("relaybus.postgres.pool-size", "6");
+    assertThat(buses.create(config).unwrap(PostgresTransport.class).publishWriterCount())
+        .isEqualTo(2);
+    config.put("relaybus.postgres.publish-writers", "0");
+    assertThatThrownBy(() -> buses.create(config))
+        .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
+            .singleElement().asString().contains("relaybus.postgres.publish-writers")
+            .contains("'0'"));
+  }
+
+  @Test
   @DisplayName("an application DataSource replaces the url")
   void dataSourceWithoutUrl() {
     PGSimpleDataSource dataSource = new PGSimpleDataSource();
