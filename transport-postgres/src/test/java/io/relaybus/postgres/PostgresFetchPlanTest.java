@@ -69,6 +69,7 @@ class PostgresFetchPlanTest {
       EventBus consumer = buses.track(EventBus.builder()
           .provider(PostgresTransportProvider.withDataSource(pool))
           .property("relaybus.postgres.poll-interval", "100ms")
+          .property("relaybus.postgres.fetch-size", "4") // no reading ahead of the 4 slots
           .build());
       Set<String> seen = ConcurrentHashMap.newKeySet();
       // A small in-flight limit: many small fetches, as when a member keeps up with publishers.

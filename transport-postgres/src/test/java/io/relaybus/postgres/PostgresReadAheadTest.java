@@ -1,0 +1,116 @@
+package io.relaybus.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.relaybus.Event;
+import io.relaybus.EventBus;
+import io.relaybus.SubscribeOptions;
+import io.relaybus.postgres.testing.PostgresServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A member reads ahead of its in-flight window (up to {@code fetch-size} events) and hands the
+ * rest over as deliveries finish; events read ahead of a partition it gives up are not lost
+ * and do not hold the hand-over up: the next owner reads them.
+ */
+class PostgresReadAheadTest {
+  private static PostgresServer server;
+  private static String url;
+  private TestBuses buses;
+
+  @BeforeAll
+  static void createDatabase() {
+    server = PostgresServer.shared();
+    url = server.createDatabase("relaybus_read_ahead");
+  }
+
+  @AfterEach
+  void close() {
+    buses.close();
+  }
+
+  private static List<Event> events(String prefix, int count) {
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      events.add(Event.builder().id(prefix + i).source("urn:test").type("t").key("k" + i)
+          .text("{\"n\":" + i + "}").build());
+    }
+    return events;
+  }
+
+  @Test
+  @DisplayName("a member with room for 4 events reads a 400-event backlog in a few fetches")
+  void readsAheadOfASmallWindow() {
+    buses = new TestBuses(server, url, Map.of("relaybus.postgres.lease-timeout", "60s",
+        "relaybus.postgres.poll-interval", "10m"));
+    EventBus bus = buses.bus();
+    List<Event> backlog = events("r", 400);
+    for (int i = 0; i < backlog.size(); i += 100) {
+      bus.publishAll("readahead.window", backlog.subList(i, i + 100)).join();
+    }
+    Set<String> received = ConcurrentHashMap.newKeySet();
+    AtomicInteger handling = new AtomicInteger();
+    AtomicInteger mostAtOnce = new AtomicInteger();
+    bus.subscribe("readahead.window", SubscribeOptions.builder().group("g").maxInFlight(4)
+        .concurrency(4).build(), d -> {
+          mostAtOnce.accumulateAndGet(handling.incrementAndGet(), Math::max);
+          received.add(d.event().id());
+          handling.decrementAndGet();
+        });
+    GroupMember member = bus.unwrap(PostgresTransport.class).members("readahead.window")
+        .iterator().next();
+    await().atMost(Duration.ofSeconds(60)).until(() -> received.size() == 400);
+    // The first fetch reads only what there is room for (the event size is not known yet);
+    // then up to fetch-size (500) at a time. Without reading ahead: 100 fetches and more.
+    assertThat(member.fetchAttempts()).as("fetches for 400 events, 4 at a time in flight")
+        .isLessThanOrEqualTo(20);
+    assertThat(mostAtOnce.get()).as("handlers running at once").isLessThanOrEqualTo(4);
+  }
+
+  @Test
+  @DisplayName("events read ahead of partitions a member gives up go to their next owner")
+  void readAheadOfAPartitionGivenUpIsReadByItsNextOwner() {
+    buses = new TestBuses(server, url);
+    EventBus first = buses.bus();
+    List<Event> backlog = events("g", 300);
+    for (int i = 0; i < backlog.size(); i += 100) {
+      first.publishAll("readahead.handover", backlog.subList(i, i + 100)).join();
+    }
+    Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+    Set<String> bySecond = ConcurrentHashMap.newKeySet();
+    SubscribeOptions slow = SubscribeOptions.builder().group("g").maxInFlight(2).concurrency(2)
+        .build();
+    first.subscribe("readahead.handover", slow, d -> {
+      deliveries.computeIfAbsent(d.event().id(), k -> new AtomicInteger()).incrementAndGet();
+      Thread.sleep(5);
+    });
+    GroupMember firstMember = first.unwrap(PostgresTransport.class)
+        .members("readahead.handover").iterator().next();
+    // The first member holds all 8 partitions and has read far ahead of its 2 slots.
+    await().atMost(Duration.ofSeconds(30)).until(() -> deliveries.size() >= 20);
+    EventBus second = buses.bus();
+    second.subscribe("readahead.handover", slow, d -> {
+      deliveries.computeIfAbsent(d.event().id(), k -> new AtomicInteger()).incrementAndGet();
+      bySecond.add(d.event().id());
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        firstMember.ownedPartitions().size() == 4);
+    await().atMost(Duration.ofSeconds(60)).until(() -> deliveries.size() == 300);
+    assertThat(bySecond).as("events the second member handled").isNotEmpty();
+    // Handed over, not duplicated: a partition goes once its deliveries finished, with its
+    // cursor after them and before every event read ahead and never handed to a handler.
+    assertThat(deliveries.values().stream().filter(n -> n.get() > 1).count())
+        .as("events delivered twice").isZero();
+  }
+}
