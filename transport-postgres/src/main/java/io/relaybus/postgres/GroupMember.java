@@ -95,7 +95,11 @@ final class GroupMember implements TransportSubscription {
    * them; dropped if their partition is given up or lost, or the member stops.
    */
   private final ArrayDeque<Message> readAhead = new ArrayDeque<>();
-  /** Member thread only: bytes per event of the last fetch, 0 before the first one. */
+  /**
+   * Member thread only: the size of the largest event of the last fetch that read any, 0 before
+   * the first one. The largest, not the average, so that a few large events among small ones
+   * keep the read-ahead small.
+   */
   private int bytesPerEvent;
   /** How often the member looked for rows (for tests: who a notification woke). */
   private final AtomicLong fetchAttempts = new AtomicLong();
@@ -477,8 +481,9 @@ final class GroupMember implements TransportSubscription {
 
   /**
    * Fetches what the sink has room for, and when there is room at all, reads ahead up to
-   * {@code fetch-size} events or {@link #READ_AHEAD_BYTES} (whichever is less), keeping what the
-   * sink cannot take yet in {@link #readAhead}; returns whether more may be waiting.
+   * {@code fetch-size} events or {@link #READ_AHEAD_BYTES} worth of the largest event of the
+   * last fetch (whichever is less), keeping what the sink cannot take yet in
+   * {@link #readAhead}; returns whether more may be waiting.
    */
   private boolean fetch(Connection c) throws SQLException {
     fetchAttempts.incrementAndGet();
@@ -527,7 +532,7 @@ final class GroupMember implements TransportSubscription {
     fetchRound = start + (asked.size() < n ? asked.size() : Math.max(1, budget % n));
     int rows = 0;
     int submitted = 0;
-    long bytes = 0;
+    int largest = 0;
     List<InvalidRow> invalid = new ArrayList<>();
     // Handed over in batches: one handler-thread wake-up per batch, not per row.
     List<Message> batch = new ArrayList<>(SUBMIT_BATCH);
@@ -579,7 +584,7 @@ final class GroupMember implements TransportSubscription {
           synchronized (state) {
             state.inFlight.add(pos);
           }
-          bytes += event.dataLength() + EVENT_OVERHEAD_BYTES;
+          largest = Math.max(largest, event.dataLength() + EVENT_OVERHEAD_BYTES);
           Message message = new Message(state, pos, event, attempts + 1);
           if (submitted == capacity) {
             readAhead.add(message);
@@ -605,8 +610,8 @@ final class GroupMember implements TransportSubscription {
           Errors.describe(row.error));
       complete(row.state, row.pos);
     }
-    if (rows > 0) {
-      bytesPerEvent = (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes / rows));
+    if (largest > 0) {
+      bytesPerEvent = largest;
     }
     if (!readAhead.isEmpty()) {
       return false; // the member reads again once a finished delivery made room for them all

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * A member reads ahead of its in-flight window (up to {@code fetch-size} events) and hands the
- * rest over as deliveries finish; events read ahead of a partition it gives up are not lost
- * and do not hold the hand-over up: the next owner reads them.
+ * A member reads ahead of its in-flight window (up to {@code fetch-size} events, or about
+ * 1 MiB of events as large as the largest it last read) and hands the rest over as deliveries
+ * finish; events read ahead of a partition it gives up are not lost and do not hold the
+ * hand-over up: the next owner reads them.
  */
 class PostgresReadAheadTest {
   private static PostgresServer server;
@@ -76,6 +77,34 @@ class PostgresReadAheadTest {
     assertThat(member.fetchAttempts()).as("fetches for 400 events, 4 at a time in flight")
         .isLessThanOrEqualTo(20);
     assertThat(mostAtOnce.get()).as("handlers running at once").isLessThanOrEqualTo(4);
+  }
+
+  @Test
+  @DisplayName("large events are not read ahead: about 1 MiB at most")
+  void largeEventsAreNotReadAhead() {
+    buses = new TestBuses(server, url, Map.of("relaybus.postgres.lease-timeout", "60s",
+        "relaybus.postgres.poll-interval", "10m"));
+    EventBus bus = buses.bus();
+    byte[] data = new byte[256 * 1024];
+    List<Event> backlog = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      data[0] = (byte) i;
+      backlog.add(Event.builder().id("big" + i).source("urn:test").type("t").key("k" + i)
+          .data(data).build());
+    }
+    for (int i = 0; i < backlog.size(); i += 10) {
+      bus.publishAll("readahead.large", backlog.subList(i, i + 10)).join();
+    }
+    Set<String> received = ConcurrentHashMap.newKeySet();
+    bus.subscribe("readahead.large", SubscribeOptions.builder().group("g").maxInFlight(4)
+        .concurrency(4).build(), d -> received.add(d.event().id()));
+    GroupMember member = bus.unwrap(PostgresTransport.class).members("readahead.large")
+        .iterator().next();
+    await().atMost(Duration.ofSeconds(60)).until(() -> received.size() == 40);
+    // 1 MiB holds three events of 256 KiB, fewer than the 4 slots: each fetch reads only what
+    // there is room for, at most 4 events. Read ahead like small events, two fetches would do.
+    assertThat(member.fetchAttempts()).as("fetches for 40 events of 256 KiB, 4 slots")
+        .isGreaterThanOrEqualTo(10);
   }
 
   @Test
