@@ -8,7 +8,9 @@ public interface MessageSink {
 
   /**
    * How many more messages may be submitted now: {@code maxInFlight} minus the messages
-   * submitted and not yet finished. A transport must not fetch more than this.
+   * submitted and not yet finished. A transport must not submit more than this; it may read a
+   * bounded number of messages ahead and submit them as capacity frees up (see
+   * {@link #onCapacity}), dropping them if it stops or loses their partition.
    *
    * @return zero or more
    */
