@@ -50,16 +50,24 @@ class PostgresReadAheadTest {
     return events;
   }
 
+  /** A bus whose members look for rows only when told (no heartbeat or poll within a test). */
+  private EventBus quietBus() {
+    buses = new TestBuses(server, url, Map.of("relaybus.postgres.lease-timeout", "60s",
+        "relaybus.postgres.poll-interval", "10m"));
+    return buses.bus();
+  }
+
+  private static void publish(EventBus bus, String topic, List<Event> events, int batch) {
+    for (int i = 0; i < events.size(); i += batch) {
+      bus.publishAll(topic, events.subList(i, Math.min(events.size(), i + batch))).join();
+    }
+  }
+
   @Test
   @DisplayName("a member with room for 4 events reads a 400-event backlog in a few fetches")
   void readsAheadOfASmallWindow() {
-    buses = new TestBuses(server, url, Map.of("relaybus.postgres.lease-timeout", "60s",
-        "relaybus.postgres.poll-interval", "10m"));
-    EventBus bus = buses.bus();
-    List<Event> backlog = events("r", 400);
-    for (int i = 0; i < backlog.size(); i += 100) {
-      bus.publishAll("readahead.window", backlog.subList(i, i + 100)).join();
-    }
+    EventBus bus = quietBus();
+    publish(bus, "readahead.window", events("r", 400), 100);
     Set<String> received = ConcurrentHashMap.newKeySet();
     AtomicInteger handling = new AtomicInteger();
     AtomicInteger mostAtOnce = new AtomicInteger();
@@ -82,9 +90,7 @@ class PostgresReadAheadTest {
   @Test
   @DisplayName("large events are not read ahead: about 1 MiB at most")
   void largeEventsAreNotReadAhead() {
-    buses = new TestBuses(server, url, Map.of("relaybus.postgres.lease-timeout", "60s",
-        "relaybus.postgres.poll-interval", "10m"));
-    EventBus bus = buses.bus();
+    EventBus bus = quietBus();
     byte[] data = new byte[256 * 1024];
     List<Event> backlog = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -92,9 +98,7 @@ class PostgresReadAheadTest {
       backlog.add(Event.builder().id("big" + i).source("urn:test").type("t").key("k" + i)
           .data(data).build());
     }
-    for (int i = 0; i < backlog.size(); i += 10) {
-      bus.publishAll("readahead.large", backlog.subList(i, i + 10)).join();
-    }
+    publish(bus, "readahead.large", backlog, 10);
     Set<String> received = ConcurrentHashMap.newKeySet();
     bus.subscribe("readahead.large", SubscribeOptions.builder().group("g").maxInFlight(4)
         .concurrency(4).build(), d -> received.add(d.event().id()));
@@ -112,10 +116,7 @@ class PostgresReadAheadTest {
   void readAheadOfAPartitionGivenUpIsReadByItsNextOwner() {
     buses = new TestBuses(server, url);
     EventBus first = buses.bus();
-    List<Event> backlog = events("g", 300);
-    for (int i = 0; i < backlog.size(); i += 100) {
-      first.publishAll("readahead.handover", backlog.subList(i, i + 100)).join();
-    }
+    publish(first, "readahead.handover", events("g", 300), 100);
     Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
     Set<String> bySecond = ConcurrentHashMap.newKeySet();
     SubscribeOptions slow = SubscribeOptions.builder().group("g").maxInFlight(2).concurrency(2)
