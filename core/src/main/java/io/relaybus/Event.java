@@ -65,9 +65,7 @@ public final class Event {
     this.dataContentType = b.dataContentType;
     this.dataSchema = b.dataSchema;
     this.key = b.key;
-    this.headers = b.headers.isEmpty()
-        ? Map.of()
-        : Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+    this.headers = b.headers.isEmpty() ? Map.of() : Collections.unmodifiableMap(b.shareHeaders());
     this.data = b.data;
   }
 
@@ -281,7 +279,9 @@ public final class Event {
     private String dataContentType;
     private String dataSchema;
     private String key;
-    private final Map<String, String> headers = new LinkedHashMap<>();
+    private Map<String, String> headers = new LinkedHashMap<>();
+    /** Whether an event built from this builder holds {@link #headers}: copy before a change. */
+    private boolean headersShared;
     private byte[] data = new byte[0];
 
     private Builder() {}
@@ -388,8 +388,23 @@ public final class Event {
     public Builder header(String name, String value) {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(value, "value");
-      headers.put(name, value);
+      ownHeaders().put(name, value);
       return this;
+    }
+
+    /** The headers map, copied first if an event built earlier holds it. */
+    private Map<String, String> ownHeaders() {
+      if (headersShared) {
+        headers = new LinkedHashMap<>(headers);
+        headersShared = false;
+      }
+      return headers;
+    }
+
+    /** The headers map for the event being built, which this builder then no longer changes. */
+    private Map<String, String> shareHeaders() {
+      headersShared = true;
+      return headers;
     }
 
     /**
@@ -400,7 +415,8 @@ public final class Event {
      */
     public Builder headers(Map<String, String> headers) {
       Objects.requireNonNull(headers, "headers");
-      this.headers.clear();
+      this.headers = new LinkedHashMap<>();
+      this.headersShared = false;
       headers.forEach(this::header);
       return this;
     }

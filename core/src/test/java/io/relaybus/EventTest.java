@@ -201,6 +201,22 @@ class EventTest {
   }
 
   @Test
+  void aBuilderReusedAfterBuildDoesNotChangeTheEventsItBuilt() {
+    Event.Builder builder = minimal().header("tenant", "acme");
+    Event first = builder.build();
+    Event second = builder.header("tenant", "other").header("region", "eu").build();
+    Event third = builder.headers(Map.of("only", "this")).build();
+    builder.header("late", "x");
+
+    assertThat(first.headers()).containsExactly(Map.entry("tenant", "acme"));
+    assertThat(second.headers()).containsExactly(Map.entry("tenant", "other"),
+        Map.entry("region", "eu"));
+    assertThat(third.headers()).containsExactly(Map.entry("only", "this"));
+    assertThatThrownBy(() -> first.headers().put("x", "y"))
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
   void headerNameOf64LowerCaseCharactersIsAccepted() {
     String name = "a".repeat(64);
 
