@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,6 +110,55 @@ class PostgresReadAheadTest {
     // there is room for, at most 4 events. Read ahead like small events, two fetches would do.
     assertThat(member.fetchAttempts()).as("fetches for 40 events of 256 KiB, 4 slots")
         .isGreaterThanOrEqualTo(10);
+  }
+
+  /**
+   * Events a cursor records as finished ahead of its position ({@code done_ahead}) stay recorded
+   * when the member writes the cursor before it reaches them: before, each write kept only the
+   * finished events it had fetched again, so a later crash delivered the others again.
+   */
+  @Test
+  @DisplayName("a cursor keeps the events finished ahead that its member has not reached")
+  void cursorKeepsDoneAheadEventsNotFetchedAgain() throws Exception {
+    buses = new TestBuses(server, url, Map.of("relaybus.postgres.fetch-size", "1",
+        "relaybus.postgres.commit-interval", "50ms"));
+    EventBus bus = buses.bus();
+    String topic = "readahead.doneahead";
+    bus.subscribe(topic, SubscribeOptions.builder().group("g").build(), d -> { }).close();
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < 6; i++) { // one key: one partition, in order
+      events.add(Event.builder().id("d" + i).source("urn:test").type("t").key("same").build());
+    }
+    bus.publishAll(topic, events).join();
+    long fifth = server.queryLongIn(url, "SELECT seq FROM relaybus.all_events WHERE topic = '"
+        + topic + "' AND id = 'd4'");
+    long partition = server.queryLongIn(url, "SELECT partition FROM relaybus.all_events WHERE "
+        + "topic = '" + topic + "' AND id = 'd4'");
+    // As a member that finished d4 before the others, then stopped, would have left it.
+    server.executeIn(url, "UPDATE relaybus.cursors SET done_ahead = ARRAY[" + fifth + "]::int8[] "
+        + "WHERE topic = '" + topic + "' AND grp = 'g' AND partition = " + partition);
+
+    CountDownLatch release = new CountDownLatch(1);
+    Set<String> received = ConcurrentHashMap.newKeySet();
+    bus.subscribe(topic, SubscribeOptions.builder().group("g").maxInFlight(1).concurrency(1)
+        .build(), d -> {
+          received.add(d.event().id());
+          if (d.event().id().equals("d1")) {
+            release.await(); // d0 finished, d1 held: the cursor moves to d0 and no further
+          }
+        });
+    String cursorAtD0 = "SELECT count(*) FROM relaybus.cursors WHERE topic = '" + topic
+        + "' AND grp = 'g' AND partition = " + partition + " AND last_seq = (SELECT seq FROM "
+        + "relaybus.all_events WHERE topic = '" + topic + "' AND id = 'd0')";
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.queryLongIn(url, cursorAtD0) == 1);
+    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.cursors WHERE topic = '"
+        + topic + "' AND grp = 'g' AND partition = " + partition + " AND done_ahead = ARRAY["
+        + fifth + "]::int8[]")).as("cursors written at d0 that still record d4 as finished")
+        .isEqualTo(1);
+    release.countDown();
+    await().atMost(Duration.ofSeconds(30)).until(() -> received.size() == 5);
+    assertThat(received).as("d4 was finished before: not delivered again")
+        .containsExactlyInAnyOrder("d0", "d1", "d2", "d3", "d5");
   }
 
   @Test
