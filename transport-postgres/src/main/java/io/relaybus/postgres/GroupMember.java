@@ -53,10 +53,10 @@ final class GroupMember implements TransportSubscription {
   /**
    * About how many bytes of events a member reads ahead of what it can hand over. A fetch costs
    * the server a fixed 0.12 ms before its first row, so fetches only as large as the free room
-   * (53 events on average with the default {@code maxInFlight} of 64) spent a fifth of their
-   * time on it; end to end went from 95–104k to 117–120k events/s with fetches of up to 500.
+   * (52 events on average with the default {@code maxInFlight} of 64) spent a fifth of their
+   * time on it; reading ahead took end to end from 96–117k to 134–163k events/s (ADR 0013).
    */
-  static final int READ_AHEAD_BYTES = 1 << 20;
+  private static final int READ_AHEAD_BYTES = 1 << 20;
   /** What an event costs in memory besides its data, for {@link #READ_AHEAD_BYTES}. */
   private static final int EVENT_OVERHEAD_BYTES = 512;
 
