@@ -173,7 +173,7 @@ class PostgresReadAheadTest {
         .build();
     first.subscribe("readahead.handover", slow, d -> {
       deliveries.computeIfAbsent(d.event().id(), k -> new AtomicInteger()).incrementAndGet();
-      Thread.sleep(5);
+      Thread.sleep(5); // a handler's work: the member holds read-ahead events when B joins
     });
     GroupMember firstMember = first.unwrap(PostgresTransport.class)
         .members("readahead.handover").iterator().next();
