@@ -100,7 +100,7 @@ final class GroupMember implements TransportSubscription {
    * the first one. The largest, not the average, so that a few large events among small ones
    * keep the read-ahead small.
    */
-  private int bytesPerEvent;
+  private int largestEventBytes;
   /** How often the member looked for rows (for tests: who a notification woke). */
   private final AtomicLong fetchAttempts = new AtomicLong();
   /** Fetch statements by the number of partitions they read (index 0 unused). */
@@ -494,8 +494,9 @@ final class GroupMember implements TransportSubscription {
       return false;
     }
     int budget = capacity;
-    if (bytesPerEvent > 0) { // the first fetch reads no more than there is room for
-      budget = Math.max(capacity, Math.min(settings.fetchSize, READ_AHEAD_BYTES / bytesPerEvent));
+    if (largestEventBytes > 0) { // the first fetch reads no more than there is room for
+      budget = Math.max(capacity,
+          Math.min(settings.fetchSize, READ_AHEAD_BYTES / largestEventBytes));
     }
     List<PartitionState> readable = new ArrayList<>();
     for (PartitionState ps : owned.values()) {
@@ -611,7 +612,7 @@ final class GroupMember implements TransportSubscription {
       complete(row.state, row.pos);
     }
     if (largest > 0) {
-      bytesPerEvent = largest;
+      largestEventBytes = largest;
     }
     if (!readAhead.isEmpty()) {
       return false; // the member reads again once a finished delivery made room for them all
