@@ -48,7 +48,16 @@ final class HeadersJson {
   /** A JSON string: quote, backslash and U+0000-U+001F escaped, everything else as it is. */
   private static void quote(StringBuilder out, String s) {
     out.append('"');
-    for (int i = 0; i < s.length(); i++) {
+    int plain = 0; // the prefix with nothing to escape (most often all): appended at once
+    while (plain < s.length() && !escaped(s.charAt(plain))) {
+      plain++;
+    }
+    if (plain == s.length()) {
+      out.append(s);
+    } else {
+      out.append(s, 0, plain);
+    }
+    for (int i = plain; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c == '"' || c == '\\') {
         out.append('\\').append(c);
@@ -59,6 +68,10 @@ final class HeadersJson {
       }
     }
     out.append('"');
+  }
+
+  private static boolean escaped(char c) {
+    return c == '"' || c == '\\' || c < 0x20;
   }
 
   /**
