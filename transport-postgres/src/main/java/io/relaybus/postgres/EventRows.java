@@ -6,10 +6,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -339,7 +339,9 @@ final class EventRows {
     ps.setString(i++, e.source());
     ps.setString(i++, e.type());
     setNullable(ps, i++, e.subject().orElse(null));
-    ps.setTimestamp(i++, Timestamp.from(e.time()));
+    // java.time's calendar (proleptic Gregorian), not java.sql.Timestamp's: a Timestamp moves
+    // times before 1582 by days (0001-01-01 was stored as 0001-01-03).
+    ps.setObject(i++, OffsetDateTime.ofInstant(e.time(), ZoneOffset.UTC));
     setNullable(ps, i++, e.dataContentType().orElse(null));
     setNullable(ps, i++, e.dataSchema().orElse(null));
     setNullable(ps, i++, e.key().orElse(null));

@@ -243,7 +243,7 @@ class PostgresGroupedPublishTest {
   @ParameterizedTest(name = "packed: {0}")
   @ValueSource(booleans = {false, true})
   @DisplayName("event times are stored to the microsecond across PostgreSQL's range, those "
-      + "sent as numbers and those too far from 1970 for them")
+      + "sent as numbers and those too far from 1970 for them, published together or alone")
   void timesAreStoredExactly(boolean packed) throws Exception {
     EventBus bus = busPacking(packed);
     String topic = "grouped.times-" + packed;
@@ -261,8 +261,13 @@ class PostgresGroupedPublishTest {
           .time(times.get(i)).build());
     }
     bus.publishAll(topic, batch).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    for (Event e : batch) { // one at a time: each a statement of one row
+      bus.publish(topic + "-single", e).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    }
 
     assertThat(storedEvents(topic)).extracting(Event::time).containsExactlyElementsOf(times);
+    assertThat(storedEvents(topic + "-single")).as("published one at a time")
+        .extracting(Event::time).containsExactlyElementsOf(times);
     assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
         + topic + "'")).as("packs").isEqualTo(packed ? 1 : 0);
   }
