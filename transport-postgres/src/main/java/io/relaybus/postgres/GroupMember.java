@@ -105,6 +105,8 @@ final class GroupMember implements TransportSubscription {
   private final AtomicLong fetchAttempts = new AtomicLong();
   /** Fetch statements by the number of partitions they read (index 0 unused). */
   private final String[] fetchSql;
+  /** The same for whole packs ({@link #fetchPacks}). */
+  private final String[] fetchPacksSql;
 
   GroupMember(PostgresTransport transport, String topic, SubscribeOptions options,
       MessageSink sink) {
@@ -118,6 +120,7 @@ final class GroupMember implements TransportSubscription {
     try (Connection c = transport.database().connection()) {
       this.partitionCount = transport.partitions(c, topic);
       this.fetchSql = new String[partitionCount + 1];
+      this.fetchPacksSql = new String[partitionCount + 1];
       createCursors(c, options.startPosition());
       heartbeat(c);
     } catch (SQLException e) {
@@ -531,12 +534,49 @@ final class GroupMember implements TransportSubscription {
     // The next fetch starts with the partitions this one left out, or with those after the
     // ones that got the remainder.
     fetchRound = start + (asked.size() < n ? asked.size() : Math.max(1, budget % n));
-    int rows = 0;
-    int submitted = 0;
-    int largest = 0;
-    List<InvalidRow> invalid = new ArrayList<>();
-    // Handed over in batches: one handler-thread wake-up per batch, not per row.
-    List<Message> batch = new ArrayList<>(SUBMIT_BATCH);
+    int[] limits = unread.clone();
+    Pass pass = new Pass(capacity);
+    boolean more;
+    try {
+      more = largestEventBytes > 0 && largestEventBytes <= READ_AHEAD_BYTES / EventRows.MAX_PACK
+          ? fetchPacks(c, asked, limits, pass) : fetchRows(c, asked, unread, pass);
+    } finally {
+      pass.flush(); // in flight already: they must reach the bus even if reading failed
+    }
+    for (InvalidRow row : pass.invalid) {
+      LOG.warn("Row seq={} of topic '{}' is not a valid event ({}); dead-lettering it for group "
+          + "'{}'", row.pos.seq, topic, row.error.getMessage(), group);
+      insertDeadLetter(row.state, row.pos, row.event, DeadLetterReason.UNDECODABLE, 0,
+          Errors.describe(row.error));
+      complete(row.state, row.pos);
+    }
+    if (pass.largest > 0) {
+      largestEventBytes = pass.largest;
+    }
+    if (!readAhead.isEmpty()) {
+      return false; // the member reads again once a finished delivery made room for them all
+    }
+    if (more) {
+      return true; // a partition filled its share: it may have more
+    }
+    if (asked.size() == n && !settings.pollOnly && !anyDraining()) {
+      // Every partition was asked and none filled its share: it read all there was. New rows
+      // come with a notification; a freed slot alone need not send the member looking again.
+      wantsCapacity = false;
+    }
+    // Partitions left out of this turn (less room than partitions) come first next time; look
+    // at once only if this fetch found rows, or a member with little room and nothing to read
+    // would spin.
+    return asked.size() < n && pass.rows > 0;
+  }
+
+  /**
+   * Reads up to {@code unread} events of each asked partition one row per event (the fetch
+   * until the member knows its events' size, and for large ones); returns whether a partition
+   * filled its share.
+   */
+  private boolean fetchRows(Connection c, List<PartitionState> asked, int[] unread, Pass pass)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(fetchSql(asked.size()))) {
       int i = 1;
       ps.setString(i++, topic);
@@ -550,87 +590,214 @@ final class GroupMember implements TransportSubscription {
         ps.setInt(i++, unread[state.partition]); // its share, before any row is counted
       }
       try (ResultSet rs = ps.executeQuery()) {
+        EventRows.Source row = new EventRows.Source() {
+          @Override
+          public Event event(int j) throws SQLException {
+            return EventRows.read(rs, 4);
+          }
+
+          @Override
+          public Event salvage(int j) throws SQLException {
+            return EventRows.salvage(rs, 4);
+          }
+        };
         while (rs.next()) {
-          rows++;
           int partition = rs.getInt(1);
           unread[partition]--;
           PartitionState state = owned.get(partition);
-          if (state == null) {
-            continue;
-          }
-          long txid = Long.parseLong(rs.getString(2));
-          long seq = rs.getLong(3);
-          Position pos = new Position(txid, seq);
-          synchronized (state) {
-            if (!state.advanceFetched(txid, seq)) {
-              continue;
-            }
-            if (state.doneAhead.contains(seq)) {
-              state.inFlight.add(pos.done());
-              state.popDone();
-              continue;
-            }
-          }
-          Event event;
-          try {
-            event = EventRows.read(rs, 4);
-          } catch (InvalidEventException e) {
-            invalid.add(new InvalidRow(state, pos, EventRows.salvage(rs, 4), e));
-            synchronized (state) {
-              state.inFlight.add(pos);
-            }
-            continue;
-          }
-          int attempts = rs.getInt(14);
-          synchronized (state) {
-            state.inFlight.add(pos);
-          }
-          largest = Math.max(largest, event.dataLength() + EVENT_OVERHEAD_BYTES);
-          Message message = new Message(state, pos, event, attempts + 1);
-          if (submitted == capacity) {
-            readAhead.add(message);
-            continue;
-          }
-          batch.add(message);
-          submitted++;
-          if (batch.size() == SUBMIT_BATCH) {
-            sink.submitAll(batch);
-            batch.clear();
+          if (state != null) {
+            pass.offer(state, Long.parseLong(rs.getString(2)), rs.getLong(3), row, 0,
+                rs.getInt(14));
           }
         }
       }
-    } finally {
-      if (!batch.isEmpty()) {
-        sink.submitAll(batch); // in flight already: they must reach the bus even if reading failed
-      }
-    }
-    for (InvalidRow row : invalid) {
-      LOG.warn("Row seq={} of topic '{}' is not a valid event ({}); dead-lettering it for group "
-          + "'{}'", row.pos.seq, topic, row.error.getMessage(), group);
-      insertDeadLetter(row.state, row.pos, row.event, DeadLetterReason.UNDECODABLE, 0,
-          Errors.describe(row.error));
-      complete(row.state, row.pos);
-    }
-    if (largest > 0) {
-      largestEventBytes = largest;
-    }
-    if (!readAhead.isEmpty()) {
-      return false; // the member reads again once a finished delivery made room for them all
     }
     for (PartitionState p : asked) {
       if (unread[p.partition] <= 0) {
-        return true; // a partition filled its share: it may have more
+        return true;
       }
     }
-    if (asked.size() == n && !settings.pollOnly && !anyDraining()) {
-      // Every partition was asked and none filled its share: it read all there was. New rows
-      // come with a notification; a freed slot alone need not send the member looking again.
-      wantsCapacity = false;
+    return false;
+  }
+
+  /**
+   * Reads rows and whole packs of each asked partition ({@link EventRows#packedWindow}): at most
+   * {@code limits} rows and the packs that likely hold that many events; returns whether a
+   * partition filled its share. Events after the last row or pack of a partition that hit its
+   * limit are left for the next fetch: an unread row or pack may come before them.
+   */
+  private boolean fetchPacks(Connection c, List<PartitionState> asked, int[] limits, Pass pass)
+      throws SQLException {
+    int highest = limits.length - 1;
+    int[] packLimits = new int[highest + 1];
+    List<Fetched> fetched = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(fetchPacksSql(asked.size()))) {
+      int i = 1;
+      ps.setString(i++, topic);
+      ps.setString(i++, group);
+      for (PartitionState state : asked) {
+        synchronized (state) {
+          ps.setInt(i++, state.partition);
+          ps.setString(i++, Long.toString(state.fetchedTxid));
+          ps.setLong(i++, state.fetchedSeq);
+        }
+        int limit = limits[state.partition];
+        packLimits[state.partition] = packLimit(state, limit);
+        ps.setInt(i++, limit);
+        ps.setInt(i++, packLimits[state.partition]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Array retriedSeqs = rs.getArray(16);
+          fetched.add(new Fetched(rs.getInt(1), new EventRows.Packed(rs, 2),
+              retriedSeqs == null ? null : (Long[]) retriedSeqs.getArray(),
+              retriedSeqs == null ? null : (Integer[]) rs.getArray(17).getArray()));
+        }
+      }
     }
-    // Partitions left out of this turn (less room than partitions) come first next time; look
-    // at once only if this fetch found rows, or a member with little room and nothing to read
-    // would spin.
-    return asked.size() < n && rows > 0;
+    // Per partition, the last row and the last pack read, and how many of each.
+    int[] rowCount = new int[highest + 1];
+    int[] packCount = new int[highest + 1];
+    int[] packEvents = new int[highest + 1];
+    Fetched[] lastRow = new Fetched[highest + 1];
+    Fetched[] lastPack = new Fetched[highest + 1];
+    for (Fetched f : fetched) {
+      if (f.events.packed) {
+        packCount[f.partition]++;
+        packEvents[f.partition] += f.events.size();
+        lastPack[f.partition] = f;
+      } else {
+        rowCount[f.partition]++;
+        lastRow[f.partition] = f;
+      }
+    }
+    boolean more = false;
+    Fetched[] cut = new Fetched[highest + 1]; // read up to its last event
+    for (PartitionState state : asked) {
+      int p = state.partition;
+      if (rowCount[p] >= limits[p]) {
+        cut[p] = lastRow[p];
+      }
+      if (packCount[p] >= packLimits[p] && (cut[p] == null || lastPack[p].before(cut[p]))) {
+        cut[p] = lastPack[p];
+      }
+      more |= cut[p] != null;
+      if (packCount[p] > 0) {
+        state.eventsPerPack = Math.max(1, packEvents[p] / packCount[p]);
+      }
+    }
+    for (Fetched f : fetched) {
+      PartitionState state = owned.get(f.partition);
+      Fetched until = cut[f.partition];
+      if (state == null || (until != null && until.before(f))) {
+        continue;
+      }
+      for (int j = 0; j < f.events.size(); j++) {
+        long seq = f.events.seq(j);
+        pass.offer(state, f.events.txid, seq, f.events, j, f.attempts(seq));
+      }
+    }
+    return more;
+  }
+
+  /**
+   * How many packs a fetch reads of a partition to get about {@code share} events, from the
+   * events per pack its last fetch found (at first {@link EventRows#MAX_PACK}, so that the first
+   * fetch reads no more than one pack beyond the share), and never more than
+   * {@link #READ_AHEAD_BYTES} of packs of the largest size.
+   */
+  private int packLimit(PartitionState state, int share) {
+    int packs = (share + state.eventsPerPack - 1) / state.eventsPerPack;
+    int bytes = READ_AHEAD_BYTES / (EventRows.MAX_PACK * largestEventBytes);
+    return Math.max(1, Math.min(packs, bytes));
+  }
+
+  /** A row of the pack fetch: its partition, events and their attempts so far. */
+  private record Fetched(int partition, EventRows.Packed events, Long[] retriedSeqs,
+      Integer[] retriedCounts) {
+    /** Whether this row's events all come before {@code other}'s last. */
+    boolean before(Fetched other) {
+      return events.txid < other.events.txid
+          || (events.txid == other.events.txid && events.seq < other.events.seq);
+    }
+
+    int attempts(long seq) {
+      if (retriedSeqs != null) {
+        for (int i = 0; i < retriedSeqs.length; i++) {
+          if (retriedSeqs[i] == seq) {
+            return retriedCounts[i];
+          }
+        }
+      }
+      return 0;
+    }
+  }
+
+  /** What one fetch hands over: to the sink up to its room, the rest to the read-ahead. */
+  private final class Pass {
+    private final int capacity;
+    private int submitted;
+    /** Events read, new or not. */
+    int rows;
+    /** The largest event read, with {@link #EVENT_OVERHEAD_BYTES}; 0 if none. */
+    int largest;
+    final List<InvalidRow> invalid = new ArrayList<>();
+    // Handed over in batches: one handler-thread wake-up per batch, not per row.
+    private final List<Message> batch = new ArrayList<>(SUBMIT_BATCH);
+
+    Pass(int capacity) {
+      this.capacity = capacity;
+    }
+
+    /** One event read at {@code (txid, seq)}, attempted {@code attempts} times before. */
+    void offer(PartitionState state, long txid, long seq, EventRows.Source source, int j,
+        int attempts)
+        throws SQLException {
+      rows++;
+      Position pos = new Position(txid, seq);
+      synchronized (state) {
+        if (!state.advanceFetched(txid, seq)) {
+          return;
+        }
+        if (state.doneAhead.contains(seq)) {
+          state.inFlight.add(pos.done());
+          state.popDone();
+          return;
+        }
+      }
+      Event event;
+      try {
+        event = source.event(j);
+      } catch (InvalidEventException e) {
+        invalid.add(new InvalidRow(state, pos, source.salvage(j), e));
+        synchronized (state) {
+          state.inFlight.add(pos);
+        }
+        return;
+      }
+      synchronized (state) {
+        state.inFlight.add(pos);
+      }
+      largest = Math.max(largest, event.dataLength() + EVENT_OVERHEAD_BYTES);
+      Message message = new Message(state, pos, event, attempts + 1);
+      if (submitted == capacity) {
+        readAhead.add(message);
+        return;
+      }
+      batch.add(message);
+      submitted++;
+      if (batch.size() == SUBMIT_BATCH) {
+        sink.submitAll(batch);
+        batch.clear();
+      }
+    }
+
+    void flush() {
+      if (!batch.isEmpty()) {
+        sink.submitAll(batch);
+        batch.clear();
+      }
+    }
   }
 
   /**
@@ -759,6 +926,32 @@ final class GroupMember implements TransportSubscription {
           + ") e LEFT JOIN " + schema + ".attempts a ON a.topic = q.topic AND a.grp = q.grp "
           + "AND a.seq = e.seq ORDER BY e.txid, e.seq";
       fetchSql[partitions] = sql;
+    }
+    return sql;
+  }
+
+  /**
+   * The pack fetch statement for {@code partitions} partitions, as {@link #fetchSql} with each
+   * partition's pack limit, and each row's attempts so far as two arrays (seqs and counts; an
+   * attempts row of another partition within a pack's range is ignored by the reader).
+   */
+  private String fetchPacksSql(int partitions) {
+    String sql = fetchPacksSql[partitions];
+    if (sql == null) {
+      StringBuilder values = new StringBuilder();
+      for (int k = 0; k < partitions; k++) {
+        values.append(k == 0 ? "" : ", ").append("(?::int, ?::xid8, ?::bigint, ?::int, ?::int)");
+      }
+      sql = "SELECT p.partition, e.txid::text, e.seq, e.packed, e.seqs, e.ids, e.sources, "
+          + "e.types, e.subjects, e.micros, e.datacontenttypes, e.dataschemas, e.keys, "
+          + "e.headers, e.data, a.seqs, a.attempts FROM (SELECT ?::text AS topic, ?::text AS grp) q "
+          + "CROSS JOIN (VALUES " + values + ") AS p(partition, txid, seq, lim, plim) "
+          + "CROSS JOIN LATERAL (" + EventRows.packedWindow(schema, "q.topic", "p.partition",
+              "p.txid", "p.seq", "q.grp", "p.lim", "p.plim")
+          + ") e CROSS JOIN LATERAL (SELECT array_agg(a.seq) AS seqs, array_agg(a.attempts) AS "
+          + "attempts FROM " + schema + ".attempts a WHERE a.topic = q.topic AND a.grp = q.grp "
+          + "AND a.seq BETWEEN e.seqs[1] AND e.seq) a ORDER BY e.txid, e.seq";
+      fetchPacksSql[partitions] = sql;
     }
     return sql;
   }
@@ -1057,6 +1250,8 @@ final class GroupMember implements TransportSubscription {
     final Set<Long> doneAhead = new HashSet<>();
     /** Events with a row in the attempts table. */
     final Set<Long> retried = new HashSet<>();
+    /** Member thread only: events per pack in the last fetch that read packs of this partition. */
+    int eventsPerPack = EventRows.MAX_PACK;
     /** Finished events whose attempts row can go. */
     final List<Long> retriedDone = new ArrayList<>();
     volatile boolean draining;

@@ -261,7 +261,8 @@ class PostgresBadInputTest {
         Arguments.of("blank type", "type", "' '"),
         Arguments.of("id longer than 4096 characters", "id", "repeat('i', 5000)"),
         Arguments.of("type longer than 4096 characters", "type", "repeat('t', 5000)"),
-        Arguments.of("dataschema that is not a URI", "dataschema", "'::not a uri::'"));
+        Arguments.of("dataschema that is not a URI", "dataschema", "'::not a uri::'"),
+        Arguments.of("time that is infinite", "time", "'infinity'::timestamptz"));
   }
 
   private static void insertRow(String topic, String id, String key, String column,
@@ -299,7 +300,26 @@ class PostgresBadInputTest {
       + "for every group, and the groups go on")
   void invalidRowIsDeadLetteredAndGroupsContinue(String description, String column,
       String expression) throws Exception {
-    String topic = "bad.row." + Integer.toHexString(description.hashCode());
+    invalidRowIsDeadLettered("bad.row.", description, column, expression, false);
+  }
+
+  /**
+   * The same for a row read after the members' first fetch: from then on they read events of
+   * ordinary size as whole packs and rows of one ({@link EventRows#packedWindow}), decoded
+   * differently.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidRows")
+  @DisplayName("a row from plain SQL that breaks the envelope, read after the members' first "
+      + "fetch, is dead-lettered as UNDECODABLE for every group, and the groups go on")
+  void invalidRowReadAfterTheFirstFetchIsDeadLettered(String description, String column,
+      String expression) throws Exception {
+    invalidRowIsDeadLettered("bad.later.", description, column, expression, true);
+  }
+
+  private void invalidRowIsDeadLettered(String prefix, String description, String column,
+      String expression, boolean afterFirstFetch) throws Exception {
+    String topic = prefix + Integer.toHexString(description.hashCode());
     Recorder billing = new Recorder();
     Recorder shipping = new Recorder();
     subscriptions.add(bus.subscribe(topic, "billing", d -> billing.record("b", d)));
@@ -307,6 +327,12 @@ class PostgresBadInputTest {
 
     byte[] text = "text".getBytes(StandardCharsets.UTF_8);
     insertRow(topic, "before", "k", null, null, "text/plain", text);
+    if (afterFirstFetch) {
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        assertThat(billing.ids()).containsExactly("before");
+        assertThat(shipping.ids()).containsExactly("before");
+      });
+    }
     insertRow(topic, "the-bad-row", "k", column, expression, null, new byte[] {1, 2, 3});
     insertRow(topic, "after", "k", null, null, "text/plain", text);
 

@@ -63,7 +63,10 @@ class PostgresFetchPlanTest {
     config.setMinimumIdle(CONNECTIONS);
     try (TestBuses buses = new TestBuses(server, url);
         HikariDataSource pool = new HikariDataSource(config)) {
-      EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8"));
+      // Rows only: a fetch reads no more than its share of them, where whole packs would be
+      // read at once (ADR 0014) and leave few fetches to count.
+      EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8",
+          "relaybus.postgres.pack-batches", "false"));
       TestBuses.publishKeyed(publisher, TOPIC, EVENTS);
 
       EventBus consumer = buses.track(EventBus.builder()
