@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -578,17 +579,8 @@ final class GroupMember implements TransportSubscription {
   private boolean fetchRows(Connection c, List<PartitionState> asked, int[] unread, Pass pass)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(fetchSql(asked.size()))) {
-      int i = 1;
-      ps.setString(i++, topic);
-      ps.setString(i++, group);
-      for (PartitionState state : asked) {
-        synchronized (state) {
-          ps.setInt(i++, state.partition);
-          ps.setString(i++, Long.toString(state.fetchedTxid));
-          ps.setLong(i++, state.fetchedSeq);
-        }
-        ps.setInt(i++, unread[state.partition]); // its share, before any row is counted
-      }
+      // each partition's share, before any row is counted
+      bindFetch(ps, asked, state -> new int[] {unread[state.partition]});
       try (ResultSet rs = ps.executeQuery()) {
         EventRows.Source row = new EventRows.Source() {
           @Override
@@ -631,21 +623,12 @@ final class GroupMember implements TransportSubscription {
     int highest = limits.length - 1;
     int[] packLimits = new int[highest + 1];
     List<Fetched> fetched = new ArrayList<>();
+    for (PartitionState state : asked) {
+      packLimits[state.partition] = packLimit(state, limits[state.partition]);
+    }
     try (PreparedStatement ps = c.prepareStatement(fetchPacksSql(asked.size()))) {
-      int i = 1;
-      ps.setString(i++, topic);
-      ps.setString(i++, group);
-      for (PartitionState state : asked) {
-        synchronized (state) {
-          ps.setInt(i++, state.partition);
-          ps.setString(i++, Long.toString(state.fetchedTxid));
-          ps.setLong(i++, state.fetchedSeq);
-        }
-        int limit = limits[state.partition];
-        packLimits[state.partition] = packLimit(state, limit);
-        ps.setInt(i++, limit);
-        ps.setInt(i++, packLimits[state.partition]);
-      }
+      bindFetch(ps, asked,
+          state -> new int[] {limits[state.partition], packLimits[state.partition]});
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           Array retriedSeqs = rs.getArray(16);
@@ -698,6 +681,27 @@ final class GroupMember implements TransportSubscription {
       }
     }
     return more;
+  }
+
+  /**
+   * Binds a fetch statement: the topic, the group, and for each asked partition its read
+   * position followed by its {@code limits}.
+   */
+  private void bindFetch(PreparedStatement ps, List<PartitionState> asked,
+      Function<PartitionState, int[]> limits) throws SQLException {
+    int i = 1;
+    ps.setString(i++, topic);
+    ps.setString(i++, group);
+    for (PartitionState state : asked) {
+      synchronized (state) {
+        ps.setInt(i++, state.partition);
+        ps.setString(i++, Long.toString(state.fetchedTxid));
+        ps.setLong(i++, state.fetchedSeq);
+      }
+      for (int limit : limits.apply(state)) {
+        ps.setInt(i++, limit);
+      }
+    }
   }
 
   /**
