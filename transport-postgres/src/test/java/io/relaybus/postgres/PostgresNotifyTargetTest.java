@@ -6,16 +6,14 @@ import static org.awaitility.Awaitility.await;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A notification wakes only the members that read the partitions it names, and a bus does not
@@ -29,24 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresNotifyTargetTest {
   private static final String TOPIC = "notify.target";
-  private static PostgresServer server;
-  private static String url;
-  private TestBuses buses;
-
-  @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_notify_target");
-  }
-
-  @AfterEach
-  void close() {
-    buses.close();
-  }
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_notify_target");
 
   @Test
   void notificationsWakeOnlyTheMembersOfTheirPartitions() {
-    buses = new TestBuses(server, url, Map.of("relaybus.postgres.lease-timeout", "60s",
+    TestBuses buses = DB.buses(Map.of("relaybus.postgres.lease-timeout", "60s",
         "relaybus.postgres.poll-interval", "10m", "relaybus.postgres.partitions", "2"));
     Set<String> received = ConcurrentHashMap.newKeySet();
     EventBus a = buses.bus();
@@ -102,7 +88,7 @@ class PostgresNotifyTargetTest {
   @Test
   void aMemberThatKeepsUpFetchesOncePerPublishNotAlsoAfterEachDelivery() {
     // Cursors written only every minute: no commit loop looks for rows in between.
-    buses = new TestBuses(server, url, Map.of("relaybus.postgres.lease-timeout", "60s",
+    TestBuses buses = DB.buses(Map.of("relaybus.postgres.lease-timeout", "60s",
         "relaybus.postgres.poll-interval", "10m", "relaybus.postgres.commit-interval", "60s"));
     EventBus bus = buses.bus();
     Set<String> received = ConcurrentHashMap.newKeySet();
@@ -137,7 +123,7 @@ class PostgresNotifyTargetTest {
   }
 
   private static void notify(String channel, String payload) {
-    server.executeIn(url, "SELECT pg_notify('" + channel + "', '" + payload + "')");
+    DB.execute("SELECT pg_notify('" + channel + "', '" + payload + "')");
   }
 
   /** The member does not look for rows for the next half second. */

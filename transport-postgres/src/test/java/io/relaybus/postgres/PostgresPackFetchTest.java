@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,10 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * After its first fetch, a member reads events of ordinary size as whole packs and as rows of
@@ -27,27 +25,11 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresPackFetchTest {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
-  private static PostgresServer server;
-  private static String url;
-  private TestBuses buses;
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_pack_fetch");
 
-  @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_pack_fetch");
-  }
-
-  @AfterEach
-  void close() {
-    buses.close();
-    buses = null;
-  }
-
-  private EventBus bus(Map<String, String> settings) {
-    if (buses == null) {
-      buses = new TestBuses(server, url);
-    }
-    return buses.bus(settings);
+  private static EventBus bus(Map<String, String> settings) {
+    return DB.buses().bus(settings);
   }
 
   private static Event event(String id) {

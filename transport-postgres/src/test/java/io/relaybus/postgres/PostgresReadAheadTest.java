@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +14,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A member reads ahead of its in-flight window (up to {@code fetch-size} events, or about
@@ -27,20 +25,8 @@ import org.junit.jupiter.api.Test;
  * hand-over up: the next owner reads them.
  */
 class PostgresReadAheadTest {
-  private static PostgresServer server;
-  private static String url;
-  private TestBuses buses;
-
-  @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_read_ahead");
-  }
-
-  @AfterEach
-  void close() {
-    buses.close();
-  }
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_read_ahead");
 
   private static List<Event> events(String prefix, int count) {
     List<Event> events = new ArrayList<>();
@@ -52,10 +38,9 @@ class PostgresReadAheadTest {
   }
 
   /** A bus whose members look for rows only when told (no heartbeat or poll within a test). */
-  private EventBus quietBus() {
-    buses = new TestBuses(server, url, Map.of("relaybus.postgres.lease-timeout", "60s",
-        "relaybus.postgres.poll-interval", "10m"));
-    return buses.bus();
+  private static EventBus quietBus() {
+    return DB.buses(Map.of("relaybus.postgres.lease-timeout", "60s",
+        "relaybus.postgres.poll-interval", "10m")).bus();
   }
 
   private static void publish(EventBus bus, String topic, List<Event> events, int batch) {
@@ -120,7 +105,7 @@ class PostgresReadAheadTest {
   @Test
   @DisplayName("a cursor keeps the events finished ahead that its member has not reached")
   void cursorKeepsDoneAheadEventsNotFetchedAgain() throws Exception {
-    buses = new TestBuses(server, url, Map.of("relaybus.postgres.fetch-size", "1",
+    TestBuses buses = DB.buses(Map.of("relaybus.postgres.fetch-size", "1",
         "relaybus.postgres.commit-interval", "50ms"));
     EventBus bus = buses.bus();
     String topic = "readahead.doneahead";
@@ -130,12 +115,12 @@ class PostgresReadAheadTest {
       events.add(Event.builder().id("d" + i).source("urn:test").type("t").key("same").build());
     }
     bus.publishAll(topic, events).join();
-    long fifth = server.queryLongIn(url, "SELECT seq FROM relaybus.all_events WHERE topic = '"
+    long fifth = DB.queryLong("SELECT seq FROM relaybus.all_events WHERE topic = '"
         + topic + "' AND id = 'd4'");
-    long partition = server.queryLongIn(url, "SELECT partition FROM relaybus.all_events WHERE "
+    long partition = DB.queryLong("SELECT partition FROM relaybus.all_events WHERE "
         + "topic = '" + topic + "' AND id = 'd4'");
     // As a member that finished d4 before the others, then stopped, would have left it.
-    server.executeIn(url, "UPDATE relaybus.cursors SET done_ahead = ARRAY[" + fifth + "]::int8[] "
+    DB.execute("UPDATE relaybus.cursors SET done_ahead = ARRAY[" + fifth + "]::int8[] "
         + "WHERE topic = '" + topic + "' AND grp = 'g' AND partition = " + partition);
 
     CountDownLatch release = new CountDownLatch(1);
@@ -150,8 +135,8 @@ class PostgresReadAheadTest {
     String cursorAtD0 = "SELECT count(*) FROM relaybus.cursors WHERE topic = '" + topic
         + "' AND grp = 'g' AND partition = " + partition + " AND last_seq = (SELECT seq FROM "
         + "relaybus.all_events WHERE topic = '" + topic + "' AND id = 'd0')";
-    await().atMost(Duration.ofSeconds(30)).until(() -> server.queryLongIn(url, cursorAtD0) == 1);
-    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.cursors WHERE topic = '"
+    await().atMost(Duration.ofSeconds(30)).until(() -> DB.queryLong(cursorAtD0) == 1);
+    assertThat(DB.queryLong("SELECT count(*) FROM relaybus.cursors WHERE topic = '"
         + topic + "' AND grp = 'g' AND partition = " + partition + " AND done_ahead = ARRAY["
         + fifth + "]::int8[]")).as("cursors written at d0 that still record d4 as finished")
         .isEqualTo(1);
@@ -164,7 +149,7 @@ class PostgresReadAheadTest {
   @Test
   @DisplayName("events read ahead of partitions a member gives up go to their next owner")
   void readAheadOfAPartitionGivenUpIsReadByItsNextOwner() {
-    buses = new TestBuses(server, url);
+    TestBuses buses = DB.buses();
     EventBus first = buses.bus();
     publish(first, "readahead.handover", events("g", 300), 100);
     Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();

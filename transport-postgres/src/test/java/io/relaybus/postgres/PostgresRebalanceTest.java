@@ -5,16 +5,14 @@ import static org.awaitility.Awaitility.await;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Regression: when several members joined at once, the first took every partition and the
@@ -26,24 +24,12 @@ import org.junit.jupiter.api.Test;
  * failed once in a full CI run).
  */
 class PostgresRebalanceTest {
-  private static PostgresServer server;
-  private static String url;
-  private TestBuses buses;
-
-  @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_rebalance");
-  }
-
-  @AfterEach
-  void close() {
-    buses.close();
-  }
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_rebalance");
 
   @Test
   void membersJoiningTogetherAllGetPartitionsWellBeforeTheNextHeartbeat() {
-    buses = new TestBuses(server, url);
+    TestBuses buses = DB.buses();
     // Heartbeats every 20 s, so only an announced hand-over meets the bound.
     EventBus bus = buses.bus(Map.of("relaybus.postgres.lease-timeout", "60s",
         "relaybus.postgres.poll-interval", "1s"));
