@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -918,14 +919,8 @@ final class GroupMember implements TransportSubscription {
   private String fetchSql(int partitions) {
     String sql = fetchSql[partitions];
     if (sql == null) {
-      StringBuilder values = new StringBuilder();
-      for (int k = 0; k < partitions; k++) {
-        values.append(k == 0 ? "" : ", ").append("(?::int, ?::xid8, ?::bigint, ?::int)");
-      }
       sql = "SELECT p.partition, e.txid::text, e.seq, " + EventRows.SELECT_COLUMNS
-          + ", coalesce(a.attempts, 0) FROM (SELECT ?::text AS topic, ?::text AS grp) q "
-          + "CROSS JOIN (VALUES " + values + ") AS p(partition, txid, seq, lim) "
-          + "CROSS JOIN LATERAL (" + EventRows.window(schema, FETCH_COLUMNS, "q.topic",
+          + ", coalesce(a.attempts, 0)" + fetchFrom(partitions, "lim") + "CROSS JOIN LATERAL (" + EventRows.window(schema, FETCH_COLUMNS, "q.topic",
               "p.partition", "p.txid", "p.seq", "q.grp", "p.lim", "p.lim", null)
           + ") e LEFT JOIN " + schema + ".attempts a ON a.topic = q.topic AND a.grp = q.grp "
           + "AND a.seq = e.seq ORDER BY e.txid, e.seq";
@@ -942,14 +937,9 @@ final class GroupMember implements TransportSubscription {
   private String fetchPacksSql(int partitions) {
     String sql = fetchPacksSql[partitions];
     if (sql == null) {
-      StringBuilder values = new StringBuilder();
-      for (int k = 0; k < partitions; k++) {
-        values.append(k == 0 ? "" : ", ").append("(?::int, ?::xid8, ?::bigint, ?::int, ?::int)");
-      }
       sql = "SELECT p.partition, e.txid::text, e.seq, e.packed, e.seqs, e.ids, e.sources, "
           + "e.types, e.subjects, e.micros, e.datacontenttypes, e.dataschemas, e.keys, "
-          + "e.headers, e.data, a.seqs, a.attempts FROM (SELECT ?::text AS topic, ?::text AS grp) q "
-          + "CROSS JOIN (VALUES " + values + ") AS p(partition, txid, seq, lim, plim) "
+          + "e.headers, e.data, a.seqs, a.attempts" + fetchFrom(partitions, "lim", "plim")
           + "CROSS JOIN LATERAL (" + EventRows.packedWindow(schema, "q.topic", "p.partition",
               "p.txid", "p.seq", "q.grp", "p.lim", "p.plim")
           + ") e CROSS JOIN LATERAL (SELECT array_agg(a.seq) AS seqs, array_agg(a.attempts) AS "
@@ -958,6 +948,18 @@ final class GroupMember implements TransportSubscription {
       fetchPacksSql[partitions] = sql;
     }
     return sql;
+  }
+
+  /**
+   * A fetch's FROM up to the partitions, in the order {@link #bindFetch} binds: the topic and
+   * group ({@code q}), and a VALUES row per partition ({@code p}) of its read position and its
+   * {@code limits} (integer columns of these names).
+   */
+  private static String fetchFrom(int partitions, String... limits) {
+    String row = "(?::int, ?::xid8, ?::bigint" + ", ?::int".repeat(limits.length) + ")";
+    return " FROM (SELECT ?::text AS topic, ?::text AS grp) q CROSS JOIN (VALUES "
+        + String.join(", ", Collections.nCopies(partitions, row))
+        + ") AS p(partition, txid, seq, " + String.join(", ", limits) + ") ";
   }
 
   /** Whether committed rows of our partitions wait behind an older running transaction. */
