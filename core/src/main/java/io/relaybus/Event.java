@@ -1,6 +1,6 @@
 package io.relaybus;
 
-import io.relaybus.internal.TimeOrderedIds;
+import io.relaybus.spi.TimeOrderedIds;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.relaybus;
 
-import io.relaybus.internal.Names;
+import io.relaybus.spi.Names;
 import java.time.Duration;
 import java.util.Objects;
 

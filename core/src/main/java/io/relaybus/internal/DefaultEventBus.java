@@ -1,5 +1,6 @@
 package io.relaybus.internal;
 
+import io.relaybus.spi.Names;
 import io.relaybus.BusClosedException;
 import io.relaybus.Capabilities;
 import io.relaybus.Capability;

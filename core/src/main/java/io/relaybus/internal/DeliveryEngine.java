@@ -1,5 +1,6 @@
 package io.relaybus.internal;
 
+import io.relaybus.spi.Errors;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.DecodingException;
 import io.relaybus.EventHandler;

@@ -4,7 +4,7 @@ import io.relaybus.DeadLetterReason;
 import io.relaybus.DecodingException;
 import io.relaybus.Event;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.internal.Errors;
+import io.relaybus.spi.Errors;
 import io.relaybus.kafka.schema.SchemaNotFoundException;
 import io.relaybus.kafka.schema.SchemaRegistryException;
 import io.relaybus.spi.InboundMessage;

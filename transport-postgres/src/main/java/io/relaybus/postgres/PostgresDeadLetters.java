@@ -6,7 +6,7 @@ import io.relaybus.DeadLetters;
 import io.relaybus.Event;
 import io.relaybus.InvalidEventException;
 import io.relaybus.RelaybusException;
-import io.relaybus.internal.Names;
+import io.relaybus.spi.Names;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -7,7 +7,7 @@ import io.relaybus.Event;
 import io.relaybus.PublishReceipt;
 import io.relaybus.RelaybusException;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.internal.Names;
+import io.relaybus.spi.Names;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;

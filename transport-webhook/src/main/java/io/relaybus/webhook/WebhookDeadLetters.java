@@ -2,7 +2,7 @@ package io.relaybus.webhook;
 
 import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetters;
-import io.relaybus.internal.Names;
+import io.relaybus.spi.Names;
 import io.relaybus.webhook.outbox.Outbox;
 import io.relaybus.webhook.outbox.Route;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.relaybus.webhook;
 
-import io.relaybus.internal.Names;
+import io.relaybus.spi.Names;
 import io.relaybus.webhook.signature.WebhookSecret;
 import java.net.URI;
 import java.time.Duration;

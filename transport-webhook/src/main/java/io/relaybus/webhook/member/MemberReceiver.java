@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
-import io.relaybus.internal.Errors;
+import io.relaybus.spi.Errors;
 import io.relaybus.spi.InboundMessage;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;

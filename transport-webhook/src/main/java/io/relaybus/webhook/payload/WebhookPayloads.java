@@ -11,7 +11,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.relaybus.Event;
 import io.relaybus.InvalidEventException;
 import io.relaybus.InvalidNameException;
-import io.relaybus.internal.Names;
+import io.relaybus.spi.Names;
 import io.relaybus.webhook.signature.WebhookHeaders;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

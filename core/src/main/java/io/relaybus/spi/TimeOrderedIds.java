@@ -1,4 +1,4 @@
-package io.relaybus.internal;
+package io.relaybus.spi;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.UUID;

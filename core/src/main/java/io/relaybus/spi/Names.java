@@ -1,4 +1,4 @@
-package io.relaybus.internal;
+package io.relaybus.spi;
 
 import io.relaybus.InvalidNameException;
 

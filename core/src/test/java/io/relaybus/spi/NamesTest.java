@@ -1,4 +1,4 @@
-package io.relaybus.internal;
+package io.relaybus.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.relaybus.internal;
+package io.relaybus.spi;
 
 /** Formats failures for dead letters and logs. */
 public final class Errors {
