@@ -21,6 +21,10 @@ public final class Recorder {
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
 
+  /** Creates an empty recorder. */
+  public Recorder() {
+  }
+
   /**
    * Records a delivery.
    *
