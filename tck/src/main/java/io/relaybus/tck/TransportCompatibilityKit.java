@@ -10,8 +10,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestInfo;
 
 /**
@@ -25,12 +28,14 @@ import org.junit.jupiter.api.TestInfo;
  * {@link Capability} run only when the bus declares it.
  *
  * <p>The tests are grouped by guarantee family, one {@link Nested} class each, which JUnit runs
- * for every subclass: delivery, retries, dead letters, groups and ordering, lifecycle, faults.
- * Their display names are the guarantees as {@code docs/semantics.md} words them.
+ * for every subclass, in this order: delivery, retries, dead letters, groups and ordering,
+ * lifecycle, faults. Their display names are the guarantees as {@code docs/semantics.md} words
+ * them.
  *
  * <p>Each test uses its own topic and group names, so a persistent server can be shared by all
  * tests. Buses created through {@link #bus()} are closed after each test.
  */
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
 public abstract class TransportCompatibilityKit {
 
   /** Source attribute of every event the kit publishes. */
@@ -158,7 +163,8 @@ public abstract class TransportCompatibilityKit {
   }
 
   @Nested
-  @DisplayName("Delivering: at-least-once, exactly as published, to the topic's subscribers only")
+  @Order(1)
+  @DisplayName("Round trip, at-least-once delivery and topic isolation")
   class Delivery extends DeliveryGuarantees {
     Delivery() {
       super(TransportCompatibilityKit.this);
@@ -166,6 +172,7 @@ public abstract class TransportCompatibilityKit {
   }
 
   @Nested
+  @Order(2)
   @DisplayName("Retries, in one layer: the subscription's RetryPolicy alone decides")
   class Retries extends RetryGuarantees {
     Retries() {
@@ -174,6 +181,7 @@ public abstract class TransportCompatibilityKit {
   }
 
   @Nested
+  @Order(3)
   @DisplayName("Dead letters, then continue; replay")
   class DeadLetters extends DeadLetterGuarantees {
     DeadLetters() {
@@ -182,6 +190,7 @@ public abstract class TransportCompatibilityKit {
   }
 
   @Nested
+  @Order(4)
   @DisplayName("Consumer groups and ordering by key")
   class GroupsAndOrdering extends GroupAndOrderingGuarantees {
     GroupsAndOrdering() {
@@ -190,6 +199,7 @@ public abstract class TransportCompatibilityKit {
   }
 
   @Nested
+  @Order(5)
   @DisplayName("Backlog, start position, backpressure and graceful close")
   class Lifecycle extends LifecycleGuarantees {
     Lifecycle() {
@@ -198,6 +208,7 @@ public abstract class TransportCompatibilityKit {
   }
 
   @Nested
+  @Order(6)
   @DisplayName("Faults: events may be delivered again, never lost")
   class Faults extends FaultGuarantees {
     Faults() {
