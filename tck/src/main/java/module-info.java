@@ -12,6 +12,7 @@ module io.relaybus.tck {
   requires transitive org.junit.jupiter.api;
   requires org.junit.jupiter.params;
   requires org.assertj.core;
+  // Awaitility 4.3 declares no module name; "awaitility" is the one derived from its jar name.
   requires awaitility;
   requires org.slf4j;
 
