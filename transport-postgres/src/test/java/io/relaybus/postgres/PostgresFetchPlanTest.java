@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A member's fetch runs on a plan the server keeps instead of planning every fetch again.
- * Planning the fetch (≈ 0.2 ms) cost the server more than running it when a member keeps up
- * with its publishers and each fetch returns a few rows. The built-in pool's sessions run with
+ * Planning the fetch costs the server more than running it when a member keeps up with its
+ * publishers and each fetch returns a few rows. The built-in pool's sessions run with
  * {@code plan_cache_mode=force_generic_plan}; on an application's DataSource the fetch is
  * written so that PostgreSQL's own choice falls on the generic plan once it knows the topic.
  */

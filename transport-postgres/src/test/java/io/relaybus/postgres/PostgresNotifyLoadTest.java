@@ -178,8 +178,7 @@ class PostgresNotifyLoadTest {
               + "saw %d for the topic and %d in total%n", EVENTS, transactions, publishMillis,
           deliverMillis, sent, listener.count(topic), listener.total.get());
       // At most one NOTIFY per topic per notify-interval (2 ms by default) while publishing and
-      // delivering, whatever the number of events: far fewer than events (here 1.7–5 s runs
-      // sent 125–240 with the earlier 10 ms interval).
+      // delivering, whatever the number of events: far fewer than events.
       assertThat(sent).as("NOTIFYs sent by the coalescer")
           .isLessThanOrEqualTo(deliverMillis / 2 + 2).isLessThan(EVENTS / 5);
       assertThat(listener.total.get()).as("notifications on relaybus_events seen by LISTEN")

@@ -108,10 +108,8 @@ class PostgresNotifyTargetTest {
           .until(() -> received.contains(id));
     }
     // One fetch per publish, plus some quick second looks when a row was still behind another
-    // running transaction (measured for 40: 50–54 when written; 51–62 and 52–68 in six runs
-    // each before and after session 8's changes, 66 in one CI run against a bound of 64); each
-    // finished delivery sending the member to look again made it two per publish and more
-    // (80–86).
+    // running transaction; a member that looked again after each finished delivery would
+    // fetch twice per publish and more.
     assertThat(member.fetchAttempts() - before).as("fetches for %d publishes", events)
         .isLessThanOrEqualTo(events * 37 / 20);
   }

@@ -10,7 +10,7 @@ import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 
 /**
- * The events table has no per-row topic CHECK (it cost a third of insert throughput); a
+ * The events table has no per-row topic CHECK (a cost on every insert); a
  * plain-SQL row with an invalid topic is still refused, by the topics table its trigger
  * registers the topic in.
  */
