@@ -23,15 +23,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The PostgreSQL transport. Reach it from a bus with
@@ -43,8 +40,6 @@ import org.slf4j.LoggerFactory;
  * guarantees are described in the README's PostgreSQL section and in ADR 0005.
  */
 public final class PostgresTransport implements Transport {
-  private static final Logger LOG = LoggerFactory.getLogger(PostgresTransport.class);
-
   private static final Capabilities CAPABILITIES = Capabilities.of(Capability.PERSISTENT,
       Capability.CONSUMER_GROUPS, Capability.ORDERED_BY_KEY, Capability.REPLAY,
       Capability.BACKLOG, Capability.TRANSACTIONAL_PUBLISH, Capability.DEAD_LETTERS);
@@ -304,10 +299,12 @@ public final class PostgresTransport implements Transport {
     return pipeline.writerCount();
   }
 
+  /** The settings (for tests). */
   PostgresSettings settings() {
     return settings;
   }
 
+  /** Where connections come from (for tests). */
   Database database() {
     return database;
   }
