@@ -1,5 +1,6 @@
 package io.relaybus.kafka;
 
+import io.relaybus.kafka.schema.CompatibilityLevel;
 import io.relaybus.spi.Settings;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -128,24 +129,6 @@ public final class KafkaSettings {
     TOPIC_RECORD
   }
 
-  /** Schema compatibility levels, as the Confluent registry names them. */
-  public enum Compatibility {
-    /** New schemas read data written with the previous one. */
-    BACKWARD,
-    /** New schemas read data written with every earlier one. */
-    BACKWARD_TRANSITIVE,
-    /** The previous schema reads data written with the new one. */
-    FORWARD,
-    /** Every earlier schema reads data written with the new one. */
-    FORWARD_TRANSITIVE,
-    /** Backward and forward with the previous schema. */
-    FULL,
-    /** Backward and forward with every earlier schema. */
-    FULL_TRANSITIVE,
-    /** No check. */
-    NONE
-  }
-
   private final String bootstrapServers;
   private final int partitions;
   private final Short replicationFactor;
@@ -162,7 +145,7 @@ public final class KafkaSettings {
   private final String registryPassword;
   private final String registryBearerToken;
   private final SubjectStrategy subjectStrategy;
-  private final Compatibility compatibility;
+  private final CompatibilityLevel compatibility;
   private final boolean validateOnProduce;
   private final boolean validateOnConsume;
   private final Map<String, Object> producer;
@@ -234,7 +217,7 @@ public final class KafkaSettings {
           + " are exclusive: choose basic or bearer authentication");
     }
     subjectStrategy = r.enumValue(SUBJECT_STRATEGY, SubjectStrategy.class, SubjectStrategy.TOPIC);
-    compatibility = r.enumValue(COMPATIBILITY, Compatibility.class, null);
+    compatibility = r.enumValue(COMPATIBILITY, CompatibilityLevel.class, null);
     validateOnProduce = r.bool(VALIDATE_ON_PRODUCE, false);
     validateOnConsume = r.bool(VALIDATE_ON_CONSUME, false);
     if ((validateOnProduce || validateOnConsume) && registryUrl == null && !registryProvided) {
@@ -608,7 +591,7 @@ public final class KafkaSettings {
    *
    * @return the level, or {@code null} to leave the registry's setting
    */
-  public Compatibility compatibility() {
+  public CompatibilityLevel compatibility() {
     return compatibility;
   }
 

@@ -2,12 +2,12 @@ package io.relaybus.kafka;
 
 import io.relaybus.Event;
 import io.relaybus.kafka.schema.CompatibilityLevel;
-import io.relaybus.kafka.schema.JsonSchemaFrames;
 import io.relaybus.kafka.schema.ReaderSchema;
 import io.relaybus.kafka.schema.Schema;
 import io.relaybus.kafka.schema.SchemaRegistry;
 import io.relaybus.kafka.schema.SchemaRegistryException;
 import io.relaybus.kafka.schema.SubjectNotFoundException;
+import io.relaybus.kafka.schema.internal.JsonSchemaFrames;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
