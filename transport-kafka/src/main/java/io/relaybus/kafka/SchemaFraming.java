@@ -114,7 +114,7 @@ final class SchemaFraming {
    * The data bytes of a record value.
    *
    * @throws io.relaybus.DecodingException when the value is not a valid frame or its payload
-   *     does not match (dead-lettered by the caller)
+   *     does not match (the record reaches the bus as an unreadable message)
    * @throws SchemaRegistryException when the registry cannot answer
    */
   byte[] decode(String topic, byte[] value) {
