@@ -8,8 +8,9 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * One partition assigned to a member: its fetched-not-submitted records ({@link #buffer}), its
  * submitted-not-committed messages ({@link #submitted}: the finished prefix becomes the commit
- * offset) and what was committed. Poll thread only, except the finished flags and
- * {@link #parked}, which handler threads set.
+ * offset) and what was committed. Poll thread only, except that handler threads finish
+ * entries of {@link #submitted} (a single volatile write, which needs no lock) and count
+ * {@link #parked}.
  */
 final class AssignedPartition {
   final TopicPartition tp;

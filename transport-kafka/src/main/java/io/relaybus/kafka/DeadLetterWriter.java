@@ -20,6 +20,22 @@ final class DeadLetterWriter {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterWriter.class);
   static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
 
+  /** A dead letter the bus decided that could not be stored yet. */
+  static final class Pending {
+    final DeadLetterReason reason;
+    final int attempts;
+    final Throwable lastError;
+    /** Poll thread only: when to try storing it again. */
+    long nextTry;
+
+    Pending(DeadLetterReason reason, int attempts, Throwable lastError, long nextTry) {
+      this.reason = reason;
+      this.attempts = attempts;
+      this.lastError = lastError;
+      this.nextTry = nextTry;
+    }
+  }
+
   private final KafkaDeadLetters store;
   private final String topic;
   private final String group;
@@ -45,7 +61,8 @@ final class DeadLetterWriter {
       LOG.warn("Cannot store the dead letter of {}-{}@{} for group '{}' now; the poll thread "
           + "retries and the partition's commit waits: {}", r.topic(), r.partition(),
           r.offset(), group, Errors.describe(e));
-      m.deadLetterPending(reason, attempts, lastError, System.nanoTime() + RETRY_NANOS);
+      m.deadLetterPending(new Pending(reason, attempts, lastError,
+          System.nanoTime() + RETRY_NANOS));
       return false;
     }
   }
@@ -57,17 +74,18 @@ final class DeadLetterWriter {
    * @return whether it is stored now
    */
   boolean retry(KafkaInboundMessage m) {
-    if (!m.deadLetterPending() || System.nanoTime() < m.nextDeadLetterTry) {
+    Pending pending = m.pendingDeadLetter();
+    if (pending == null || System.nanoTime() < pending.nextTry) {
       return false;
     }
     ConsumerRecord<byte[], byte[]> r = m.record;
     try {
-      store(m, m.pendingReason, m.pendingAttempts, m.pendingError);
+      store(m, pending.reason, pending.attempts, pending.lastError);
       LOG.info("Stored the dead letter of {}-{}@{} for group '{}' on a later try", r.topic(),
           r.partition(), r.offset(), group);
       return true;
     } catch (RuntimeException e) {
-      m.nextDeadLetterTry = System.nanoTime() + RETRY_NANOS;
+      pending.nextTry = System.nanoTime() + RETRY_NANOS;
       LOG.debug("Dead letter of {}-{}@{} still cannot be stored: {}", r.topic(), r.partition(),
           r.offset(), Errors.describe(e));
       return false;

@@ -21,11 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * <p>Handler threads record the outcome here; the poll thread reads it when it commits.
  */
 final class KafkaInboundMessage implements InboundMessage {
-  private static final int HANDLING = 0;
-  private static final int RELEASED = 1;
-  /** The bus gave up on it but its dead letter could not be stored yet. */
-  private static final int DEAD_LETTER_PENDING = 2;
-
   /** Texts of repeated header values, one cache per handler thread (they decode events). */
   private static final ThreadLocal<EventRecords.HeaderTexts> HEADER_TEXTS =
       ThreadLocal.withInitial(EventRecords.HeaderTexts::new);
@@ -44,15 +39,10 @@ final class KafkaInboundMessage implements InboundMessage {
   private volatile Event event;
   /** Why the record is not an event, once known; then {@link #event()} throws it. */
   private volatile DecodingException unreadable;
-  private volatile int state = HANDLING;
   /** The last attempt that failed in this member (absolute, counting prior attempts). */
   volatile int failedAttempts;
-  /** A dead letter waiting to be stored (state DEAD_LETTER_PENDING). */
-  volatile DeadLetterReason pendingReason;
-  volatile int pendingAttempts;
-  volatile Throwable pendingError;
-  /** Poll thread only: when to try storing the pending dead letter again. */
-  long nextDeadLetterTry;
+  /** The bus gave up on it but its dead letter could not be stored yet; null otherwise. */
+  private volatile DeadLetterWriter.Pending pendingDeadLetter;
 
   KafkaInboundMessage(AssignedPartition partition, ConsumerRecord<byte[], byte[]> record,
       PollWakeups wakeups, DeadLetterWriter deadLetters) {
@@ -141,28 +131,24 @@ final class KafkaInboundMessage implements InboundMessage {
 
   @Override
   public void release() {
-    state = RELEASED;
     partition.parked.incrementAndGet();
     wakeups.signal();
   }
 
   /** Keeps a dead letter that could not be stored for {@link DeadLetterWriter#retry}. */
-  void deadLetterPending(DeadLetterReason reason, int attempts, Throwable lastError,
-      long nextTry) {
-    pendingReason = reason;
-    pendingAttempts = attempts;
-    pendingError = lastError;
-    nextDeadLetterTry = nextTry;
-    state = DEAD_LETTER_PENDING;
+  void deadLetterPending(DeadLetterWriter.Pending pending) {
+    pendingDeadLetter = pending;
     partition.parked.incrementAndGet();
   }
 
-  boolean deadLetterPending() {
-    return state == DEAD_LETTER_PENDING;
+  /** The dead letter waiting to be stored, or {@code null}. */
+  DeadLetterWriter.Pending pendingDeadLetter() {
+    return pendingDeadLetter;
   }
 
   /** Its pending dead letter is stored now (poll thread): the message is finished. */
   void deadLetterStored() {
+    pendingDeadLetter = null;
     partition.parked.decrementAndGet(); // before finishing: a revoke never sees it uncounted
     partition.submitted.finish(entry);
   }
