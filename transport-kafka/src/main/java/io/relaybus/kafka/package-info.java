@@ -4,7 +4,9 @@
  * partition-count advisor. Configuration: {@link io.relaybus.kafka.KafkaSettings}; guide:
  * {@code docs/kafka.md}.
  *
- * <p>Where the mechanisms are. Publishing: {@code KafkaTransport} (the shared producer),
+ * <p>Where the mechanisms are. Configuration: {@code KafkaSettings} (the transport's own keys)
+ * and {@code KafkaClientProperties} (Kafka client and topic properties passed through).
+ * Publishing: {@code KafkaTransport} (the shared producer),
  * {@code EventRecords} (event to record and back, CloudEvents binary mode) and
  * {@code SchemaFraming} (schema-id framing and validation). Topics: {@code TopicAdmin}. One
  * group member per subscription: {@code KafkaSubscription} (its poll thread: poll, hand
