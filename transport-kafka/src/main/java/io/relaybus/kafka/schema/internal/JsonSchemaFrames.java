@@ -1,5 +1,19 @@
-package io.relaybus.kafka.schema;
+package io.relaybus.kafka.schema.internal;
 
+import io.relaybus.kafka.schema.IncompatibleSchemaException;
+import io.relaybus.kafka.schema.InvalidFrameException;
+import io.relaybus.kafka.schema.InvalidPayloadException;
+import io.relaybus.kafka.schema.InvalidSchemaException;
+import io.relaybus.kafka.schema.JsonSchemaValidator;
+import io.relaybus.kafka.schema.ReaderSchema;
+import io.relaybus.kafka.schema.RegistryUnavailableException;
+import io.relaybus.kafka.schema.Schema;
+import io.relaybus.kafka.schema.SchemaNotFoundException;
+import io.relaybus.kafka.schema.SchemaRegistry;
+import io.relaybus.kafka.schema.SchemaRegistryException;
+import io.relaybus.kafka.schema.SchemaType;
+import io.relaybus.kafka.schema.UnreadablePayloadException;
+import io.relaybus.kafka.schema.WireFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,11 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * UnreadablePayloadException}), which the bus dead-letters; registry failures are {@link
  * SchemaRegistryException}s ({@link RegistryUnavailableException} is worth retrying).
  *
- * <p>Thread-safe.
+ * <p>Not API: the transport's own steps, in a package its module does not export. Thread-safe.
  */
 public final class JsonSchemaFrames {
-
-  private static final int MAX_LISTED_VIOLATIONS = 10;
 
   private final SchemaRegistry registry;
   private final JsonSchemaValidator validator;
@@ -156,19 +168,5 @@ public final class JsonSchemaFrames {
       throw new UnreadablePayloadException(decoded.schemaId(), against, violations);
     }
     return new Decoded(decoded.schemaId(), writer, payload);
-  }
-
-  static String describe(String headline, List<JsonSchemaValidator.Violation> violations) {
-    StringBuilder sb = new StringBuilder(headline).append(':');
-    int listed = 0;
-    for (JsonSchemaValidator.Violation violation : violations) {
-      if (listed++ == MAX_LISTED_VIOLATIONS) {
-        sb.append("\n  - ... and ").append(violations.size() - MAX_LISTED_VIOLATIONS)
-            .append(" more");
-        break;
-      }
-      sb.append("\n  - ").append(violation.message());
-    }
-    return sb.toString();
   }
 }
