@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *       thread; the attempt number is exact.
  * </ul>
  */
-public final class DeliveryEngine implements MessageSink {
+final class DeliveryEngine implements MessageSink {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryEngine.class);
 
   private enum State { QUEUED, LANE_WAITING, RUNNING, RETRY_WAIT, DONE }
@@ -85,7 +85,7 @@ public final class DeliveryEngine implements MessageSink {
    * @param handler the handler
    * @param scheduler the bus's retry scheduler
    */
-  public DeliveryEngine(String transportName, String topic, SubscribeOptions options,
+  DeliveryEngine(String transportName, String topic, SubscribeOptions options,
       EventHandler handler, ScheduledExecutorService scheduler) {
     this.topic = topic;
     this.group = options.group();

@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Daemon threads named {@code <prefix>-<n>} that log uncaught exceptions. */
-public final class NamedThreadFactory implements ThreadFactory {
+final class NamedThreadFactory implements ThreadFactory {
   private static final Logger LOG = LoggerFactory.getLogger(NamedThreadFactory.class);
 
   private final String prefix;
@@ -18,7 +18,7 @@ public final class NamedThreadFactory implements ThreadFactory {
    *
    * @param prefix the thread name prefix, such as {@code relaybus-memory-worker-orders}
    */
-  public NamedThreadFactory(String prefix) {
+  NamedThreadFactory(String prefix) {
     this.prefix = Objects.requireNonNull(prefix, "prefix");
   }
 

@@ -303,7 +303,7 @@ final class MemoryTransport implements Transport {
         ks.owner = m;
         ks.inFlight++;
       }
-      m.sink.submit(new Message(this, e));
+      m.sink.submit(new MemoryInboundMessage(this, e));
     }
 
     /** An entry left the member (acked, dead-lettered or released). */
@@ -342,11 +342,11 @@ final class MemoryTransport implements Transport {
   }
 
   /** The message handed to a member; its callbacks run under the topic's lock. */
-  private static final class Message implements InboundMessage {
+  private static final class MemoryInboundMessage implements InboundMessage {
     private final Group group;
     private final GroupEntry entry;
 
-    Message(Group group, GroupEntry entry) {
+    MemoryInboundMessage(Group group, GroupEntry entry) {
       this.group = group;
       this.entry = entry;
     }

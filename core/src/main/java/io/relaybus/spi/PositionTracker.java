@@ -14,7 +14,9 @@ import java.util.Objects;
  * skips them instead of delivering them again.
  *
  * <p>Not thread-safe: a transport guards each tracker with its partition's lock. An
- * {@link Entry}'s finished flag may be read without it.
+ * {@link Entry}'s finished flag is volatile: {@link #finish} may be called, and the flag read,
+ * from any thread without that lock (a handler thread finishing its event); only the structure
+ * (adding, advancing, releasing) needs it.
  *
  * @param <P> the transport's position type (a Kafka offset, a PostgreSQL row position)
  */

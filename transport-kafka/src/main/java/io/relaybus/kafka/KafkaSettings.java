@@ -1,23 +1,12 @@
 package io.relaybus.kafka;
 
+import io.relaybus.kafka.schema.CompatibilityLevel;
 import io.relaybus.spi.Settings;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * The Kafka transport's configuration, read from {@code relaybus.kafka.*} and validated at
@@ -107,17 +96,6 @@ public final class KafkaSettings {
   static final List<String> FAMILIES = List.of(CLIENT_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX,
       ADMIN_PREFIX, TOPIC_CONFIG_PREFIX);
 
-  private static final Set<String> PRODUCER_OWNED = Set.of(
-      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.ACKS_CONFIG,
-      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-      ProducerConfig.TRANSACTIONAL_ID_CONFIG, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG);
-  private static final Set<String> CONSUMER_OWNED = Set.of(ConsumerConfig.GROUP_ID_CONFIG,
-      ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-      ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-      ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.GROUP_PROTOCOL_CONFIG,
-      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
-  private static final Set<String> ADMIN_OWNED = Set.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
-
   /** How created topics' subjects are named in the schema registry. */
   public enum SubjectStrategy {
     /** {@code <topic>-value}. */
@@ -126,24 +104,6 @@ public final class KafkaSettings {
     RECORD,
     /** {@code <topic>-<record name>}. */
     TOPIC_RECORD
-  }
-
-  /** Schema compatibility levels, as the Confluent registry names them. */
-  public enum Compatibility {
-    /** New schemas read data written with the previous one. */
-    BACKWARD,
-    /** New schemas read data written with every earlier one. */
-    BACKWARD_TRANSITIVE,
-    /** The previous schema reads data written with the new one. */
-    FORWARD,
-    /** Every earlier schema reads data written with the new one. */
-    FORWARD_TRANSITIVE,
-    /** Backward and forward with the previous schema. */
-    FULL,
-    /** Backward and forward with every earlier schema. */
-    FULL_TRANSITIVE,
-    /** No check. */
-    NONE
   }
 
   private final String bootstrapServers;
@@ -162,7 +122,7 @@ public final class KafkaSettings {
   private final String registryPassword;
   private final String registryBearerToken;
   private final SubjectStrategy subjectStrategy;
-  private final Compatibility compatibility;
+  private final CompatibilityLevel compatibility;
   private final boolean validateOnProduce;
   private final boolean validateOnConsume;
   private final Map<String, Object> producer;
@@ -234,7 +194,7 @@ public final class KafkaSettings {
           + " are exclusive: choose basic or bearer authentication");
     }
     subjectStrategy = r.enumValue(SUBJECT_STRATEGY, SubjectStrategy.class, SubjectStrategy.TOPIC);
-    compatibility = r.enumValue(COMPATIBILITY, Compatibility.class, null);
+    compatibility = r.enumValue(COMPATIBILITY, CompatibilityLevel.class, null);
     validateOnProduce = r.bool(VALIDATE_ON_PRODUCE, false);
     validateOnConsume = r.bool(VALIDATE_ON_CONSUME, false);
     if ((validateOnProduce || validateOnConsume) && registryUrl == null && !registryProvided) {
@@ -243,187 +203,19 @@ public final class KafkaSettings {
           + "KafkaTransportProvider.withSchemaRegistry)");
     }
 
-    Map<String, String> client = new TreeMap<>();
-    Map<String, String> producerOnly = new TreeMap<>();
-    Map<String, String> consumerOnly = new TreeMap<>();
-    Map<String, String> adminOnly = new TreeMap<>();
-    Map<String, String> topics = new TreeMap<>();
+    KafkaClientProperties clients = KafkaClientProperties.read(settings, r);
+    topicConfig = clients.topicConfig;
+    producer = clients.producer;
+    consumer = clients.consumer;
+    admin = clients.admin;
     Map<String, String> shownMap = new TreeMap<>();
     for (String key : settings.keys()) {
-      String norm = Settings.normalise(key);
-      if (!norm.startsWith(Settings.normalise(PREFIX))) {
-        continue;
-      }
-      String value = settings.get(key).orElse("");
-      String family = family(key);
-      if (family != null) {
-        String name = key.substring(family.length()).toLowerCase(Locale.ROOT);
-        Map<String, String> target = family.equals(CLIENT_PREFIX) ? client
-            : family.equals(PRODUCER_PREFIX) ? producerOnly
-            : family.equals(CONSUMER_PREFIX) ? consumerOnly
-            : family.equals(ADMIN_PREFIX) ? adminOnly : topics;
-        target.put(family + name, value);
-      }
-      shownMap.put(key, isSecret(key) ? "****" : value);
-    }
-    topicConfig = Collections.unmodifiableMap(topicConfig(topics, r));
-    producer = Collections.unmodifiableMap(clientConfig("producer", ProducerConfig.configDef(),
-        PRODUCER_OWNED, client, producerOnly, PRODUCER_PREFIX, r));
-    consumer = Collections.unmodifiableMap(clientConfig("consumer", ConsumerConfig.configDef(),
-        CONSUMER_OWNED, client, consumerOnly, CONSUMER_PREFIX, r));
-    admin = Collections.unmodifiableMap(clientConfig("admin", AdminClientConfig.configDef(),
-        ADMIN_OWNED, client, adminOnly, ADMIN_PREFIX, r));
-    for (String key : client.keySet()) {
-      String name = key.substring(CLIENT_PREFIX.length());
-      String resolved = resolveName(name, ProducerConfig.configDef());
-      if (resolved == null) {
-        resolved = resolveName(name, ConsumerConfig.configDef());
-      }
-      if (resolved == null) {
-        resolved = resolveName(name, AdminClientConfig.configDef());
-      }
-      if (resolved == null) {
-        r.problem(key + " is not a Kafka client property: '" + name + "' is unknown to the "
-            + "producer, consumer and admin client (see the kafka-clients configuration docs)");
+      if (Settings.normalise(key).startsWith(Settings.normalise(PREFIX))) {
+        shownMap.put(key, isSecret(key) ? "****" : settings.get(key).orElse(""));
       }
     }
     shown = shownMap.toString();
     r.validate();
-  }
-
-  private static String family(String key) {
-    String norm = Settings.normalise(key);
-    for (String f : FAMILIES) {
-      String nf = Settings.normalise(f);
-      if (norm.startsWith(nf) && norm.length() > nf.length()) {
-        return f;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * Matches a property name written in any form (environment variables lose dots) against the
-   * client's ConfigDef names.
-   */
-  private static String resolveName(String name, ConfigDef def) {
-    if (def.names().contains(name)) {
-      return name;
-    }
-    String norm = Settings.normalise(name);
-    for (String known : def.names()) {
-      if (Settings.normalise(known).equals(norm)) {
-        return known;
-      }
-    }
-    return null;
-  }
-
-  private static Map<String, Object> clientConfig(String clientName, ConfigDef def,
-      Set<String> owned, Map<String, String> common, Map<String, String> specific,
-      String specificPrefix, Settings.Reader r) {
-    Map<String, String> raw = new LinkedHashMap<>();
-    Map<String, String> sourceKey = new HashMap<>();
-    for (Map.Entry<String, String> e : common.entrySet()) {
-      String name = resolveName(e.getKey().substring(CLIENT_PREFIX.length()), def);
-      if (name != null) {
-        if (owned.contains(name)) {
-          r.problem(e.getKey() + " cannot be set: the Kafka transport sets '" + name
-              + "' of the " + clientName + " itself (" + ownedWhy(name) + ")");
-          continue;
-        }
-        raw.put(name, e.getValue());
-        sourceKey.put(name, e.getKey());
-      }
-    }
-    for (Map.Entry<String, String> e : specific.entrySet()) {
-      String given = e.getKey().substring(specificPrefix.length());
-      String name = resolveName(given, def);
-      if (name == null) {
-        r.problem(e.getKey() + " is not a Kafka " + clientName + " property: '" + given
-            + "' is unknown to the " + clientName + " configuration of kafka-clients");
-        continue;
-      }
-      if (owned.contains(name)) {
-        r.problem(e.getKey() + " cannot be set: the Kafka transport sets '" + name + "' of the "
-            + clientName + " itself (" + ownedWhy(name) + ")");
-        continue;
-      }
-      raw.put(name, e.getValue());
-      sourceKey.put(name, e.getKey());
-    }
-    Map<String, Object> result = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : raw.entrySet()) {
-      ConfigDef.ConfigKey key = def.configKeys().get(e.getKey());
-      try {
-        Object parsed = ConfigDef.parseType(e.getKey(), e.getValue(), key.type);
-        if (key.validator != null) {
-          key.validator.ensureValid(e.getKey(), parsed);
-        }
-        result.put(e.getKey(), e.getValue());
-      } catch (ConfigException ex) {
-        String shownValue = key.type == ConfigDef.Type.PASSWORD || isSecret(sourceKey.get(
-            e.getKey())) ? "****" : e.getValue();
-        r.problem(sourceKey.get(e.getKey()) + "='" + shownValue + "' is invalid for the Kafka "
-            + clientName + " property '" + e.getKey() + "': "
-            + (key.type == ConfigDef.Type.PASSWORD ? "bad value" : ex.getMessage()));
-      }
-    }
-    return result;
-  }
-
-  private static String ownedWhy(String name) {
-    switch (name) {
-      case ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG:
-      case ProducerConfig.ACKS_CONFIG:
-        return "idempotent producer with acks=all is what makes a completed publish durable";
-      case ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG:
-        return "offsets are committed only after handling";
-      case ConsumerConfig.GROUP_ID_CONFIG:
-        return "it is the subscription's consumer group";
-      case ConsumerConfig.AUTO_OFFSET_RESET_CONFIG:
-        return "it follows the subscription's start position";
-      case ProducerConfig.BOOTSTRAP_SERVERS_CONFIG:
-        return "use " + BOOTSTRAP_SERVERS;
-      default:
-        return "it is part of the transport's record format or guarantees";
-    }
-  }
-
-  private static Map<String, String> topicConfig(Map<String, String> given, Settings.Reader r) {
-    Set<String> known = topicConfigNames();
-    Map<String, String> result = new TreeMap<>();
-    for (Map.Entry<String, String> e : given.entrySet()) {
-      String name = e.getKey().substring(TOPIC_CONFIG_PREFIX.length());
-      String resolved = null;
-      for (String k : known) {
-        if (Settings.normalise(k).equals(Settings.normalise(name))) {
-          resolved = k;
-        }
-      }
-      if (resolved == null) {
-        r.problem(e.getKey() + " is not a Kafka topic configuration: '" + name
-            + "' is unknown (see org.apache.kafka.common.config.TopicConfig)");
-      } else {
-        result.put(resolved, e.getValue());
-      }
-    }
-    return result;
-  }
-
-  private static Set<String> topicConfigNames() {
-    Set<String> names = new java.util.HashSet<>();
-    for (Field f : TopicConfig.class.getFields()) {
-      if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class
-          && f.getName().endsWith("_CONFIG")) {
-        try {
-          names.add((String) f.get(null));
-        } catch (IllegalAccessException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    }
-    return names;
   }
 
   /**
@@ -441,19 +233,7 @@ public final class KafkaSettings {
     if (Settings.isSecret(key)) {
       return true;
     }
-    String family = family(key);
-    if (family == null || family.equals(TOPIC_CONFIG_PREFIX)) {
-      return false;
-    }
-    String name = key.substring(family.length());
-    for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
-        AdminClientConfig.configDef())) {
-      String resolved = resolveName(name, def);
-      if (resolved != null && def.configKeys().get(resolved).type == ConfigDef.Type.PASSWORD) {
-        return true;
-      }
-    }
-    return false;
+    return KafkaClientProperties.isPassword(key);
   }
 
   /**
@@ -608,7 +388,7 @@ public final class KafkaSettings {
    *
    * @return the level, or {@code null} to leave the registry's setting
    */
-  public Compatibility compatibility() {
+  public CompatibilityLevel compatibility() {
     return compatibility;
   }
 

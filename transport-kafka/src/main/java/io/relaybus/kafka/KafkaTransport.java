@@ -10,13 +10,12 @@ import io.relaybus.RelaybusException;
 import io.relaybus.StartPosition;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.spi.Errors;
-import io.relaybus.kafka.schema.CompatibilityLevel;
 import io.relaybus.kafka.schema.ConfluentSchemaRegistryClient;
-import io.relaybus.kafka.schema.JsonSchemaFrames;
 import io.relaybus.kafka.schema.JsonSchemaValidator;
 import io.relaybus.kafka.schema.ReaderSchema;
 import io.relaybus.kafka.schema.Schema;
 import io.relaybus.kafka.schema.SchemaRegistry;
+import io.relaybus.kafka.schema.internal.JsonSchemaFrames;
 import io.relaybus.spi.Names;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
@@ -122,8 +121,7 @@ public final class KafkaTransport implements Transport {
     }
     return new SchemaFraming(registry, new JsonSchemaFrames(registry, validator),
         settings.validateOnProduce(), settings.validateOnConsume(), settings.subjectStrategy(),
-        settings.compatibility() == null ? null
-            : CompatibilityLevel.valueOf(settings.compatibility().name()));
+        settings.compatibility());
   }
 
   /**

@@ -2,12 +2,12 @@ package io.relaybus.kafka;
 
 import io.relaybus.Event;
 import io.relaybus.kafka.schema.CompatibilityLevel;
-import io.relaybus.kafka.schema.JsonSchemaFrames;
 import io.relaybus.kafka.schema.ReaderSchema;
 import io.relaybus.kafka.schema.Schema;
 import io.relaybus.kafka.schema.SchemaRegistry;
 import io.relaybus.kafka.schema.SchemaRegistryException;
 import io.relaybus.kafka.schema.SubjectNotFoundException;
+import io.relaybus.kafka.schema.internal.JsonSchemaFrames;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -114,7 +114,7 @@ final class SchemaFraming {
    * The data bytes of a record value.
    *
    * @throws io.relaybus.DecodingException when the value is not a valid frame or its payload
-   *     does not match (dead-lettered by the caller)
+   *     does not match (the record reaches the bus as an unreadable message)
    * @throws SchemaRegistryException when the registry cannot answer
    */
   byte[] decode(String topic, byte[] value) {

@@ -181,6 +181,39 @@ class KafkaSchemaIntegrationTest {
       assertThat(dls).anySatisfy(d -> assertThat(d.lastError()).contains("InvalidFrameException"));
       assertThat(dls).anySatisfy(d -> assertThat(d.lastError())
           .contains("UnreadablePayloadException").contains("quantity"));
+      // The bus decided these dead letters: it counts the attempt it gave up at, the first.
+      assertThat(dls).extracting(DeadLetter::attempts).containsOnly(1);
+      assertThat(handled).containsExactly(good.id());
+    }
+  }
+
+  @Test
+  void unreadableRecordsGoThroughTheBusWhichDropsThemWhenDeadLettersAreOff() throws Exception {
+    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    String topic = topic("schema-nodl");
+    String group = topic + "-g";
+    List<String> handled = new CopyOnWriteArrayList<>();
+    try (EventBus bus = bus(registry, Map.of())) {
+      KafkaTransport kafka = bus.unwrap(KafkaTransport.class);
+      kafka.useSchema(topic, ORDER);
+      bus.subscribe(topic, SubscribeOptions.builder().group(group).deadLetters(false).build(),
+          d -> handled.add(d.event().id()));
+      // One key: the bus hands the later event over only once it is done with the earlier one.
+      Event unframed = Event.builder().source("urn:shop").type("order.created").key("o-1")
+          .dataContentType("application/json").data(VALID).build();
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+          new ByteArraySerializer(), new ByteArraySerializer())) {
+        producer.send(EventRecords.toRecord(topic, unframed, null, SchemaFraming.NONE)).get();
+      }
+      Event good = Event.builder().source("urn:shop").type("order.created").key("o-1")
+          .dataContentType("application/json").data(VALID).build();
+      bus.publish(topic, good).join();
+
+      await().atMost(Duration.ofSeconds(60)).until(() -> handled.contains(good.id()));
+      // Only the bus knows that this subscription turned dead letters off: it drops the
+      // unreadable record, and no dead letter is stored.
+      assertThat(bus.deadLetters().count(topic, group)).isZero();
       assertThat(handled).containsExactly(good.id());
     }
   }

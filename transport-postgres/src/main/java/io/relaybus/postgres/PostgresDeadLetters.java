@@ -23,12 +23,12 @@ import java.util.UUID;
  * dead letter, so a replay is never lost or doubled.
  */
 final class PostgresDeadLetters implements DeadLetters {
-  private final PostgresTransport transport;
+  private final PublishContext context;
   private final String schema;
 
-  PostgresDeadLetters(PostgresTransport transport) {
-    this.transport = transport;
-    this.schema = transport.settings().schema;
+  PostgresDeadLetters(PublishContext context) {
+    this.context = context;
+    this.schema = context.settings().schema;
   }
 
   @Override
@@ -41,7 +41,7 @@ final class PostgresDeadLetters implements DeadLetters {
         + ", reason, attempts, last_error, dead_lettered_at FROM " + schema + ".dead_letters "
         + "WHERE topic = ? AND grp = ? ORDER BY dead_lettered_at, event_seq LIMIT ?";
     List<DeadLetter> out = new ArrayList<>();
-    try (Connection c = transport.database().connection();
+    try (Connection c = context.database().connection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, topic);
       ps.setString(2, group);
@@ -68,7 +68,7 @@ final class PostgresDeadLetters implements DeadLetters {
   @Override
   public long count(String topic, String group) {
     check(topic, group);
-    try (Connection c = transport.database().connection();
+    try (Connection c = context.database().connection();
         PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + schema
             + ".dead_letters WHERE topic = ? AND grp = ?")) {
       ps.setString(1, topic);
@@ -106,7 +106,7 @@ final class PostgresDeadLetters implements DeadLetters {
         + "grp = ? " + filter + " RETURNING *) INSERT INTO " + schema + ".events (topic, "
         + "partition, " + EventRows.COLUMNS + ", target_group) SELECT topic, partition, "
         + EventRows.COLUMNS + ", grp FROM moved ORDER BY dead_lettered_at, event_seq";
-    try (Connection c = transport.database().connection();
+    try (Connection c = context.database().connection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, topic);
       ps.setString(2, group);
@@ -115,7 +115,7 @@ final class PostgresDeadLetters implements DeadLetters {
       }
       int n = ps.executeUpdate();
       if (n > 0) {
-        transport.published(topic);
+        context.published().committed(topic, null);
       }
       return n;
     } catch (SQLException e) {
@@ -126,7 +126,7 @@ final class PostgresDeadLetters implements DeadLetters {
   @Override
   public int purge(String topic, String group) {
     check(topic, group);
-    try (Connection c = transport.database().connection();
+    try (Connection c = context.database().connection();
         PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".dead_letters "
             + "WHERE topic = ? AND grp = ?")) {
       ps.setString(1, topic);

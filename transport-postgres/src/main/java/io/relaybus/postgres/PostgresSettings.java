@@ -87,8 +87,8 @@ final class PostgresSettings {
     this.notifyMode = r.enumValue(NOTIFY, NotifyMode.class,
         pollOnly ? NotifyMode.OFF : NotifyMode.COALESCED);
     // 2 ms: between processes, a delivery waits for the next NOTIFY (at a steady rate half an
-    // interval on average); 10 ms put the p99 at 6x a raw NOTIFY round trip, 0 (a NOTIFY per
-    // commit) queued the notifications themselves (benchmarks/RESULTS.md, PostgreSQL session 5).
+    // interval on average), so a longer interval adds to every delivery's latency; 0 (a NOTIFY
+    // per commit) queues the notifications themselves (benchmarks/RESULTS.md).
     this.notifyInterval = r.duration(NOTIFY_INTERVAL, Duration.ofMillis(2), Duration.ZERO,
         Duration.ofSeconds(1));
     this.autoDdl = r.bool(AUTO_DDL, true);
@@ -99,8 +99,7 @@ final class PostgresSettings {
         Duration.ofMinutes(1));
     this.packBatches = r.bool(PACK_BATCHES, true);
     // 2: one statement in flight while the next group forms. More writers split concurrent
-    // callers into smaller statements; on a 2-core server 8 waiting callers reached 0.8x of
-    // raw with 4 writers and 1.0x with 2 (benchmarks/RESULTS.md, PostgreSQL session 8).
+    // callers into smaller statements, each its own commit (benchmarks/RESULTS.md).
     this.publishWriters = r.integer(PUBLISH_WRITERS, 2, 1, 64);
     r.validate();
   }

@@ -23,15 +23,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The PostgreSQL transport. Reach it from a bus with
@@ -43,20 +40,16 @@ import org.slf4j.LoggerFactory;
  * guarantees are described in the README's PostgreSQL section and in ADR 0005.
  */
 public final class PostgresTransport implements Transport {
-  private static final Logger LOG = LoggerFactory.getLogger(PostgresTransport.class);
-
   private static final Capabilities CAPABILITIES = Capabilities.of(Capability.PERSISTENT,
       Capability.CONSUMER_GROUPS, Capability.ORDERED_BY_KEY, Capability.REPLAY,
       Capability.BACKLOG, Capability.TRANSACTIONAL_PUBLISH, Capability.DEAD_LETTERS);
 
-  /** Notification payloads starting with this ask a topic's members to rebalance now. */
-  static final String REBALANCE = "#rebalance ";
-
   private final PostgresSettings settings;
   private final TransportContext context;
   private final Database database;
-  private final Map<String, Integer> partitionsByTopic = new ConcurrentHashMap<>();
-  private final Map<String, Set<GroupMember>> membersByTopic = new ConcurrentHashMap<>();
+  private final Topics topics;
+  private final MemberRegistry members;
+  private final MemberContext memberContext;
   private final PublishPipeline pipeline;
   private final NotifyCoalescer notifier;
   private final NotificationListener listener;
@@ -72,19 +65,25 @@ public final class PostgresTransport implements Transport {
     this.settings = settings;
     this.context = context;
     this.database = new Database(settings, dataSource);
+    this.topics = new Topics(settings);
+    this.members = new MemberRegistry(settings, database);
+    this.memberContext = new MemberContext(settings, database, topics, context::threadFactory,
+        members);
     try {
       prepareSchema();
-      this.deadLetters = new PostgresDeadLetters(this);
-      this.pipeline = new PublishPipeline(this, publishWriters(settings),
+      PublishContext publishContext = new PublishContext(settings, database, topics,
+          this::published);
+      this.deadLetters = new PostgresDeadLetters(publishContext);
+      this.pipeline = new PublishPipeline(publishContext, publishWriters(settings),
           threads("publisher"));
       this.notifier = settings.notifyMode == PostgresSettings.NotifyMode.COALESCED
           ? new NotifyCoalescer(database, settings.channel(), origin, settings.notifyInterval,
               threads("notifier")) : null;
       this.listener = settings.pollOnly ? null : new NotificationListener(database, settings,
-          this::onNotification, this::catchUp, threads("listener"));
+          this::onNotification, members::catchUp, threads("listener"));
       this.maintenance = Executors.newSingleThreadScheduledExecutor(threads("maintenance"));
       long period = Math.max(1_000, Math.min(60_000, settings.retention.toMillis() / 10));
-      maintenance.scheduleWithFixedDelay(new RetentionJob(this), period, period,
+      maintenance.scheduleWithFixedDelay(new RetentionJob(settings, database), period, period,
           TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       database.close();
@@ -167,7 +166,7 @@ public final class PostgresTransport implements Transport {
       // Register the topic in its own committed transaction: if the caller rolls back, the
       // cached partition count must still be the stored one.
       try (Connection own = database.connection()) {
-        partitions = partitions(own, topic);
+        partitions = topics.partitions(own, topic);
       }
       return PublishPipeline.insert(connection, settings, topic, partitions, events);
     } catch (SQLException e) {
@@ -180,10 +179,8 @@ public final class PostgresTransport implements Transport {
   @Override
   public TransportSubscription subscribe(String topic, SubscribeOptions options,
       MessageSink sink) {
-    GroupMember member = new GroupMember(this, topic, options, sink);
-    membersByTopic.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(member);
-    announceRebalance(topic);
-    member.wake();
+    GroupMember member = new GroupMember(memberContext, topic, options, sink);
+    members.joined(member);
     return member;
   }
 
@@ -302,15 +299,17 @@ public final class PostgresTransport implements Transport {
     return pipeline.writerCount();
   }
 
+  /** The settings (for tests). */
   PostgresSettings settings() {
     return settings;
   }
 
+  /** Where connections come from (for tests). */
   Database database() {
     return database;
   }
 
-  ThreadFactory threads(String purpose) {
+  private ThreadFactory threads(String purpose) {
     return context.threadFactory(purpose);
   }
 
@@ -349,115 +348,42 @@ public final class PostgresTransport implements Transport {
     }
   }
 
-  /** The topic's partition count, registering the topic on first use. */
-  int partitions(Connection c, String topic) throws SQLException {
-    Integer n = partitionsByTopic.get(topic);
-    if (n != null) {
-      return n;
-    }
-    try (PreparedStatement ps = c.prepareStatement("SELECT " + settings.schema
-        + ".ensure_topic(?, ?)")) {
-      ps.setString(1, topic);
-      ps.setInt(2, settings.partitions);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        n = rs.getInt(1);
-      }
-    }
-    partitionsByTopic.put(topic, n);
-    return n;
-  }
-
-  /** A publish of this bus committed, to partitions not known here: every member may read. */
-  void published(String topic) {
-    published(topic, null);
-  }
-
   /**
    * A publish of this bus committed: wakes this bus's members that read one of the partitions
    * and has the other buses' members woken by a notification.
    *
    * @param partitions the partitions written to, or {@code null} for any
    */
-  void published(String topic, BitSet partitions) {
+  private void published(String topic, BitSet partitions) {
     if (notifier != null) {
       notifier.published(topic, partitions);
     }
-    wake(membersByTopic.get(topic), partitions);
-  }
-
-  private static void wake(Set<GroupMember> members, BitSet partitions) {
-    if (members != null) {
-      for (GroupMember m : members) {
-        if (partitions == null || m.reads(partitions)) {
-          m.wake();
-        }
-      }
-    }
+    members.wake(topic, partitions);
   }
 
   private void onNotification(String payload) {
     if (payload == null) {
       return;
     }
-    if (payload.startsWith(REBALANCE)) {
-      Set<GroupMember> members = membersByTopic.get(payload.substring(REBALANCE.length()));
-      if (members != null) {
-        members.forEach(GroupMember::requestHeartbeat);
-      }
+    if (payload.startsWith(MemberRegistry.REBALANCE)) {
+      members.rebalanceRequested(payload.substring(MemberRegistry.REBALANCE.length()));
       return;
     }
     NotifyPayload notice = NotifyPayload.parse(payload);
     if (origin.equals(notice.origin())) {
       return; // our own publish: its members were woken at commit
     }
-    wake(membersByTopic.get(notice.topic()), notice.partitions());
+    members.wake(notice.topic(), notice.partitions());
   }
 
   /** This bus's members of a topic (for tests). */
   Set<GroupMember> members(String topic) {
-    return Set.copyOf(membersByTopic.getOrDefault(topic, Set.of()));
+    return members.members(topic);
   }
 
   /** This bus's id in its notifications (for tests). */
   String origin() {
     return origin;
-  }
-
-  /**
-   * The LISTEN connection (re)connected, or failed: notifications sent meanwhile were missed.
-   * Members look for events and for membership changes at once — a missed rebalance
-   * announcement would otherwise wait for their next heartbeat ({@code lease-timeout / 3}).
-   */
-  private void catchUp() {
-    membersByTopic.values().forEach(set -> set.forEach(GroupMember::requestHeartbeat));
-  }
-
-  void left(GroupMember member) {
-    Set<GroupMember> set = membersByTopic.get(member.topic());
-    if (set != null) {
-      set.remove(member);
-    }
-    announceRebalance(member.topic());
-  }
-
-  void announceRebalance(String topic) {
-    Set<GroupMember> local = membersByTopic.get(topic);
-    if (local != null) {
-      local.forEach(GroupMember::requestHeartbeat);
-    }
-    if (settings.pollOnly) {
-      return;
-    }
-    try (Connection c = database.connection();
-        PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-      ps.setString(1, settings.channel());
-      ps.setString(2, REBALANCE + topic);
-      ps.execute();
-    } catch (SQLException e) {
-      LOG.debug("Could not announce a membership change of topic '{}'; members notice it at "
-          + "their next heartbeat: {}", topic, e.getMessage());
-    }
   }
 
   @Override

@@ -27,12 +27,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class PublishPipeline implements AutoCloseable {
   private static final int MAX_EVENTS_PER_TRANSACTION = 1_000;
 
-  private final PostgresTransport transport;
+  private final PublishContext context;
   private final Writer[] writers;
   private volatile boolean closed;
 
-  PublishPipeline(PostgresTransport transport, int writerCount, ThreadFactory threads) {
-    this.transport = transport;
+  PublishPipeline(PublishContext context, int writerCount, ThreadFactory threads) {
+    this.context = context;
     this.writers = new Writer[writerCount];
     for (int i = 0; i < writerCount; i++) {
       writers[i] = new Writer(threads);
@@ -81,14 +81,14 @@ final class PublishPipeline implements AutoCloseable {
   /** Inserts events on a connection inside the caller's transaction; no commit, no NOTIFY. */
   static List<PublishReceipt> insert(Connection c, PostgresSettings settings, String topic,
       int partitions, List<Event> events) throws SQLException {
-    EventRows.Batch rows = new EventRows.Batch(events.size());
+    EventBatch rows = new EventBatch(events.size());
     List<PublishReceipt> receipts = add(rows, topic, partitions, events, new BitSet());
     rows.insert(c, settings);
     return receipts;
   }
 
   /** Adds the rows of events to a batch; {@code touched} gets the partitions they go to. */
-  private static List<PublishReceipt> add(EventRows.Batch rows, String topic, int partitions,
+  private static List<PublishReceipt> add(EventBatch rows, String topic, int partitions,
       List<Event> events, BitSet touched) {
     List<PublishReceipt> receipts = new ArrayList<>(events.size());
     for (Event e : events) {
@@ -155,25 +155,25 @@ final class PublishPipeline implements AutoCloseable {
       List<List<PublishReceipt>> results = new ArrayList<>(batch.size());
       Map<String, BitSet> topics = new LinkedHashMap<>(); // the partitions written, by topic
       boolean outcomeUnknown = false;
-      try (Connection c = transport.database().connection()) {
-        boolean setLocal = transport.settings().notifyMode
+      try (Connection c = context.database().connection()) {
+        boolean setLocal = context.settings().notifyMode
             != PostgresSettings.NotifyMode.TRANSACTIONAL
-            && !transport.database().notifyOffPerSession();
+            && !context.database().notifyOffPerSession();
         int rowCount = 0;
         for (Request r : batch) {
           rowCount += r.events().size();
         }
-        EventRows.Batch rows = new EventRows.Batch(rowCount);
+        EventBatch rows = new EventBatch(rowCount);
         if (!setLocal) {
           if (!c.getAutoCommit()) {
             c.setAutoCommit(true);
           }
           for (Request r : batch) {
-            results.add(add(rows, r.topic(), transport.partitions(c, r.topic()), r.events(),
+            results.add(add(rows, r.topic(), context.topics().partitions(c, r.topic()), r.events(),
                 topics.computeIfAbsent(r.topic(), t -> new BitSet())));
           }
           try {
-            rows.insert(c, transport.settings());
+            rows.insert(c, context.settings());
           } catch (SQLException e) {
             // In auto-commit one statement commits or rolls back on its own: an error the
             // server reports means nothing was stored; a lost connection leaves it unknown.
@@ -182,7 +182,7 @@ final class PublishPipeline implements AutoCloseable {
           }
         } else {
           for (Request r : batch) {
-            results.add(add(rows, r.topic(), transport.partitions(c, r.topic()), r.events(),
+            results.add(add(rows, r.topic(), context.topics().partitions(c, r.topic()), r.events(),
                 topics.computeIfAbsent(r.topic(), t -> new BitSet())));
           }
           c.setAutoCommit(false);
@@ -190,7 +190,7 @@ final class PublishPipeline implements AutoCloseable {
             try (Statement st = c.createStatement()) {
               st.execute("SET LOCAL relaybus.notify = 'off'");
             }
-            rows.insert(c, transport.settings());
+            rows.insert(c, context.settings());
             outcomeUnknown = true;
             c.commit();
           } catch (SQLException | RuntimeException e) {
@@ -219,7 +219,7 @@ final class PublishPipeline implements AutoCloseable {
         fail(batch, e.getMessage(), e, outcomeUnknown);
         return;
       }
-      topics.forEach(transport::published);
+      topics.forEach(context.published()::committed);
       load.addAndGet(-batch.size());
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).future().complete(results.get(i));

@@ -17,17 +17,19 @@ final class RetentionJob implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(RetentionJob.class);
   private static final int BATCH = 10_000;
 
-  private final PostgresTransport transport;
+  private final PostgresSettings settings;
+  private final Database database;
 
-  RetentionJob(PostgresTransport transport) {
-    this.transport = transport;
+  RetentionJob(PostgresSettings settings, Database database) {
+    this.settings = settings;
+    this.database = database;
   }
 
   @Override
   public void run() {
-    PostgresSettings s = transport.settings();
+    PostgresSettings s = settings;
     String schema = s.schema;
-    try (Connection c = transport.database().connection()) {
+    try (Connection c = database.connection()) {
       try (Statement st = c.createStatement();
           ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(hashtext('relaybus-"
               + "retention:" + schema + "'))")) {

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The group member of {@link PostgresMemberCrashTest} that runs in a JVM of its own and gets
  * killed. It joins the group on the database that {@link PostgresServer#shared()} points at
- * (the parent passes {@link PostgresServer#environment(String)}) and prints {@code READY}. Its
+ * (the parent's, see {@link TestDatabase#childJvm}) and prints {@code READY}. Its
  * handler acknowledges the first events normally, printing {@code HANDLED <eventId>}; every
  * later event prints {@code HANDLING <eventId> <attempt>} and blocks the handler until the
  * process dies. It exits when its stdin ends, so it never outlives the test.
@@ -38,6 +38,7 @@ public final class CrashingMemberMain {
     int concurrency = Integer.parseInt(args[3]);
     String leaseTimeout = args[4];
 
+    // Not TestDatabase (no JUnit here): the shared server is the parent's test database.
     PostgresServer server = PostgresServer.shared();
     Map<String, String> config = new TestBuses(server, server.jdbcUrl(), TestBuses.FAULT_TIMINGS)
         .config(Map.of("relaybus.postgres.lease-timeout", leaseTimeout));

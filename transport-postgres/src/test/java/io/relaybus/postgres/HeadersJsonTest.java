@@ -67,6 +67,7 @@ class HeadersJsonTest {
   @Test
   @DisplayName("headers stored as jsonb and read as PostgreSQL's text are the headers written")
   void jsonbTextIsReadAsTheHeaders() throws Exception {
+    // Not TestDatabase: only the server's jsonb is used, on its admin database; no tables.
     PostgresServer server = PostgresServer.shared();
     Random random = new Random(11);
     int direct = 0;

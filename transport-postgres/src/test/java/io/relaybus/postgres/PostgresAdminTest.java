@@ -10,7 +10,6 @@ import io.relaybus.RetryPolicy;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.Subscription;
 import io.relaybus.postgres.PostgresTransport.Consumption;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.tck.Recorder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,35 +18,23 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Operations: per-group lag, "which groups consumed event X" (the record the seed write-up asks
- * for), and retention, which deletes only events every group consumed.
+ * Operations: per-group lag, "which groups consumed event X", and retention, which deletes only
+ * events every group consumed.
  */
 class PostgresAdminTest {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
   private static final String SOURCE = "urn:relaybus:test:admin";
 
-  private static PostgresServer server;
-  private static String url;
-  private final TestBuses buses = new TestBuses(server, url);
-
-  @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_admin");
-  }
-
-  @AfterEach
-  void closeBuses() {
-    buses.close();
-  }
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_admin");
+  private final TestBuses buses = DB.buses();
 
   private static Event event(String id) {
     return Event.builder().id(id).source(SOURCE).type("test.admin").key(id).text(id).build();
@@ -66,8 +53,8 @@ class PostgresAdminTest {
   }
 
   private static long storedEvents(String topic) {
-    return server.queryLongIn(url, "SELECT count(*) FROM relaybus.all_events WHERE topic = '"
-        + topic + "'");
+    return DB.queryLong("SELECT count(*) FROM relaybus.all_events WHERE topic = '" + topic
+        + "'");
   }
 
   /** Joins a group and leaves again: the group exists (with cursors) but consumes nothing. */
@@ -152,7 +139,7 @@ class PostgresAdminTest {
 
     // One key, one partition: with pack-batches the two events share a pack, else two rows.
     bus.publishAll(topic, List.of(keyed("fine", "same"), keyed("poison", "same"))).join();
-    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
+    assertThat(DB.queryLong("SELECT count(*) FROM relaybus.packs WHERE topic = '"
         + topic + "'")).as("packs").isEqualTo(packed ? 1 : 0);
     await().atMost(PATIENCE).untilAsserted(() -> {
       assertThat(pg.consumption(topic, "fine")).containsExactlyInAnyOrderEntriesOf(Map.of(

@@ -13,11 +13,10 @@ import io.relaybus.spi.Settings;
 import io.relaybus.tck.Recorder;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code relaybus.postgres.*} configuration: every bad value fails at start, all of them
@@ -30,23 +29,20 @@ class PostgresConfigTest {
   private static final String ROLE = "relaybus_config_app";
   private static final String ROLE_PASSWORD = "R0le-Pa55w0rd-never-shown";
 
-  private static PostgresServer server;
-  private static String url;
-  private final TestBuses buses = new TestBuses(server, url);
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_config");
+  /** A database no bus may touch: the one a bus that fails to start was given. */
+  @RegisterExtension
+  static final TestDatabase UNTOUCHED = new TestDatabase("relaybus_config_untouched");
+  private final TestBuses buses = DB.buses();
 
   @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_config");
+  static void createRole() {
+    PostgresServer server = DB.server();
     server.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + ROLE
         + "') THEN CREATE ROLE " + ROLE + " LOGIN; END IF; END $$");
     server.execute("ALTER ROLE " + ROLE + " PASSWORD '" + ROLE_PASSWORD + "'");
     server.execute("GRANT ALL ON DATABASE relaybus_config TO " + ROLE);
-  }
-
-  @AfterEach
-  void closeBuses() {
-    buses.close();
   }
 
   /** Every message in the cause chain, and their toString()s. */
@@ -78,9 +74,8 @@ class PostgresConfigTest {
   @Test
   @DisplayName("bad values are reported together, each naming its key and what is allowed")
   void badValuesReportedTogether() {
-    String untouched = server.createDatabase("relaybus_config_untouched");
     Map<String, String> config = buses.connection();
-    config.put("relaybus.postgres.url", untouched);
+    config.put("relaybus.postgres.url", UNTOUCHED.url());
     config.put("relaybus.postgres.password", SECRET);
     config.put("relaybus.postgres.pool-size", "0");
     config.put("relaybus.postgres.notify", "sometimes");
@@ -103,9 +98,8 @@ class PostgresConfigTest {
               .contains("relaybus.postgres.auto-ddl").contains("true or false"));
           assertThat(everythingSaid(e)).doesNotContain(SECRET);
         });
-    assertThat(server.queryLongIn(untouched, "SELECT count(*) FROM pg_namespace WHERE nspname "
+    assertThat(UNTOUCHED.queryLong("SELECT count(*) FROM pg_namespace WHERE nspname "
         + "= 'relaybus'")).as("nothing touched the database").isZero();
-    server.dropDatabase("relaybus_config_untouched");
   }
 
   @Test
@@ -139,7 +133,7 @@ class PostgresConfigTest {
   void passwordInUrlIsNotPrinted() {
     Map<String, String> config = buses.connection();
     config.remove("relaybus.postgres.password");
-    config.put("relaybus.postgres.url", url + "?password=" + SECRET + "&connectTimeout=2");
+    config.put("relaybus.postgres.url", DB.url() + "?password=" + SECRET + "&connectTimeout=2");
     config.put("relaybus.postgres.schema", "Not Valid");
     assertThatThrownBy(() -> buses.create(config))
         .satisfies(e -> assertThat(everythingSaid(e)).doesNotContain(SECRET));
@@ -153,7 +147,7 @@ class PostgresConfigTest {
           assertThat(everythingSaid(e)).doesNotContain(SECRET);
         });
 
-    config.put("relaybus.postgres.url", url + "?password=" + SECRET);
+    config.put("relaybus.postgres.url", DB.url() + "?password=" + SECRET);
     config.put("relaybus.postgres.user", "no_such_user");
     assertThatThrownBy(() -> buses.create(config))
         .satisfies(e -> assertThat(everythingSaid(e)).doesNotContain(SECRET));
@@ -196,12 +190,8 @@ class PostgresConfigTest {
   @Test
   @DisplayName("an application DataSource replaces the url")
   void dataSourceWithoutUrl() {
-    PGSimpleDataSource dataSource = new PGSimpleDataSource();
-    dataSource.setUrl(url);
-    dataSource.setUser(server.user());
-    dataSource.setPassword(server.password());
     EventBus bus = EventBus.builder()
-        .provider(PostgresTransportProvider.withDataSource(dataSource))
+        .provider(PostgresTransportProvider.withDataSource(DB.dataSource()))
         .property("relaybus.postgres.poll-interval", "200ms")
         .build();
     buses.track(bus);
@@ -222,11 +212,11 @@ class PostgresConfigTest {
     EventBus bus = buses.create(config);
     Recorder recorder = new Recorder();
     bus.subscribe("config.poll", "g", d -> recorder.record("m", d));
-    server.executeIn(url, "SELECT poll_only.publish('config.poll', 'urn:sql', 'from.sql')");
+    DB.execute("SELECT poll_only.publish('config.poll', 'urn:sql', 'from.sql')");
     bus.publish("config.poll", Event.builder().id("java").source("urn:t").type("t").build())
         .join();
     await().atMost(Duration.ofSeconds(30)).until(() -> recorder.distinct() == 2);
-    assertThat(server.queryLongIn(url, "SELECT count(*) FROM pg_stat_activity WHERE "
+    assertThat(DB.queryLong("SELECT count(*) FROM pg_stat_activity WHERE "
         + "datname = 'relaybus_config' AND application_name = 'relaybus-listener'")).isZero();
     assertThat(bus.unwrap(PostgresTransport.class).notificationsSent()).isZero();
   }

@@ -8,7 +8,6 @@ import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.EventHandler;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,11 +26,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -60,28 +57,9 @@ class PostgresConnectionKillTest {
   /** How soon an event published after a listener kill must arrive: a few poll intervals. */
   private static final Duration PROMPT = Duration.ofSeconds(3);
 
-  private static PostgresServer server;
-  private static String url;
-
-  private final TestBuses buses = new TestBuses(server, url, TestBuses.FAULT_TIMINGS);
-
-  @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_connection_kill");
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    if (server != null) {
-      server.dropDatabase("relaybus_connection_kill");
-    }
-  }
-
-  @AfterEach
-  void closeBuses() {
-    buses.close();
-  }
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_connection_kill");
+  private final TestBuses buses = DB.buses(TestBuses.FAULT_TIMINGS);
 
   @ParameterizedTest(name = "kill {0} sessions")
   @ValueSource(strings = {LISTENER, POOL})
@@ -106,7 +84,7 @@ class PostgresConnectionKillTest {
       if (published > 0 && published < stream.total()) {
         killsWhilePublishing++;
       }
-      sessions += server.terminateBackends(applicationName);
+      sessions += DB.server().terminateBackends(applicationName);
       kills++;
     }
     stream.awaitPublished(PATIENCE);
@@ -142,10 +120,10 @@ class PostgresConnectionKillTest {
           .text("x").build();
       bus.publish(topic, event).join();
       pg.lag(topic, group);
-      assertThat(server.terminateBackends(POOL)).isPositive();
+      assertThat(DB.server().terminateBackends(POOL)).isPositive();
       assertThat(pg.lag(topic, group)).isEqualTo(round + 1);
       pg.consumption(topic, event.id());
-      assertThat(server.terminateBackends(POOL)).isPositive();
+      assertThat(DB.server().terminateBackends(POOL)).isPositive();
       assertThat(pg.consumption(topic, event.id())).containsEntry(group,
           PostgresTransport.Consumption.PENDING);
     }
@@ -169,7 +147,7 @@ class PostgresConnectionKillTest {
     for (int round = 0; round < 6; round++) {
       // Every bus holds its LISTEN connection again before the next kill.
       await().atMost(PATIENCE).until(() -> listenerSessions() == buses.size());
-      int killed = server.terminateBackends(LISTENER);
+      int killed = DB.server().terminateBackends(LISTENER);
       assertThat(killed).as("round %d: LISTEN sessions terminated", round)
           .isGreaterThanOrEqualTo(buses.size());
       Event event = Event.builder().source("urn:relaybus:test").type("test.prompt")
@@ -186,8 +164,8 @@ class PostgresConnectionKillTest {
   // ------------------------------------------------------------------ helpers
 
   private long listenerSessions() {
-    return server.queryLong("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
-        + LISTENER + "' AND datname = 'relaybus_connection_kill'");
+    return DB.queryLong("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
+        + LISTENER + "' AND datname = current_database()");
   }
 
   static SubscribeOptions options(String group) {

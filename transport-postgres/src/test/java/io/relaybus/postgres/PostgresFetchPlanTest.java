@@ -7,7 +7,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -18,11 +17,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A member's fetch runs on a plan the server keeps instead of planning every fetch again.
- * Planning the fetch (≈ 0.2 ms) cost the server more than running it when a member keeps up
- * with its publishers and each fetch returns a few rows. The built-in pool's sessions run with
+ * A member's fetch runs on a plan the server keeps instead of planning every fetch again:
+ * planning the fetch costs the server more than running it when a member keeps up with its
+ * publishers and each fetch returns a few rows. The built-in pool's sessions run with
  * {@code plan_cache_mode=force_generic_plan}; on an application's DataSource the fetch is
  * written so that PostgreSQL's own choice falls on the generic plan once it knows the topic.
  */
@@ -30,19 +30,17 @@ class PostgresFetchPlanTest {
   private static final int EVENTS = 2_000;
   private static final int CONNECTIONS = 4;
   private static final String TOPIC = "fetch.plans";
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_fetch_plans");
 
   @Test
   void theBuiltInPoolKeepsGenericPlans() throws Exception {
-    PostgresServer server = PostgresServer.shared();
-    String url = server.createDatabase("relaybus_fetch_pool");
-    try (TestBuses buses = new TestBuses(server, url)) {
-      PostgresTransport transport = buses.bus().unwrap(PostgresTransport.class);
-      try (Connection c = transport.database().connection();
-          Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SHOW plan_cache_mode")) {
-        rs.next();
-        assertThat(rs.getString(1)).isEqualTo("force_generic_plan");
-      }
+    PostgresTransport transport = DB.buses().bus().unwrap(PostgresTransport.class);
+    try (Connection c = transport.database().connection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SHOW plan_cache_mode")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("force_generic_plan");
     }
   }
 
@@ -53,16 +51,12 @@ class PostgresFetchPlanTest {
    */
   @Test
   void onAnApplicationDataSourceFetchesRunOnTheGenericPlan() throws Exception {
-    PostgresServer server = PostgresServer.shared();
-    String url = server.createDatabase("relaybus_fetch_plans");
     HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(url);
-    config.setUsername(server.user());
-    config.setPassword(server.password());
+    config.setDataSource(DB.dataSource());
     config.setMaximumPoolSize(CONNECTIONS);
     config.setMinimumIdle(CONNECTIONS);
-    try (TestBuses buses = new TestBuses(server, url);
-        HikariDataSource pool = new HikariDataSource(config)) {
+    TestBuses buses = DB.buses();
+    try (HikariDataSource pool = new HikariDataSource(config)) {
       // Rows only: a fetch reads no more than its share of them, where whole packs would be
       // read at once (ADR 0014) and leave few fetches to count.
       EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8",

@@ -5,23 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A member reads from the events table about as many rows as it hands to its handlers: each
- * partition of a fetch is asked for its share of the free capacity. Asked for all of it (each
- * partition's rows are limited on their own), a member of 8 partitions read up to 8 times the
- * rows it could hand over and read the rest again in its next fetch.
+ * partition of a fetch is asked for its share of the free capacity. Were each asked for all of
+ * it (each partition's rows limited on their own), a member of 8 partitions would read up to 8
+ * times the rows it could hand over, and the rest again in its next fetch.
  *
  * <p>Rows read are the server's own count ({@code pg_stat_user_tables}: index and sequential
  * tuples read from {@code relaybus.events}), which the server has once the bus's connections
@@ -30,6 +26,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PostgresFetchReadsTest {
   private static final int EVENTS = 2_000;
   private static final String TOPIC = "fetch.reads";
+  /** Emptied after each test: the counts are of everything stored and read in it. */
+  @RegisterExtension
+  static final TestDatabase DB = TestDatabase.emptiedAfterEachTest("relaybus_fetch_reads");
 
   /**
    * Events stored one per row ({@code pack-batches=false}), or in packs of up to
@@ -39,31 +38,28 @@ class PostgresFetchReadsTest {
   @ParameterizedTest(name = "packed: {0}")
   @ValueSource(booleans = {false, true})
   void aMemberOfEightPartitionsReadsAboutTheRowsItHandles(boolean packed) throws Exception {
-    PostgresServer server = PostgresServer.shared();
-    String url = server.createDatabase("relaybus_fetch_reads_" + packed);
-    try (TestBuses buses = new TestBuses(server, url)) {
-      EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8",
-          "relaybus.postgres.pack-batches", Boolean.toString(packed)));
-      TestBuses.publishKeyed(publisher, TOPIC, EVENTS);
-      buses.close();
-      long before = awaitRowsRead(server, url, 0);
+    TestBuses buses = DB.buses();
+    EventBus publisher = buses.bus(Map.of("relaybus.postgres.partitions", "8",
+        "relaybus.postgres.pack-batches", Boolean.toString(packed)));
+    TestBuses.publishKeyed(publisher, TOPIC, EVENTS);
+    buses.close();
+    long before = awaitRowsRead(0);
 
-      EventBus consumer = buses.bus();
-      Set<String> seen = ConcurrentHashMap.newKeySet();
-      consumer.subscribe(TOPIC, SubscribeOptions.builder().group("g").maxInFlight(16).build(),
-          d -> seen.add(d.event().id()));
-      await().atMost(Duration.ofSeconds(60)).until(() -> seen.size() == EVENTS);
-      buses.close(); // the member's connections end: the server counts what they read
+    EventBus consumer = buses.bus();
+    Set<String> seen = ConcurrentHashMap.newKeySet();
+    consumer.subscribe(TOPIC, SubscribeOptions.builder().group("g").maxInFlight(16).build(),
+        d -> seen.add(d.event().id()));
+    await().atMost(Duration.ofSeconds(60)).until(() -> seen.size() == EVENTS);
+    buses.close(); // the member's connections end: the server counts what they read
 
-      long stored = packed ? expectedPacks() : EVENTS;
-      long read = awaitRowsRead(server, url, before + stored) - before;
-      // counted after the reads were: this count reads the tables too
-      assertThat(server.queryLongIn(url, "SELECT (SELECT count(*) FROM relaybus.events) + "
-          + "(SELECT count(*) FROM relaybus.packs)")).as("rows and packs stored")
-          .isEqualTo(stored);
-      assertThat(read).as("rows and packs read to deliver %d events", EVENTS)
-          .isBetween(stored, (long) (EVENTS * 1.5));
-    }
+    long stored = packed ? expectedPacks() : EVENTS;
+    long read = awaitRowsRead(before + stored) - before;
+    // counted after the reads were: this count reads the tables too
+    assertThat(DB.queryLong("SELECT (SELECT count(*) FROM relaybus.events) + "
+        + "(SELECT count(*) FROM relaybus.packs)")).as("rows and packs stored")
+        .isEqualTo(stored);
+    assertThat(read).as("rows and packs read to deliver %d events", EVENTS)
+        .isBetween(stored, (long) (EVENTS * 1.5));
   }
 
   /**
@@ -85,20 +81,16 @@ class PostgresFetchReadsTest {
   }
 
   /** Rows read from the events table so far, once the count reached {@code atLeast}. */
-  private static long awaitRowsRead(PostgresServer server, String url, long atLeast) {
+  private static long awaitRowsRead(long atLeast) {
     long[] last = {-1};
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-        .until(() -> (last[0] = rowsRead(server, url)) >= atLeast);
+        .until(() -> (last[0] = rowsRead()) >= atLeast);
     return last[0];
   }
 
-  private static long rowsRead(PostgresServer server, String url) throws SQLException {
-    try (Connection c = server.connect(url, "fetch-reads-check");
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + "
-            + "coalesce(seq_tup_read, 0)), 0) FROM pg_stat_user_tables WHERE schemaname = "
-            + "'relaybus' AND relname IN ('events', 'packs')")) {
-      return rs.next() ? rs.getLong(1) : 0;
-    }
+  private static long rowsRead() {
+    return DB.queryLong("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + "
+        + "coalesce(seq_tup_read, 0)), 0) FROM pg_stat_user_tables WHERE schemaname = "
+        + "'relaybus' AND relname IN ('events', 'packs')");
   }
 }

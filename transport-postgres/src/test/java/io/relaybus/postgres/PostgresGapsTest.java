@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.tck.Recorder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -24,10 +23,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Sequence gaps from out-of-order commits (watermill-sql #311): transactions take sequence
@@ -39,30 +38,21 @@ class PostgresGapsTest {
   private static final Duration QUIET = Duration.ofSeconds(1);
   private static final String SOURCE = "urn:relaybus:test:gaps";
 
-  private static PostgresServer server;
-  private static String url;
-  private final TestBuses buses = new TestBuses(server, url);
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_gaps");
+  private final TestBuses buses = DB.buses();
 
   @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_gaps");
-    server.executeIn(url, "CREATE TABLE orders (id text PRIMARY KEY)");
-  }
-
-  @AfterEach
-  void closeBuses() {
-    buses.close();
+  static void createOrdersTable() {
+    DB.execute("CREATE TABLE orders (id text PRIMARY KEY)");
   }
 
   private static Event event(String id) {
     return Event.builder().id(id).source(SOURCE).type("test.gap").text(id).build();
   }
 
-  private Connection transaction() throws SQLException {
-    Connection c = server.connect(url, "gaps-test-writer");
-    c.setAutoCommit(false);
-    return c;
+  private static Connection transaction() throws SQLException {
+    return DB.transaction("gaps-test-writer");
   }
 
   /** Publishes with plain SQL, as a non-Java producer would (the trigger picks the partition). */

@@ -7,7 +7,6 @@ import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.PublishReceipt;
 import io.relaybus.RelaybusException;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,10 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,27 +44,20 @@ class PostgresGroupedPublishTest {
   private static final Map<String, String> ONE_WRITER = Map.of("relaybus.postgres.pool-size",
       "3");
 
-  private static PostgresServer server;
-  private static String url;
-  private final TestBuses buses = new TestBuses(server, url);
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_grouped");
+  private final TestBuses buses = DB.buses();
 
   @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_grouped");
+  static void refuseOneSource() {
     // Creates the schema, then makes the server refuse one kind of row.
-    try (EventBus bus = EventBus.create(new TestBuses(server, url).config(Map.of()))) {
+    try (EventBus bus = EventBus.create(DB.config(Map.of()))) {
       bus.publish("grouped.setup", event("setup", SOURCE)).join();
     }
-    server.executeIn(url, "ALTER TABLE relaybus.events ADD CONSTRAINT refuse_test_source "
+    DB.execute("ALTER TABLE relaybus.events ADD CONSTRAINT refuse_test_source "
         + "CHECK (source <> '" + REFUSED_SOURCE + "')");
-    server.executeIn(url, "ALTER TABLE relaybus.packs ADD CONSTRAINT refuse_test_source "
+    DB.execute("ALTER TABLE relaybus.packs ADD CONSTRAINT refuse_test_source "
         + "CHECK (NOT '" + REFUSED_SOURCE + "' = ANY (sources))");
-  }
-
-  @AfterEach
-  void closeBuses() {
-    buses.close();
   }
 
   private static Event event(String id, String source) {
@@ -81,7 +73,7 @@ class PostgresGroupedPublishTest {
     assertThat(round.refused).isEmpty();
     assertStoredInOrder("shared", round.acceptedInOrder);
     // Everything after the blocker went in one statement: one transaction id, both topics.
-    try (Connection c = server.connect(url, "grouped-test-check");
+    try (Connection c = DB.connect("grouped-test-check");
         PreparedStatement ps = c.prepareStatement("SELECT count(DISTINCT txid), "
             + "count(DISTINCT topic) FROM relaybus.all_events WHERE id LIKE 'shared-e-%'");
         ResultSet rs = ps.executeQuery()) {
@@ -120,8 +112,7 @@ class PostgresGroupedPublishTest {
     List<String> acceptedInOrder = new ArrayList<>();
     List<CompletableFuture<?>> accepted = new ArrayList<>();
     List<CompletableFuture<?>> refused = new ArrayList<>();
-    try (Connection locker = server.connect(url, "grouped-test-locker")) {
-      locker.setAutoCommit(false);
+    try (Connection locker = DB.transaction("grouped-test-locker")) {
       try (Statement st = locker.createStatement()) {
         st.execute("LOCK TABLE relaybus.events, relaybus.packs IN EXCLUSIVE MODE");
       }
@@ -160,7 +151,7 @@ class PostgresGroupedPublishTest {
       throws SQLException {
     Map<String, List<String>> stored = new LinkedHashMap<>();
     Map<String, String> partitionOf = new HashMap<>();
-    try (Connection c = server.connect(url, "grouped-test-check");
+    try (Connection c = DB.connect("grouped-test-check");
         PreparedStatement ps = c.prepareStatement("SELECT id, topic || '/' || partition FROM "
             + "relaybus.all_events WHERE id LIKE ? AND id NOT LIKE ? ORDER BY txid, seq")) {
       ps.setString(1, prefix + "-%");
@@ -177,14 +168,9 @@ class PostgresGroupedPublishTest {
         acceptedInOrder.stream().filter(id -> partition.equals(partitionOf.get(id))).toList()));
   }
 
-  private static boolean writerWaitsForLock() throws SQLException {
-    try (Connection c = server.connect(url, "grouped-test-check");
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE "
-            + "application_name = 'relaybus-pool' AND wait_event_type = 'Lock'")) {
-      rs.next();
-      return rs.getLong(1) > 0;
-    }
+  private static boolean writerWaitsForLock() {
+    return DB.queryLong("SELECT count(*) FROM pg_stat_activity WHERE "
+        + "application_name = 'relaybus-pool' AND wait_event_type = 'Lock'") > 0;
   }
 
   /** A bus with one publish writer, writing packs or not. */
@@ -197,7 +183,7 @@ class PostgresGroupedPublishTest {
   /** The events stored for a topic, rows and packs, in publish order. */
   private static List<Event> storedEvents(String topic) throws SQLException {
     List<Event> stored = new ArrayList<>();
-    try (Connection c = server.connect(url, "grouped-test-check");
+    try (Connection c = DB.connect("grouped-test-check");
         PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.SELECT_COLUMNS
             + " FROM relaybus.all_events e WHERE e.topic = ? ORDER BY e.txid, e.seq")) {
       ps.setString(1, topic);
@@ -234,9 +220,9 @@ class PostgresGroupedPublishTest {
     assertThat(stored).containsExactly(full, minimal);
     assertThat(stored.get(0).time()).isEqualTo(Instant.parse("2026-01-02T03:04:05.123456Z"));
     assertThat(stored.get(0).data()).containsExactly(full.data());
-    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
+    assertThat(DB.queryLong("SELECT count(*) FROM relaybus.packs WHERE topic = '"
         + topic + "' AND cardinality(seqs) = 2")).as("packs").isEqualTo(packed ? 1 : 0);
-    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.events WHERE topic = '"
+    assertThat(DB.queryLong("SELECT count(*) FROM relaybus.events WHERE topic = '"
         + topic + "'")).as("event rows").isEqualTo(packed ? 0 : 2);
   }
 
@@ -268,7 +254,7 @@ class PostgresGroupedPublishTest {
     assertThat(storedEvents(topic)).extracting(Event::time).containsExactlyElementsOf(times);
     assertThat(storedEvents(topic + "-single")).as("published one at a time")
         .extracting(Event::time).containsExactlyElementsOf(times);
-    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
+    assertThat(DB.queryLong("SELECT count(*) FROM relaybus.packs WHERE topic = '"
         + topic + "'")).as("packs").isEqualTo(packed ? 1 : 0);
   }
 
@@ -290,10 +276,10 @@ class PostgresGroupedPublishTest {
     }
     bus.publishAll(topic, batch).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
-    assertThat(server.queryLongIn(url, "SELECT count(*) FROM relaybus.packs WHERE topic = '"
+    assertThat(DB.queryLong("SELECT count(*) FROM relaybus.packs WHERE topic = '"
         + topic + "'")).as("packs").isEqualTo(1);
     // Uncompressed (schema version 3): the stored array holds every byte of every event.
-    assertThat(server.queryLongIn(url, "SELECT pg_column_size(data) FROM relaybus.packs WHERE "
+    assertThat(DB.queryLong("SELECT pg_column_size(data) FROM relaybus.packs WHERE "
         + "topic = '" + topic + "'")).as("stored data array").isGreaterThan((long) events * size);
 
     Map<String, byte[]> received = new java.util.concurrent.ConcurrentHashMap<>();

@@ -5,36 +5,28 @@ import static org.awaitility.Awaitility.await;
 
 import io.relaybus.Event;
 import io.relaybus.EventBus;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Regression: an event notified while an older, unrelated write transaction was open waited for
- * the next poll (rows are read only below the oldest running transaction, and nothing notifies
- * when that transaction ends). It must be delivered soon after the transaction ends.
+ * An event notified while an older, unrelated write transaction is open cannot be read until that
+ * transaction ends (rows are read only below the oldest running transaction), and nothing
+ * notifies when it ends. The event must be delivered soon after, not at the next poll.
  */
 class PostgresHeldBackDeliveryTest {
-  private static PostgresServer server;
-  private static String url;
-  private final TestBuses buses = new TestBuses(server, url);
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_held_back");
+  private final TestBuses buses = DB.buses();
 
   @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_held_back");
-    server.executeIn(url, "CREATE TABLE unrelated (n int)");
-  }
-
-  @AfterEach
-  void close() {
-    buses.close();
+  static void createUnrelatedTable() {
+    DB.execute("CREATE TABLE unrelated (n int)");
   }
 
   @Test
@@ -46,8 +38,7 @@ class PostgresHeldBackDeliveryTest {
     bus.subscribe("held-back", "g", d -> deliveredAt.set(System.nanoTime()));
 
     long endedAt;
-    try (Connection older = server.connect(url, "older-writer")) {
-      older.setAutoCommit(false);
+    try (Connection older = DB.transaction("older-writer")) {
       try (Statement st = older.createStatement()) {
         st.execute("INSERT INTO unrelated VALUES (1)"); // takes an xid older than the publish
       }

@@ -7,7 +7,6 @@ import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.tck.ChildJvm;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,10 +25,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A member in another JVM ({@link CrashingMemberMain}) is killed with SIGKILL while its handlers
@@ -39,7 +37,6 @@ import org.junit.jupiter.api.Timeout;
  */
 class PostgresMemberCrashTest {
 
-  private static final String DATABASE = "relaybus_member_crash";
   private static final String LEASE_TIMEOUT = "3s";
   private static final int KEYS_PER_PARTITION = 2;
   private static final int EVENTS_PER_KEY = 20;
@@ -49,21 +46,8 @@ class PostgresMemberCrashTest {
   private static final Duration STARTUP = Duration.ofSeconds(60);
   private static final Duration PATIENCE = Duration.ofSeconds(30);
 
-  private static PostgresServer server;
-  private static String url;
-
-  @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase(DATABASE);
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    if (server != null) {
-      server.dropDatabase(DATABASE);
-    }
-  }
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_member_crash");
 
   /** One invocation of the survivor's handler. */
   private record Seen(String eventId, String key, int index, int attempt, long nanos) {}
@@ -75,11 +59,12 @@ class PostgresMemberCrashTest {
     String topic = "crash-" + suffix;
     String group = "g-" + suffix;
 
-    try (EventBus survivorBus = bus();
-        ChildJvm child = ChildJvm.builder(CrashingMemberMain.class)
-            .args(topic, group, Integer.toString(CHILD_ACKNOWLEDGES),
-                Integer.toString(CHILD_CONCURRENCY), LEASE_TIMEOUT)
-            .env(server.environment(url)).start()) {
+    EventBus survivorBus = DB.buses(TestBuses.FAULT_TIMINGS)
+        .bus(Map.of("relaybus.postgres.lease-timeout", LEASE_TIMEOUT));
+    try (ChildJvm child = DB.childJvm(CrashingMemberMain.class)
+        .args(topic, group, Integer.toString(CHILD_ACKNOWLEDGES),
+            Integer.toString(CHILD_CONCURRENCY), LEASE_TIMEOUT)
+        .start()) {
       child.awaitLineStartingWith("READY", STARTUP);
       await().atMost(PATIENCE).until(() -> leasedOwners(topic, group).size() == 1
           && owners(topic, group).size() == partitionCount(topic));
@@ -144,7 +129,7 @@ class PostgresMemberCrashTest {
       // every commit-interval (100ms). Killed sooner, the takeover counts the crash attempt on
       // the first event past the stale cursor — one the child had already acknowledged (it is
       // delivered again, as at-least-once allows) — instead of on the event it was handling.
-      sleep(Duration.ofSeconds(1));
+      PostgresConnectionKillTest.sleep(Duration.ofSeconds(1));
       long killedAt = System.nanoTime();
       assertThat(child.kill()).as("exit code of SIGKILL").isEqualTo(137);
 
@@ -205,11 +190,6 @@ class PostgresMemberCrashTest {
 
   // ------------------------------------------------------------------ helpers
 
-  private static EventBus bus() {
-    return EventBus.create(new TestBuses(server, url, TestBuses.FAULT_TIMINGS)
-        .config(Map.of("relaybus.postgres.lease-timeout", LEASE_TIMEOUT)));
-  }
-
   private static Set<String> ids(ConcurrentLinkedQueue<Seen> seen) {
     Set<String> ids = new HashSet<>();
     for (Seen s : seen) {
@@ -231,7 +211,7 @@ class PostgresMemberCrashTest {
   }
 
   private static int partitionCount(String topic) {
-    return (int) server.queryLongIn(url, "SELECT coalesce((SELECT partitions FROM "
+    return (int) DB.queryLong("SELECT coalesce((SELECT partitions FROM "
         + "relaybus.topics WHERE topic = '" + topic + "'), 0)");
   }
 
@@ -249,7 +229,7 @@ class PostgresMemberCrashTest {
 
   private static Map<Integer, String> query(String sql, String topic, String group) {
     Map<Integer, String> rows = new TreeMap<>();
-    try (Connection c = server.connect(url, "relaybus-test-observer");
+    try (Connection c = DB.connect("relaybus-test-observer");
         PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, topic);
       ps.setString(2, group);
@@ -262,14 +242,5 @@ class PostgresMemberCrashTest {
       throw new AssertionError("cannot read the cursors of " + topic + "/" + group, e);
     }
     return rows;
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,10 +20,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -37,24 +36,16 @@ class PostgresNotifyLoadTest {
   private static final int EVENTS_PER_PUBLISHER = 1_000;
   private static final int EVENTS = PUBLISHERS * EVENTS_PER_PUBLISHER;
 
-  private static PostgresServer server;
-  private static String url;
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_notify_load");
   private static EventBus bus;
 
   @BeforeAll
   static void start() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_notify_load");
-    Map<String, String> config = new TestBuses(server, url).connection();
+    TestBuses buses = DB.classBuses();
+    Map<String, String> config = buses.connection();
     config.put("relaybus.postgres.lease-timeout", "10s");
-    bus = EventBus.create(config);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (bus != null) {
-      bus.close();
-    }
+    bus = buses.create(config);
   }
 
   /** A plain JDBC LISTEN on the transport's channel, counting what arrives. */
@@ -67,7 +58,7 @@ class PostgresNotifyLoadTest {
     volatile Throwable failure;
 
     ChannelListener(String channel) throws SQLException {
-      connection = server.connect(url, "notify-load-test-listener");
+      connection = DB.connect("notify-load-test-listener");
       try (Statement st = connection.createStatement()) {
         st.execute("LISTEN " + channel);
       }
@@ -171,15 +162,14 @@ class PostgresNotifyLoadTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> listener.count(topic) >= sent);
       assertThat(listener.failure).isNull();
 
-      long transactions = server.queryLongIn(url, "SELECT count(DISTINCT txid) FROM "
+      long transactions = DB.queryLong("SELECT count(DISTINCT txid) FROM "
           + "relaybus.all_events WHERE topic = '" + topic + "'");
       System.out.printf("notify load: %d events in %d publishing transactions, %d ms (all "
               + "delivered to 2 groups after %d ms); coalescer sent %d NOTIFYs, LISTEN connection "
               + "saw %d for the topic and %d in total%n", EVENTS, transactions, publishMillis,
           deliverMillis, sent, listener.count(topic), listener.total.get());
       // At most one NOTIFY per topic per notify-interval (2 ms by default) while publishing and
-      // delivering, whatever the number of events: far fewer than events (here 1.7–5 s runs
-      // sent 125–240 with the earlier 10 ms interval).
+      // delivering, whatever the number of events: far fewer than events.
       assertThat(sent).as("NOTIFYs sent by the coalescer")
           .isLessThanOrEqualTo(deliverMillis / 2 + 2).isLessThan(EVENTS / 5);
       assertThat(listener.total.get()).as("notifications on relaybus_events seen by LISTEN")

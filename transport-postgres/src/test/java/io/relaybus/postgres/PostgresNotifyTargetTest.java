@@ -17,9 +17,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A notification wakes only the members that read the partitions it names, and a bus does not
- * act on its own notifications (it woke its members when its publish committed). Before, every
- * notification woke every member of the topic in every process, and each looked for rows: with
- * four members, three of four fetches at a steady publish rate found nothing.
+ * act on its own notifications (it woke its members when its publish committed). Were every
+ * member of the topic in every process woken, each would look for rows: with four members,
+ * three of four fetches at a steady publish rate would find nothing.
  *
  * <p>Each of two buses has one member of the group and one of the topic's two partitions.
  * Heartbeats are 20 s and polls 10 min apart, so within the test a member looks for rows only
@@ -82,8 +82,8 @@ class PostgresNotifyTargetTest {
 
   /**
    * A member that read everything there was looks again when notified, not after each delivery
-   * it finishes: before, every finished delivery sent it to fetch again (and check for held-back
-   * rows), which found nothing while it kept up with its publishers.
+   * it finishes: a fetch (and check for held-back rows) after every finished delivery would find
+   * nothing while the member keeps up with its publishers.
    */
   @Test
   void aMemberThatKeepsUpFetchesOncePerPublishNotAlsoAfterEachDelivery() {
@@ -108,10 +108,8 @@ class PostgresNotifyTargetTest {
           .until(() -> received.contains(id));
     }
     // One fetch per publish, plus some quick second looks when a row was still behind another
-    // running transaction (measured for 40: 50–54 when written; 51–62 and 52–68 in six runs
-    // each before and after session 8's changes, 66 in one CI run against a bound of 64); each
-    // finished delivery sending the member to look again made it two per publish and more
-    // (80–86).
+    // running transaction; a member sent to look again after each finished delivery makes it
+    // two per publish and more.
     assertThat(member.fetchAttempts() - before).as("fetches for %d publishes", events)
         .isLessThanOrEqualTo(events * 37 / 20);
   }

@@ -7,7 +7,6 @@ import io.relaybus.Delivery;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,10 +23,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The SQL publishing contract: a producer with no Relaybus code (another language, a trigger)
@@ -40,30 +39,21 @@ class PostgresPlainSqlPublishTest {
   private static final String POLL_INTERVAL = "10m";
   private static final Duration PROMPTLY = Duration.ofSeconds(5);
 
-  private static PostgresServer server;
-  private static String url;
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_plain_sql");
   private static EventBus bus;
 
   @BeforeAll
   static void start() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_plain_sql");
-    bus = EventBus.create(new TestBuses(server, url).config(Map.of(
+    bus = DB.classBuses().bus(Map.of(
         "relaybus.postgres.poll-interval", POLL_INTERVAL,
         // Heartbeats (lease-timeout / 3) also wake members; keep them out of the measured window.
-        "relaybus.postgres.lease-timeout", "10m")));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (bus != null) {
-      bus.close();
-    }
+        "relaybus.postgres.lease-timeout", "10m"));
   }
 
   /** A connection of a producer that knows only the SQL contract. */
   private static Connection producer() {
-    return server.connect(url, "legacy-producer");
+    return DB.connect("legacy-producer");
   }
 
   /** What a handler saw, captured during the call (a Delivery is valid only then). */

@@ -99,8 +99,8 @@ class PostgresReadAheadTest {
 
   /**
    * Events a cursor records as finished ahead of its position ({@code done_ahead}) stay recorded
-   * when the member writes the cursor before it reaches them: before, each write kept only the
-   * finished events it had fetched again, so a later crash delivered the others again.
+   * when the member writes the cursor before it reaches them: a write that kept only the
+   * finished events fetched again would let a later crash deliver the others again.
    */
   @Test
   @DisplayName("a cursor keeps the events finished ahead that its member has not reached")

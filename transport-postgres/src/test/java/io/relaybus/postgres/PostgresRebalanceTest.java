@@ -15,13 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Regression: when several members joined at once, the first took every partition and the
- * others got theirs only at their next heartbeat (lease-timeout / 3, 10 s by default), because
- * nobody announced the partitions the first one handed over.
+ * When several members join at once, the first takes every partition and hands some over; the
+ * others get theirs well before their next heartbeat (lease-timeout / 3, 10 s by default) only
+ * because the hand-over is announced.
  *
  * <p>The lease (60 s) puts the next heartbeat 20 s away; the bound is 10 s, so a member left to
- * its heartbeat fails the test while a slow machine does not (a 4 s bound with 10 s heartbeats
- * failed once in a full CI run).
+ * its heartbeat fails the test while a slow machine does not.
  */
 class PostgresRebalanceTest {
   @RegisterExtension

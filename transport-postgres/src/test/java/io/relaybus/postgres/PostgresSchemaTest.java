@@ -9,7 +9,6 @@ import io.relaybus.ConfigurationException;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.RelaybusException;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.tck.Recorder;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,10 +25,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -40,21 +38,9 @@ import org.postgresql.PGNotification;
 class PostgresSchemaTest {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
 
-  private static PostgresServer server;
-  private static String url;
-  private final TestBuses buses = new TestBuses(server, url,
-      Map.of("relaybus.postgres.poll-interval", "200ms"));
-
-  @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_schema");
-  }
-
-  @AfterEach
-  void closeBuses() {
-    buses.close();
-  }
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_schema");
+  private final TestBuses buses = DB.buses(Map.of("relaybus.postgres.poll-interval", "200ms"));
 
   private Map<String, String> config(String schema, Map<String, String> overrides) {
     Map<String, String> settings = new LinkedHashMap<>();
@@ -68,13 +54,13 @@ class PostgresSchemaTest {
   }
 
   private static long query(String sql) {
-    return server.queryLongIn(url, sql);
+    return DB.queryLong(sql);
   }
 
   /** Sessions Relaybus holds on this database: application name, state and last query. */
   private static List<String> relaybusSessions() {
     List<String> sessions = new ArrayList<>();
-    try (Connection c = server.connect(url, "schema-test-check");
+    try (Connection c = DB.connect("schema-test-check");
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT application_name, state, left(query, 80) FROM "
             + "pg_stat_activity WHERE datname = current_database() AND application_name LIKE "
@@ -94,7 +80,7 @@ class PostgresSchemaTest {
   }
 
   private static void dropSchema(String schema) {
-    server.executeIn(url, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    DB.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
   }
 
   @Test
@@ -125,9 +111,9 @@ class PostgresSchemaTest {
     assertPacksUncompressed(schema);
 
     // A schema left at version 2: compressed storage, no row for version 3.
-    server.executeIn(url, "ALTER TABLE " + schema + ".packs ALTER COLUMN data SET STORAGE "
+    DB.execute("ALTER TABLE " + schema + ".packs ALTER COLUMN data SET STORAGE "
         + "EXTENDED, ALTER COLUMN ids SET STORAGE EXTENDED, RESET (toast_tuple_target)");
-    server.executeIn(url, "DELETE FROM " + schema + ".schema_version WHERE version = 3");
+    DB.execute("DELETE FROM " + schema + ".schema_version WHERE version = 3");
     bus(schema, Map.of());
     assertPacksUncompressed(schema);
     assertThat(query("SELECT max(version) FROM " + schema + ".schema_version")).isEqualTo(3);
@@ -192,7 +178,7 @@ class PostgresSchemaTest {
   void autoDdlOffOnEmptySchemaFails() {
     dropSchema("absent");
     dropSchema("empty");
-    server.executeIn(url, "CREATE SCHEMA empty");
+    DB.execute("CREATE SCHEMA empty");
     Map<String, Throwable> failures = new LinkedHashMap<>();
     for (String schema : List.of("absent", "empty")) {
       failures.put(schema, catchThrowable(() -> bus(schema,
@@ -228,7 +214,7 @@ class PostgresSchemaTest {
     String schema = "from_the_future";
     dropSchema(schema);
     bus(schema, Map.of()).close();
-    server.executeIn(url, "INSERT INTO " + schema + ".schema_version (version) VALUES ("
+    DB.execute("INSERT INTO " + schema + ".schema_version (version) VALUES ("
         + (SchemaMigrator.CURRENT_VERSION + 1) + ")");
     assertThatThrownBy(() -> bus(schema, Map.of()))
         .hasMessageContaining(schema)
@@ -258,13 +244,13 @@ class PostgresSchemaTest {
     a.subscribe("shared.topic", "g", d -> inA.record("a", d));
     b.subscribe("shared.topic", "g", d -> inB.record("b", d));
 
-    try (Connection listener = server.connect(url, "schema-test-listener")) {
+    try (Connection listener = DB.connect("schema-test-listener")) {
       try (Statement st = listener.createStatement()) {
         st.execute("LISTEN tenant_a_events");
       }
       // Plain SQL into tenant_a is delivered promptly although members poll every 10m: the
       // bus listens on tenant_a_events (or scans right after it starts listening).
-      server.executeIn(url, "SELECT tenant_a.publish('shared.topic', 'urn:sql', 'probe')");
+      DB.execute("SELECT tenant_a.publish('shared.topic', 'urn:sql', 'probe')");
       await().atMost(Duration.ofSeconds(5)).until(() -> inA.distinct() == 1);
       PGNotification[] seen = listener.unwrap(PGConnection.class).getNotifications(5_000);
       assertThat(seen).isNotNull();
@@ -288,7 +274,7 @@ class PostgresSchemaTest {
     assertThatThrownBy(() -> bus("x; DROP TABLE pg_class; --", Map.of()))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("relaybus.postgres.schema");
-    try (Connection c = server.connect(url, "schema-test-check")) {
+    try (Connection c = DB.connect("schema-test-check")) {
       assertThat(c.isValid(5)).isTrue();
     }
   }

@@ -8,14 +8,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.relaybus.EventBus;
 import io.relaybus.postgres.PostgresConnectionKillTest.KeyedStream;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * PostgreSQL stopped mid-stream, kept down while publishes fail, and started again on the same
@@ -31,29 +28,11 @@ class PostgresServerRestartTest {
   private static final Duration OUTAGE = Duration.ofMillis(2_500);
   private static final Duration PATIENCE = Duration.ofSeconds(45);
 
-  private static PostgresServer server;
-  private static String url;
-
-  private final TestBuses buses = new TestBuses(server, url, TestBuses.FAULT_TIMINGS);
-
-  @BeforeAll
-  static void startServer() {
-    server = PostgresServer.startEmbedded("relaybus-restart-midstream");
-    url = server.createDatabase("relaybus_restart");
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  @AfterEach
-  void closeBuses() {
-    server.start(); // no-op unless a failure left it stopped
-    buses.close();
-  }
+  /** The test stops the server: the other classes keep theirs. */
+  @RegisterExtension
+  static final TestDatabase DB = TestDatabase.onOwnServer("relaybus-restart-midstream",
+      "relaybus_restart");
+  private final TestBuses buses = DB.buses(TestBuses.FAULT_TIMINGS);
 
   @Test
   @Timeout(120)
@@ -71,12 +50,12 @@ class PostgresServerRestartTest {
     int publishedBefore = stream.publishedCount();
     int deliveredBefore = stream.distinctDelivered();
     int failuresBefore = stream.publishFailures();
-    server.stop();
+    DB.server().stop();
     // Fault window: the server stays down while publishers fail and retry and the members, the
     // notifier and the listeners try to reconnect.
     PostgresConnectionKillTest.sleep(OUTAGE);
     int deliveredDuringOutage = stream.distinctDelivered() - deliveredBefore;
-    server.start();
+    DB.server().start();
     long restarted = System.nanoTime();
 
     stream.awaitPublished(PATIENCE);

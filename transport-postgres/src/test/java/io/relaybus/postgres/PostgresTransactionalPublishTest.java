@@ -10,7 +10,6 @@ import io.relaybus.EventBus;
 import io.relaybus.PublishReceipt;
 import io.relaybus.RelaybusException;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.tck.Recorder;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,10 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Transactional outbox: {@code PostgresTransport.publish(Connection, ...)} joins the caller's
@@ -39,26 +38,17 @@ class PostgresTransactionalPublishTest {
   private static final Duration QUIET = Duration.ofMillis(1_500);
   private static final String SOURCE = "urn:relaybus:test:outbox";
 
-  private static PostgresServer server;
-  private static String url;
-  private final TestBuses buses = new TestBuses(server, url);
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_outbox");
+  private final TestBuses buses = DB.buses();
 
   @BeforeAll
-  static void createDatabase() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("relaybus_outbox");
-    server.executeIn(url, "CREATE TABLE orders (id text PRIMARY KEY, total int NOT NULL)");
-  }
-
-  @AfterEach
-  void closeBuses() {
-    buses.close();
+  static void createOrdersTable() {
+    DB.execute("CREATE TABLE orders (id text PRIMARY KEY, total int NOT NULL)");
   }
 
   private static Connection transaction() throws SQLException {
-    Connection c = server.connect(url, "outbox-test-app");
-    c.setAutoCommit(false);
-    return c;
+    return DB.transaction("outbox-test-app");
   }
 
   private static Event orderPlaced(String orderId) {
@@ -75,7 +65,7 @@ class PostgresTransactionalPublishTest {
   }
 
   private static long count(String sql, String parameter) {
-    try (Connection c = server.connect(url, "outbox-test-check");
+    try (Connection c = DB.connect("outbox-test-check");
         PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, parameter);
       try (ResultSet rs = ps.executeQuery()) {

@@ -5,8 +5,7 @@ import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.tck.TransportCompatibilityKit;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The PostgreSQL transport passes the whole kit, including killed connections and a server
@@ -14,28 +13,15 @@ import org.junit.jupiter.api.BeforeAll;
  * {@code RELAYBUS_TEST_POSTGRES_URL}, where the restart test is skipped).
  */
 class PostgresTransportCompatibilityTest extends TransportCompatibilityKit {
-  private static PostgresServer server;
-  private static TestBuses buses;
-
-  @BeforeAll
-  static void startServer() {
-    server = System.getenv(PostgresServer.URL_ENV) != null ? PostgresServer.shared()
-        : PostgresServer.startEmbedded("tck");
-    buses = new TestBuses(server, server.createDatabase("relaybus_tck"),
-        TestBuses.FAULT_TIMINGS);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null && server.isEmbedded() && server.canRestart()) {
-      server.close();
-    }
-  }
+  /** The kit restarts the server: the other classes keep theirs (an external one is shared). */
+  @RegisterExtension
+  static final TestDatabase DB = System.getenv(PostgresServer.URL_ENV) != null
+      ? new TestDatabase("relaybus_tck") : TestDatabase.onOwnServer("tck", "relaybus_tck");
 
   @Override
   protected EventBus createBus(Map<String, String> overrides) {
     // Not tracked by TestBuses: the kit closes the buses it creates.
-    return EventBus.create(buses.config(overrides));
+    return EventBus.create(DB.config(TestBuses.FAULT_TIMINGS, overrides));
   }
 
   @Override
@@ -45,17 +31,17 @@ class PostgresTransportCompatibilityTest extends TransportCompatibilityKit {
 
   @Override
   protected void killConnections() {
-    server.terminateBackends("relaybus-%");
+    DB.server().terminateBackends("relaybus-%");
   }
 
   @Override
   protected boolean canRestartServer() {
-    return server.canRestart();
+    return DB.server().canRestart();
   }
 
   @Override
   protected void restartServer() {
-    server.restart();
+    DB.server().restart();
   }
 
   @Override

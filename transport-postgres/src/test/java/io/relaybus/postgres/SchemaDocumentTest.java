@@ -2,8 +2,6 @@ package io.relaybus.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.relaybus.EventBus;
-import io.relaybus.postgres.testing.PostgresServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,9 +10,12 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The DBA schema file in docs/ is the migration script, and applying it by hand works. */
 class SchemaDocumentTest {
+  @RegisterExtension
+  static final TestDatabase DB = new TestDatabase("relaybus_schema_doc");
 
   private static String document() throws IOException {
     Path doc = Path.of("..", "docs", "postgres", "schema.sql");
@@ -30,15 +31,12 @@ class SchemaDocumentTest {
 
   @Test
   void busStartsWithoutAutoDdlOnASchemaAppliedFromTheDocument() throws Exception {
-    PostgresServer server = PostgresServer.shared();
-    String url = server.createDatabase("relaybus_schema_doc");
-    try (Connection c = server.connect(url, "dba"); Statement st = c.createStatement()) {
+    try (Connection c = DB.connect("dba"); Statement st = c.createStatement()) {
       st.execute(document());
     }
-    try (EventBus bus = EventBus.create(Map.of("relaybus.transport", "postgres",
-        "relaybus.postgres.url", url, "relaybus.postgres.user", server.user(),
-        "relaybus.postgres.password", server.password(), "relaybus.postgres.auto-ddl", "false"))) {
-      assertThat(bus.capabilities().all()).isNotEmpty();
-    }
+    TestBuses buses = DB.buses();
+    Map<String, String> config = buses.connection();
+    config.put("relaybus.postgres.auto-ddl", "false");
+    assertThat(buses.create(config).capabilities().all()).isNotEmpty();
   }
 }

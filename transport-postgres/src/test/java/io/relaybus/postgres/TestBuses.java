@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * Creates PostgreSQL buses for one test class's database with fast test timings, and closes
- * them all at the end of each test. {@link CrashingMemberMain} uses it in a child JVM too, so it
- * needs nothing of JUnit.
+ * them all at once ({@link TestDatabase} does, after each test or after the class).
+ * {@link CrashingMemberMain} uses it in a child JVM too, so it needs nothing of JUnit.
  */
 final class TestBuses implements AutoCloseable {
   /**

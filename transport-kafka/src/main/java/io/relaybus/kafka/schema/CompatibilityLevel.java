@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 /**
  * Which earlier versions a new schema under a subject must be compatible with, and in which
  * direction. "Reads" means: every payload valid under the writer schema is accepted by the reader
- * schema (see {@link JsonSchemaCompatibility}). Whatever the level except {@link #NONE}, Relaybus
+ * schema (the rules are listed in {@code docs/kafka-schemas.md}). Whatever the level except {@link #NONE}, Relaybus
  * also keeps required properties required.
  */
 public enum CompatibilityLevel {

@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Schemas by id are cached forever (an id never changes meaning), and so are ids by (subject,
  * schema) once registered, so the publish path asks the registry once per schema. Unless disabled
  * with {@link Builder#localCompatibilityCheck(boolean)}, JSON schemas are also checked locally
- * with {@link JsonSchemaCompatibility} before registering, which adds the Relaybus rule that
+ * with the rules of {@link InMemorySchemaRegistry} before registering, which adds the Relaybus rule that
  * required properties stay required to whatever the server enforces.
  *
  * <p>Error codes map to exceptions: 40401 {@link SubjectNotFoundException}, 40402 {@link

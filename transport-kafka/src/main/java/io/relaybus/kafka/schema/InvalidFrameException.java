@@ -5,8 +5,8 @@ import io.relaybus.DecodingException;
 /**
  * Thrown when bytes are not a valid Confluent wire-format frame: an unknown magic byte, fewer than
  * the five header bytes, or a truncated or overlong Protobuf message-index varint. The message
- * says which byte is wrong and what was expected; the transport dead-letters such records with
- * this message as the reason: it is a {@link DecodingException}, so the bus never retries it.
+ * says which byte is wrong and what was expected. It is a {@link DecodingException}: the bus
+ * never retries such a record, it dead-letters it with this message as the last error.
  */
 public class InvalidFrameException extends DecodingException {
   private static final long serialVersionUID = 1L;

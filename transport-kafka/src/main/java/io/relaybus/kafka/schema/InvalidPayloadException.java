@@ -20,7 +20,7 @@ public class InvalidPayloadException extends EncodingException {
    * @param violations why the payload does not match, not empty
    */
   public InvalidPayloadException(String subject, List<JsonSchemaValidator.Violation> violations) {
-    super(JsonSchemaFrames.describe("Payload for subject '" + subject
+    super(JsonSchemaValidator.describe("Payload for subject '" + subject
         + "' does not match its schema; nothing was sent", violations), null);
     this.subject = subject;
     this.violations = List.copyOf(violations);

@@ -27,7 +27,7 @@ import java.util.Set;
  * <p>Stateless and thread-safe; reasons name data paths such as {@code $.address.zip} or
  * {@code $.lines[].sku}.
  */
-public final class JsonSchemaCompatibility {
+final class JsonSchemaCompatibility {
 
   /** Keywords whose changes are not analysed: if the reader has one, it must be unchanged. */
   private static final List<String> UNANALYSED = List.of("$ref", "allOf", "anyOf", "oneOf", "not",
@@ -55,7 +55,7 @@ public final class JsonSchemaCompatibility {
    *     empty when compatible
    * @throws InvalidSchemaException if a JSON schema's text is not a JSON Schema document
    */
-  public static List<String> check(CompatibilityLevel level, Schema candidate,
+  static List<String> check(CompatibilityLevel level, Schema candidate,
       List<RegisteredSchema> earlier) {
     Objects.requireNonNull(level, "level");
     Objects.requireNonNull(candidate, "candidate");
@@ -106,7 +106,7 @@ public final class JsonSchemaCompatibility {
    * @throws InvalidSchemaException if either text is not a JSON Schema document
    * @throws IllegalArgumentException if either schema is not of type JSON
    */
-  public static CompatibilityResult canRead(Schema reader, Schema writer) {
+  static CompatibilityResult canRead(Schema reader, Schema writer) {
     requireJson(reader, "reader");
     requireJson(writer, "writer");
     List<String> found = new ArrayList<>();

@@ -205,4 +205,21 @@ public final class JsonSchemaValidator {
     }
     return List.copyOf(result);
   }
+
+  private static final int MAX_LISTED_VIOLATIONS = 10;
+
+  /** A headline followed by the first violations' messages, one a line. */
+  static String describe(String headline, List<JsonSchemaValidator.Violation> violations) {
+    StringBuilder sb = new StringBuilder(headline).append(':');
+    int listed = 0;
+    for (JsonSchemaValidator.Violation violation : violations) {
+      if (listed++ == MAX_LISTED_VIOLATIONS) {
+        sb.append("\n  - ... and ").append(violations.size() - MAX_LISTED_VIOLATIONS)
+            .append(" more");
+        break;
+      }
+      sb.append("\n  - ").append(violation.message());
+    }
+    return sb.toString();
+  }
 }

@@ -50,8 +50,8 @@ public final class ReaderSchema {
   }
 
   /**
-   * Whether every payload written with a writer schema is readable with this reader schema (see
-   * {@link JsonSchemaCompatibility#canRead(Schema, Schema)}); cached by schema id.
+   * Whether every payload written with a writer schema is readable with this reader schema (the
+   * compatibility rules of the registries, reader against writer); cached by schema id.
    *
    * @param writerId the writer schema's registry id, from the wire format
    * @param writer the writer schema, e.g. from {@link SchemaRegistry#schemaById(int)}

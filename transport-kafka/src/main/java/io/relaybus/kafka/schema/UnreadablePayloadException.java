@@ -23,7 +23,7 @@ public class UnreadablePayloadException extends DecodingException {
    */
   public UnreadablePayloadException(int schemaId, String against,
       List<JsonSchemaValidator.Violation> violations) {
-    super(JsonSchemaFrames.describe("Payload written with schema id " + schemaId
+    super(JsonSchemaValidator.describe("Payload written with schema id " + schemaId
         + " does not match " + against, violations), null);
     this.schemaId = schemaId;
     this.violations = List.copyOf(violations);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.relaybus.DecodingException;
 import io.relaybus.EncodingException;
+import io.relaybus.kafka.schema.internal.JsonSchemaFrames;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

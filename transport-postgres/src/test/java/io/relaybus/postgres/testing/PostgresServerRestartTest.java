@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 /** A server of its own, stopped and started on the same data directory like a real outage. */
 class PostgresServerRestartTest {
 
+  // Not TestDatabase: this tests the server that TestDatabase is built on.
   private static PostgresServer server;
 
   @BeforeAll

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The shared server: version, credentials, isolated databases, helpers and killed sessions. */
 class PostgresServerTest {
 
+  // Not TestDatabase: this tests the server that TestDatabase is built on.
   private final PostgresServer server = PostgresServer.shared();
 
   @Test

@@ -1,0 +1,70 @@
+package io.relaybus.kafka;
+
+import io.relaybus.spi.PositionTracker;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One partition assigned to a member: its fetched-not-submitted records ({@link #buffer}), its
+ * submitted-not-committed messages ({@link #submitted}: the finished prefix becomes the commit
+ * offset) and what was committed. Poll thread only, except that handler threads finish
+ * entries of {@link #submitted} (a single volatile write, which needs no lock) and count
+ * {@link #parked}.
+ */
+final class AssignedPartition {
+  final TopicPartition tp;
+  final PartitionBuffer buffer = new PartitionBuffer();
+  /** Messages handed to the bus, in offset order; finished = acked or dead letter stored. */
+  final PositionTracker<KafkaInboundMessage> submitted = new PositionTracker<>();
+  /**
+   * Unfinished messages the bus is done with all the same: released, or dead-lettered while
+   * the dead letter could not be stored yet. A revoke waits only for the others.
+   */
+  final AtomicInteger parked = new AtomicInteger();
+  /** Offset after the finished prefix. */
+  long next;
+  /** Last offset (and its metadata) the broker confirmed as committed. */
+  long committed = -1;
+  String committedMeta = "";
+  /** Last offset (and its metadata) sent in an asynchronous commit. */
+  long requested = -1;
+  String requestedMeta = "";
+  /** Attempts an earlier owner made on the event at priorOffset (from commit metadata). */
+  long priorOffset = -1;
+  int priorAttempts;
+
+  AssignedPartition(TopicPartition tp) {
+    this.tp = tp;
+  }
+
+  void committed(OffsetAndMetadata o) {
+    if (o.offset() >= committed) {
+      committed = o.offset();
+      committedMeta = o.metadata() == null ? "" : o.metadata();
+    }
+  }
+
+  void requested(OffsetAndMetadata o) {
+    if (o.offset() >= requested) {
+      requested = o.offset();
+      requestedMeta = o.metadata() == null ? "" : o.metadata();
+    }
+  }
+
+  /** A failed asynchronous commit: what was requested is sent again on the next commit. */
+  void requestAgain() {
+    requested = committed;
+    requestedMeta = committedMeta;
+  }
+
+  /** Submitted messages the bus still handles (neither finished nor parked). */
+  long handling() {
+    return submitted.unfinished() - (long) parked.get();
+  }
+
+  /** Whether the bus is done with every submitted message of the partition. */
+  boolean settled() {
+    return handling() <= 0;
+  }
+}
