@@ -30,7 +30,11 @@ import org.junit.jupiter.api.TestInfo;
  * <p>The tests are grouped by guarantee family, one {@link Nested} class each, which JUnit runs
  * for every subclass, in this order: delivery, retries, dead letters, groups and ordering,
  * lifecycle, faults. Their display names are the guarantees as {@code docs/semantics.md} words
- * them.
+ * them. The subclass's {@code @BeforeAll}/{@code @AfterAll} methods run once, around all
+ * families; a class-level extension it registers ({@code @ExtendWith}, a static
+ * {@code @RegisterExtension} field) is called for each family as well, as JUnit calls it for
+ * every nested class, so such an extension acts only where the test class is not
+ * {@link Nested}.
  *
  * <p>Each test uses its own topic and group names, so a persistent server can be shared by all
  * tests. Buses created through {@link #bus()} are closed after each test.

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -62,6 +63,9 @@ final class TestDatabase implements BeforeAllCallback, AfterEachCallback, AfterA
 
   @Override
   public void beforeAll(ExtensionContext context) {
+    if (isNested(context)) {
+      return;
+    }
     server = ownServer == null ? PostgresServer.shared() : PostgresServer.startEmbedded(ownServer);
     url = server.createDatabase(name);
   }
@@ -79,7 +83,7 @@ final class TestDatabase implements BeforeAllCallback, AfterEachCallback, AfterA
 
   @Override
   public void afterAll(ExtensionContext context) {
-    if (server == null) {
+    if (server == null || isNested(context)) {
       return;
     }
     try {
@@ -90,6 +94,14 @@ final class TestDatabase implements BeforeAllCallback, AfterEachCallback, AfterA
         server.close();
       }
     }
+  }
+
+  /**
+   * JUnit calls a class's extensions for each of its {@code @Nested} classes too (the guarantee
+   * families of the compatibility kit): the database belongs to the outermost class.
+   */
+  private static boolean isNested(ExtensionContext context) {
+    return context.getRequiredTestClass().isAnnotationPresent(Nested.class);
   }
 
   private static void closeNewestFirst(List<TestBuses> open) {
