@@ -1,4 +1,4 @@
-package io.relaybus.webhook.outbox;
+package io.relaybus.webhook.internal.outbox;
 
 import io.relaybus.webhook.EndpointState;
 import io.relaybus.webhook.PayloadMode;

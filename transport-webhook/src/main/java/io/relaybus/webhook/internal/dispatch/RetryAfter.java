@@ -1,4 +1,4 @@
-package io.relaybus.webhook.dispatch;
+package io.relaybus.webhook.internal.dispatch;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -8,7 +8,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /** Reads a {@code Retry-After} header: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-public final class RetryAfter {
+final class RetryAfter {
   private RetryAfter() {}
 
   /**
@@ -19,7 +19,7 @@ public final class RetryAfter {
    * @param cap the longest wait honoured
    * @return the wait, capped and not negative; empty when absent or unreadable
    */
-  public static Optional<Duration> parse(String value, Instant now, Duration cap) {
+  static Optional<Duration> parse(String value, Instant now, Duration cap) {
     if (value == null || value.isBlank()) {
       return Optional.empty();
     }

@@ -1,7 +1,7 @@
-package io.relaybus.webhook.dispatch;
+package io.relaybus.webhook.internal.dispatch;
 
-import io.relaybus.webhook.outbox.OutboxDelivery;
-import io.relaybus.webhook.outbox.Route;
+import io.relaybus.webhook.internal.outbox.OutboxDelivery;
+import io.relaybus.webhook.internal.outbox.Route;
 import okhttp3.Request;
 
 /** Turns a delivery into the HTTP request for one target URL: payload layout and signature. */

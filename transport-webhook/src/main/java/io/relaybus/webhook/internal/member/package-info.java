@@ -5,4 +5,4 @@
  * decided (ack → 204, dead letter → stored, then 204, member closing → 503 "released"). Retries
  * happen in the bus only. Not API.
  */
-package io.relaybus.webhook.member;
+package io.relaybus.webhook.internal.member;

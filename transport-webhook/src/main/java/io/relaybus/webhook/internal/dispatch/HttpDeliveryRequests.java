@@ -1,9 +1,9 @@
-package io.relaybus.webhook.dispatch;
+package io.relaybus.webhook.internal.dispatch;
 
 import io.relaybus.webhook.PayloadMode;
 import io.relaybus.webhook.WebhookEndpoint;
-import io.relaybus.webhook.outbox.OutboxDelivery;
-import io.relaybus.webhook.outbox.Route;
+import io.relaybus.webhook.internal.outbox.OutboxDelivery;
+import io.relaybus.webhook.internal.outbox.Route;
 import io.relaybus.webhook.payload.PayloadFormat;
 import io.relaybus.webhook.payload.WebhookPayload;
 import io.relaybus.webhook.payload.WebhookPayloads;

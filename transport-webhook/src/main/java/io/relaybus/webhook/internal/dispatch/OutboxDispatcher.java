@@ -1,11 +1,11 @@
-package io.relaybus.webhook.dispatch;
+package io.relaybus.webhook.internal.dispatch;
 
 import io.relaybus.DeadLetterReason;
 import io.relaybus.webhook.EndpointState;
-import io.relaybus.webhook.outbox.AttemptRecord;
-import io.relaybus.webhook.outbox.Outbox;
-import io.relaybus.webhook.outbox.OutboxDelivery;
-import io.relaybus.webhook.outbox.Route;
+import io.relaybus.webhook.internal.outbox.AttemptRecord;
+import io.relaybus.webhook.internal.outbox.Outbox;
+import io.relaybus.webhook.internal.outbox.OutboxDelivery;
+import io.relaybus.webhook.internal.outbox.Route;
 import io.relaybus.webhook.payload.WebhookPayloads;
 import java.io.IOException;
 import java.time.Duration;
@@ -161,11 +161,11 @@ public final class OutboxDispatcher implements AutoCloseable {
    * The circuit breaker state of a route.
    *
    * @param route the route name
-   * @return the state, {@link CircuitBreaker.State#CLOSED} for an unknown route
+   * @return the name of the {@link CircuitBreaker.State}, {@code CLOSED} for an unknown route
    */
-  public CircuitBreaker.State breakerState(String route) {
+  public String breakerState(String route) {
     Lane lane = lanes.get(route);
-    return lane == null ? CircuitBreaker.State.CLOSED : lane.breaker.state();
+    return (lane == null ? CircuitBreaker.State.CLOSED : lane.breaker.state()).name();
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.relaybus.webhook.member;
+package io.relaybus.webhook.internal.member;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -8,9 +8,9 @@ import io.relaybus.spi.Errors;
 import io.relaybus.spi.InboundMessage;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
-import io.relaybus.webhook.dispatch.DeliveryRequests;
-import io.relaybus.webhook.outbox.Outbox;
-import io.relaybus.webhook.outbox.Route;
+import io.relaybus.webhook.internal.dispatch.DeliveryRequests;
+import io.relaybus.webhook.internal.outbox.Outbox;
+import io.relaybus.webhook.internal.outbox.Route;
 import io.relaybus.webhook.payload.WebhookPayloads;
 import io.relaybus.webhook.signature.WebhookHeaders;
 import io.relaybus.webhook.signature.WebhookSecret;

@@ -1,4 +1,4 @@
-package io.relaybus.webhook.dispatch;
+package io.relaybus.webhook.internal.dispatch;
 
 import java.time.Duration;
 
@@ -7,10 +7,10 @@ import java.time.Duration;
  * and no request is sent for {@code openFor}; then one probe request is let through
  * (half-open): its success closes the breaker, its failure opens it again. Thread-safe.
  */
-public final class CircuitBreaker {
+final class CircuitBreaker {
 
   /** The breaker's state. */
-  public enum State {
+  enum State {
     /** Requests flow. */
     CLOSED,
     /** No requests until the open period ends. */
@@ -32,7 +32,7 @@ public final class CircuitBreaker {
    * @param threshold consecutive failures that open it; 0 disables the breaker
    * @param openFor how long it stays open before a probe
    */
-  public CircuitBreaker(int threshold, Duration openFor) {
+  CircuitBreaker(int threshold, Duration openFor) {
     this.threshold = threshold;
     this.openForNanos = openFor.toNanos();
   }
@@ -44,7 +44,7 @@ public final class CircuitBreaker {
    * @param wanted how many the caller would start
    * @return from 0 to {@code wanted}
    */
-  public synchronized int permits(int wanted) {
+  synchronized int permits(int wanted) {
     if (threshold == 0 || state == State.CLOSED) {
       return wanted;
     }
@@ -56,7 +56,7 @@ public final class CircuitBreaker {
   }
 
   /** A request succeeded. */
-  public synchronized void success() {
+  synchronized void success() {
     failures = 0;
     state = State.CLOSED;
   }
@@ -66,7 +66,7 @@ public final class CircuitBreaker {
    *
    * @return {@code true} when this failure opened the breaker
    */
-  public synchronized boolean failure() {
+  synchronized boolean failure() {
     if (threshold == 0) {
       return false;
     }
@@ -85,7 +85,7 @@ public final class CircuitBreaker {
    *
    * @return the state
    */
-  public synchronized State state() {
+  synchronized State state() {
     return state;
   }
 
@@ -94,7 +94,7 @@ public final class CircuitBreaker {
    *
    * @return the count
    */
-  public synchronized long timesOpened() {
+  synchronized long timesOpened() {
     return opened;
   }
 }

@@ -1,4 +1,4 @@
-package io.relaybus.webhook.outbox;
+package io.relaybus.webhook.internal.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

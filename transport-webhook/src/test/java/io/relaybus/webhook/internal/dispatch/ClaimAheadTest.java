@@ -1,4 +1,4 @@
-package io.relaybus.webhook.dispatch;
+package io.relaybus.webhook.internal.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -7,8 +7,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.Event;
 import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
-import io.relaybus.webhook.outbox.JdbcOutbox;
-import io.relaybus.webhook.outbox.OutboxDelivery;
+import io.relaybus.webhook.internal.outbox.JdbcOutbox;
+import io.relaybus.webhook.internal.outbox.OutboxDelivery;
 import io.relaybus.webhook.testing.ScriptedReceiver;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;

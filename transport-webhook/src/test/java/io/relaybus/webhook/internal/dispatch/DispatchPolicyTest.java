@@ -1,4 +1,4 @@
-package io.relaybus.webhook.dispatch;
+package io.relaybus.webhook.internal.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.relaybus.webhook.outbox;
+package io.relaybus.webhook.internal.outbox;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,7 +14,7 @@ import java.util.Map;
  * stores events beside their data bytes. Lossless: time keeps its nanoseconds, headers their
  * order.
  */
-public final class EventAttributes {
+final class EventAttributes {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private EventAttributes() {}
@@ -25,7 +25,7 @@ public final class EventAttributes {
    * @param e the event
    * @return JSON text
    */
-  public static String encode(Event e) {
+  static String encode(Event e) {
     ObjectNode n = JSON.createObjectNode();
     n.put("id", e.id());
     n.put("source", e.source());
@@ -50,7 +50,7 @@ public final class EventAttributes {
    * @return the event
    * @throws IllegalArgumentException when the JSON is not valid
    */
-  public static Event decode(String attributes, byte[] data) {
+  static Event decode(String attributes, byte[] data) {
     JsonNode n;
     try {
       n = JSON.readTree(attributes);

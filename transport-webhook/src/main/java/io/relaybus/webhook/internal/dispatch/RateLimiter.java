@@ -1,10 +1,10 @@
-package io.relaybus.webhook.dispatch;
+package io.relaybus.webhook.internal.dispatch;
 
 /**
  * A token bucket: {@code perSecond} tokens are added per second, up to a burst of
  * {@code max(1, perSecond)}; each request takes one. Thread-safe.
  */
-public final class RateLimiter {
+final class RateLimiter {
   private final double perSecond;
   private final double burst;
   private double tokens;
@@ -15,7 +15,7 @@ public final class RateLimiter {
    *
    * @param perSecond requests per second; 0 means unlimited
    */
-  public RateLimiter(double perSecond) {
+  RateLimiter(double perSecond) {
     this.perSecond = perSecond;
     this.burst = Math.max(1, perSecond);
     this.tokens = burst;
@@ -27,7 +27,7 @@ public final class RateLimiter {
    * @param wanted how many requests the caller would start
    * @return how many it may start
    */
-  public synchronized int acquire(int wanted) {
+  synchronized int acquire(int wanted) {
     if (perSecond == 0) {
       return wanted;
     }
@@ -44,7 +44,7 @@ public final class RateLimiter {
    *
    * @param unused how many
    */
-  public synchronized void giveBack(int unused) {
+  synchronized void giveBack(int unused) {
     if (perSecond != 0 && unused > 0) {
       tokens = Math.min(burst, tokens + unused);
     }
@@ -55,7 +55,7 @@ public final class RateLimiter {
    *
    * @return nanoseconds, 0 when a token is available or the limiter is off
    */
-  public synchronized long nanosUntilToken() {
+  synchronized long nanosUntilToken() {
     if (perSecond == 0 || tokens >= 1) {
       return 0;
     }
