@@ -1,55 +1,47 @@
 package io.relaybus.webhook.internal.member;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import io.relaybus.DeadLetterReason;
-import io.relaybus.Event;
-import io.relaybus.spi.Errors;
-import io.relaybus.spi.InboundMessage;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
-import io.relaybus.webhook.internal.dispatch.DeliveryRequests;
 import io.relaybus.webhook.internal.outbox.Outbox;
 import io.relaybus.webhook.internal.outbox.Route;
-import io.relaybus.webhook.payload.WebhookPayloads;
-import io.relaybus.webhook.signature.WebhookHeaders;
+import io.relaybus.webhook.receiver.DedupeStore;
+import io.relaybus.webhook.receiver.EmbeddedWebhookServer;
+import io.relaybus.webhook.receiver.WebhookReceiver;
 import io.relaybus.webhook.signature.WebhookSecret;
-import io.relaybus.webhook.signature.WebhookVerificationException;
 import io.relaybus.webhook.signature.WebhookVerifier;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This bus's embedded receiver for its group memberships: one JDK HTTP server, one path per
- * member ({@code /relaybus/members/<id>}), and a heartbeat that keeps the members registered in
- * the outbox while the bus runs.
+ * This bus's embedded receiver for its group memberships: one {@link EmbeddedWebhookServer},
+ * one route per member ({@code /relaybus/members/<id>}) served by a {@link WebhookReceiver}
+ * that verifies with the group's secret and hands each delivery to the {@link Member}, and a
+ * heartbeat that keeps the members registered in the outbox while the bus runs.
  */
 public final class MemberReceiver implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MemberReceiver.class);
   private static final String PATH = "/relaybus/members/";
+  /** The members verify and decode; a body limit would only refuse large events. */
+  private static final int MAX_BODY_BYTES = 1 << 30;
 
   private final Outbox outbox;
   private final Runnable routesChanged;
   private final Duration ttl;
-  private final HttpServer server;
-  private final ExecutorService handlers;
+  private final ExecutorService requests;
+  private final EmbeddedWebhookServer server;
   private final ScheduledExecutorService heartbeat;
   private final String baseUrl;
   private final Map<String, Member> members = new ConcurrentHashMap<>();
@@ -67,25 +59,33 @@ public final class MemberReceiver implements AutoCloseable {
    * @param threads names the receiver's threads
    */
   public MemberReceiver(Outbox outbox, Runnable routesChanged, String host, int port,
-      String publicUrl, Duration ttl, java.util.function.Function<String, ThreadFactory> threads) {
+      String publicUrl, Duration ttl, Function<String, ThreadFactory> threads) {
     this.outbox = outbox;
     this.routesChanged = routesChanged;
     this.ttl = ttl;
+    // A request waits for the bus's outcome, so every delivery in flight holds a thread: the
+    // pool grows with the members' capacity instead of queueing behind a fixed size.
+    this.requests = Executors.newCachedThreadPool(threads.apply("receiver"));
     try {
-      this.server = HttpServer.create(new InetSocketAddress(host, port), 512);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot start the webhook receiver on " + host + ":" + port
-          + " (relaybus.webhook.receiver.host/port): " + e.getMessage(), e);
+      this.server = EmbeddedWebhookServer.builder().bindAddress(host).port(port).backlog(512)
+          .executor(requests).shutdownGrace(Duration.ofSeconds(1)).start();
+    } catch (UncheckedIOException e) {
+      requests.shutdownNow();
+      throw new UncheckedIOException(bindProblem(host, port, e), e.getCause());
+    } catch (IllegalArgumentException e) {
+      requests.shutdownNow();
+      throw new IllegalArgumentException(bindProblem(host, port, e), e);
     }
-    this.handlers = Executors.newCachedThreadPool(threads.apply("receiver"));
-    server.setExecutor(handlers);
-    server.createContext(PATH, this::handle);
-    server.start();
-    String bound = "http://" + hostForUrl(host) + ":" + server.getAddress().getPort();
+    String bound = "http://" + hostForUrl(host) + ":" + server.port();
     this.baseUrl = publicUrl != null ? publicUrl.replaceAll("/+$", "") : bound;
     this.heartbeat = Executors.newSingleThreadScheduledExecutor(threads.apply("heartbeat"));
     long period = Math.max(100, ttl.toMillis() / 3);
     heartbeat.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  private static String bindProblem(String host, int port, RuntimeException e) {
+    return "Cannot start the webhook receiver on " + host + ":" + port
+        + " (relaybus.webhook.receiver.host/port): " + e.getMessage();
   }
 
   private static String hostForUrl(String host) {
@@ -106,9 +106,9 @@ public final class MemberReceiver implements AutoCloseable {
 
   private void beat() {
     for (Member m : members.values()) {
-      if (!m.closing) {
+      if (!m.closing()) {
         try {
-          outbox.putMember(m.route, m.url, m.capacity, ttl);
+          outbox.putMember(m.route(), m.url(), m.capacity(), ttl);
         } catch (RuntimeException e) {
           LOG.warn("Heartbeat of {} failed (retried in {}ms): {}", m, ttl.toMillis() / 3,
               e.toString());
@@ -130,226 +130,49 @@ public final class MemberReceiver implements AutoCloseable {
   public TransportSubscription join(String topic, String group, int capacity, MessageSink sink) {
     String route = Route.groupRoute(group, topic);
     String secret = outbox.putGroup(group, topic, WebhookSecret.generate().format());
-    WebhookVerifier verifier = WebhookVerifier.builder().secret(WebhookSecret.parse(secret))
-        .build();
     String id = UUID.randomUUID().toString();
-    Member m = new Member(id, route, topic, group, baseUrl + PATH + id, capacity, sink,
-        verifier);
+    String path = PATH + id;
+    Member m = new Member(this, id, route, topic, group, baseUrl + path, capacity, sink);
+    // No dedupe: the sender redelivers only what the bus has not acknowledged, and the bus
+    // owns retries, so every request must reach it.
+    server.addRoute(path, WebhookReceiver.builder()
+        .verifier(WebhookVerifier.builder().secret(WebhookSecret.parse(secret)).build())
+        .dedupeStore(DedupeStore.none())
+        .maxBodyBytes(MAX_BODY_BYTES)
+        .handler(m)
+        .build());
     members.put(id, m);
     sink.onCapacity(m::capacityFreed);
-    outbox.putMember(route, m.url, capacity, ttl);
+    outbox.putMember(route, m.url(), capacity, ttl);
     routesChanged.run();
     return m;
   }
 
-  private void handle(HttpExchange ex) {
-    try (ex) {
-      String id = ex.getRequestURI().getPath().substring(PATH.length());
-      Member m = members.get(id);
-      byte[] body;
-      try (InputStream in = ex.getRequestBody()) {
-        body = in.readAllBytes();
-      }
-      int attempt = parse(ex.getRequestHeaders().getFirst(WebhookHeaders.ATTEMPT), 1);
-      if (!"POST".equals(ex.getRequestMethod())) {
-        respond(ex, 405, null);
-        return;
-      }
-      if (m == null) {
-        release(ex, attempt);
-        return;
-      }
-      try {
-        m.verifier.verify(ex.getRequestHeaders().getFirst(WebhookHeaders.ID),
-            ex.getRequestHeaders().getFirst(WebhookHeaders.TIMESTAMP),
-            ex.getRequestHeaders().getFirst(WebhookHeaders.SIGNATURE), body);
-      } catch (WebhookVerificationException e) {
-        LOG.warn("Refused a delivery to {}: {}", m, e.getMessage());
-        respond(ex, 401, "signature not verified");
-        return;
-      }
-      Event event;
-      try {
-        event = WebhookPayloads.decode(ex.getRequestHeaders(), body).event();
-      } catch (RuntimeException e) {
-        respond(ex, 400, "unreadable event: " + e.getMessage());
-        return;
-      }
-      Message msg = new Message(m, event, attempt);
-      if (!m.submit(msg)) {
-        release(ex, attempt);
-        return;
-      }
-      Outcome o = msg.outcome.join();
-      switch (o.kind) {
-        case DONE -> respond(ex, 204, null);
-        case RELEASED -> release(ex, o.nextAttempt);
-        default -> respond(ex, 500, o.error);
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("Webhook receiver request failed: {}", e.toString());
-    }
+  Outbox outbox() {
+    return outbox;
   }
 
-  private static void release(HttpExchange ex, int nextAttempt) throws IOException {
-    ex.getResponseHeaders().set(DeliveryRequests.RELEASE_HEADER, "1");
-    ex.getResponseHeaders().set(DeliveryRequests.NEXT_ATTEMPT_HEADER,
-        Integer.toString(nextAttempt));
-    ex.getResponseHeaders().set("Retry-After", "0");
-    respond(ex, 503, "released");
-  }
-
-  private static void respond(HttpExchange ex, int status, String text) throws IOException {
-    byte[] b = text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
-    ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
-    if (b.length > 0) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(b);
-      }
-    }
-  }
-
-  private static int parse(String v, int fallback) {
+  /** Unregisters a member that stops fetching; what still reaches it is given back. */
+  void leave(Member m) {
     try {
-      return v == null ? fallback : Math.max(1, Integer.parseInt(v.trim()));
-    } catch (NumberFormatException e) {
-      return fallback;
+      outbox.removeMember(m.route(), m.url());
+    } catch (RuntimeException e) {
+      LOG.warn("Could not unregister {} (it expires after {}): {}", m, ttl, e.toString());
     }
+    routesChanged.run();
   }
 
-  private enum Kind { DONE, RELEASED, FAILED }
-
-  private record Outcome(Kind kind, int nextAttempt, String error) {}
-
-  /** One group membership of this bus. */
-  private final class Member implements TransportSubscription {
-    final String id;
-    final String route;
-    final String topic;
-    final String group;
-    final String url;
-    final int capacity;
-    final MessageSink sink;
-    final WebhookVerifier verifier;
-    volatile boolean closing;
-
-    Member(String id, String route, String topic, String group, String url, int capacity,
-        MessageSink sink, WebhookVerifier verifier) {
-      this.verifier = verifier;
-      this.id = id;
-      this.route = route;
-      this.topic = topic;
-      this.group = group;
-      this.url = url;
-      this.capacity = capacity;
-      this.sink = sink;
-    }
-
-    /** Waits for capacity and submits; false when the member is closing. */
-    synchronized boolean submit(Message msg) {
-      while (!closing && sink.capacity() <= 0) {
-        try {
-          wait(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-      if (closing) {
-        return false;
-      }
-      sink.submit(msg);
-      return true;
-    }
-
-    synchronized void capacityFreed() {
-      notifyAll();
-    }
-
-    @Override
-    public void stopFetching() {
-      synchronized (this) {
-        closing = true;
-        notifyAll();
-      }
-      try {
-        outbox.removeMember(route, url);
-      } catch (RuntimeException e) {
-        LOG.warn("Could not unregister {} (it expires after {}): {}", this, ttl, e.toString());
-      }
-      routesChanged.run();
-    }
-
-    @Override
-    public void close() {
-      if (!closing) {
-        stopFetching();
-      }
-      members.remove(id);
-    }
-
-    @Override
-    public String toString() {
-      return "member " + id + " of group '" + group + "' on topic '" + topic + "'";
-    }
-  }
-
-  /** One delivery handed to the bus; the HTTP request waits for its outcome. */
-  private final class Message implements InboundMessage {
-    final Member member;
-    final Event event;
-    final int attempt;
-    volatile int nextAttempt;
-    final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-
-    Message(Member member, Event event, int attempt) {
-      this.member = member;
-      this.event = event;
-      this.attempt = attempt;
-      this.nextAttempt = attempt;
-    }
-
-    @Override
-    public Event event() {
-      return event;
-    }
-
-    @Override
-    public int attempt() {
-      return attempt;
-    }
-
-    @Override
-    public Map<String, String> metadata() {
-      return Map.of("member", member.id);
-    }
-
-    @Override
-    public void ack() {
-      outcome.complete(new Outcome(Kind.DONE, 0, null));
-    }
-
-    @Override
-    public void retrying(int failedAttempt, Throwable error, Duration delay) {
-      nextAttempt = failedAttempt + 1;
-    }
-
-    @Override
-    public void deadLetter(DeadLetterReason reason, int attempts, Throwable lastError) {
-      try {
-        outbox.deadLetter(member.topic, member.group, event, reason, attempts,
-            Errors.describe(lastError));
-        outcome.complete(new Outcome(Kind.DONE, 0, null));
-      } catch (RuntimeException e) {
-        LOG.warn("Could not store dead letter of event {} (group '{}'); the sender will retry: "
-            + "{}", event.id(), member.group, e.toString());
-        outcome.complete(new Outcome(Kind.FAILED, 0, "dead letter not stored"));
-      }
-    }
-
-    @Override
-    public void release() {
-      outcome.complete(new Outcome(Kind.RELEASED, nextAttempt, null));
+  /**
+   * Forgets a closed member. Its route stays one TTL longer, answering "released", for the
+   * senders that have not yet re-read the group's members.
+   */
+  void closed(Member m) {
+    members.remove(m.id());
+    try {
+      heartbeat.schedule(() -> server.removeRoute(PATH + m.id()), ttl.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // the receiver is closing: the server goes with it
     }
   }
 
@@ -363,7 +186,7 @@ public final class MemberReceiver implements AutoCloseable {
     for (Member m : members.values()) {
       m.close();
     }
-    server.stop(1);
-    handlers.shutdownNow();
+    server.close();
+    requests.shutdownNow();
   }
 }
