@@ -1,42 +1,26 @@
 package io.relaybus.webhook.internal.outbox;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
-import io.relaybus.RelaybusException;
 import io.relaybus.webhook.EndpointState;
-import io.relaybus.webhook.PayloadMode;
 import io.relaybus.webhook.WebhookEndpoint;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The durable outbox in PostgreSQL. Publishing inserts one delivery per matching route with a
@@ -47,24 +31,16 @@ import org.slf4j.LoggerFactory;
  * ends. The schema is created idempotently under an advisory lock.
  */
 public final class JdbcOutbox implements Outbox {
-  private static final Logger LOG = LoggerFactory.getLogger(JdbcOutbox.class);
-  private static final int TRANSACTION_TRIES = 3;
-  /** Deadlock victim, serialization failure: the transaction did nothing. */
-  private static final Set<String> RETRYABLE_STATES = Set.of("40P01", "40001");
-
-
   /** Schema names: lower-case identifiers. */
   public static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int KEY_WINDOW = 2000;
   /** Records an attempt of a delivery that still exists ({@code %s}: the schema). */
   private static final String INSERT_ATTEMPT = "INSERT INTO %s.attempt "
       + "(delivery_id, route, attempt, started_at, duration_ms, status, error, event_id, "
       + "webhook_id) SELECT ?, route, ?, ?, ?, ?, ?, ?, ? FROM %s.delivery WHERE id = ?";
-  private static final long SCHEMA_LOCK = 0x52424_57484bL; // "RB WHK"
 
-  private final DataSource dataSource;
+  private final JdbcTransactions tx;
   private final HikariDataSource ownPool;
   private final String s;
   private final String owner = UUID.randomUUID().toString();
@@ -77,11 +53,11 @@ public final class JdbcOutbox implements Outbox {
    * @param schema the schema name
    */
   public JdbcOutbox(DataSource dataSource, HikariDataSource ownPool, String schema) {
-    this.dataSource = dataSource;
+    this.tx = new JdbcTransactions(dataSource, schema);
     this.ownPool = ownPool;
     this.s = schema;
     try {
-      createSchema();
+      OutboxSchema.create(tx, schema);
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -114,86 +90,9 @@ public final class JdbcOutbox implements Outbox {
     return new HikariDataSource(config);
   }
 
-  private void createSchema() {
-    String ddl;
-    try (InputStream in = JdbcOutbox.class.getResourceAsStream("schema.sql")) {
-      ddl = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("${schema}", s);
-    } catch (IOException | NullPointerException e) {
-      throw new IllegalStateException("The webhook outbox schema resource is missing", e);
-    }
-    inTransaction(c -> {
-      try (Statement st = c.createStatement()) {
-        st.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
-        for (String statement : ddl.split(";\\s*\n")) {
-          String sql = statement.replaceAll("(?m)^--.*$", "").trim();
-          if (!sql.isEmpty()) {
-            st.execute(sql);
-          }
-        }
-      }
-      return null;
-    });
-  }
-
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  /**
-   * Runs work in one transaction. A transaction PostgreSQL aborted as a deadlock victim or for
-   * a serialization failure (SQLSTATE 40P01, 40001) did nothing and is run again, up to
-   * {@value #TRANSACTION_TRIES} times: senders, publishers and endpoint changes lock
-   * overlapping delivery rows in different orders, and one of them losing must not fail a
-   * publish.
-   */
-  private <T> T inTransaction(Work<T> work) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return inTransactionOnce(work);
-      } catch (RelaybusException e) {
-        if (attempt >= TRANSACTION_TRIES || !retryable(e.getCause())) {
-          throw e;
-        }
-        LOG.debug("Webhook outbox transaction aborted ({}); running it again", e.getMessage());
-        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(1_000_000, 10_000_000));
-      }
-    }
-  }
-
-  /** A deadlock victim or serialization failure; many failures carry no SQLSTATE at all. */
-  private static boolean retryable(Throwable cause) {
-    return cause instanceof SQLException
-        && RETRYABLE_STATES.contains(String.valueOf(((SQLException) cause).getSQLState()));
-  }
-
-  private <T> T inTransactionOnce(Work<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      boolean auto = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-        } catch (SQLException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
-      } finally {
-        c.setAutoCommit(auto);
-      }
-    } catch (SQLException e) {
-      throw new RelaybusException("Webhook outbox (PostgreSQL, schema " + s + ") failed: "
-          + e.getMessage(), e);
-    }
-  }
-
   @Override
   public int publish(String topic, List<Event> events) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       int n = 0;
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".delivery "
           + "(route, topic, event_id, ordering_key, attributes, data) "
@@ -215,14 +114,14 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public void putEndpoint(WebhookEndpoint endpoint) {
-    inTransaction(c -> {
+    tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".route "
           + "(name, topics, config) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
           + "topics = excluded.topics, config = excluded.config, updated_at = now() "
           + "WHERE " + s + ".route.grp IS NULL")) {
         ps.setString(1, endpoint.name());
         ps.setArray(2, c.createArrayOf("text", endpoint.topics().toArray()));
-        ps.setString(3, toJson(endpoint));
+        ps.setString(3, EndpointJson.write(endpoint));
         if (ps.executeUpdate() == 0) {
           throw new IllegalArgumentException("'" + endpoint.name() + "' is a group route");
         }
@@ -233,7 +132,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public String putGroup(String group, String topic, String secret) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".route "
           + "(name, topics, grp, topic, secret) VALUES (?, ?, ?, ?, ?) "
           + "ON CONFLICT (name) DO NOTHING")) {
@@ -257,7 +156,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public boolean removeRoute(String name) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       try (PreparedStatement del = c.prepareStatement("DELETE FROM " + s
           + ".delivery WHERE route = ?");
           PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
@@ -272,7 +171,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public boolean setState(String name, EndpointState state, String reason) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".route SET state = ?, "
           + "reason = ?, updated_at = now() WHERE name = ?")) {
         ps.setString(1, state.name());
@@ -285,7 +184,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public void putMember(String route, String url, int capacity, Duration ttl) {
-    inTransaction(c -> {
+    tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".member "
           + "(route, url, capacity, expires_at) VALUES (?, ?, ?, now() + ? * interval '1 ms') "
           + "ON CONFLICT (route, url) DO UPDATE SET capacity = excluded.capacity, "
@@ -302,7 +201,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public void removeMember(String route, String url) {
-    inTransaction(c -> {
+    tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
           + ".member WHERE route = ? AND url = ?")) {
         ps.setString(1, route);
@@ -315,7 +214,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public List<Route> routes() {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       Map<String, List<Route.Member>> members = new LinkedHashMap<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT route, url, capacity FROM " + s
           + ".member WHERE expires_at > now() ORDER BY route, url");
@@ -332,7 +231,7 @@ public final class JdbcOutbox implements Outbox {
         while (rs.next()) {
           String name = rs.getString(1);
           String config = rs.getString(2);
-          out.add(new Route(name, config == null ? null : fromJson(name, config),
+          out.add(new Route(name, config == null ? null : EndpointJson.read(name, config),
               rs.getString(4), rs.getString(3), rs.getString(5),
               EndpointState.valueOf(rs.getString(6)), rs.getString(7),
               List.copyOf(members.getOrDefault(name, List.of()))));
@@ -344,7 +243,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public long pending(String route) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + s
           + ".delivery WHERE route = ?")) {
         ps.setString(1, route);
@@ -382,7 +281,7 @@ public final class JdbcOutbox implements Outbox {
           + "(lease_until IS NULL OR lease_until < now()) ORDER BY due_at, id LIMIT ? "
           + "FOR UPDATE SKIP LOCKED";
     }
-    return inTransaction(c -> {
+    return tx.run(c -> {
       List<OutboxDelivery> out = new ArrayList<>();
       // A lease still set here has lapsed (outcomes clear it): its sender died with the request
       // in flight, so for a group the member may have run the handler — that counts an attempt.
@@ -418,7 +317,7 @@ public final class JdbcOutbox implements Outbox {
     if (ids.isEmpty()) {
       return;
     }
-    inTransaction(c -> {
+    tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
           + "lease_until = now() + ? * interval '1 ms' WHERE id = ANY(?) AND lease_owner = ?")) {
         ps.setLong(1, lease.toMillis());
@@ -451,7 +350,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public void succeeded(AttemptRecord attempt) {
-    inTransaction(c -> {
+    tx.run(c -> {
       insertAttempt(c, attempt);
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
           + ".delivery WHERE id = ?")) {
@@ -473,7 +372,7 @@ public final class JdbcOutbox implements Outbox {
     if (attempts.isEmpty()) {
       return;
     }
-    inTransaction(c -> {
+    tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement(INSERT_ATTEMPT.replace("%s", s))) {
         for (AttemptRecord a : attempts) {
           bindAttempt(ps, a);
@@ -496,7 +395,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public void failed(AttemptRecord attempt, Instant due, int handlerAttempt, boolean counted) {
-    inTransaction(c -> {
+    tx.run(c -> {
       insertAttempt(c, attempt);
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
           + "attempts = attempts + ?, handler_attempt = ?, due_at = ?, lease_owner = NULL, "
@@ -514,7 +413,7 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public void deadLetterDelivery(AttemptRecord attempt, OutboxDelivery delivery, String group,
       DeadLetterReason reason, int attempts, String lastError) {
-    inTransaction(c -> {
+    tx.run(c -> {
       if (attempt != null) {
         insertAttempt(c, attempt);
       }
@@ -549,7 +448,7 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public void deadLetter(String topic, String group, Event event, DeadLetterReason reason,
       int attempts, String lastError) {
-    inTransaction(c -> {
+    tx.run(c -> {
       insertDeadLetter(c, topic, group, event, reason, attempts, lastError);
       return null;
     });
@@ -557,7 +456,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public List<DeadLetter> deadLetters(String topic, String group, int limit) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       List<DeadLetter> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT id, attributes, data, reason, "
           + "attempts, last_error, dead_lettered_at FROM " + s + ".dead_letter WHERE topic = ? "
@@ -580,7 +479,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public long deadLetterCount(String topic, String group) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + s
           + ".dead_letter WHERE topic = ? AND grp = ?")) {
         ps.setString(1, topic);
@@ -601,7 +500,7 @@ public final class JdbcOutbox implements Outbox {
     } catch (NumberFormatException e) {
       return false;
     }
-    return inTransaction(c -> {
+    return tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("WITH dl AS (DELETE FROM " + s
           + ".dead_letter WHERE id = ? AND topic = ? AND grp = ? RETURNING attributes, data) "
           + "INSERT INTO " + s + ".delivery (route, topic, event_id, ordering_key, attributes, "
@@ -618,7 +517,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public int purge(String topic, String group) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
           + ".dead_letter WHERE topic = ? AND grp = ?")) {
         ps.setString(1, topic);
@@ -630,7 +529,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public List<AttemptRecord> attempts(String route, int limit) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       List<AttemptRecord> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT delivery_id, attempt, started_at, "
           + "duration_ms, status, error, event_id, webhook_id FROM " + s + ".attempt WHERE "
@@ -651,7 +550,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public int prune(Duration attemptRetention) {
-    return inTransaction(c -> {
+    return tx.run(c -> {
       int n;
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
           + ".attempt WHERE started_at < now() - ? * interval '1 ms'")) {
@@ -677,47 +576,4 @@ public final class JdbcOutbox implements Outbox {
       ownPool.close();
     }
   }
-
-  private static String toJson(WebhookEndpoint e) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("url", e.url().toString());
-    if (e.secret() != null) {
-      n.put("secret", e.secret());
-    }
-    n.putPOJO("topics", List.copyOf(e.topics()));
-    n.put("timeoutMs", e.timeout().toMillis());
-    n.put("rateLimit", e.rateLimit());
-    n.put("concurrency", e.concurrency());
-    n.put("ordered", e.ordered());
-    n.put("payloadMode", e.payloadMode().name());
-    ObjectNode h = n.putObject("headers");
-    e.headers().forEach(h::put);
-    return n.toString();
-  }
-
-  private static WebhookEndpoint fromJson(String name, String json) {
-    try {
-      JsonNode n = JSON.readTree(json);
-      WebhookEndpoint.Builder b = WebhookEndpoint.builder(name).url(n.get("url").asText())
-          .timeout(Duration.ofMillis(n.get("timeoutMs").asLong()))
-          .rateLimit(n.get("rateLimit").asDouble()).concurrency(n.get("concurrency").asInt())
-          .ordered(n.get("ordered").asBoolean())
-          .payloadMode(PayloadMode.valueOf(n.get("payloadMode").asText()));
-      if (n.hasNonNull("secret")) {
-        b.secret(n.get("secret").asText());
-      }
-      List<String> topics = new ArrayList<>();
-      n.get("topics").forEach(t -> topics.add(t.asText()));
-      b.topics(topics);
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.get("headers").fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> f = it.next();
-        b.header(f.getKey(), f.getValue().asText());
-      }
-      return b.build();
-    } catch (IOException | RuntimeException e) {
-      throw new RelaybusException("Stored configuration of endpoint '" + name
-          + "' is unreadable: " + e.getMessage(), e);
-    }
-  }
-
 }
