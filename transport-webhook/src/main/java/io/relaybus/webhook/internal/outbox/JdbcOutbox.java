@@ -7,6 +7,7 @@ import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.webhook.EndpointState;
 import io.relaybus.webhook.WebhookEndpoint;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
