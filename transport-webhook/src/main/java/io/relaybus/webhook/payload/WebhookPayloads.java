@@ -73,7 +73,7 @@ public final class WebhookPayloads {
   /** The type given to events whose body is not in the Standard Webhooks shape. */
   public static final String FOREIGN_TYPE = "webhook";
 
-  /** One digest per thread: looking the algorithm up per id was a measurable cost. */
+  /** One digest per thread: {@code getInstance} searches the providers on every call. */
   private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
     try {
       return MessageDigest.getInstance("SHA-256");

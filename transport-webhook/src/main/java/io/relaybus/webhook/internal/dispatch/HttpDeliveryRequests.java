@@ -34,9 +34,9 @@ public final class HttpDeliveryRequests implements DeliveryRequests {
 
   private final Map<String, WebhookSigner> signers = new ConcurrentHashMap<>();
   /**
-   * Parsed target URLs by their text: every request of a route goes to the same few URLs, and
-   * parsing one per request was a measurable share of the sender's work. A changed endpoint
-   * has a new URL text, so a stale entry is never used for it.
+   * Parsed target URLs by their text: every request of a route goes to the same few URLs, so
+   * each is parsed once instead of per request. A changed endpoint has a new URL text, so a
+   * stale entry is never used for it.
    */
   private final Map<String, HttpUrl> urls = new ConcurrentHashMap<>();
   /** Parsed content types by their text (few: the JSON form's, and events' own types). */

@@ -122,7 +122,7 @@ final class Lane {
 
   /**
    * Whether this route claims ahead of its free slots: with a durable outbox a claim is a
-   * transaction, and claiming only for the slots free now made it one per few deliveries.
+   * transaction, and claiming only for the slots free now would make it one per few deliveries.
    * Not for ordered endpoints (one delivery at a time) nor groups (one per key, member
    * chosen per request).
    */

@@ -81,7 +81,6 @@ class ClaimAheadTest {
       assertThat(outbox.attempts("busy", 1000)).hasSize(n)
           .allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
       // Target 16 (8 x concurrency 2), topped up at half: about one claim per 8 deliveries.
-      // Claiming only for free slots took one per 1-2 deliveries.
       assertThat(claims.get()).as("claim transactions for %d deliveries", n)
           .isLessThanOrEqualTo(n / 4);
     }
