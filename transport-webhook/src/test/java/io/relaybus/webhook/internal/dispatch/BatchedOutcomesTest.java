@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.relaybus.Event;
 import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
 import io.relaybus.webhook.internal.outbox.AttemptRecord;
@@ -52,7 +51,7 @@ class BatchedOutcomesTest {
     try (JdbcOutbox outbox = new JdbcOutbox(db, db.pool, "batch_unit")) {
       outbox.putEndpoint(WebhookEndpoint.builder("unit").url("https://example.com/h")
           .topics("unit-t").build());
-      assertThat(outbox.publish("unit-t", events(50))).isEqualTo(50);
+      assertThat(outbox.publish("unit-t", DispatcherFixture.events("batch", 50))).isEqualTo(50);
       List<OutboxDelivery> claimed = outbox.claim("unit", 50, false, false,
           Duration.ofMinutes(1));
       assertThat(claimed).hasSize(50);
@@ -87,15 +86,11 @@ class BatchedOutcomesTest {
         JdbcOutbox outbox = new JdbcOutbox(db, db.pool, "batch_dispatch")) {
       outbox.putEndpoint(WebhookEndpoint.builder("held").url(r.url("/held"))
           .topics("held-t").concurrency(n).build());
-      OutboxDispatcher dispatcher = new OutboxDispatcher(outbox, config(), client, client,
-          new HttpDeliveryRequests(), task -> {
-            Thread t = new Thread(task, "batched-outcomes-dispatcher");
-            t.setDaemon(true);
-            return t;
-          });
+      OutboxDispatcher dispatcher = DispatcherFixture.dispatcher(outbox, client,
+          "batched-outcomes-dispatcher");
       try {
         dispatcher.start();
-        outbox.publish("held-t", events(n));
+        outbox.publish("held-t", DispatcherFixture.events("batch", n));
         dispatcher.wake();
         await().atMost(Duration.ofSeconds(30)).until(() -> r.hangingNow() == n);
 
@@ -122,21 +117,6 @@ class BatchedOutcomesTest {
       client.dispatcher().executorService().shutdown();
       client.connectionPool().evictAll();
     }
-  }
-
-  private static DispatcherConfig config() {
-    return new DispatcherConfig(new RetrySchedule(RetrySchedule.STANDARD, 0),
-        Duration.ofHours(1), Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofMinutes(1),
-        Duration.ofSeconds(5), Duration.ofMinutes(1), 5, Duration.ofSeconds(30), 64,
-        Duration.ofDays(7));
-  }
-
-  private static List<Event> events(int n) {
-    List<Event> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      out.add(Event.builder().source("/batch").type("batch").text("e" + i).build());
-    }
-    return out;
   }
 
   /**

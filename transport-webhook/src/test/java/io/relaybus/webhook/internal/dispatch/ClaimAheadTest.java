@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.relaybus.Event;
 import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
 import io.relaybus.webhook.internal.outbox.JdbcOutbox;
@@ -68,7 +67,7 @@ class ClaimAheadTest {
       OutboxDispatcher dispatcher = dispatcher(outbox);
       try {
         dispatcher.start();
-        outbox.publish("busy-t", events(n));
+        outbox.publish("busy-t", DispatcherFixture.events("ahead", n));
         dispatcher.wake();
         await().atMost(Duration.ofSeconds(60)).until(() -> outbox.pending("busy") == 0);
       } finally {
@@ -97,7 +96,7 @@ class ClaimAheadTest {
       OutboxDispatcher dispatcher = dispatcher(outbox);
       try {
         dispatcher.start();
-        outbox.publish("slow-t", events(n));
+        outbox.publish("slow-t", DispatcherFixture.events("ahead", n));
         dispatcher.wake();
         await().atMost(Duration.ofSeconds(30)).until(() -> r.hangingNow() == 1);
         // One request hangs in the only slot; 7 more wait claimed ahead (target 8).
@@ -123,27 +122,7 @@ class ClaimAheadTest {
   }
 
   private OutboxDispatcher dispatcher(JdbcOutbox outbox) {
-    return new OutboxDispatcher(outbox, config(), client, client, new HttpDeliveryRequests(),
-        task -> {
-          Thread t = new Thread(task, "claim-ahead-dispatcher");
-          t.setDaemon(true);
-          return t;
-        });
-  }
-
-  private static DispatcherConfig config() {
-    return new DispatcherConfig(new RetrySchedule(RetrySchedule.STANDARD, 0),
-        Duration.ofHours(1), Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofMinutes(1),
-        Duration.ofSeconds(5), Duration.ofMinutes(1), 5, Duration.ofSeconds(30), 64,
-        Duration.ofDays(7));
-  }
-
-  private static List<Event> events(int n) {
-    List<Event> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      out.add(Event.builder().source("/ahead").type("ahead").text("e" + i).build());
-    }
-    return out;
+    return DispatcherFixture.dispatcher(outbox, client, "claim-ahead-dispatcher");
   }
 
   /** The pool, counting the claim statements prepared on its connections. */
