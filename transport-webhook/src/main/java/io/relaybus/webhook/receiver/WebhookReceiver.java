@@ -71,6 +71,9 @@ public final class WebhookReceiver {
   /** Response header marking an acknowledged duplicate. */
   public static final String DUPLICATE_HEADER = "webhook-duplicate";
 
+  /** Immutable, so every handled webhook shares it. */
+  private static final WebhookResponse HANDLED = WebhookResponse.of(204, "");
+
   private final WebhookVerifier verifier;
   private final WebhookHandler handler;
   private final DedupeStore dedupe;
@@ -168,8 +171,7 @@ public final class WebhookReceiver {
     if (!"POST".equalsIgnoreCase(method)) {
       return WebhookResponse.of(405, "webhooks are POST requests", Map.of("Allow", "POST"));
     }
-    List<String> lengths = values(headers, "content-length");
-    String length = lengths.isEmpty() ? null : lengths.get(0);
+    String length = first(headers, "content-length");
     if (length != null && declaresMoreThan(length, maxBodyBytes)) {
       return tooLarge();
     }
@@ -197,7 +199,7 @@ public final class WebhookReceiver {
     try {
       handler.handle(webhook);
       handled = true;
-      return WebhookResponse.of(204, "");
+      return HANDLED;
     } catch (RetryLaterException e) {
       LOG.info("Webhook {} (topic {}, event {}): handler asked to retry after {}: {}", id,
           webhook.topic().orElse(null), webhook.event().id(), e.retryAfter(), e.getMessage());
@@ -278,15 +280,32 @@ public final class WebhookReceiver {
 
   /** The value of a header that must appear once; several values count as malformed. */
   private static String single(Map<String, ? extends List<String>> headers, String name) {
-    List<String> values = values(headers, name);
-    if (values.isEmpty()) {
-      return null;
+    String found = null;
+    boolean seen = false;
+    for (Map.Entry<String, ? extends List<String>> e : headers.entrySet()) {
+      if (e.getValue() != null && named(e.getKey(), name)) {
+        for (String value : e.getValue()) {
+          if (seen) {
+            throw new WebhookVerificationException(
+                WebhookVerificationException.Reason.MALFORMED_HEADER,
+                "Header " + name + " must appear once");
+          }
+          found = value;
+          seen = true;
+        }
+      }
     }
-    if (values.size() > 1) {
-      throw new WebhookVerificationException(WebhookVerificationException.Reason.MALFORMED_HEADER,
-          "Header " + name + " must appear once");
+    return found;
+  }
+
+  /** The first value of a header, or {@code null}. */
+  private static String first(Map<String, ? extends List<String>> headers, String name) {
+    for (Map.Entry<String, ? extends List<String>> e : headers.entrySet()) {
+      if (e.getValue() != null && !e.getValue().isEmpty() && named(e.getKey(), name)) {
+        return e.getValue().get(0);
+      }
     }
-    return values.get(0);
+    return null;
   }
 
   /** Several {@code webhook-signature} lines are one space-separated list. */
@@ -298,11 +317,20 @@ public final class WebhookReceiver {
   private static List<String> values(Map<String, ? extends List<String>> headers, String name) {
     List<String> values = new ArrayList<>(1);
     headers.forEach((key, list) -> {
-      if (key != null && list != null && key.toLowerCase(Locale.ROOT).equals(name)) {
+      if (list != null && named(key, name)) {
         values.addAll(list);
       }
     });
     return values;
+  }
+
+  /**
+   * Whether a header name is {@code name} (lower-case) in any case. The allocation-free
+   * comparison filters; only a candidate is lower-cased to confirm.
+   */
+  private static boolean named(String key, String name) {
+    return key != null && key.equalsIgnoreCase(name)
+        && key.toLowerCase(Locale.ROOT).equals(name);
   }
 
   @Override
