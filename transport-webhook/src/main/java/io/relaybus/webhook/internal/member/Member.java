@@ -1,5 +1,7 @@
 package io.relaybus.webhook.internal.member;
 
+import io.relaybus.DeadLetterReason;
+import io.relaybus.Event;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
 import io.relaybus.webhook.internal.dispatch.DeliveryRequests;
@@ -48,10 +50,6 @@ final class Member implements TransportSubscription, WebhookHandler {
     return route;
   }
 
-  String topic() {
-    return topic;
-  }
-
   String group() {
     return group;
   }
@@ -68,8 +66,9 @@ final class Member implements TransportSubscription, WebhookHandler {
     return closing;
   }
 
-  MemberReceiver receiver() {
-    return receiver;
+  /** Stores a dead letter the bus decided, in this member's group. */
+  void deadLetter(Event event, DeadLetterReason reason, int attempts, String lastError) {
+    receiver.outbox().deadLetter(topic, group, event, reason, attempts, lastError);
   }
 
   @Override

@@ -65,8 +65,7 @@ final class WebhookInboundMessage implements InboundMessage {
   @Override
   public void deadLetter(DeadLetterReason reason, int attempts, Throwable lastError) {
     try {
-      member.receiver().outbox().deadLetter(member.topic(), member.group(), event, reason,
-          attempts, Errors.describe(lastError));
+      member.deadLetter(event, reason, attempts, Errors.describe(lastError));
       outcome.complete(Outcome.DONE);
     } catch (RuntimeException e) {
       outcome.complete(new Outcome(false, 0, new IllegalStateException("Could not store the "
