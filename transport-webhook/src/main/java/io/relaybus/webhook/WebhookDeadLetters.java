@@ -3,8 +3,8 @@ package io.relaybus.webhook;
 import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetters;
 import io.relaybus.spi.Names;
-import io.relaybus.webhook.outbox.Outbox;
-import io.relaybus.webhook.outbox.Route;
+import io.relaybus.webhook.internal.outbox.Outbox;
+import io.relaybus.webhook.internal.outbox.Route;
 import java.util.List;
 
 /**

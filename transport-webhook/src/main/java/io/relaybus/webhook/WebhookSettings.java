@@ -1,11 +1,11 @@
 package io.relaybus.webhook;
 
 import io.relaybus.spi.Settings;
-import io.relaybus.webhook.dispatch.DispatcherConfig;
-import io.relaybus.webhook.dispatch.RetrySchedule;
+import io.relaybus.webhook.internal.dispatch.DispatcherConfig;
+import io.relaybus.webhook.internal.dispatch.RetrySchedule;
 import io.relaybus.webhook.net.BlockedEndpointException;
 import io.relaybus.webhook.net.SsrfPolicy;
-import io.relaybus.webhook.outbox.JdbcOutbox;
+import io.relaybus.webhook.internal.outbox.JdbcOutbox;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -10,14 +10,14 @@ import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
 import io.relaybus.spi.TransportSubscription;
-import io.relaybus.webhook.dispatch.HttpDeliveryRequests;
-import io.relaybus.webhook.dispatch.OutboxDispatcher;
-import io.relaybus.webhook.member.MemberReceiver;
+import io.relaybus.webhook.internal.dispatch.HttpDeliveryRequests;
+import io.relaybus.webhook.internal.dispatch.OutboxDispatcher;
+import io.relaybus.webhook.internal.member.MemberReceiver;
 import io.relaybus.webhook.net.SsrfGuardDns;
 import io.relaybus.webhook.net.SsrfGuardSocketFactory;
-import io.relaybus.webhook.outbox.AttemptRecord;
-import io.relaybus.webhook.outbox.Outbox;
-import io.relaybus.webhook.outbox.Route;
+import io.relaybus.webhook.internal.outbox.AttemptRecord;
+import io.relaybus.webhook.internal.outbox.Outbox;
+import io.relaybus.webhook.internal.outbox.Route;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -199,7 +199,7 @@ public final class WebhookTransport implements Transport {
 
   private EndpointStatus status(Route r) {
     return new EndpointStatus(r.endpoint(), r.state(), r.stateReason(),
-        dispatcher.breakerState(r.name()).name(), outbox.pending(r.name()));
+        dispatcher.breakerState(r.name()), outbox.pending(r.name()));
   }
 
   /** The endpoint API over the outbox. */

@@ -88,10 +88,10 @@ class MemberCrashTest {
   /**
    * Every bus on the JDBC outbox is also a sender. Here the member is the only sender: it
    * publishes, its own dispatcher claims the deliveries and sends them to itself, and it dies
-   * holding those claims. They used to stay leased for {@code subscriber.call-timeout} (5 min)
-   * plus the connect timeout; now its leases are renewed while it lives and lapse with its
-   * 3 s member TTL, and the lapsed claims count a handler attempt. (The first test failed this
-   * way when its member's own dispatcher polled before the kill, which happened under load.)
+   * holding those claims. Its leases are renewed while it lives and lapse with its 3 s member
+   * TTL, not after {@code subscriber.call-timeout} (5 min), and the lapsed claims count a
+   * handler attempt. The first test meets the same case when its member's own dispatcher polls
+   * before the kill.
    */
   @Test
   @DisplayName("a group member SIGKILLed holding its own dispatcher's claims: they move to the "
@@ -130,7 +130,8 @@ class MemberCrashTest {
       long start = System.nanoTime();
       bus.subscribe(topic, SubscribeOptions.builder().group(group).build(), d ->
           attempts.computeIfAbsent(d.event().id(), k -> new ArrayList<>()).add(d.attempt()));
-      // Well under the old 5 min 12 s lease; the TTL is 3 s, the margin is for a loaded machine.
+      // Well under the 5 min 12 s call-timeout lease; the TTL is 3 s, the margin is for a loaded
+      // machine.
       await().atMost(Duration.ofSeconds(30)).until(() ->
           attempts.keySet().containsAll(published));
       LOG.info("the dead member's 2 claimed-and-interrupted events reached the survivor {} ms "

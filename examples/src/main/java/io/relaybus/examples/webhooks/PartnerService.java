@@ -9,6 +9,7 @@ import io.relaybus.webhook.receiver.RetryLaterException;
 import io.relaybus.webhook.receiver.WebhookReceiver;
 import io.relaybus.webhook.signature.WebhookHeaders;
 import io.relaybus.webhook.signature.WebhookSecret;
+import io.relaybus.webhook.signature.WebhookVerifier;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ public final class PartnerService implements AutoCloseable {
   private PartnerService(WebhookSecret secret, String topic, Console console) {
     this.console = console;
     WebhookReceiver receiver = WebhookReceiver.builder()
-        .secret(secret)
+        .verifier(WebhookVerifier.builder().secret(secret).build())
         .acceptTopics(topic)
         .handler(this::handle)
         .build();

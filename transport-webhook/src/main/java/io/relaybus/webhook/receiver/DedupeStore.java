@@ -26,6 +26,18 @@ public interface DedupeStore {
   }
 
   /**
+   * A store that remembers nothing: every verified request reaches the handler, resends and
+   * concurrent copies of one {@code webhook-id} included. Only for handlers that are
+   * idempotent or deduplicate on their own, such as a Relaybus consumer-group member, whose bus
+   * owns retries and acknowledgements.
+   *
+   * @return the store
+   */
+  static DedupeStore none() {
+    return NoDedupe.INSTANCE;
+  }
+
+  /**
    * Claims an id before handling it.
    *
    * @param webhookId the id

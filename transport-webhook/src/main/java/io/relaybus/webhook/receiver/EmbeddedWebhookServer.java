@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -29,14 +31,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each {@linkplain Builder#route(String, WebhookReceiver) route} maps one exact path to a
  * {@link WebhookReceiver}: one path for every topic, or one path per topic with {@link
- * WebhookReceiver.Builder#acceptTopics(String...)}. Other paths get {@code 404}. Bodies are
+ * WebhookReceiver.Builder#acceptTopics(String...)}; routes may be added and removed while the
+ * server runs. Other paths get {@code 404}. Bodies are
  * read up to the receiver's limit and no further: a {@code Content-Length} above it is refused
  * before reading, a longer streamed body is refused once the limit is passed, and the
  * connection is then closed rather than drained.
  *
  * <p>Binds to the loopback address by default; set {@link Builder#bindAddress(String)} to
  * {@code 0.0.0.0} to accept remote senders (behind TLS termination: the JDK server here speaks
- * plain HTTP). Requests run on a fixed pool of named daemon threads. {@link #close()} stops
+ * plain HTTP). Requests run on a fixed pool of named daemon threads, or on the {@linkplain
+ * Builder#executor(java.util.concurrent.Executor) executor given}. {@link #close()} stops
  * accepting, waits for running handlers up to the grace period, then stops the server and the
  * pool; it is idempotent.
  *
@@ -54,7 +58,9 @@ public final class EmbeddedWebhookServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedWebhookServer.class);
 
   private final HttpServer server;
-  private final ExecutorService executor;
+  /** The server's own request pool, or {@code null} when the caller gave an executor. */
+  private final ExecutorService ownExecutor;
+  private final Map<String, WebhookReceiver> routes = new ConcurrentHashMap<>();
   private final Duration shutdownGrace;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -63,23 +69,24 @@ public final class EmbeddedWebhookServer implements AutoCloseable {
   private EmbeddedWebhookServer(Builder b) throws IOException {
     this.shutdownGrace = b.shutdownGrace;
     this.server = HttpServer.create(new InetSocketAddress(b.bindAddress, b.port), b.backlog);
-    AtomicInteger threadNumber = new AtomicInteger();
-    int port = server.getAddress().getPort();
-    this.executor = new ThreadPoolExecutor(b.threads, b.threads, 0, TimeUnit.MILLISECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "relaybus-webhook-receiver-" + port + "-"
-              + threadNumber.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
-    server.setExecutor(executor);
-    for (Map.Entry<String, WebhookReceiver> route : b.routes.entrySet()) {
-      String path = route.getKey();
-      WebhookReceiver receiver = route.getValue();
-      server.createContext(path, exchange -> serve(exchange, path, receiver));
+    if (b.executor != null) {
+      this.ownExecutor = null;
+      server.setExecutor(b.executor);
+    } else {
+      AtomicInteger threadNumber = new AtomicInteger();
+      int port = server.getAddress().getPort();
+      this.ownExecutor = new ThreadPoolExecutor(b.threads, b.threads, 0, TimeUnit.MILLISECONDS,
+          new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "relaybus-webhook-receiver-" + port + "-"
+                + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+      server.setExecutor(ownExecutor);
     }
+    b.routes.forEach(this::addRoute);
     server.start();
-    LOG.info("Webhook receiver listening on {} (routes {})", baseUri(), b.routes.keySet());
+    LOG.info("Webhook receiver listening on {} (routes {})", baseUri(), routes.keySet());
   }
 
   /**
@@ -123,6 +130,46 @@ public final class EmbeddedWebhookServer implements AutoCloseable {
    */
   public URI uri(String path) {
     return baseUri().resolve(path);
+  }
+
+  /**
+   * Serves a receiver at an exact path from now on, while the server runs.
+   *
+   * @param path the path, starting with {@code /}, such as {@code /webhooks/orders}
+   * @param receiver the receiver
+   * @throws IllegalArgumentException when the path is malformed or already routed
+   */
+  public void addRoute(String path, WebhookReceiver receiver) {
+    Objects.requireNonNull(receiver, "receiver");
+    checkPath(path);
+    if (routes.putIfAbsent(path, receiver) != null) {
+      throw new IllegalArgumentException("Webhook route '" + path + "' is defined twice");
+    }
+    server.createContext(path, exchange -> serve(exchange, path, receiver));
+  }
+
+  /**
+   * Stops serving a path; its requests get {@code 404} from now on. Requests already running
+   * finish.
+   *
+   * @param path the route's path
+   * @return whether the path was routed
+   */
+  public boolean removeRoute(String path) {
+    Objects.requireNonNull(path, "path");
+    if (routes.remove(path) == null) {
+      return false;
+    }
+    server.removeContext(path);
+    return true;
+  }
+
+  private static void checkPath(String path) {
+    Objects.requireNonNull(path, "path");
+    if (!path.startsWith("/") || path.contains("?") || path.contains("#")) {
+      throw new IllegalArgumentException("Webhook route path must start with '/' and hold "
+          + "no query or fragment, got '" + path + "'");
+    }
   }
 
   private void serve(HttpExchange exchange, String path, WebhookReceiver receiver) {
@@ -190,15 +237,17 @@ public final class EmbeddedWebhookServer implements AutoCloseable {
       }
     }
     server.stop(0);
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(Math.max(1, shutdownGrace.toMillis()),
-          TimeUnit.MILLISECONDS)) {
-        executor.shutdownNow();
+    if (ownExecutor != null) {
+      ownExecutor.shutdown();
+      try {
+        if (!ownExecutor.awaitTermination(Math.max(1, shutdownGrace.toMillis()),
+            TimeUnit.MILLISECONDS)) {
+          ownExecutor.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        ownExecutor.shutdownNow();
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
     }
     LOG.info("Webhook receiver on port {} stopped", port());
   }
@@ -215,6 +264,7 @@ public final class EmbeddedWebhookServer implements AutoCloseable {
     private int threads = 8;
     private int backlog = 0;
     private Duration shutdownGrace = Duration.ofSeconds(10);
+    private Executor executor;
     private final Map<String, WebhookReceiver> routes = new LinkedHashMap<>();
 
     private Builder() {}
@@ -281,6 +331,19 @@ public final class EmbeddedWebhookServer implements AutoCloseable {
     }
 
     /**
+     * Runs requests on the given executor instead of the server's own pool of {@link
+     * #threads(int)} threads, for example virtual threads or a pool the application sizes
+     * itself. The caller owns it: {@link #close()} does not shut it down.
+     *
+     * @param executor the executor
+     * @return this builder
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
      * Sets the TCP accept backlog; 0 (the default) uses the system default.
      *
      * @param backlog the backlog, not negative
@@ -318,12 +381,8 @@ public final class EmbeddedWebhookServer implements AutoCloseable {
      * @throws IllegalArgumentException when the path is malformed or already routed
      */
     public Builder route(String path, WebhookReceiver receiver) {
-      Objects.requireNonNull(path, "path");
       Objects.requireNonNull(receiver, "receiver");
-      if (!path.startsWith("/") || path.contains("?") || path.contains("#")) {
-        throw new IllegalArgumentException("Webhook route path must start with '/' and hold "
-            + "no query or fragment, got '" + path + "'");
-      }
+      checkPath(path);
       if (routes.putIfAbsent(path, receiver) != null) {
         throw new IllegalArgumentException("Webhook route '" + path + "' is defined twice");
       }
@@ -331,17 +390,14 @@ public final class EmbeddedWebhookServer implements AutoCloseable {
     }
 
     /**
-     * Binds and starts the server.
+     * Binds and starts the server with the routes given so far; {@link
+     * EmbeddedWebhookServer#addRoute(String, WebhookReceiver)} adds more while it runs.
      *
      * @return the running server
-     * @throws IllegalStateException when no route is defined
      * @throws UncheckedIOException when the address cannot be bound (for example the port is
      *     taken)
      */
     public EmbeddedWebhookServer start() {
-      if (routes.isEmpty()) {
-        throw new IllegalStateException("An embedded webhook server needs at least one route");
-      }
       try {
         return new EmbeddedWebhookServer(this);
       } catch (IOException e) {

@@ -2,6 +2,8 @@ package io.relaybus.webhook.receiver;
 
 import io.relaybus.RelaybusException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -13,6 +15,7 @@ public class RetryLaterException extends RelaybusException {
   private static final long serialVersionUID = 1L;
 
   private final Duration retryAfter;
+  private final Map<String, String> headers;
 
   /**
    * Creates the exception.
@@ -21,12 +24,27 @@ public class RetryLaterException extends RelaybusException {
    * @param message why, for the receiver's log (not sent to the sender)
    */
   public RetryLaterException(Duration retryAfter, String message) {
+    this(retryAfter, message, Map.of());
+  }
+
+  /**
+   * Creates the exception with more headers for the {@code 503} response, for senders that
+   * read them (a Relaybus group member tells its sender this way that it gives a delivery
+   * back).
+   *
+   * @param retryAfter how long the sender should wait, not negative
+   * @param message why, for the receiver's log (not sent to the sender)
+   * @param headers response headers besides {@code Retry-After}, which is set from {@code
+   *     retryAfter}
+   */
+  public RetryLaterException(Duration retryAfter, String message, Map<String, String> headers) {
     super(message);
     Objects.requireNonNull(retryAfter, "retryAfter");
     if (retryAfter.isNegative()) {
       throw new IllegalArgumentException("retryAfter must not be negative, got " + retryAfter);
     }
     this.retryAfter = retryAfter;
+    this.headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
   }
 
   /**
@@ -48,6 +66,17 @@ public class RetryLaterException extends RelaybusException {
    */
   public Duration retryAfter() {
     return retryAfter;
+  }
+
+  /**
+   * The headers of the {@code 503} response: those given, and {@code Retry-After}.
+   *
+   * @return an immutable map
+   */
+  public Map<String, String> responseHeaders() {
+    Map<String, String> all = new LinkedHashMap<>(headers);
+    all.put("Retry-After", retryAfterHeader());
+    return Map.copyOf(all);
   }
 
   /**

@@ -4,13 +4,11 @@ import io.relaybus.webhook.payload.DecodedWebhook;
 import io.relaybus.webhook.payload.PayloadException;
 import io.relaybus.webhook.payload.WebhookPayloads;
 import io.relaybus.webhook.signature.WebhookHeaders;
-import io.relaybus.webhook.signature.WebhookSecret;
 import io.relaybus.webhook.signature.WebhookVerificationException;
 import io.relaybus.webhook.signature.WebhookVerifier;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * WebhookReceiver receiver = WebhookReceiver.builder()
- *     .secret(WebhookSecret.parse(System.getenv("RELAYBUS_WEBHOOK_SECRET")))
+ *     .verifier(WebhookVerifier.builder()
+ *         .secret(WebhookSecret.parse(System.getenv("RELAYBUS_WEBHOOK_SECRET")))
+ *         .build())
  *     .handler(webhook -> orders.apply(webhook.event()))
  *     .build();
  * WebhookResponse response = receiver.handle("POST", headers, body);
@@ -71,14 +71,17 @@ public final class WebhookReceiver {
   /** Response header marking an acknowledged duplicate. */
   public static final String DUPLICATE_HEADER = "webhook-duplicate";
 
+  /** Immutable, so every handled webhook shares it. */
+  private static final WebhookResponse HANDLED = WebhookResponse.of(204, "");
+
   private final WebhookVerifier verifier;
   private final WebhookHandler handler;
   private final DedupeStore dedupe;
   private final int maxBodyBytes;
   private final Set<String> topics;
 
-  private WebhookReceiver(Builder b, WebhookVerifier verifier, DedupeStore dedupe) {
-    this.verifier = verifier;
+  private WebhookReceiver(Builder b, DedupeStore dedupe) {
+    this.verifier = b.verifier;
     this.handler = b.handler;
     this.dedupe = dedupe;
     this.maxBodyBytes = b.maxBodyBytes;
@@ -168,8 +171,7 @@ public final class WebhookReceiver {
     if (!"POST".equalsIgnoreCase(method)) {
       return WebhookResponse.of(405, "webhooks are POST requests", Map.of("Allow", "POST"));
     }
-    List<String> lengths = values(headers, "content-length");
-    String length = lengths.isEmpty() ? null : lengths.get(0);
+    String length = first(headers, "content-length");
     if (length != null && declaresMoreThan(length, maxBodyBytes)) {
       return tooLarge();
     }
@@ -197,12 +199,11 @@ public final class WebhookReceiver {
     try {
       handler.handle(webhook);
       handled = true;
-      return WebhookResponse.of(204, "");
+      return HANDLED;
     } catch (RetryLaterException e) {
       LOG.info("Webhook {} (topic {}, event {}): handler asked to retry after {}: {}", id,
           webhook.topic().orElse(null), webhook.event().id(), e.retryAfter(), e.getMessage());
-      return WebhookResponse.of(503, "retry later",
-          Map.of("Retry-After", e.retryAfterHeader()));
+      return WebhookResponse.of(503, "retry later", e.responseHeaders());
     } catch (Exception e) {
       LOG.warn("Webhook {} (topic {}, event {}, attempt {}): handler failed; answering 500 so "
           + "the sender retries", id, webhook.topic().orElse(null), webhook.event().id(),
@@ -279,15 +280,32 @@ public final class WebhookReceiver {
 
   /** The value of a header that must appear once; several values count as malformed. */
   private static String single(Map<String, ? extends List<String>> headers, String name) {
-    List<String> values = values(headers, name);
-    if (values.isEmpty()) {
-      return null;
+    String found = null;
+    boolean seen = false;
+    for (Map.Entry<String, ? extends List<String>> e : headers.entrySet()) {
+      if (e.getValue() != null && named(e.getKey(), name)) {
+        for (String value : e.getValue()) {
+          if (seen) {
+            throw new WebhookVerificationException(
+                WebhookVerificationException.Reason.MALFORMED_HEADER,
+                "Header " + name + " must appear once");
+          }
+          found = value;
+          seen = true;
+        }
+      }
     }
-    if (values.size() > 1) {
-      throw new WebhookVerificationException(WebhookVerificationException.Reason.MALFORMED_HEADER,
-          "Header " + name + " must appear once");
+    return found;
+  }
+
+  /** The first value of a header, or {@code null}. */
+  private static String first(Map<String, ? extends List<String>> headers, String name) {
+    for (Map.Entry<String, ? extends List<String>> e : headers.entrySet()) {
+      if (e.getValue() != null && !e.getValue().isEmpty() && named(e.getKey(), name)) {
+        return e.getValue().get(0);
+      }
     }
-    return values.get(0);
+    return null;
   }
 
   /** Several {@code webhook-signature} lines are one space-separated list. */
@@ -299,11 +317,20 @@ public final class WebhookReceiver {
   private static List<String> values(Map<String, ? extends List<String>> headers, String name) {
     List<String> values = new ArrayList<>(1);
     headers.forEach((key, list) -> {
-      if (key != null && list != null && key.toLowerCase(Locale.ROOT).equals(name)) {
+      if (list != null && named(key, name)) {
         values.addAll(list);
       }
     });
     return values;
+  }
+
+  /**
+   * Whether a header name is {@code name} (lower-case) in any case. The allocation-free
+   * comparison filters; only a candidate is lower-cased to confirm.
+   */
+  private static boolean named(String key, String name) {
+    return key != null && key.equalsIgnoreCase(name)
+        && key.toLowerCase(Locale.ROOT).equals(name);
   }
 
   @Override
@@ -315,9 +342,7 @@ public final class WebhookReceiver {
 
   /** Builds a {@link WebhookReceiver}. Not thread-safe; the built receiver is. */
   public static final class Builder {
-    private final List<WebhookSecret> secrets = new ArrayList<>();
-    private Duration tolerance = WebhookVerifier.DEFAULT_TOLERANCE;
-    private Clock clock = Clock.systemUTC();
+    private WebhookVerifier verifier;
     private WebhookHandler handler;
     private DedupeStore dedupe;
     private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
@@ -326,47 +351,16 @@ public final class WebhookReceiver {
     private Builder() {}
 
     /**
-     * Adds a secret signatures are checked against (required; add the old and the new one
-     * during key rotation).
+     * Sets how requests are verified (required): the secrets signatures are checked against
+     * (several during key rotation), the timestamp tolerance and the clock, which also times
+     * the default dedupe store's memory.
      *
-     * @param secret the secret
+     * @param verifier the verifier, such as {@code
+     *     WebhookVerifier.builder().secret(WebhookSecret.parse(secret)).build()}
      * @return this builder
      */
-    public Builder secret(WebhookSecret secret) {
-      secrets.add(Objects.requireNonNull(secret, "secret"));
-      return this;
-    }
-
-    /**
-     * Adds several secrets.
-     *
-     * @param secrets the secrets
-     * @return this builder
-     */
-    public Builder secrets(List<WebhookSecret> secrets) {
-      secrets.forEach(this::secret);
-      return this;
-    }
-
-    /**
-     * Sets how far {@code webhook-timestamp} may be from the clock; default ±5 minutes.
-     *
-     * @param tolerance at least one second
-     * @return this builder
-     */
-    public Builder tolerance(Duration tolerance) {
-      this.tolerance = Objects.requireNonNull(tolerance, "tolerance");
-      return this;
-    }
-
-    /**
-     * Sets the clock for timestamp checks and dedupe expiry.
-     *
-     * @param clock the clock; default the system UTC clock
-     * @return this builder
-     */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+    public Builder verifier(WebhookVerifier verifier) {
+      this.verifier = Objects.requireNonNull(verifier, "verifier");
       return this;
     }
 
@@ -427,28 +421,26 @@ public final class WebhookReceiver {
      * Builds the receiver.
      *
      * @return the receiver
-     * @throws IllegalStateException when no secret or no handler is set, or the dedupe store
+     * @throws IllegalStateException when no verifier or no handler is set, or the dedupe store
      *     forgets ids sooner than twice the tolerance
      */
     public WebhookReceiver build() {
       if (handler == null) {
         throw new IllegalStateException("A webhook receiver needs a handler");
       }
-      if (secrets.isEmpty()) {
-        throw new IllegalStateException("A webhook receiver needs at least one secret "
-            + "(whsec_...) to verify signatures");
+      if (verifier == null) {
+        throw new IllegalStateException("A webhook receiver needs a verifier holding at least "
+            + "one secret (whsec_...) to verify signatures");
       }
-      WebhookVerifier verifier = WebhookVerifier.builder().secrets(secrets)
-          .tolerance(tolerance).clock(clock).build();
-      Duration minimum = tolerance.multipliedBy(2);
+      Duration minimum = verifier.tolerance().multipliedBy(2);
       DedupeStore store = dedupe != null ? dedupe : new InMemoryDedupeStore(minimum,
-          InMemoryDedupeStore.DEFAULT_MAX_ENTRIES, clock);
-      if (store.retention().compareTo(minimum) < 0) {
+          InMemoryDedupeStore.DEFAULT_MAX_ENTRIES, verifier.clock());
+      if (store != NoDedupe.INSTANCE && store.retention().compareTo(minimum) < 0) {
         throw new IllegalStateException("Dedupe store " + store + " remembers ids for "
             + store.retention() + "; at least twice the tolerance (" + minimum + ") is needed "
             + "so every replay that passes the timestamp check is recognised");
       }
-      return new WebhookReceiver(this, verifier, store);
+      return new WebhookReceiver(this, store);
     }
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The receiving side of Relaybus webhooks: {@link io.relaybus.webhook.receiver.WebhookReceiver}
- * verifies, dedupes, decodes and hands each request to a {@link
+ * verifies (with a {@link io.relaybus.webhook.signature.WebhookVerifier}), dedupes (a {@link
+ * io.relaybus.webhook.receiver.DedupeStore}), decodes and hands each request to a {@link
  * io.relaybus.webhook.receiver.WebhookHandler}, inside any framework through {@code
  * handle(method, headers, body)}, or standalone in {@link
- * io.relaybus.webhook.receiver.EmbeddedWebhookServer} on the JDK's HTTP server.
+ * io.relaybus.webhook.receiver.EmbeddedWebhookServer} on the JDK's HTTP server. The webhook
+ * transport's own group members receive through the same two classes.
  */
 package io.relaybus.webhook.receiver;

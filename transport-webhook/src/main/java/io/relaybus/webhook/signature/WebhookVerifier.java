@@ -65,6 +65,15 @@ public final class WebhookVerifier {
   }
 
   /**
+   * The clock timestamps are compared with.
+   *
+   * @return the clock
+   */
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
    * Verifies one request.
    *
    * @param webhookId the {@code webhook-id} header value, or {@code null} when absent

@@ -8,6 +8,7 @@ import io.relaybus.webhook.payload.PayloadFormat;
 import io.relaybus.webhook.signature.WebhookHeaders;
 import io.relaybus.webhook.signature.WebhookSecret;
 import io.relaybus.webhook.signature.WebhookSigner;
+import io.relaybus.webhook.signature.WebhookVerifier;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -51,11 +52,15 @@ class EmbeddedWebhookServerTest {
   EmbeddedWebhookServer server;
   OkHttpClient client;
 
+  static WebhookVerifier verifier(WebhookSecret secret) {
+    return WebhookVerifier.builder().secret(secret).build();
+  }
+
   @BeforeEach
   void start() {
-    WebhookReceiver all = WebhookReceiver.builder().secret(secret).maxBodyBytes(LIMIT)
+    WebhookReceiver all = WebhookReceiver.builder().verifier(verifier(secret)).maxBodyBytes(LIMIT)
         .handler(w -> behaviour.handle(w)).build();
-    WebhookReceiver ordersOnly = WebhookReceiver.builder().secret(secret)
+    WebhookReceiver ordersOnly = WebhookReceiver.builder().verifier(verifier(secret))
         .acceptTopics("orders").handler(handled::add).build();
     server = EmbeddedWebhookServer.builder().port(0).threads(12)
         .route("/webhooks", all)
@@ -122,7 +127,7 @@ class EmbeddedWebhookServerTest {
     // id and body with the vector's secret now, and check the vector itself is refused as stale.
     WebhookSecret spec = WebhookSecret.parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
     try (EmbeddedWebhookServer specServer = EmbeddedWebhookServer.builder()
-        .route("/spec", WebhookReceiver.builder().secret(spec).handler(handled::add).build())
+        .route("/spec", WebhookReceiver.builder().verifier(verifier(spec)).handler(handled::add).build())
         .start()) {
       byte[] body = "{\"test\": 2432232314}".getBytes(StandardCharsets.UTF_8);
       Request stale = new Request.Builder().url(specServer.uri("/spec").toString())

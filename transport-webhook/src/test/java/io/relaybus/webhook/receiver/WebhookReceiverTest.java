@@ -8,6 +8,7 @@ import io.relaybus.webhook.payload.PayloadFormat;
 import io.relaybus.webhook.signature.WebhookHeaders;
 import io.relaybus.webhook.signature.WebhookSecret;
 import io.relaybus.webhook.signature.WebhookSigner;
+import io.relaybus.webhook.signature.WebhookVerifier;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,8 @@ class WebhookReceiverTest {
   }
 
   WebhookReceiver receiver(Consumer<WebhookReceiver.Builder> config) {
-    WebhookReceiver.Builder b = WebhookReceiver.builder().secret(secret).clock(CLOCK)
+    WebhookReceiver.Builder b = WebhookReceiver.builder()
+        .verifier(WebhookVerifier.builder().secret(secret).clock(CLOCK).build())
         .handler(handled::add);
     config.accept(b);
     return b.build();
@@ -82,8 +84,9 @@ class WebhookReceiverTest {
   @Test
   void thePublishedSpecVectorVerifiesAndReachesTheHandler() {
     WebhookReceiver receiver = WebhookReceiver.builder()
-        .secret(WebhookSecret.parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
-        .clock(Clock.fixed(Instant.ofEpochSecond(1614265330), ZoneOffset.UTC))
+        .verifier(WebhookVerifier.builder()
+            .secret(WebhookSecret.parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+            .clock(Clock.fixed(Instant.ofEpochSecond(1614265330), ZoneOffset.UTC)).build())
         .handler(handled::add).build();
     WebhookResponse response = receiver.handle("POST", Map.of(
         "webhook-id", List.of("msg_p5jXN8AQM9LWM0D4loKWxJek"),
@@ -220,8 +223,9 @@ class WebhookReceiverTest {
   @Test
   void keyRotationAcceptsEitherSecretAndSeveralSignatures() {
     WebhookSecret next = WebhookSecret.generate();
-    WebhookReceiver rotating = WebhookReceiver.builder().secret(secret).secret(next)
-        .clock(CLOCK).handler(handled::add).build();
+    WebhookReceiver rotating = WebhookReceiver.builder()
+        .verifier(WebhookVerifier.builder().secret(secret).secret(next).clock(CLOCK).build())
+        .handler(handled::add).build();
     Event a = event();
     Event b = event();
     Event c = event();
@@ -282,11 +286,12 @@ class WebhookReceiverTest {
 
   @Test
   void builderRefusesADedupeStoreThatForgetsTooSoon() {
-    assertThatThrownBy(() -> WebhookReceiver.builder().secret(secret).handler(w -> { })
+    assertThatThrownBy(() -> WebhookReceiver.builder()
+        .verifier(WebhookVerifier.builder().secret(secret).clock(CLOCK).build()).handler(w -> { })
         .dedupeStore(new InMemoryDedupeStore(Duration.ofMinutes(5), 10, CLOCK)).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("twice the tolerance");
     assertThatThrownBy(() -> WebhookReceiver.builder().handler(w -> { }).build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("secret");
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("verifier");
   }
 
   @Test

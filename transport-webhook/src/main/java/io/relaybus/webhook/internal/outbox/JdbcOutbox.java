@@ -1,0 +1,580 @@
+package io.relaybus.webhook.internal.outbox;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.relaybus.DeadLetter;
+import io.relaybus.DeadLetterReason;
+import io.relaybus.Event;
+import io.relaybus.webhook.EndpointState;
+import io.relaybus.webhook.WebhookEndpoint;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * The durable outbox in PostgreSQL. Publishing inserts one delivery per matching route with a
+ * single {@code INSERT … SELECT} per event, all events in one transaction, so the set of routes
+ * is read where the rows are written (a route added by another process counts at once).
+ * Dispatchers claim due deliveries with {@code FOR UPDATE SKIP LOCKED} and a lease: several
+ * sender processes share the work, and a crashed sender's claims come back when their lease
+ * ends. The schema is created idempotently under an advisory lock.
+ */
+public final class JdbcOutbox implements Outbox {
+  /** Schema names: lower-case identifiers. */
+  public static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
+
+  private static final int KEY_WINDOW = 2000;
+  /** Records an attempt of a delivery that still exists ({@code %s}: the schema). */
+  private static final String INSERT_ATTEMPT = "INSERT INTO %s.attempt "
+      + "(delivery_id, route, attempt, started_at, duration_ms, status, error, event_id, "
+      + "webhook_id) SELECT ?, route, ?, ?, ?, ?, ?, ?, ? FROM %s.delivery WHERE id = ?";
+
+  private final JdbcTransactions tx;
+  private final HikariDataSource ownPool;
+  private final String s;
+  private final String owner = UUID.randomUUID().toString();
+
+  /**
+   * Opens the outbox on a data source and creates the schema if needed.
+   *
+   * @param dataSource where connections come from
+   * @param ownPool a pool to close with the outbox, or {@code null} when the caller owns it
+   * @param schema the schema name
+   */
+  public JdbcOutbox(DataSource dataSource, HikariDataSource ownPool, String schema) {
+    this.tx = new JdbcTransactions(dataSource, schema);
+    this.ownPool = ownPool;
+    this.s = schema;
+    try {
+      OutboxSchema.create(tx, schema);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /**
+   * Builds the connection pool of the URL mode.
+   *
+   * @param url the JDBC URL
+   * @param user the user, or {@code null}
+   * @param password the password, or {@code null}
+   * @param size the most connections
+   * @return the pool
+   */
+  public static HikariDataSource pool(String url, String user, String password, int size) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    if (user != null) {
+      config.setUsername(user);
+    }
+    if (password != null) {
+      config.setPassword(password);
+    }
+    config.setMaximumPoolSize(size);
+    config.setPoolName("relaybus-webhook-outbox");
+    config.addDataSourceProperty("ApplicationName", "relaybus-webhook");
+    config.addDataSourceProperty("tcpKeepAlive", "true");
+    config.addDataSourceProperty("logServerErrorDetail", "false");
+    return new HikariDataSource(config);
+  }
+
+  @Override
+  public int publish(String topic, List<Event> events) {
+    return tx.run(c -> {
+      int n = 0;
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".delivery "
+          + "(route, topic, event_id, ordering_key, attributes, data) "
+          + "SELECT r.name, ?, ?, ?, ?, ? FROM " + s
+          + ".route r WHERE ? = ANY(r.topics) OR '*' = ANY(r.topics)")) {
+        for (Event e : events) {
+          ps.setString(1, topic);
+          ps.setString(2, e.id());
+          ps.setString(3, e.key().orElse(null));
+          ps.setString(4, EventAttributes.encode(e));
+          ps.setBytes(5, e.data());
+          ps.setString(6, topic);
+          n += ps.executeUpdate();
+        }
+      }
+      return n;
+    });
+  }
+
+  @Override
+  public void putEndpoint(WebhookEndpoint endpoint) {
+    tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".route "
+          + "(name, topics, config) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+          + "topics = excluded.topics, config = excluded.config, updated_at = now() "
+          + "WHERE " + s + ".route.grp IS NULL")) {
+        ps.setString(1, endpoint.name());
+        ps.setArray(2, c.createArrayOf("text", endpoint.topics().toArray()));
+        ps.setString(3, EndpointJson.write(endpoint));
+        if (ps.executeUpdate() == 0) {
+          throw new IllegalArgumentException("'" + endpoint.name() + "' is a group route");
+        }
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public String putGroup(String group, String topic, String secret) {
+    return tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".route "
+          + "(name, topics, grp, topic, secret) VALUES (?, ?, ?, ?, ?) "
+          + "ON CONFLICT (name) DO NOTHING")) {
+        ps.setString(1, Route.groupRoute(group, topic));
+        ps.setArray(2, c.createArrayOf("text", new String[] {topic}));
+        ps.setString(3, group);
+        ps.setString(4, topic);
+        ps.setString(5, secret);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("SELECT secret FROM " + s
+          + ".route WHERE name = ?")) {
+        ps.setString(1, Route.groupRoute(group, topic));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getString(1);
+        }
+      }
+    });
+  }
+
+  @Override
+  public boolean removeRoute(String name) {
+    return tx.run(c -> {
+      try (PreparedStatement del = c.prepareStatement("DELETE FROM " + s
+          + ".delivery WHERE route = ?");
+          PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+              + ".route WHERE name = ?")) {
+        del.setString(1, name);
+        del.executeUpdate();
+        ps.setString(1, name);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public boolean setState(String name, EndpointState state, String reason) {
+    return tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".route SET state = ?, "
+          + "reason = ?, updated_at = now() WHERE name = ?")) {
+        ps.setString(1, state.name());
+        ps.setString(2, reason);
+        ps.setString(3, name);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public void putMember(String route, String url, int capacity, Duration ttl) {
+    tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".member "
+          + "(route, url, capacity, expires_at) VALUES (?, ?, ?, now() + ? * interval '1 ms') "
+          + "ON CONFLICT (route, url) DO UPDATE SET capacity = excluded.capacity, "
+          + "expires_at = excluded.expires_at")) {
+        ps.setString(1, route);
+        ps.setString(2, url);
+        ps.setInt(3, capacity);
+        ps.setLong(4, ttl.toMillis());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void removeMember(String route, String url) {
+    tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".member WHERE route = ? AND url = ?")) {
+        ps.setString(1, route);
+        ps.setString(2, url);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public List<Route> routes() {
+    return tx.run(c -> {
+      Map<String, List<Route.Member>> members = new LinkedHashMap<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT route, url, capacity FROM " + s
+          + ".member WHERE expires_at > now() ORDER BY route, url");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          members.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+              .add(new Route.Member(rs.getString(2), rs.getInt(3)));
+        }
+      }
+      List<Route> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT name, config, grp, topic, secret, "
+          + "state, reason FROM " + s + ".route ORDER BY name");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String name = rs.getString(1);
+          String config = rs.getString(2);
+          out.add(new Route(name, config == null ? null : EndpointJson.read(name, config),
+              rs.getString(4), rs.getString(3), rs.getString(5),
+              EndpointState.valueOf(rs.getString(6)), rs.getString(7),
+              List.copyOf(members.getOrDefault(name, List.of()))));
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public long pending(String route) {
+    return tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + s
+          + ".delivery WHERE route = ?")) {
+        ps.setString(1, route);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
+      Duration lease) {
+    // Per-key order: a delivery with a key is claimable only as the oldest pending one of its
+    // key. Looking at the route's oldest KEY_WINDOW deliveries makes that a row_number() over
+    // the window instead of a probe per row (any older row of the same key is in the window
+    // too); keys whose head lies beyond the window wait until older deliveries finish.
+    String pick;
+    if (ordered) {
+      pick = "SELECT id FROM " + s + ".delivery WHERE id = (SELECT min(id) FROM " + s
+          + ".delivery WHERE route = ?) AND due_at <= now() AND (lease_until IS NULL OR "
+          + "lease_until < now()) FOR UPDATE SKIP LOCKED";
+    } else if (byKey) {
+      pick = "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.id IN (SELECT h.id FROM ("
+          + "SELECT w.id, w.due_at, w.lease_until, w.ordering_key, row_number() OVER "
+          + "(PARTITION BY w.ordering_key ORDER BY w.id) AS rn FROM (SELECT id, due_at, "
+          + "lease_until, ordering_key FROM " + s + ".delivery WHERE route = ? ORDER BY id LIMIT "
+          + KEY_WINDOW + ") w) h WHERE (h.ordering_key IS NULL OR h.rn = 1) AND h.due_at <= "
+          + "now() AND (h.lease_until IS NULL OR h.lease_until < now()) ORDER BY h.due_at, h.id "
+          + "LIMIT ?) AND d0.due_at <= now() AND (d0.lease_until IS NULL OR d0.lease_until < "
+          + "now()) FOR UPDATE SKIP LOCKED"; // re-checked on rows another claimer just leased
+    } else {
+      pick = "SELECT id FROM " + s + ".delivery WHERE route = ? AND due_at <= now() AND "
+          + "(lease_until IS NULL OR lease_until < now()) ORDER BY due_at, id LIMIT ? "
+          + "FOR UPDATE SKIP LOCKED";
+    }
+    return tx.run(c -> {
+      List<OutboxDelivery> out = new ArrayList<>();
+      // A lease still set here has lapsed (outcomes clear it): its sender died with the request
+      // in flight, so for a group the member may have run the handler — that counts an attempt.
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery d SET "
+          + "handler_attempt = d.handler_attempt + CASE WHEN ? AND d.lease_until IS NOT NULL "
+          + "THEN 1 ELSE 0 END, lease_owner = ?, lease_until = now() + ? * interval '1 ms' "
+          + "WHERE d.id IN (" + pick + ") AND EXISTS (SELECT 1 FROM " + s + ".route r "
+          + "WHERE r.name = d.route AND r.state = 'ENABLED') " // not for a stale route list
+          + "RETURNING d.id, d.topic, d.attributes, d.data, "
+          + "d.attempts, d.handler_attempt")) {
+        ps.setBoolean(1, byKey);
+        ps.setString(2, owner);
+        ps.setLong(3, lease.toMillis());
+        ps.setString(4, route);
+        if (!ordered) {
+          ps.setInt(5, max);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new OutboxDelivery(rs.getLong(1), route, rs.getString(2),
+                EventAttributes.decode(rs.getString(3), rs.getBytes(4)), rs.getInt(5),
+                rs.getInt(6)));
+          }
+        }
+      }
+      out.sort((a, b) -> Long.compare(a.id(), b.id()));
+      return out;
+    });
+  }
+
+  @Override
+  public void renew(Collection<Long> ids, Duration lease) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
+          + "lease_until = now() + ? * interval '1 ms' WHERE id = ANY(?) AND lease_owner = ?")) {
+        ps.setLong(1, lease.toMillis());
+        ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+        ps.setString(3, owner);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  private void insertAttempt(Connection c, AttemptRecord a) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(INSERT_ATTEMPT.replace("%s", s))) {
+      bindAttempt(ps, a);
+      ps.executeUpdate();
+    }
+  }
+
+  private static void bindAttempt(PreparedStatement ps, AttemptRecord a) throws SQLException {
+    ps.setLong(1, a.deliveryId());
+    ps.setInt(2, a.attempt());
+    ps.setTimestamp(3, Timestamp.from(a.startedAt()));
+    ps.setLong(4, a.duration().toMillis());
+    ps.setInt(5, a.status());
+    ps.setString(6, a.error());
+    ps.setString(7, a.eventId());
+    ps.setString(8, a.webhookId());
+    ps.setLong(9, a.deliveryId());
+  }
+
+  @Override
+  public void succeeded(AttemptRecord attempt) {
+    tx.run(c -> {
+      insertAttempt(c, attempt);
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".delivery WHERE id = ?")) {
+        ps.setLong(1, attempt.deliveryId());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Records the outcomes of many successful deliveries in one transaction: one batched
+   * {@code INSERT} of their attempt records and one {@code DELETE} of the deliveries. The
+   * dispatcher collects its successes per round, so a busy sender pays one commit per round
+   * instead of one per delivery.
+   */
+  @Override
+  public void succeeded(List<AttemptRecord> attempts) {
+    if (attempts.isEmpty()) {
+      return;
+    }
+    tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement(INSERT_ATTEMPT.replace("%s", s))) {
+        for (AttemptRecord a : attempts) {
+          bindAttempt(ps, a);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      Long[] ids = new Long[attempts.size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = attempts.get(i).deliveryId();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".delivery WHERE id = ANY(?)")) {
+        ps.setArray(1, c.createArrayOf("bigint", ids));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void failed(AttemptRecord attempt, Instant due, int handlerAttempt, boolean counted) {
+    tx.run(c -> {
+      insertAttempt(c, attempt);
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
+          + "attempts = attempts + ?, handler_attempt = ?, due_at = ?, lease_owner = NULL, "
+          + "lease_until = NULL WHERE id = ?")) {
+        ps.setInt(1, counted ? 1 : 0);
+        ps.setInt(2, handlerAttempt);
+        ps.setTimestamp(3, Timestamp.from(due));
+        ps.setLong(4, attempt.deliveryId());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void deadLetterDelivery(AttemptRecord attempt, OutboxDelivery delivery, String group,
+      DeadLetterReason reason, int attempts, String lastError) {
+    tx.run(c -> {
+      if (attempt != null) {
+        insertAttempt(c, attempt);
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".delivery WHERE id = ?")) {
+        ps.setLong(1, delivery.id());
+        if (ps.executeUpdate() == 0) {
+          return null; // finished by another sender after our lease ran out
+        }
+      }
+      insertDeadLetter(c, delivery.topic(), group, delivery.event(), reason, attempts, lastError);
+      return null;
+    });
+  }
+
+  private void insertDeadLetter(Connection c, String topic, String group, Event event,
+      DeadLetterReason reason, int attempts, String lastError) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".dead_letter "
+        + "(topic, grp, attributes, data, reason, attempts, last_error) VALUES "
+        + "(?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, topic);
+      ps.setString(2, group);
+      ps.setString(3, EventAttributes.encode(event));
+      ps.setBytes(4, event.data());
+      ps.setString(5, reason.name());
+      ps.setInt(6, attempts);
+      ps.setString(7, lastError == null ? "" : lastError);
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public void deadLetter(String topic, String group, Event event, DeadLetterReason reason,
+      int attempts, String lastError) {
+    tx.run(c -> {
+      insertDeadLetter(c, topic, group, event, reason, attempts, lastError);
+      return null;
+    });
+  }
+
+  @Override
+  public List<DeadLetter> deadLetters(String topic, String group, int limit) {
+    return tx.run(c -> {
+      List<DeadLetter> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT id, attributes, data, reason, "
+          + "attempts, last_error, dead_lettered_at FROM " + s + ".dead_letter WHERE topic = ? "
+          + "AND grp = ? ORDER BY id LIMIT ?")) {
+        ps.setString(1, topic);
+        ps.setString(2, group);
+        ps.setInt(3, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new DeadLetter(Long.toString(rs.getLong(1)), topic, group,
+                EventAttributes.decode(rs.getString(2), rs.getBytes(3)),
+                DeadLetterReason.valueOf(rs.getString(4)), rs.getInt(5), rs.getString(6),
+                rs.getTimestamp(7).toInstant()));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public long deadLetterCount(String topic, String group) {
+    return tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + s
+          + ".dead_letter WHERE topic = ? AND grp = ?")) {
+        ps.setString(1, topic);
+        ps.setString(2, group);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
+  }
+
+  @Override
+  public boolean replay(String topic, String group, String id, String route) {
+    long dlId;
+    try {
+      dlId = Long.parseLong(id);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+    return tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("WITH dl AS (DELETE FROM " + s
+          + ".dead_letter WHERE id = ? AND topic = ? AND grp = ? RETURNING attributes, data) "
+          + "INSERT INTO " + s + ".delivery (route, topic, event_id, ordering_key, attributes, "
+          + "data) SELECT ?, ?, '', attributes::json->>'key', attributes, data FROM dl")) {
+        ps.setLong(1, dlId);
+        ps.setString(2, topic);
+        ps.setString(3, group);
+        ps.setString(4, route);
+        ps.setString(5, topic);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public int purge(String topic, String group) {
+    return tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".dead_letter WHERE topic = ? AND grp = ?")) {
+        ps.setString(1, topic);
+        ps.setString(2, group);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public List<AttemptRecord> attempts(String route, int limit) {
+    return tx.run(c -> {
+      List<AttemptRecord> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT delivery_id, attempt, started_at, "
+          + "duration_ms, status, error, event_id, webhook_id FROM " + s + ".attempt WHERE "
+          + "route = ? ORDER BY started_at LIMIT ?")) {
+        ps.setString(1, route);
+        ps.setInt(2, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new AttemptRecord(rs.getLong(1), rs.getInt(2),
+                rs.getTimestamp(3).toInstant(), Duration.ofMillis(rs.getLong(4)), rs.getInt(5),
+                rs.getString(6), rs.getString(7), rs.getString(8)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public int prune(Duration attemptRetention) {
+    return tx.run(c -> {
+      int n;
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".attempt WHERE started_at < now() - ? * interval '1 ms'")) {
+        ps.setLong(1, attemptRetention.toMillis());
+        n = ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
+          + ".member WHERE expires_at < now() - interval '1 minute'")) {
+        n += ps.executeUpdate();
+      }
+      return n;
+    });
+  }
+
+  @Override
+  public boolean durable() {
+    return true;
+  }
+
+  @Override
+  public void close() {
+    if (ownPool != null) {
+      ownPool.close();
+    }
+  }
+}

@@ -1,0 +1,384 @@
+package io.relaybus.webhook.internal.outbox;
+
+import io.relaybus.DeadLetter;
+import io.relaybus.DeadLetterReason;
+import io.relaybus.Event;
+import io.relaybus.webhook.EndpointState;
+import io.relaybus.webhook.WebhookEndpoint;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The outbox in this JVM's memory: fast, and <b>not durable</b> — pending deliveries and dead
+ * letters are lost when the process stops. One lock guards everything; every operation is short.
+ */
+public final class MemoryOutbox implements Outbox {
+
+  private static final int MAX_ATTEMPT_RECORDS = 10_000;
+
+  private final Object lock = new Object();
+  private final AtomicLong ids = new AtomicLong();
+  private final Map<String, RouteEntry> routes = new LinkedHashMap<>();
+  /** Pending deliveries by id, so iteration is oldest first. */
+  private final TreeMap<Long, Pending> pending = new TreeMap<>();
+  private final Map<String, List<DeadLetter>> deadLetters = new LinkedHashMap<>();
+  private final java.util.ArrayDeque<RouteAttempt> attempts = new java.util.ArrayDeque<>();
+
+  private static final class RouteEntry {
+    WebhookEndpoint endpoint;
+    String topic;
+    String group;
+    String secret;
+    EndpointState state = EndpointState.ENABLED;
+    String reason;
+    final Map<String, MemberEntry> members = new LinkedHashMap<>();
+  }
+
+  private record MemberEntry(int capacity, Instant expires) {}
+
+  private record RouteAttempt(String route, AttemptRecord attempt) {}
+
+  private static final class Pending {
+    final long id;
+    final String route;
+    final String topic;
+    final Event event;
+    int attempts;
+    int handlerAttempt = 1;
+    Instant due;
+    Instant leaseUntil;
+
+    Pending(long id, String route, String topic, Event event, Instant due) {
+      this.id = id;
+      this.route = route;
+      this.topic = topic;
+      this.event = event;
+      this.due = due;
+    }
+  }
+
+  @Override
+  public int publish(String topic, List<Event> events) {
+    synchronized (lock) {
+      int n = 0;
+      Instant now = Instant.now();
+      for (Event e : events) {
+        for (Map.Entry<String, RouteEntry> r : routes.entrySet()) {
+          if (matches(r.getValue(), topic)) {
+            long id = ids.incrementAndGet();
+            pending.put(id, new Pending(id, r.getKey(), topic, e, now));
+            n++;
+          }
+        }
+      }
+      return n;
+    }
+  }
+
+  private static boolean matches(RouteEntry r, String topic) {
+    return r.endpoint != null ? r.endpoint.matches(topic) : r.topic.equals(topic);
+  }
+
+  @Override
+  public void putEndpoint(WebhookEndpoint endpoint) {
+    synchronized (lock) {
+      RouteEntry r = routes.computeIfAbsent(endpoint.name(), k -> new RouteEntry());
+      if (r.endpoint == null && r.topic != null) {
+        throw new IllegalArgumentException("'" + endpoint.name() + "' is a group route");
+      }
+      r.endpoint = endpoint;
+    }
+  }
+
+  @Override
+  public String putGroup(String group, String topic, String secret) {
+    synchronized (lock) {
+      RouteEntry r = routes.computeIfAbsent(Route.groupRoute(group, topic), k -> {
+        RouteEntry n = new RouteEntry();
+        n.group = group;
+        n.topic = topic;
+        n.secret = secret;
+        return n;
+      });
+      return r.secret;
+    }
+  }
+
+  @Override
+  public boolean removeRoute(String name) {
+    synchronized (lock) {
+      pending.values().removeIf(p -> p.route.equals(name));
+      return routes.remove(name) != null;
+    }
+  }
+
+  @Override
+  public boolean setState(String name, EndpointState state, String reason) {
+    synchronized (lock) {
+      RouteEntry r = routes.get(name);
+      if (r == null) {
+        return false;
+      }
+      r.state = state;
+      r.reason = reason;
+      return true;
+    }
+  }
+
+  @Override
+  public void putMember(String route, String url, int capacity, Duration ttl) {
+    synchronized (lock) {
+      RouteEntry r = routes.get(route);
+      if (r != null) {
+        r.members.put(url, new MemberEntry(capacity, Instant.now().plus(ttl)));
+      }
+    }
+  }
+
+  @Override
+  public void removeMember(String route, String url) {
+    synchronized (lock) {
+      RouteEntry r = routes.get(route);
+      if (r != null) {
+        r.members.remove(url);
+      }
+    }
+  }
+
+  @Override
+  public List<Route> routes() {
+    synchronized (lock) {
+      Instant now = Instant.now();
+      List<Route> out = new ArrayList<>();
+      routes.forEach((name, r) -> {
+        List<Route.Member> members = new ArrayList<>();
+        r.members.forEach((url, m) -> {
+          if (m.expires().isAfter(now)) {
+            members.add(new Route.Member(url, m.capacity()));
+          }
+        });
+        out.add(new Route(name, r.endpoint, r.topic, r.group, r.secret, r.state, r.reason,
+            List.copyOf(members)));
+      });
+      return out;
+    }
+  }
+
+  @Override
+  public long pending(String route) {
+    synchronized (lock) {
+      return pending.values().stream().filter(p -> p.route.equals(route)).count();
+    }
+  }
+
+  @Override
+  public List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
+      Duration lease) {
+    synchronized (lock) {
+      RouteEntry entry = routes.get(route);
+      if (entry != null && entry.state != EndpointState.ENABLED) {
+        // A sender acting on a route list read before the endpoint was disabled (410 Gone,
+        // the API) must not send: the state is checked where the delivery is claimed.
+        return List.of();
+      }
+      Instant now = Instant.now();
+      List<OutboxDelivery> out = new ArrayList<>();
+      Set<String> keysSeen = new HashSet<>();
+      for (Pending p : pending.values()) {
+        if (!p.route.equals(route)) {
+          continue;
+        }
+        String key = p.event.key().orElse(null);
+        if (byKey && key != null && !keysSeen.add(key)) {
+          continue; // an older delivery of this key is still pending
+        }
+        boolean free = p.leaseUntil == null || p.leaseUntil.isBefore(now);
+        boolean due = !p.due.isAfter(now);
+        if (ordered && !(free && due)) {
+          break;
+        }
+        if (free && due) {
+          if (byKey && p.leaseUntil != null) {
+            p.handlerAttempt++; // a lapsed lease: see Outbox.claim
+          }
+          p.leaseUntil = now.plus(lease);
+          out.add(new OutboxDelivery(p.id, p.route, p.topic, p.event, p.attempts,
+              p.handlerAttempt));
+          if (ordered || out.size() >= max) {
+            break;
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public void renew(Collection<Long> ids, Duration lease) {
+    synchronized (lock) {
+      Instant until = Instant.now().plus(lease);
+      for (Long id : ids) {
+        Pending p = pending.get(id);
+        if (p != null && p.leaseUntil != null) {
+          p.leaseUntil = until;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void succeeded(AttemptRecord attempt) {
+    synchronized (lock) {
+      Pending p = pending.remove(attempt.deliveryId());
+      if (p != null) {
+        record(p.route, attempt);
+      }
+    }
+  }
+
+  @Override
+  public void succeeded(List<AttemptRecord> attempts) {
+    synchronized (lock) {
+      for (AttemptRecord a : attempts) {
+        succeeded(a);
+      }
+    }
+  }
+
+  @Override
+  public void failed(AttemptRecord attempt, Instant due, int handlerAttempt, boolean counted) {
+    synchronized (lock) {
+      Pending p = pending.get(attempt.deliveryId());
+      if (p == null) {
+        return;
+      }
+      record(p.route, attempt);
+      if (counted) {
+        p.attempts++;
+      }
+      p.handlerAttempt = handlerAttempt;
+      p.due = due;
+      p.leaseUntil = null;
+    }
+  }
+
+  @Override
+  public void deadLetterDelivery(AttemptRecord attempt, OutboxDelivery delivery, String group,
+      DeadLetterReason reason, int attemptCount, String lastError) {
+    synchronized (lock) {
+      Pending p = pending.remove(delivery.id());
+      if (p == null) {
+        return;
+      }
+      if (attempt != null) {
+        record(p.route, attempt);
+      }
+      deadLetter(delivery.topic(), group, delivery.event(), reason, attemptCount, lastError);
+    }
+  }
+
+  @Override
+  public void deadLetter(String topic, String group, Event event, DeadLetterReason reason,
+      int attemptCount, String lastError) {
+    synchronized (lock) {
+      deadLetters.computeIfAbsent(topic + "\n" + group, k -> new ArrayList<>())
+          .add(new DeadLetter(Long.toString(ids.incrementAndGet()), topic, group, event, reason,
+              attemptCount, lastError == null ? "" : lastError, Instant.now()));
+    }
+  }
+
+  @Override
+  public List<DeadLetter> deadLetters(String topic, String group, int limit) {
+    synchronized (lock) {
+      List<DeadLetter> all = deadLetters.getOrDefault(topic + "\n" + group, List.of());
+      return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+    }
+  }
+
+  @Override
+  public long deadLetterCount(String topic, String group) {
+    synchronized (lock) {
+      return deadLetters.getOrDefault(topic + "\n" + group, List.of()).size();
+    }
+  }
+
+  @Override
+  public boolean replay(String topic, String group, String id, String route) {
+    synchronized (lock) {
+      List<DeadLetter> all = deadLetters.getOrDefault(topic + "\n" + group, List.of());
+      for (Iterator<DeadLetter> it = all.iterator(); it.hasNext(); ) {
+        DeadLetter d = it.next();
+        if (d.id().equals(id)) {
+          it.remove();
+          long deliveryId = ids.incrementAndGet();
+          pending.put(deliveryId, new Pending(deliveryId, route, topic, d.event(), Instant.now()));
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  @Override
+  public int purge(String topic, String group) {
+    synchronized (lock) {
+      List<DeadLetter> removed = deadLetters.remove(topic + "\n" + group);
+      return removed == null ? 0 : removed.size();
+    }
+  }
+
+  @Override
+  public List<AttemptRecord> attempts(String route, int limit) {
+    synchronized (lock) {
+      List<AttemptRecord> out = new ArrayList<>();
+      for (RouteAttempt a : attempts) {
+        if (a.route().equals(route) && out.size() < limit) {
+          out.add(a.attempt());
+        }
+      }
+      return out;
+    }
+  }
+
+  private void record(String route, AttemptRecord a) {
+    if (attempts.size() >= MAX_ATTEMPT_RECORDS) {
+      attempts.pollFirst();
+    }
+    attempts.add(new RouteAttempt(route, a));
+  }
+
+  @Override
+  public int prune(Duration attemptRetention) {
+    synchronized (lock) {
+      Instant cutoff = Instant.now().minus(attemptRetention);
+      int before = attempts.size();
+      attempts.removeIf(a -> a.attempt().startedAt().isBefore(cutoff));
+      int removed = before - attempts.size();
+      Instant expired = Instant.now().minusSeconds(60);
+      for (RouteEntry r : routes.values()) {
+        int n = r.members.size();
+        r.members.values().removeIf(m -> m.expires().isBefore(expired));
+        removed += n - r.members.size();
+      }
+      return removed;
+    }
+  }
+
+  @Override
+  public boolean durable() {
+    return false;
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,249 @@
+package io.relaybus.webhook.internal.outbox;
+
+import io.relaybus.DeadLetter;
+import io.relaybus.DeadLetterReason;
+import io.relaybus.Event;
+import io.relaybus.webhook.EndpointState;
+import io.relaybus.webhook.WebhookEndpoint;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The store of routes, deliveries, attempts and dead letters. Thread-safe. Implementations:
+ * {@link MemoryOutbox}, {@link JdbcOutbox}.
+ */
+public interface Outbox extends AutoCloseable {
+
+  /**
+   * Stores one delivery per enabled-or-not route matching the topic (disabled routes keep their
+   * deliveries), atomically for all events.
+   *
+   * @param topic the topic
+   * @param events the events
+   * @return how many deliveries were written
+   */
+  int publish(String topic, List<Event> events);
+
+  /**
+   * Adds or replaces a configured endpoint, keeping its state.
+   *
+   * @param endpoint the endpoint
+   */
+  void putEndpoint(WebhookEndpoint endpoint);
+
+  /**
+   * Adds a group route if absent; its signing secret is generated once and shared by every
+   * member.
+   *
+   * @param group the group
+   * @param topic the topic
+   * @param secret the secret to use when the route is new
+   * @return the route's secret
+   */
+  String putGroup(String group, String topic, String secret);
+
+  /**
+   * Removes a route and its pending deliveries.
+   *
+   * @param name the route
+   * @return {@code true} when it existed
+   */
+  boolean removeRoute(String name);
+
+  /**
+   * Sets a route's state.
+   *
+   * @param name the route
+   * @param state the state
+   * @param reason why
+   * @return {@code true} when it exists
+   */
+  boolean setState(String name, EndpointState state, String reason);
+
+  /**
+   * Registers or refreshes a group member.
+   *
+   * @param route the group route
+   * @param url the member URL
+   * @param capacity its capacity
+   * @param ttl how long it counts as live without another refresh
+   */
+  void putMember(String route, String url, int capacity, Duration ttl);
+
+  /**
+   * Removes a group member.
+   *
+   * @param route the group route
+   * @param url the member URL
+   */
+  void removeMember(String route, String url);
+
+  /**
+   * Every route, with live members.
+   *
+   * @return the routes
+   */
+  List<Route> routes();
+
+  /**
+   * Pending deliveries of a route, claimed or not.
+   *
+   * @param route the route
+   * @return the count
+   */
+  long pending(String route);
+
+  /**
+   * Claims due, unleased deliveries of one route, oldest first, leasing them.
+   *
+   * @param route the route
+   * @param max the most to claim
+   * @param ordered when {@code true}, claim only the route's oldest delivery, and only when it is
+   *     due and not leased
+   * @param byKey when {@code true}, claim a delivery with an event key only when no older
+   *     delivery of the same key is pending for the route (claimed or not): per-key order. Such
+   *     (group) deliveries claimed after a lapsed lease count a handler attempt: the sender died
+   *     with the request in flight, and the member may have run the handler
+   * @param lease how long the claim holds
+   * @return the claimed deliveries
+   */
+  List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
+      Duration lease);
+
+  /**
+   * Extends the leases of deliveries this outbox's sender still has in flight, so a request may
+   * run longer than one lease while a sender that dies loses its claims after at most one lease.
+   * Deliveries finished meanwhile, or claimed by another sender after the lease ran out, are
+   * left alone.
+   *
+   * @param ids the deliveries in flight
+   * @param lease the new lease, from now
+   */
+  void renew(Collection<Long> ids, Duration lease);
+
+  /**
+   * The delivery succeeded: delete it and record the attempt.
+   *
+   * @param attempt the attempt
+   */
+  void succeeded(AttemptRecord attempt);
+
+  /**
+   * Several deliveries succeeded: {@link #succeeded(AttemptRecord)} for each, in one
+   * transaction where the store has them (all recorded, or none and the call throws).
+   *
+   * @param attempts the attempts, one per delivery
+   */
+  default void succeeded(List<AttemptRecord> attempts) {
+    for (AttemptRecord a : attempts) {
+      succeeded(a);
+    }
+  }
+
+  /**
+   * The attempt failed: record it, count it, release the lease and make it due at {@code due}.
+   *
+   * @param attempt the attempt
+   * @param due when to try again
+   * @param handlerAttempt the next handler attempt for a group delivery
+   * @param counted whether the attempt counts toward exhaustion
+   */
+  void failed(AttemptRecord attempt, Instant due, int handlerAttempt, boolean counted);
+
+  /**
+   * The delivery is given up: record the attempt, delete the delivery and store a dead letter
+   * under (topic, group-or-endpoint), in one transaction where possible.
+   *
+   * @param attempt the last attempt
+   * @param delivery the delivery
+   * @param group the dead letter's group (a group's name or the endpoint's name)
+   * @param reason why
+   * @param attempts how many attempts were made
+   * @param lastError the last failure
+   */
+  void deadLetterDelivery(AttemptRecord attempt, OutboxDelivery delivery, String group,
+      DeadLetterReason reason, int attempts, String lastError);
+
+  /**
+   * Stores a dead letter decided by a receiving group member.
+   *
+   * @param topic the topic
+   * @param group the group
+   * @param event the event
+   * @param reason why
+   * @param attempts handler invocations
+   * @param lastError the last failure
+   */
+  void deadLetter(String topic, String group, Event event, DeadLetterReason reason, int attempts,
+      String lastError);
+
+  /**
+   * Lists dead letters.
+   *
+   * @param topic the topic
+   * @param group the group or endpoint
+   * @param limit the most returned
+   * @return oldest first
+   */
+  List<DeadLetter> deadLetters(String topic, String group, int limit);
+
+  /**
+   * Counts dead letters.
+   *
+   * @param topic the topic
+   * @param group the group or endpoint
+   * @return the count
+   */
+  long deadLetterCount(String topic, String group);
+
+  /**
+   * Removes one dead letter and writes a fresh delivery of its event to the route, atomically.
+   *
+   * @param topic the topic
+   * @param group the group or endpoint
+   * @param id the dead letter id
+   * @param route the route to deliver to
+   * @return {@code true} when it existed
+   */
+  boolean replay(String topic, String group, String id, String route);
+
+  /**
+   * Deletes dead letters.
+   *
+   * @param topic the topic
+   * @param group the group or endpoint
+   * @return how many
+   */
+  int purge(String topic, String group);
+
+  /**
+   * The recorded attempts of deliveries to a route, oldest first (for diagnostics and tests).
+   *
+   * @param route the route
+   * @param limit the most returned
+   * @return the attempts
+   */
+  List<AttemptRecord> attempts(String route, int limit);
+
+  /**
+   * Deletes recorded attempts older than {@code attemptRetention} and members expired for
+   * longer than a minute.
+   *
+   * @param attemptRetention how long attempts are kept
+   * @return how many rows were deleted
+   */
+  int prune(Duration attemptRetention);
+
+  /**
+   * Whether deliveries survive a crash of this process.
+   *
+   * @return {@code true} for the JDBC store
+   */
+  boolean durable();
+
+  /** Releases connections. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,8 +1,0 @@
-/**
- * Where deliveries wait: one row per (event, endpoint) written when the event is published,
- * claimed by dispatchers with a lease, deleted on success, moved to the dead letters when
- * exhausted. {@link io.relaybus.webhook.outbox.JdbcOutbox} keeps them in PostgreSQL (durable,
- * shared by several sender processes); {@link io.relaybus.webhook.outbox.MemoryOutbox} keeps
- * them in this JVM (lost on a crash). Not API.
- */
-package io.relaybus.webhook.outbox;
