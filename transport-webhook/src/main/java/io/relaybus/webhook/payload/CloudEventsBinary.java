@@ -75,6 +75,26 @@ final class CloudEventsBinary {
     return new DecodedWebhook(topic, event.build());
   }
 
+  /**
+   * What a request that does not decode says of its event, for {@link WebhookPayloads#salvage}:
+   * the {@code ce-id}, {@code ce-source}, {@code ce-type} and {@code ce-time} headers that
+   * percent-decode; unchecked.
+   */
+  static Map<String, String> attributes(Map<String, String> h) {
+    Map<String, String> found = new LinkedHashMap<>();
+    for (String attribute : new String[] {"id", "source", "type", "time"}) {
+      try {
+        String value = ceOptional(h, attribute);
+        if (value != null) {
+          found.put(attribute, value);
+        }
+      } catch (PayloadException e) {
+        // not percent-encoded UTF-8: not this attribute
+      }
+    }
+    return found;
+  }
+
   private static String ceRequired(Map<String, String> h, String attribute) {
     String value = ceOptional(h, attribute);
     if (value == null) {

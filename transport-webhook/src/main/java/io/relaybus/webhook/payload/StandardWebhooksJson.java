@@ -268,15 +268,50 @@ final class StandardWebhooksJson {
     return new DecodedWebhook(topic, event.build());
   }
 
+  /**
+   * What a body that does not decode says of its event, for {@link WebhookPayloads#salvage}:
+   * {@code id} and {@code source} from the {@code relaybus} envelope, {@code type}, and {@code
+   * time} from {@code timestamp}, as far as the JSON reads; unchecked.
+   */
+  static Map<String, String> attributes(byte[] body) {
+    Map<String, String> found = new LinkedHashMap<>();
+    try (JsonParser p = JSON_FACTORY.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return found;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (value == JsonToken.VALUE_STRING && field.equals("type")) {
+          found.put("type", p.getText());
+        } else if (value == JsonToken.VALUE_STRING && field.equals("timestamp")) {
+          found.put("time", p.getText());
+        } else if (value == JsonToken.START_OBJECT && field.equals("relaybus")) {
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            if (p.nextToken() == JsonToken.VALUE_STRING
+                && (name.equals("id") || name.equals("source"))) {
+              found.put(name, p.getText());
+            } else {
+              p.skipChildren();
+            }
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      // what was read before the JSON broke off is all there is
+    }
+    return found;
+  }
+
   /** Any other body from a verified sender: handed over unchanged. */
   private static DecodedWebhook raw(Map<String, String> headers, byte[] body) {
-    Event.Builder event = Event.builder().id(foreignId(headers)).source(WebhookPayloads.FOREIGN_SOURCE)
-        .type(WebhookPayloads.FOREIGN_TYPE).dataContentType(headers.get("content-type")).data(body);
-    String seconds = headers.get(WebhookHeaders.TIMESTAMP);
-    if (seconds != null && seconds.strip().matches("[0-9]{1,18}")) {
-      event.time(Instant.ofEpochSecond(Long.parseLong(seconds.strip())));
-    }
-    return new DecodedWebhook(null, event.build());
+    return new DecodedWebhook(null, Event.builder().id(foreignId(headers))
+        .source(WebhookPayloads.FOREIGN_SOURCE).type(WebhookPayloads.FOREIGN_TYPE)
+        .time(WebhookPayloads.headerTime(headers)).dataContentType(headers.get("content-type"))
+        .data(body).build());
   }
 
   private static String foreignId(Map<String, String> headers) {

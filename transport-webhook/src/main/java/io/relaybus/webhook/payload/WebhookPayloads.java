@@ -4,6 +4,7 @@ import io.relaybus.Event;
 import io.relaybus.InvalidEventException;
 import io.relaybus.InvalidNameException;
 import io.relaybus.spi.Names;
+import io.relaybus.webhook.signature.WebhookHeaders;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * Encodes events into webhook requests and decodes them back, so that the receiver rebuilds an
@@ -59,6 +61,10 @@ import java.util.TreeMap;
  * ce-partitionkey}, one {@code ce-<name>} per extension header, plus {@code webhook-topic}.
  * Values are percent-encoded as the CloudEvents HTTP binding requires (UTF-8; space, {@code "},
  * {@code %} and anything outside printable ASCII). These headers are not signed.
+ *
+ * <h2>Requests that do not decode</h2>
+ * {@link #salvage(Map, byte[])} keeps one as an event all the same (a group member dead-letters
+ * it): what it carries of the event's identity, and the whole body as data.
  *
  * <h2>{@code webhook-id}</h2>
  * {@link #webhookId(String, Event)}: {@code msg_} + base64url of the first 20 bytes of
@@ -146,6 +152,72 @@ public final class WebhookPayloads {
     } catch (InvalidEventException | InvalidNameException e) {
       throw new PayloadException("Webhook payload holds an invalid event: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A best-effort event for a request that {@link #decode} refuses, to keep it as a dead letter:
+   * the id, source, type and time the request carries, where they are valid (the JSON body's
+   * {@code relaybus.id}, {@code relaybus.source}, {@code type} and {@code timestamp}, or in
+   * CloudEvents binary mode the {@code ce-id}, {@code ce-source}, {@code ce-type} and {@code
+   * ce-time} headers); else the {@code webhook-id}, source {@code
+   * urn:relaybus:undecodable-webhook}, type {@code relaybus.undecodable-webhook} and the {@code
+   * webhook-timestamp}. The data is the whole body with the request's {@code Content-Type}, so
+   * whoever can read the request still can. The event has no key.
+   *
+   * @param headers the request headers; names are matched case-insensitively
+   * @param body the body
+   * @return the event; never throws for bad request content
+   */
+  public static Event salvage(Map<String, ? extends List<String>> headers, byte[] body) {
+    Objects.requireNonNull(headers, "headers");
+    Objects.requireNonNull(body, "body");
+    Map<String, String> h = firstValues(headers);
+    Map<String, String> carried = h.containsKey(CloudEventsBinary.SPEC_VERSION_HEADER)
+        ? CloudEventsBinary.attributes(h) : StandardWebhooksJson.attributes(body);
+    Event.Builder event = Event.builder().data(body)
+        .id(valid(Event.Builder::id, carried.get("id"), h.get(WebhookHeaders.ID)))
+        .source(valid(Event.Builder::source, carried.get("source"),
+            "urn:relaybus:undecodable-webhook"))
+        .type(valid(Event.Builder::type, carried.get("type"), "relaybus.undecodable-webhook"))
+        .dataContentType(valid(Event.Builder::dataContentType, h.get("content-type")));
+    Instant time = isoTime(carried.get("time"));
+    event.time(time != null ? time : headerTime(h));
+    return event.build();
+  }
+
+  /** The first candidate an event accepts for one attribute, or {@code null}. */
+  private static String valid(BiConsumer<Event.Builder, String> attribute,
+      String... candidates) {
+    for (String candidate : candidates) {
+      if (candidate != null) {
+        try {
+          Event.Builder probe = Event.builder().source("urn:x").type("x");
+          attribute.accept(probe, candidate);
+          probe.build();
+          return candidate;
+        } catch (InvalidEventException e) {
+          // not this one
+        }
+      }
+    }
+    return null;
+  }
+
+  private static Instant isoTime(String text) {
+    try {
+      return text == null ? null : Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** The {@code webhook-timestamp} (lower-cased header names), or {@code null}. */
+  static Instant headerTime(Map<String, String> headers) {
+    String seconds = headers.get(WebhookHeaders.TIMESTAMP);
+    if (seconds != null && seconds.strip().matches("[0-9]{1,18}")) {
+      return Instant.ofEpochSecond(Long.parseLong(seconds.strip()));
+    }
+    return null;
   }
 
   /** An ISO-8601 UTC timestamp, or a {@link PayloadException} naming the field. */

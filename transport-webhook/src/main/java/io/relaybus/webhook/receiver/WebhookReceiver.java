@@ -1,5 +1,6 @@
 package io.relaybus.webhook.receiver;
 
+import io.relaybus.webhook.internal.member.UndecodableWebhookHandler;
 import io.relaybus.webhook.payload.DecodedWebhook;
 import io.relaybus.webhook.payload.PayloadException;
 import io.relaybus.webhook.payload.WebhookPayloads;
@@ -76,6 +77,8 @@ public final class WebhookReceiver {
 
   private final WebhookVerifier verifier;
   private final WebhookHandler handler;
+  /** The handler when it takes undecodable payloads too (a group member's), else null. */
+  private final UndecodableWebhookHandler undecodable;
   private final DedupeStore dedupe;
   private final int maxBodyBytes;
   private final Set<String> topics;
@@ -83,6 +86,7 @@ public final class WebhookReceiver {
   private WebhookReceiver(Builder b, DedupeStore dedupe) {
     this.verifier = b.verifier;
     this.handler = b.handler;
+    this.undecodable = b.handler instanceof UndecodableWebhookHandler u ? u : null;
     this.dedupe = dedupe;
     this.maxBodyBytes = b.maxBodyBytes;
     this.topics = Set.copyOf(b.topics);
@@ -136,13 +140,16 @@ public final class WebhookReceiver {
       return refused(e);
     }
     Integer attempt;
-    DecodedWebhook decoded;
     try {
       attempt = attempt(single(headers, WebhookHeaders.ATTEMPT));
-      decoded = WebhookPayloads.decode(headers, body);
     } catch (PayloadException | WebhookVerificationException e) {
-      LOG.debug("Webhook {} refused (400): {}", id, e.getMessage());
-      return WebhookResponse.of(400, e.getMessage());
+      return badRequest(id, e);
+    }
+    DecodedWebhook decoded;
+    try {
+      decoded = WebhookPayloads.decode(headers, body);
+    } catch (PayloadException e) {
+      return undecodable != null ? handOver(id, attempt, headers, body, e) : badRequest(id, e);
     }
     String topic = decoded.topic().orElse(null);
     if (!topics.isEmpty() && (topic == null || !topics.contains(topic))) {
@@ -200,15 +207,9 @@ public final class WebhookReceiver {
       handler.handle(webhook);
       handled = true;
       return HANDLED;
-    } catch (RetryLaterException e) {
-      LOG.info("Webhook {} (topic {}, event {}): handler asked to retry after {}: {}", id,
-          webhook.topic().orElse(null), webhook.event().id(), e.retryAfter(), e.getMessage());
-      return WebhookResponse.of(503, "retry later", e.responseHeaders());
     } catch (Exception e) {
-      LOG.warn("Webhook {} (topic {}, event {}, attempt {}): handler failed; answering 500 so "
-          + "the sender retries", id, webhook.topic().orElse(null), webhook.event().id(),
-          webhook.attempt().isPresent() ? webhook.attempt().getAsInt() : "?", e);
-      return WebhookResponse.of(500, "handler failed");
+      return failed(e, id, webhook.topic().orElse(null), webhook.event().id(),
+          webhook.attempt().isPresent() ? webhook.attempt().getAsInt() : null);
     } finally {
       if (handled) {
         dedupe.complete(id);
@@ -216,6 +217,34 @@ public final class WebhookReceiver {
         dedupe.release(id);
       }
     }
+  }
+
+  /** A verified request whose payload does not decode, to a handler that takes it. */
+  private WebhookResponse handOver(String id, Integer attempt,
+      Map<String, ? extends List<String>> headers, byte[] body, PayloadException why) {
+    try {
+      undecodable.handleUndecodable(id, attempt, headers, body, why);
+      return HANDLED;
+    } catch (Exception e) {
+      return failed(e, id, null, "(undecodable)", attempt);
+    }
+  }
+
+  private static WebhookResponse failed(Exception e, String id, String topic, String eventId,
+      Integer attempt) {
+    if (e instanceof RetryLaterException retry) {
+      LOG.info("Webhook {} (topic {}, event {}): handler asked to retry after {}: {}", id,
+          topic, eventId, retry.retryAfter(), retry.getMessage());
+      return WebhookResponse.of(503, "retry later", retry.responseHeaders());
+    }
+    LOG.warn("Webhook {} (topic {}, event {}, attempt {}): handler failed; answering 500 so "
+        + "the sender retries", id, topic, eventId, attempt != null ? attempt : "?", e);
+    return WebhookResponse.of(500, "handler failed");
+  }
+
+  private static WebhookResponse badRequest(String id, RuntimeException e) {
+    LOG.debug("Webhook {} refused (400): {}", id, e.getMessage());
+    return WebhookResponse.of(400, e.getMessage());
   }
 
   private WebhookResponse refused(WebhookVerificationException e) {

@@ -210,6 +210,41 @@ class WebhookPayloadsTest {
   }
 
   @Test
+  void salvageKeepsWhatARequestThatDoesNotDecodeSaysOfItsEvent() {
+    Map<String, List<String>> headers = Map.of("webhook-id", List.of("msg_1"),
+        "webhook-timestamp", List.of("1614265330"), "content-type", List.of("application/json"));
+    String cutOff = "{\"type\":\"order.created\",\"timestamp\":\"2022-11-03T20:26:10Z\","
+        + "\"relaybus\":{\"specversion\":\"9\",\"id\":\"e1\",\"source\":\"/shop\",\"data";
+    Event salvaged = WebhookPayloads.salvage(headers, cutOff.getBytes(StandardCharsets.UTF_8));
+    assertThat(salvaged.id()).isEqualTo("e1");
+    assertThat(salvaged.source()).isEqualTo("/shop");
+    assertThat(salvaged.type()).isEqualTo("order.created");
+    assertThat(salvaged.time()).isEqualTo(Instant.parse("2022-11-03T20:26:10Z"));
+    assertThat(salvaged.dataAsText()).isEqualTo(cutOff);
+    assertThat(salvaged.dataContentType()).contains("application/json");
+    assertThat(salvaged.key()).isEmpty();
+
+    String invalid = "{\"type\":\" \",\"timestamp\":\"yesterday\","
+        + "\"relaybus\":{\"id\":\"\",\"source\":\"not a uri\"}}";
+    Event placeholders = WebhookPayloads.salvage(headers,
+        invalid.getBytes(StandardCharsets.UTF_8));
+    assertThat(placeholders.id()).isEqualTo("msg_1");
+    assertThat(placeholders.source()).isEqualTo("urn:relaybus:undecodable-webhook");
+    assertThat(placeholders.type()).isEqualTo("relaybus.undecodable-webhook");
+    assertThat(placeholders.time()).isEqualTo(Instant.ofEpochSecond(1614265330));
+
+    byte[] binary = {(byte) 0xff, 0, '{', '"'};
+    Map<String, List<String>> ce = Map.of("ce-specversion", List.of("2.0"),
+        "ce-id", List.of("bad%zz"), "ce-source", List.of("/shop"), "ce-type", List.of("t"),
+        "webhook-id", List.of("msg_2"));
+    Event cloudEvent = WebhookPayloads.salvage(ce, binary);
+    assertThat(cloudEvent.id()).isEqualTo("msg_2");
+    assertThat(cloudEvent.source()).isEqualTo("/shop");
+    assertThat(cloudEvent.type()).isEqualTo("t");
+    assertThat(cloudEvent.data()).isEqualTo(binary);
+  }
+
+  @Test
   void invalidTopicIsRefusedWhenEncoding() {
     assertThatThrownBy(() -> WebhookPayloads.encode(PayloadFormat.STANDARD_WEBHOOKS,
         "no/slashes", full().build())).isInstanceOf(InvalidNameException.class);

@@ -1,24 +1,29 @@
 package io.relaybus.webhook.internal.member;
 
 import io.relaybus.DeadLetterReason;
+import io.relaybus.DecodingException;
 import io.relaybus.Event;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
 import io.relaybus.webhook.internal.dispatch.DeliveryRequests;
+import io.relaybus.webhook.payload.PayloadException;
+import io.relaybus.webhook.payload.WebhookPayloads;
 import io.relaybus.webhook.receiver.ReceivedWebhook;
 import io.relaybus.webhook.receiver.RetryLaterException;
-import io.relaybus.webhook.receiver.WebhookHandler;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
  * One group membership of this bus: the handler of its receiver route, which hands each
  * verified delivery to the bus's sink as a {@link WebhookInboundMessage} and answers when the
- * bus has decided. A delivery that cannot be handed over (the member is closing) or that the
- * bus releases goes back to the sender with {@code 503} and the release headers, so it is sent
- * again, to any member, without counting an attempt.
+ * bus has decided. That includes a delivery whose payload is not a readable event: the bus
+ * dead-letters or drops it, and the request is answered as for any dead letter. A delivery
+ * that cannot be handed over (the member is closing) or that the bus releases goes back to the
+ * sender with {@code 503} and the release headers, so it is sent again, to any member, without
+ * counting an attempt.
  */
-final class Member implements TransportSubscription, WebhookHandler {
+final class Member implements TransportSubscription, UndecodableWebhookHandler {
 
   private final MemberReceiver receiver;
   private final String id;
@@ -74,9 +79,22 @@ final class Member implements TransportSubscription, WebhookHandler {
   @Override
   public void handle(ReceivedWebhook webhook) {
     int attempt = webhook.attempt().orElse(1);
-    WebhookInboundMessage msg = new WebhookInboundMessage(this, webhook.event(), attempt);
+    deliver(new WebhookInboundMessage(this, webhook.event(), attempt));
+  }
+
+  @Override
+  public void handleUndecodable(String webhookId, Integer attempt,
+      Map<String, ? extends List<String>> headers, byte[] body, PayloadException why) {
+    DecodingException notAnEvent = new DecodingException("Webhook " + webhookId + " to " + this
+        + " is not a readable event: " + why.getMessage(), why);
+    deliver(WebhookInboundMessage.unreadable(this, WebhookPayloads.salvage(headers, body),
+        notAnEvent, attempt != null ? attempt : 1));
+  }
+
+  /** Hands a delivery to the bus and returns once it decided; throws for any other answer. */
+  private void deliver(WebhookInboundMessage msg) {
     if (!submit(msg)) {
-      throw released(attempt);
+      throw released(msg.attempt());
     }
     WebhookInboundMessage.Outcome o = msg.outcome().join();
     if (o.released()) {

@@ -1,6 +1,7 @@
 package io.relaybus.webhook.internal.member;
 
 import io.relaybus.DeadLetterReason;
+import io.relaybus.DecodingException;
 import io.relaybus.Event;
 import io.relaybus.spi.Errors;
 import io.relaybus.spi.InboundMessage;
@@ -11,7 +12,10 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One delivery a member hands to the bus; the HTTP request that carried it waits for its
  * {@link Outcome}. A dead letter is stored here, in the outbox, before the request is answered,
- * so the sender counts the delivery done only once the dead letter exists.
+ * so the sender counts the delivery done only once the dead letter exists. A request whose
+ * payload is not a readable event reaches the bus all the same: its {@link #event()} throws the
+ * {@link DecodingException}, the bus dead-letters it ({@code UNDECODABLE}) without calling the
+ * handler, and the dead letter holds the salvaged stand-in event instead.
  */
 final class WebhookInboundMessage implements InboundMessage {
 
@@ -21,16 +25,36 @@ final class WebhookInboundMessage implements InboundMessage {
   }
 
   private final Member member;
+  /** The event, or for an unreadable request the stand-in its dead letter keeps. */
   private final Event event;
+  /** Why the request is not an event, or {@code null}; then {@link #event()} throws it. */
+  private final DecodingException unreadable;
   private final int attempt;
   private volatile int nextAttempt;
   private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
 
   WebhookInboundMessage(Member member, Event event, int attempt) {
+    this(member, event, null, attempt);
+  }
+
+  private WebhookInboundMessage(Member member, Event event, DecodingException unreadable,
+      int attempt) {
     this.member = member;
     this.event = event;
+    this.unreadable = unreadable;
     this.attempt = attempt;
     this.nextAttempt = attempt;
+  }
+
+  /**
+   * A request that is not a readable event.
+   *
+   * @param standIn what its dead letter keeps (see {@code WebhookPayloads.salvage})
+   * @param why the failure {@link #event()} throws
+   */
+  static WebhookInboundMessage unreadable(Member member, Event standIn, DecodingException why,
+      int attempt) {
+    return new WebhookInboundMessage(member, standIn, why, attempt);
   }
 
   CompletableFuture<Outcome> outcome() {
@@ -39,7 +63,16 @@ final class WebhookInboundMessage implements InboundMessage {
 
   @Override
   public Event event() {
+    if (unreadable != null) {
+      throw unreadable;
+    }
     return event;
+  }
+
+  /** Read from the field, so an unreadable request's stand-in (which has none) gives null. */
+  @Override
+  public String key() {
+    return event.key().orElse(null);
   }
 
   @Override
