@@ -3,6 +3,7 @@
  * headers, and back: the Standard Webhooks JSON shape by default ({@code StandardWebhooksJson}),
  * CloudEvents HTTP binary mode on request ({@code CloudEventsBinary}). {@link
  * io.relaybus.webhook.payload.WebhookPayloads} is the entry point and documents the exact
- * formats.
+ * formats; its {@code salvage} keeps a request that does not decode as a stand-in event, for a
+ * dead letter.
  */
 package io.relaybus.webhook.payload;

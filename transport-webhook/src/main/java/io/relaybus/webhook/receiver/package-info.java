@@ -5,6 +5,8 @@
  * io.relaybus.webhook.receiver.WebhookHandler}, inside any framework through {@code
  * handle(method, headers, body)}, or standalone in {@link
  * io.relaybus.webhook.receiver.EmbeddedWebhookServer} on the JDK's HTTP server. The webhook
- * transport's own group members receive through the same two classes.
+ * transport's own group members receive through the same two classes; their handler alone
+ * also takes a verified request whose payload does not decode (which other receivers refuse
+ * with {@code 400}), so that their bus decides about it.
  */
 package io.relaybus.webhook.receiver;
