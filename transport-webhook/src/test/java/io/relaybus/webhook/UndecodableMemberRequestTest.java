@@ -7,7 +7,6 @@ import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.EventBus;
 import io.relaybus.SubscribeOptions;
-import io.relaybus.Subscription;
 import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
@@ -33,6 +32,7 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -46,6 +46,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class UndecodableMemberRequestTest {
 
   private static final String TOPIC = "orders";
+  private static final String GROUP = "billing";
 
   /** A newer sender's envelope: everything this member reads is there, the version is not. */
   private static final String FUTURE_BODY = "{\"type\":\"order.created\","
@@ -70,19 +71,12 @@ class UndecodableMemberRequestTest {
   @DisplayName("a signed but unreadable request to a member is dead-lettered by the bus "
       + "(UNDECODABLE, attempt 1, its own id, handler not called) and answered 2xx")
   void undecodableRequestIsDeadLettered(String outboxKind) throws Exception {
-    Outbox outbox = outbox(outboxKind, "webhook_undecodable");
-    AtomicInteger handled = new AtomicInteger();
-    try (EventBus bus = bus(outbox);
-        Subscription s = bus.subscribe(TOPIC, SubscribeOptions.builder().group("billing")
-            .build(), d -> handled.incrementAndGet())) {
-      Route route = groupRoute(outbox, "billing");
+    try (Membership m = new Membership(outboxKind, "webhook_undecodable", true)) {
       byte[] body = FUTURE_BODY.getBytes(StandardCharsets.UTF_8);
-      Answer answer = send(route, "msg_future", body, Map.of(
-          "Content-Type", "application/json", WebhookHeaders.ATTEMPT, "1"));
+      assertAnswered2xx(send(m.route, "msg_future", body, Map.of(
+          "Content-Type", "application/json", WebhookHeaders.ATTEMPT, "1")));
 
-      assertThat(answer.statusCode()).as("answer to the sender: %s", answer.body())
-          .isBetween(200, 299);
-      List<DeadLetter> dead = bus.deadLetters().list(TOPIC, "billing", 10);
+      List<DeadLetter> dead = m.bus.deadLetters().list(TOPIC, GROUP, 10);
       assertThat(dead).hasSize(1);
       DeadLetter d = dead.get(0);
       assertThat(d.reason()).isEqualTo(DeadLetterReason.UNDECODABLE);
@@ -94,7 +88,7 @@ class UndecodableMemberRequestTest {
       assertThat(d.event().type()).isEqualTo("order.created");
       assertThat(d.event().data()).as("the whole request body, for whoever can read it")
           .isEqualTo(body);
-      assertThat(handled).hasValue(0);
+      assertThat(m.handled).hasValue(0);
     }
   }
 
@@ -103,20 +97,14 @@ class UndecodableMemberRequestTest {
   @DisplayName("an unreadable request without a readable event id is dead-lettered under its "
       + "webhook-id; a CloudEvents request under its ce-id")
   void standInIds(String outboxKind) throws Exception {
-    Outbox outbox = outbox(outboxKind, "webhook_undecodable_ids");
-    AtomicInteger handled = new AtomicInteger();
-    try (EventBus bus = bus(outbox);
-        Subscription s = bus.subscribe(TOPIC, SubscribeOptions.builder().group("billing")
-            .build(), d -> handled.incrementAndGet())) {
-      Route route = groupRoute(outbox, "billing");
-      assertThat(send(route, "msg_no_envelope", "{\"relaybus\":5,\"data\":1}"
-          .getBytes(StandardCharsets.UTF_8), Map.of("Content-Type", "application/json"))
-          .statusCode()).isBetween(200, 299);
-      assertThat(send(route, "msg_cloudevent", new byte[] {1, 2, 3}, Map.of(
+    try (Membership m = new Membership(outboxKind, "webhook_undecodable_ids", true)) {
+      assertAnswered2xx(send(m.route, "msg_no_envelope", "{\"relaybus\":5,\"data\":1}"
+          .getBytes(StandardCharsets.UTF_8), Map.of("Content-Type", "application/json")));
+      assertAnswered2xx(send(m.route, "msg_cloudevent", new byte[] {1, 2, 3}, Map.of(
           "ce-specversion", "2.0", "ce-id", "order%2018", "ce-source", "/shop",
-          "ce-type", "order.created")).statusCode()).isBetween(200, 299);
+          "ce-type", "order.created")));
 
-      List<DeadLetter> dead = bus.deadLetters().list(TOPIC, "billing", 10);
+      List<DeadLetter> dead = m.bus.deadLetters().list(TOPIC, GROUP, 10);
       assertThat(dead).extracting(x -> x.event().id())
           .containsExactly("msg_no_envelope", "order 18");
       assertThat(dead).allSatisfy(x -> {
@@ -124,7 +112,7 @@ class UndecodableMemberRequestTest {
         assertThat(x.attempts()).isEqualTo(1);
       });
       assertThat(dead.get(1).event().data()).containsExactly(1, 2, 3);
-      assertThat(handled).hasValue(0);
+      assertThat(m.handled).hasValue(0);
     }
   }
 
@@ -133,33 +121,21 @@ class UndecodableMemberRequestTest {
   @DisplayName("with dead letters off, a signed but unreadable request is dropped and still "
       + "answered 2xx")
   void undecodableRequestIsDroppedWithoutDeadLetters(String outboxKind) throws Exception {
-    Outbox outbox = outbox(outboxKind, "webhook_undecodable_dropped");
-    AtomicInteger handled = new AtomicInteger();
-    try (EventBus bus = bus(outbox);
-        Subscription s = bus.subscribe(TOPIC, SubscribeOptions.builder().group("audit")
-            .deadLetters(false).build(), d -> handled.incrementAndGet())) {
-      Route route = groupRoute(outbox, "audit");
-      Answer answer = send(route, "msg_future",
-          FUTURE_BODY.getBytes(StandardCharsets.UTF_8), Map.of("Content-Type",
-              "application/json"));
+    try (Membership m = new Membership(outboxKind, "webhook_undecodable_dropped", false)) {
+      assertAnswered2xx(send(m.route, "msg_future", FUTURE_BODY.getBytes(StandardCharsets.UTF_8),
+          Map.of("Content-Type", "application/json")));
 
-      assertThat(answer.statusCode()).as("answer to the sender: %s", answer.body())
-          .isBetween(200, 299);
-      assertThat(bus.deadLetters().count(TOPIC, "audit")).isZero();
-      assertThat(handled).hasValue(0);
+      assertThat(m.bus.deadLetters().count(TOPIC, GROUP)).isZero();
+      assertThat(m.handled).hasValue(0);
     }
   }
 
-  @ParameterizedTest(name = "{0} outbox")
-  @ValueSource(strings = {"memory"})
+  @Test
   @DisplayName("a member still refuses unsigned (400), wrongly signed (401) and malformed-attempt "
       + "(400) requests, and unknown member ids (404)")
-  void refusalsKeepTheirAnswers(String outboxKind) throws Exception {
-    Outbox outbox = outbox(outboxKind, null);
-    try (EventBus bus = bus(outbox);
-        Subscription s = bus.subscribe(TOPIC, SubscribeOptions.builder().group("billing")
-            .build(), d -> { })) {
-      Route route = groupRoute(outbox, "billing");
+  void refusalsKeepTheirAnswers() throws Exception {
+    try (Membership m = new Membership("memory", null, true)) {
+      Route route = m.route;
       String url = route.members().get(0).url();
       byte[] body = FUTURE_BODY.getBytes(StandardCharsets.UTF_8);
 
@@ -176,8 +152,14 @@ class UndecodableMemberRequestTest {
           List.of(new Route.Member(url.substring(0, url.lastIndexOf('/') + 1) + "gone", 1)));
       assertThat(send(unknownMember, "msg_future", body, Map.of()).statusCode())
           .isEqualTo(404);
-      assertThat(bus.deadLetters().count(TOPIC, "billing")).isZero();
+      assertThat(m.bus.deadLetters().count(TOPIC, GROUP)).isZero();
+      assertThat(m.handled).hasValue(0);
     }
+  }
+
+  private static void assertAnswered2xx(Answer answer) {
+    assertThat(answer.statusCode()).as("answer to the sender: %s", answer.body())
+        .isBetween(200, 299);
   }
 
   /** Signs the body with the group's secret and posts it to the group's one member. */
@@ -199,11 +181,31 @@ class UndecodableMemberRequestTest {
     }
   }
 
-  /** The group's route as the senders read it: its secret and its members' URLs. */
-  private static Route groupRoute(Outbox outbox, String group) {
-    String name = Route.groupRoute(group, TOPIC);
-    return outbox.routes().stream().filter(r -> r.name().equals(name)).findFirst()
-        .orElseThrow(() -> new AssertionError("no route " + name + " in " + outbox.routes()));
+  /**
+   * A bus on the webhook transport that is the one member of {@value #GROUP}, the group's route
+   * as its senders read it from the outbox (secret and member URL), and the handler's calls.
+   */
+  private static final class Membership implements AutoCloseable {
+    final EventBus bus;
+    final Route route;
+    final AtomicInteger handled = new AtomicInteger();
+
+    Membership(String outboxKind, String database, boolean deadLetters) {
+      Outbox outbox = outbox(outboxKind, database);
+      this.bus = EventBus.builder().provider(provider(outbox))
+          .properties(WebhookTestConfig.TCK)
+          .build();
+      bus.subscribe(TOPIC, SubscribeOptions.builder().group(GROUP).deadLetters(deadLetters)
+          .build(), d -> handled.incrementAndGet());
+      String name = Route.groupRoute(GROUP, TOPIC);
+      this.route = outbox.routes().stream().filter(r -> r.name().equals(name)).findFirst()
+          .orElseThrow(() -> new AssertionError("no route " + name + " in " + outbox.routes()));
+    }
+
+    @Override
+    public void close() {
+      bus.close();
+    }
   }
 
   private static Outbox outbox(String kind, String database) {
@@ -217,9 +219,9 @@ class UndecodableMemberRequestTest {
     return new JdbcOutbox(pool, pool, "relaybus_webhook");
   }
 
-  /** A bus on the webhook transport over the given outbox, which the test reads too. */
-  private static EventBus bus(Outbox outbox) {
-    TransportProvider provider = new TransportProvider() {
+  /** The webhook transport over the given outbox, which the test reads too. */
+  private static TransportProvider provider(Outbox outbox) {
+    return new TransportProvider() {
       @Override
       public String name() {
         return WebhookTransportProvider.NAME;
@@ -236,8 +238,5 @@ class UndecodableMemberRequestTest {
             outbox);
       }
     };
-    return EventBus.builder().provider(provider)
-        .properties(WebhookTestConfig.TCK)
-        .build();
   }
 }
