@@ -8,6 +8,7 @@ import io.relaybus.webhook.signature.WebhookHeaders;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -215,7 +216,11 @@ public final class WebhookPayloads {
   static Instant headerTime(Map<String, String> headers) {
     String seconds = headers.get(WebhookHeaders.TIMESTAMP);
     if (seconds != null && seconds.strip().matches("[0-9]{1,18}")) {
-      return Instant.ofEpochSecond(Long.parseLong(seconds.strip()));
+      try {
+        return Instant.ofEpochSecond(Long.parseLong(seconds.strip()));
+      } catch (DateTimeException e) {
+        return null; // beyond Instant.MAX; a verified request's timestamp never is
+      }
     }
     return null;
   }
