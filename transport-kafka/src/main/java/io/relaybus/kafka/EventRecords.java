@@ -1,5 +1,6 @@
 package io.relaybus.kafka;
 
+import io.relaybus.DecodingException;
 import io.relaybus.Event;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -21,6 +22,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * {@code datacontenttype} as {@code content-type}, extensions as {@code ce_<name>}, the key as
  * the record key (the CloudEvents {@code partitionkey} mapping), the data as the record value.
  * Schema-ID framing and validation happen here too, through {@link SchemaFraming}.
+ *
+ * <p>Records of other producers are read as well: binary mode with {@code ce_datacontenttype}
+ * (when there is no {@code content-type}) and {@code ce_partitionkey} (the key when the record
+ * has none), and structured mode through {@link StructuredCloudEvents}.
  */
 final class EventRecords {
 
@@ -33,6 +38,10 @@ final class EventRecords {
   static final String CE_TIME = "ce_time";
   static final String CE_SUBJECT = "ce_subject";
   static final String CE_DATASCHEMA = "ce_dataschema";
+  /** Written by SDKs that send the attribute as a header besides (or instead of) content-type. */
+  static final String CE_DATACONTENTTYPE = "ce_datacontenttype";
+  /** The CloudEvents partitioning extension; the record key wins when both are present. */
+  static final String CE_PARTITIONKEY = "ce_partitionkey";
   static final String CONTENT_TYPE = "content-type";
   /** Set on replayed dead letters: only this group handles the record; others skip it. */
   static final String REPLAY_GROUP = "relaybus_replay_group";
@@ -68,18 +77,44 @@ final class EventRecords {
   }
 
   /**
-   * Rebuilds the event of a record.
+   * The data of a record's value: the value unframed by {@code framing} (as is when schemas
+   * are off). A structured-mode CloudEvent carries its data inside its JSON and no schema id,
+   * so with {@code validate-on-consume} it cannot be checked and is refused; the check costs
+   * one header lookup, and only when values are unframed.
    *
-   * @throws io.relaybus.InvalidEventException (or another runtime exception) when the record
-   *     is not a valid CloudEvent in binary mode; a {@link io.relaybus.DecodingException} when
-   *     its schema frame is bad; a schema registry exception when the registry cannot answer
+   * @throws io.relaybus.DecodingException when the value is no valid frame or payload, or is a
+   *     structured-mode CloudEvent while values must be framed
+   * @throws io.relaybus.kafka.schema.SchemaRegistryException when the registry cannot answer
    */
-  static Event toEvent(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing) {
-    return toEvent(record, framing.decode(record.topic(), record.value()), null);
+  static byte[] data(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing) {
+    if (framing.framesOnConsume() && record.headers().lastHeader(CE_SPECVERSION) == null) {
+      Header contentType = record.headers().lastHeader(CONTENT_TYPE);
+      if (contentType != null && StructuredCloudEvents.isStructured(text(contentType))) {
+        throw new DecodingException("Kafka record " + record.topic() + "-"
+            + record.partition() + "@" + record.offset() + " is a structured-mode CloudEvent ("
+            + text(contentType) + "), which carries no schema id; with "
+            + KafkaSettings.VALIDATE_ON_CONSUME + "=true only schema-framed values are read", null);
+      }
+    }
+    return framing.decode(record.topic(), record.value());
   }
 
   /**
-   * Rebuilds the event of a record whose value was already unframed into {@code data},
+   * Rebuilds the event of a record: binary mode (a {@code ce_specversion} header), or else
+   * structured mode ({@code content-type: application/cloudevents+json}, read by
+   * {@link StructuredCloudEvents}; see {@link #data} for schema framing).
+   *
+   * @throws io.relaybus.InvalidEventException (or another runtime exception) when the record
+   *     is not a valid CloudEvent in binary or structured mode; a {@link io.relaybus.DecodingException} when
+   *     its schema frame is bad; a schema registry exception when the registry cannot answer
+   */
+  static Event toEvent(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing) {
+    return toEvent(record, data(record, framing), null);
+  }
+
+  /**
+   * Rebuilds the event of a record whose value was already unframed into {@code data} (unused
+   * for a structured-mode record),
    * reusing the texts of repeated header values from {@code texts} (may be null).
    *
    * @see #toEvent(ConsumerRecord, SchemaFraming)
@@ -87,10 +122,13 @@ final class EventRecords {
   static Event toEvent(ConsumerRecord<byte[], byte[]> record, byte[] data, HeaderTexts texts) {
     Event.Builder b = Event.builder();
     String specVersion = null;
+    String contentType = null;
+    String ceContentType = null;
+    String partitionKey = null;
     for (Header h : record.headers()) {
       String name = h.key();
       if (name.equals(CONTENT_TYPE)) {
-        b.dataContentType(text(h, texts));
+        contentType = text(h, texts);
         continue;
       }
       if (!name.startsWith(CE_PREFIX)) {
@@ -104,12 +142,24 @@ final class EventRecords {
         case CE_SUBJECT: b.subject(text(h, texts)); break;
         case CE_DATASCHEMA: b.dataSchema(text(h, texts)); break;
         case CE_SPECVERSION: specVersion = text(h, texts); break;
+        case CE_DATACONTENTTYPE: ceContentType = text(h, texts); break;
+        case CE_PARTITIONKEY: partitionKey = text(h); break;
         default: b.header(name.substring(CE_PREFIX.length()), text(h, texts));
       }
     }
     if (specVersion == null) {
+      if (StructuredCloudEvents.isStructured(contentType)) {
+        return StructuredCloudEvents.read(record);
+      }
       throw new IllegalArgumentException("record is not a CloudEvent in Kafka binary mode: "
-          + "header " + CE_SPECVERSION + " is missing");
+          + "header " + CE_SPECVERSION + " is missing"
+          + (contentType == null ? "" : ", and content-type '" + contentType
+              + "' is not structured mode (" + StructuredCloudEvents.MEDIA_TYPE + ")"));
+    }
+    if (contentType != null) {
+      b.dataContentType(contentType);
+    } else if (ceContentType != null) {
+      b.dataContentType(ceContentType);
     }
     if (!specVersion.equals(SPEC_VERSION)) {
       throw new IllegalArgumentException("CloudEvents spec version '" + specVersion
@@ -117,6 +167,8 @@ final class EventRecords {
     }
     if (record.key() != null) {
       b.key(new String(record.key(), StandardCharsets.UTF_8));
+    } else if (partitionKey != null) {
+      b.key(partitionKey);
     }
     b.data(data);
     return b.build();

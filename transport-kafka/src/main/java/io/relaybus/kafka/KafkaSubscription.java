@@ -299,7 +299,7 @@ final class KafkaSubscription implements TransportSubscription {
       return msg;
     }
     try {
-      msg.data = transport.framing().decode(record.topic(), record.value());
+      msg.data = EventRecords.data(record, transport.framing());
     } catch (SchemaRegistryException e) {
       if (!(e instanceof SchemaNotFoundException)) {
         // The registry cannot answer now: keep the record and try again on the next loop.

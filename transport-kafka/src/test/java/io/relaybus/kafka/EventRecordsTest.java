@@ -18,7 +18,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
-/** The CloudEvents Kafka binary-mode mapping, header by header. */
+/** The CloudEvents Kafka binding, binary mode header by header, and structured mode. */
 class EventRecordsTest {
 
   private static String header(ProducerRecord<byte[], byte[]> r, String name) {
@@ -136,5 +136,115 @@ class EventRecordsTest {
     assertThat(decoded.get(3).source()).isEqualTo("urn:a");
     assertThat(decoded.get(3).headers().get("tenant"))
         .isSameAs(decoded.get(0).headers().get("tenant"));
+  }
+
+  private static ConsumerRecord<byte[], byte[]> structured(String contentType, String json,
+      String key) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add("content-type", contentType.getBytes(StandardCharsets.UTF_8));
+    return new ConsumerRecord<>("orders", 2, 7L, 0L, TimestampType.CREATE_TIME, -1, -1,
+        key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        json.getBytes(StandardCharsets.UTF_8), headers, Optional.empty());
+  }
+
+  @Test
+  void structuredModeReadsEveryAttributeExtensionsAndThePartitionKey() {
+    Event e = EventRecords.toEvent(structured("application/cloudevents+json; charset=UTF-8", """
+        {"specversion":"1.0","id":"e-1","source":"urn:s","type":"t","subject":"sub",
+         "time":"2026-12-06T08:15:30+01:00","dataschema":"urn:schema",
+         "datacontenttype":"text/plain","data":"hello","partitionkey":"pk",
+         "tenant":"acme","priority":5,"urgent":true,"comment":null}
+        """, null), SchemaFraming.NONE);
+    assertThat(e.id()).isEqualTo("e-1");
+    assertThat(e.source()).isEqualTo("urn:s");
+    assertThat(e.type()).isEqualTo("t");
+    assertThat(e.subject()).contains("sub");
+    assertThat(e.time()).isEqualTo(Instant.parse("2026-12-06T07:15:30Z"));
+    assertThat(e.dataSchema()).contains("urn:schema");
+    assertThat(e.dataContentType()).contains("text/plain");
+    assertThat(e.dataAsText()).isEqualTo("hello");
+    assertThat(e.key()).contains("pk");
+    assertThat(e.headers()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
+        "tenant", "acme", "priority", "5", "urgent", "true"));
+  }
+
+  @Test
+  void structuredModeDataIsJsonTextOrBase64AndTheRecordKeyWins() {
+    Event json = EventRecords.toEvent(structured("application/cloudevents+json", """
+        {"specversion":"1.0","id":"e-2","source":"urn:s","type":"t","data":{"a":[1,"x"]},
+         "partitionkey":"pk"}
+        """, "record-key"), SchemaFraming.NONE);
+    assertThat(json.dataAsText()).isEqualTo("{\"a\":[1,\"x\"]}");
+    assertThat(json.dataContentType()).isEmpty();
+    assertThat(json.key()).contains("record-key");
+
+    Event jsonString = EventRecords.toEvent(structured("application/cloudevents+json", """
+        {"specversion":"1.0","id":"e-3","source":"urn:s","type":"t",
+         "datacontenttype":"application/json","data":"quoted"}
+        """, null), SchemaFraming.NONE);
+    assertThat(jsonString.dataAsText()).isEqualTo("\"quoted\"");
+
+    Event bytes = EventRecords.toEvent(structured("Application/CloudEvents+JSON", """
+        {"specversion":"1.0","id":"e-4","source":"urn:s","type":"t",
+         "datacontenttype":"application/octet-stream","data_base64":"AAH/"}
+        """, null), SchemaFraming.NONE);
+    assertThat(bytes.data()).containsExactly(0, 1, 0xff);
+    assertThat(bytes.key()).isEmpty();
+  }
+
+  @Test
+  void structuredModeErrorsNameWhatIsMissingOrWrong() {
+    assertThatThrownBy(() -> EventRecords.toEvent(structured("application/cloudevents+json",
+        "{\"specversion\":\"1.0\",\"source\":\"urn:s\",\"type\":\"t\"}", null),
+        SchemaFraming.NONE)).hasMessageContaining("has no 'id'");
+    assertThatThrownBy(() -> EventRecords.toEvent(structured("application/cloudevents+json",
+        "{\"specversion\":\"0.3\",\"id\":\"1\",\"source\":\"urn:s\",\"type\":\"t\"}",
+        null), SchemaFraming.NONE)).hasMessageContaining("'0.3' is not supported");
+    assertThatThrownBy(() -> EventRecords.toEvent(structured("application/cloudevents+json",
+        "[1]", null), SchemaFraming.NONE)).hasMessageContaining("not a JSON object");
+    assertThatThrownBy(() -> EventRecords.toEvent(structured("application/json", "{}", null),
+        SchemaFraming.NONE)).hasMessageContaining("ce_specversion")
+        .hasMessageContaining("content-type 'application/json' is not structured mode");
+    // A media type that only begins like the structured one is not it.
+    assertThatThrownBy(() -> EventRecords.toEvent(structured(
+        "application/cloudevents+jsonx", "{}", null), SchemaFraming.NONE))
+        .hasMessageContaining("is not structured mode");
+  }
+
+  @Test
+  void structuredModeIsRefusedWhenValuesMustBeSchemaFramed() {
+    SchemaFraming validating = new SchemaFraming(null, null, false, true,
+        KafkaSettings.SubjectStrategy.TOPIC, null);
+    assertThatThrownBy(() -> EventRecords.data(structured("application/cloudevents+json",
+        "{}", null), validating))
+        .isInstanceOf(io.relaybus.DecodingException.class)
+        .hasMessage("Kafka record orders-2@7 is a structured-mode CloudEvent "
+            + "(application/cloudevents+json), which carries no schema id; with "
+            + "relaybus.kafka.schema.validate-on-consume=true only schema-framed values are read");
+  }
+
+  @Test
+  void binaryModeCeDatacontenttypeAndCePartitionkeyFillTheEnvelope() {
+    RecordHeaders h = new RecordHeaders();
+    for (String[] kv : new String[][] {{"ce_specversion", "1.0"}, {"ce_id", "1"},
+        {"ce_source", "urn:s"}, {"ce_type", "t"}, {"ce_datacontenttype", "text/csv"},
+        {"ce_partitionkey", "pk"}, {"ce_tenant", "acme"}}) {
+      h.add(kv[0], kv[1].getBytes(StandardCharsets.UTF_8));
+    }
+    ConsumerRecord<byte[], byte[]> r = new ConsumerRecord<>("t", 0, 0L, 0L,
+        TimestampType.CREATE_TIME, -1, -1, null, "a,b".getBytes(StandardCharsets.UTF_8), h,
+        Optional.empty());
+    Event e = EventRecords.toEvent(r, SchemaFraming.NONE);
+    assertThat(e.dataContentType()).contains("text/csv");
+    assertThat(e.key()).contains("pk");
+    assertThat(e.headers()).containsExactly(java.util.Map.entry("tenant", "acme"));
+
+    h.add("content-type", "text/plain".getBytes(StandardCharsets.UTF_8));
+    ConsumerRecord<byte[], byte[]> keyed = new ConsumerRecord<>("t", 0, 0L, 0L,
+        TimestampType.CREATE_TIME, -1, -1, "k".getBytes(StandardCharsets.UTF_8),
+        "a,b".getBytes(StandardCharsets.UTF_8), h, Optional.empty());
+    Event both = EventRecords.toEvent(keyed, SchemaFraming.NONE);
+    assertThat(both.dataContentType()).contains("text/plain");
+    assertThat(both.key()).contains("k");
   }
 }
