@@ -23,7 +23,8 @@ import java.util.function.BiConsumer;
 /**
  * Encodes events into webhook requests and decodes them back, so that the receiver rebuilds an
  * event {@linkplain Event#equals equal} to the one published. The formats are written and read
- * by {@code StandardWebhooksJson} and {@code CloudEventsBinary}.
+ * by {@code StandardWebhooksJson} and {@code CloudEventsBinary}; CloudEvents structured mode
+ * from other senders is read by {@code CloudEventsStructured}.
  *
  * <h2>{@link PayloadFormat#STANDARD_WEBHOOKS} (default)</h2>
  * Body ({@code Content-Type: application/json}):
@@ -62,6 +63,15 @@ import java.util.function.BiConsumer;
  * ce-partitionkey}, one {@code ce-<name>} per extension header, plus {@code webhook-topic}.
  * Values are percent-encoded as the CloudEvents HTTP binding requires (UTF-8; space, {@code "},
  * {@code %} and anything outside printable ASCII). These headers are not signed.
+ *
+ * <h2>CloudEvents structured mode (other senders)</h2>
+ * A request with {@code Content-Type: application/cloudevents+json} (parameters allowed) and no
+ * {@code ce-specversion} header holds the whole event as a JSON object (CloudEvents JSON
+ * format): {@code specversion} {@code 1.0}, {@code id}, {@code source}, {@code type} required;
+ * {@code time}, {@code subject}, {@code dataschema}, {@code datacontenttype} and {@code
+ * partitionkey} (the key) optional; {@code data} (a JSON string's text when the content type is
+ * not JSON, else the JSON text) or {@code data_base64}; every other member an extension header.
+ * The topic is the {@code webhook-topic} header, when present. Relaybus never sends this mode.
  *
  * <h2>Requests that do not decode</h2>
  * {@link #salvage(Map, byte[])} keeps one as an event all the same (a group member dead-letters
@@ -134,7 +144,9 @@ public final class WebhookPayloads {
 
   /**
    * Decodes a webhook request back into an event: CloudEvents binary mode when a
-   * {@code ce-specversion} header is present, else the Standard Webhooks JSON body.
+   * {@code ce-specversion} header is present, else CloudEvents structured mode when the
+   * {@code Content-Type} is {@code application/cloudevents+json}, else the Standard Webhooks
+   * JSON body.
    *
    * @param headers the request headers; names are matched case-insensitively
    * @param body the body
@@ -149,6 +161,9 @@ public final class WebhookPayloads {
       if (h.containsKey(CloudEventsBinary.SPEC_VERSION_HEADER)) {
         return CloudEventsBinary.decode(h, body);
       }
+      if (CloudEventsStructured.isStructured(h.get("content-type"))) {
+        return CloudEventsStructured.decode(h, body);
+      }
       return StandardWebhooksJson.decode(h, body);
     } catch (InvalidEventException | InvalidNameException e) {
       throw new PayloadException("Webhook payload holds an invalid event: " + e.getMessage(), e);
@@ -158,9 +173,10 @@ public final class WebhookPayloads {
   /**
    * A best-effort event for a request that {@link #decode} refuses, to keep it as a dead letter:
    * the id, source, type and time the request carries, where they are valid (the JSON body's
-   * {@code relaybus.id}, {@code relaybus.source}, {@code type} and {@code timestamp}, or in
+   * {@code relaybus.id}, {@code relaybus.source}, {@code type} and {@code timestamp}, in
    * CloudEvents binary mode the {@code ce-id}, {@code ce-source}, {@code ce-type} and {@code
-   * ce-time} headers); else the {@code webhook-id}, source {@code
+   * ce-time} headers, in structured mode the body's {@code id}, {@code source}, {@code type}
+   * and {@code time}); else the {@code webhook-id}, source {@code
    * urn:relaybus:undecodable-webhook}, type {@code relaybus.undecodable-webhook} and the {@code
    * webhook-timestamp}. The data is the whole body with the request's {@code Content-Type}, so
    * whoever can read the request still can. The event has no key.
@@ -174,7 +190,9 @@ public final class WebhookPayloads {
     Objects.requireNonNull(body, "body");
     Map<String, String> h = firstValues(headers);
     Map<String, String> carried = h.containsKey(CloudEventsBinary.SPEC_VERSION_HEADER)
-        ? CloudEventsBinary.attributes(h) : StandardWebhooksJson.attributes(body);
+        ? CloudEventsBinary.attributes(h)
+        : CloudEventsStructured.isStructured(h.get("content-type"))
+            ? CloudEventsStructured.attributes(body) : StandardWebhooksJson.attributes(body);
     Event.Builder event = Event.builder().data(body)
         .id(valid(Event.Builder::id, carried.get("id"), h.get(WebhookHeaders.ID)))
         .source(valid(Event.Builder::source, carried.get("source"),

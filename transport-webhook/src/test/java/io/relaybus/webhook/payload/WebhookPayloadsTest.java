@@ -273,4 +273,62 @@ class WebhookPayloadsTest {
       assertThat(decoded.event().headers()).containsExactlyEntriesOf(event.headers());
     }
   }
+
+  private static Map<String, List<String>> structuredHeaders(String contentType) {
+    return Map.of("Content-Type", List.of(contentType), WebhookHeaders.ID, List.of("msg_1"),
+        WebhookHeaders.TIMESTAMP, List.of("1700000000"));
+  }
+
+  @Test
+  void cloudEventsStructuredModeIsReadAsAnEventWithTopicKeyExtensionsAndData() {
+    DecodedWebhook d = WebhookPayloads.decode(Map.of(
+        "Content-Type", List.of("application/cloudevents+json; charset=UTF-8"),
+        WebhookHeaders.TOPIC, List.of("orders")), """
+        {"specversion":"1.0","id":"e-1","source":"urn:s","type":"t","subject":"sub",
+         "time":"2026-12-06T08:15:30.5Z","dataschema":"urn:schema","partitionkey":"pk",
+         "tenant":"acme","priority":5,"datacontenttype":"application/octet-stream",
+         "data_base64":"AAH/"}
+        """.getBytes(StandardCharsets.UTF_8));
+    assertThat(d.topic()).contains("orders");
+    Event e = d.event();
+    assertThat(e.id()).isEqualTo("e-1");
+    assertThat(e.time()).isEqualTo(Instant.parse("2026-12-06T08:15:30.5Z"));
+    assertThat(e.subject()).contains("sub");
+    assertThat(e.dataSchema()).contains("urn:schema");
+    assertThat(e.key()).contains("pk");
+    assertThat(e.headers()).isEqualTo(Map.of("tenant", "acme", "priority", "5"));
+    assertThat(e.dataContentType()).contains("application/octet-stream");
+    assertThat(e.data()).containsExactly(0, 1, 0xff);
+
+    Event json = WebhookPayloads.decode(structuredHeaders("application/cloudevents+json"), """
+        {"specversion":"1.0","id":"e-2","source":"urn:s","type":"t","data":{"a":1}}
+        """.getBytes(StandardCharsets.UTF_8)).event();
+    assertThat(json.dataAsText()).isEqualTo("{\"a\":1}");
+    assertThat(json.dataContentType()).isEmpty();
+  }
+
+  @Test
+  void cloudEventsStructuredModeErrorsNameTheFieldAndSalvageKeepsItsIdentity() {
+    byte[] noId = "{\"specversion\":\"1.0\",\"source\":\"urn:s\",\"type\":\"t\"}"
+        .getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> WebhookPayloads.decode(
+        structuredHeaders("application/cloudevents+json"), noId))
+        .isInstanceOf(PayloadException.class)
+        .hasMessage("Webhook field id is missing (required in CloudEvents structured mode)");
+    assertThatThrownBy(() -> WebhookPayloads.decode(
+        structuredHeaders("application/cloudevents+json"), "[]".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(PayloadException.class).hasMessageContaining("not a JSON object");
+
+    byte[] badTime = ("{\"specversion\":\"1.0\",\"id\":\"e-9\",\"source\":\"urn:s\","
+        + "\"type\":\"t\",\"time\":\"yesterday\"}").getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> WebhookPayloads.decode(
+        structuredHeaders("application/cloudevents+json"), badTime))
+        .isInstanceOf(PayloadException.class).hasMessageContaining("field time 'yesterday'");
+    Event salvaged = WebhookPayloads.salvage(
+        structuredHeaders("application/cloudevents+json"), badTime);
+    assertThat(salvaged.id()).isEqualTo("e-9");
+    assertThat(salvaged.source()).isEqualTo("urn:s");
+    assertThat(salvaged.type()).isEqualTo("t");
+    assertThat(salvaged.data()).isEqualTo(badTime);
+  }
 }
