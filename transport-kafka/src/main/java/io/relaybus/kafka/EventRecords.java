@@ -10,6 +10,7 @@ import java.time.Year;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -74,6 +75,34 @@ final class EventRecords {
     byte[] key = event.key().map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
     byte[] value = framing.encode(topic, event);
     return new ProducerRecord<>(topic, null, key, value, headers);
+  }
+
+  /**
+   * The key of the event of a record without a record key: in binary mode its
+   * {@code ce_partitionkey} header, or {@code null}; in structured mode (no
+   * {@code ce_specversion}, a structured {@code content-type}) the key is inside the JSON, so
+   * {@code structuredKey} answers.
+   */
+  static String keyWithoutRecordKey(ConsumerRecord<byte[], byte[]> record,
+      Supplier<String> structuredKey) {
+    String partitionKey = null;
+    boolean binary = false;
+    Header contentType = null;
+    for (Header h : record.headers()) {
+      String name = h.key();
+      if (name.equals(CE_PARTITIONKEY)) {
+        partitionKey = text(h);
+      } else if (name.equals(CE_SPECVERSION)) {
+        binary = true;
+      } else if (name.equals(CONTENT_TYPE)) {
+        contentType = h;
+      }
+    }
+    if (!binary && contentType != null
+        && StructuredCloudEvents.isStructured(text(contentType))) {
+      return structuredKey.get();
+    }
+    return partitionKey;
   }
 
   /**

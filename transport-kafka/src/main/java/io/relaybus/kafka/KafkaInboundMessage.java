@@ -93,7 +93,20 @@ final class KafkaInboundMessage implements InboundMessage {
   @Override
   public String key() {
     byte[] key = record.key();
-    return key == null ? null : new String(key, StandardCharsets.UTF_8);
+    if (key != null) {
+      return new String(key, StandardCharsets.UTF_8);
+    }
+    // Another producer's event may have a key the record does not (the CloudEvents
+    // partitionkey without PartitionKeyExtensionInterceptor); it orders the event all the same.
+    return EventRecords.keyWithoutRecordKey(record, this::structuredKey);
+  }
+
+  private String structuredKey() {
+    try {
+      return event().key().orElse(null);
+    } catch (DecodingException notAnEvent) {
+      return null; // dead-lettered as soon as the bus asks for the event
+    }
   }
 
   @Override

@@ -247,4 +247,22 @@ class EventRecordsTest {
     assertThat(both.dataContentType()).contains("text/plain");
     assertThat(both.key()).contains("k");
   }
+
+  @Test
+  void orderingKeyOfARecordWithoutKeyIsThePartitionKeyHeaderOrTheStructuredEventsKey() {
+    Event keyless = Event.builder().source("urn:s").type("t").text("x").build();
+    assertThat(EventRecords.keyWithoutRecordKey(
+        received(EventRecords.toRecord("t", keyless, null, SchemaFraming.NONE)),
+        () -> "not asked")).isNull();
+
+    RecordHeaders h = new RecordHeaders();
+    h.add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8));
+    h.add("ce_partitionkey", "pk".getBytes(StandardCharsets.UTF_8));
+    assertThat(EventRecords.keyWithoutRecordKey(new ConsumerRecord<>("t", 0, 0L, 0L,
+        TimestampType.CREATE_TIME, -1, -1, null, new byte[0], h, Optional.empty()),
+        () -> "not asked")).isEqualTo("pk");
+
+    assertThat(EventRecords.keyWithoutRecordKey(structured("application/cloudevents+json",
+        "{}", null), () -> "from the JSON")).isEqualTo("from the JSON");
+  }
 }
