@@ -35,6 +35,32 @@ public final class Names {
     return require("group", group);
   }
 
+  /**
+   * Checks a name a transport derives from a topic and a group (a dead-letter topic, a channel,
+   * an id) against a limit of the system it is given to, so that a subscription is refused at
+   * once instead of failing at the first use of the derived name. Names that pass this rule are
+   * ASCII, so characters and bytes count alike.
+   *
+   * @param kind what the derived name is, capitalised, such as {@code "Dead-letter topic"}
+   * @param derived the derived name
+   * @param topic the topic it is derived from
+   * @param group the group it is derived from, or {@code null} when none is
+   * @param limit the longest name the system accepts, in characters
+   * @param system the system that sets the limit, such as {@code "Kafka"}
+   * @param remedy what the user can do, such as {@code "shorten the topic or group name"}
+   * @return the derived name
+   * @throws InvalidNameException naming the derived name (abbreviated), its origin and the limit
+   */
+  public static String requireDerived(String kind, String derived, String topic, String group,
+      int limit, String system, String remedy) {
+    if (derived.length() > limit) {
+      throw new InvalidNameException(kind + " '" + abbreviate(derived) + "' for topic '"
+          + abbreviate(topic) + "'" + (group == null ? "" : " and group '" + abbreviate(group)
+          + "'") + " is longer than " + system + "'s " + limit + " characters: " + remedy);
+    }
+    return derived;
+  }
+
   private static String require(String kind, String name) {
     if (name == null) {
       throw new NullPointerException(kind);

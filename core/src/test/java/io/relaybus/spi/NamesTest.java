@@ -121,4 +121,35 @@ class NamesTest {
     assertThatThrownBy(() -> Names.requireGroup(null))
         .isInstanceOf(NullPointerException.class).hasMessage("group");
   }
+
+  @Test
+  void derivedNameAtTheLimitIsAccepted() {
+    String derived = "d".repeat(249);
+
+    assertThat(Names.requireDerived("Dead-letter topic", derived, "t", "g", 249, "Kafka",
+        "shorten the topic or group name")).isSameAs(derived);
+  }
+
+  @Test
+  void derivedNamePastTheLimitIsRefusedNamingItsOriginAndTheLimit() {
+    String topic = "t".repeat(200);
+    String group = "g".repeat(200);
+    String derived = topic + "." + group + ".dlq";
+
+    assertThatThrownBy(() -> Names.requireDerived("Dead-letter topic", derived, topic, group,
+        249, "Kafka", "shorten the topic or group name"))
+        .isInstanceOf(InvalidNameException.class)
+        .hasMessage("Dead-letter topic '" + "t".repeat(60) + "... (405 chars)' for topic '"
+            + "t".repeat(60) + "... (200 chars)' and group '" + "g".repeat(60)
+            + "... (200 chars)' is longer than Kafka's 249 characters: shorten the topic or "
+            + "group name");
+  }
+
+  @Test
+  void derivedNameOfATopicAloneNamesOnlyTheTopic() {
+    assertThatThrownBy(() -> Names.requireDerived("Channel", "c".repeat(64), "orders", null, 63,
+        "PostgreSQL", "shorten the topic name"))
+        .hasMessage("Channel '" + "c".repeat(60) + "... (64 chars)' for topic 'orders' is "
+            + "longer than PostgreSQL's 63 characters: shorten the topic name");
+  }
 }

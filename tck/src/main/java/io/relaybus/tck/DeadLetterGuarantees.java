@@ -10,7 +10,9 @@ import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
+import io.relaybus.InvalidNameException;
 import io.relaybus.RetryPolicy;
+import io.relaybus.spi.Names;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -75,6 +77,46 @@ abstract class DeadLetterGuarantees extends GuaranteeFamily {
     assertThat(bus.deadLetters().count(topic, group)).isEqualTo(1);
     assertThat(recorder.all()).extracting(Recorder.Seen::text)
         .containsExactly("poison", "poison", "poison", "after-1", "after-2");
+  }
+
+  @Test
+  @DisplayName("topic and group names of the longest allowed length are refused at subscribe "
+      + "(InvalidNameException) when a name the transport derives from them (a dead-letter "
+      + "topic, a channel) would break its limits, and otherwise deliver and dead-letter like "
+      + "any other: a subscription the transport accepts never fails on its names later")
+  void longestNamesAreRefusedAtSubscribeOrWorkThroughDeadLetters() {
+    EventBus bus = bus();
+    assumeCapability(bus, Capability.DEAD_LETTERS);
+    String topic = longest(uniqueName("t"));
+    String group = longest(uniqueName("g"));
+    Recorder recorder = new Recorder();
+    try {
+      bus.subscribe(topic, options(group).retryPolicy(RetryPolicy.builder().maxAttempts(1)
+          .build()).build(), d -> {
+            recorder.record("m", d);
+            if (d.event().dataAsText().equals("poison")) {
+              throw new IllegalStateException("cannot handle poison");
+            }
+          });
+    } catch (InvalidNameException refused) {
+      assertThat(refused.getMessage()).contains(topic.substring(0, 60))
+          .contains(group.substring(0, 60));
+      return;
+    }
+    Event poison = textEvent("poison", "k");
+    bus.publishAll(topic, List.of(poison, textEvent("after", "k"))).join();
+
+    await().atMost(patience()).until(() -> recorder.distinct() == 2);
+    await().atMost(patience()).untilAsserted(() -> {
+      List<DeadLetter> dls = bus.deadLetters().list(topic, group, 10);
+      assertThat(dls).extracting(DeadLetter::event).containsExactly(poison);
+      assertThat(dls.get(0).topic()).isEqualTo(topic);
+      assertThat(dls.get(0).group()).isEqualTo(group);
+    });
+  }
+
+  private static String longest(String unique) {
+    return unique + "-" + "x".repeat(Names.MAX_LENGTH - unique.length() - 1);
   }
 
   @Test

@@ -62,16 +62,17 @@ final class KafkaDeadLetters implements DeadLetters {
     this.settings = transport.settings();
   }
 
+  /**
+   * The group's dead-letter topic.
+   *
+   * @throws io.relaybus.InvalidNameException when the name is longer than Kafka allows
+   */
   String topicName(String topic, String group) {
     String name = settings.deadLetterTopicTemplate().replace("{topic}", topic)
         .replace("{group}", group);
-    if (name.length() > KAFKA_TOPIC_MAX) {
-      throw new RelaybusException("Dead-letter topic name for topic '" + topic + "' and group '"
-          + group + "' is " + name.length() + " characters long; Kafka allows "
-          + KAFKA_TOPIC_MAX + ". Use shorter names or a shorter " + KafkaSettings.DEAD_LETTER_TOPIC
-          + " template");
-    }
-    return name;
+    return Names.requireDerived("Dead-letter topic", name, topic, group, KAFKA_TOPIC_MAX, "Kafka",
+        "shorten the topic or group name (or the " + KafkaSettings.DEAD_LETTER_TOPIC
+        + " template)");
   }
 
   /** An event standing for a record that could not be read as one. */

@@ -227,6 +227,9 @@ public final class KafkaTransport implements Transport {
       throw new BusClosedException("The Kafka transport is closed; cannot subscribe to topic '"
           + topic + "'");
     }
+    // The first dead letter of a group whose dead-letter topic Kafka refuses could never be
+    // stored, and the group's commits would stop behind it: refuse the group before any I/O.
+    deadLetters.topicName(topic, options.group());
     topics.ensureNow(topic, settings.partitions());
     Map<String, Object> c = new HashMap<>(settings.consumerProperties());
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
@@ -359,6 +362,8 @@ public final class KafkaTransport implements Transport {
    * @param topic the origin topic
    * @param group the consumer group
    * @return the Kafka topic holding that group's dead letters
+   * @throws io.relaybus.InvalidNameException when a name breaks the naming rule or the derived
+   *     name is longer than Kafka's 249 characters
    */
   public String deadLetterTopic(String topic, String group) {
     return deadLetters.topicName(Names.requireTopic(topic), Names.requireGroup(group));

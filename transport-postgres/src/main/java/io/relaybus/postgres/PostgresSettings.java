@@ -71,7 +71,8 @@ final class PostgresSettings {
     String s = r.string(SCHEMA, "relaybus").toLowerCase(Locale.ROOT);
     if (!SCHEMA_NAME.matcher(s).matches()) {
       r.problem(SCHEMA + "='" + s + "' is invalid: use 1-50 characters from a-z, 0-9 and _, "
-          + "not starting with a digit");
+          + "not starting with a digit (its NOTIFY channel, <schema>_events, must fit "
+          + "PostgreSQL's 63-byte identifiers)");
       s = "relaybus";
     }
     this.schema = s;

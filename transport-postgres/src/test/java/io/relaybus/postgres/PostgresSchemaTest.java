@@ -269,6 +269,41 @@ class PostgresSchemaTest {
   }
 
   @Test
+  @DisplayName("the longest schema name, 50 characters, notifies on its 57-character channel "
+      + "<schema>_events (PostgreSQL identifiers hold 63 bytes); 51 characters are refused at "
+      + "start, naming the setting and the channel, with nothing created")
+  void longestSchemaNameNotifiesOnItsChannelAndOneMoreIsRefused() throws Exception {
+    String longest = "s".repeat(49) + "x";
+    dropSchema(longest);
+    EventBus bus = bus(longest, Map.of("relaybus.postgres.poll-interval", "10m",
+        "relaybus.postgres.lease-timeout", "10m"));
+    Recorder seen = new Recorder();
+    bus.subscribe("orders", "g", d -> seen.record("m", d));
+    try (Connection listener = DB.connect("schema-test-long-listener")) {
+      try (Statement st = listener.createStatement()) {
+        st.execute("LISTEN " + longest + "_events");
+      }
+      bus.publish("orders", Event.builder().source("urn:t").type("t").build()).join();
+      // Members poll every 10m: prompt delivery means the bus's own LISTEN works on the
+      // 57-character channel.
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.distinct() == 1);
+      PGNotification[] notes = listener.unwrap(PGConnection.class).getNotifications(5_000);
+      assertThat(notes).isNotNull();
+      assertThat(notes).extracting(PGNotification::getName).contains(longest + "_events");
+    }
+
+    String tooLong = longest + "y";
+    assertThatThrownBy(() -> bus(tooLong, Map.of()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("relaybus.postgres.schema='" + tooLong + "' is invalid: use 1-50 "
+            + "characters")
+        .hasMessageContaining("its NOTIFY channel, <schema>_events, must fit PostgreSQL's "
+            + "63-byte identifiers");
+    assertThat(query("SELECT count(*) FROM pg_namespace WHERE nspname = '" + tooLong + "'"))
+        .as("nothing created").isZero();
+  }
+
+  @Test
   @DisplayName("a schema name is used lower-cased, and SQL in it never runs")
   void schemaNameCannotInjectSql() throws SQLException {
     assertThatThrownBy(() -> bus("x; DROP TABLE pg_class; --", Map.of()))
