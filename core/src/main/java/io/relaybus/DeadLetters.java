@@ -8,6 +8,9 @@ import java.util.List;
  *
  * <p>A replayed event is delivered again to the same group only (not to other groups), with
  * attempt counting restarted at 1.
+ *
+ * <p>Once the bus is closed, every method throws {@link BusClosedException} naming the topic
+ * and group; a {@code null} argument is refused with a {@link NullPointerException} naming it.
  */
 public interface DeadLetters {
 

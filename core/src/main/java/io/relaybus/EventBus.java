@@ -95,6 +95,7 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
    * @return the dead-letter API
    * @throws UnsupportedOperationException when the transport does not declare
    *     {@link Capability#DEAD_LETTERS}
+   * @throws BusClosedException when the bus is closed
    */
   DeadLetters deadLetters();
 
@@ -118,7 +119,10 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
 
   /**
    * Closes every subscription gracefully (see {@link Subscription#close()}), then the
-   * transport. Idempotent and safe from any thread.
+   * transport. Idempotent and safe from any thread. Afterwards every operation of the bus
+   * ({@code publish}, {@code publishAll}, {@code subscribe}, {@code deadLetters()} and the
+   * {@link DeadLetters} methods, also on an instance obtained before, and the transport's own
+   * operations reached through {@link #unwrap}) throws {@link BusClosedException}.
    */
   @Override
   void close();

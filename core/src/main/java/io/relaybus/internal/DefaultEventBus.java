@@ -62,11 +62,12 @@ final class DefaultEventBus implements EventBus {
 
   @Override
   public DeadLetters deadLetters() {
+    ensureOpen("use the dead letters");
     if (!transport.capabilities().has(Capability.DEAD_LETTERS)) {
       throw new UnsupportedOperationException("The " + transportName
           + " transport does not keep dead letters");
     }
-    return transport.deadLetters();
+    return new OpenBusDeadLetters(transport.deadLetters(), this::ensureOpen);
   }
 
   @Override

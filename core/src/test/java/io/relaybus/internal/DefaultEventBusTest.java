@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -93,6 +94,23 @@ class DefaultEventBusTest {
     assertThatThrownBy(() -> bus.subscribe("orders", (String) null, NOOP))
         .isInstanceOf(NullPointerException.class).hasMessage("group");
     assertThat(provider.subscribes).hasValue(0);
+  }
+
+  @Test
+  void deadLettersRefuseNullArgumentsNamingTheParameter() {
+    try (EventBus memory = EventBus.create(Map.of("relaybus.transport", "memory"))) {
+      DeadLetters deadLetters = memory.deadLetters();
+      assertThatThrownBy(() -> deadLetters.list(null, "g", 10))
+          .isInstanceOf(NullPointerException.class).hasMessage("topic");
+      assertThatThrownBy(() -> deadLetters.count("orders", null))
+          .isInstanceOf(NullPointerException.class).hasMessage("group");
+      assertThatThrownBy(() -> deadLetters.replay("orders", "g", null))
+          .isInstanceOf(NullPointerException.class).hasMessage("deadLetterId");
+      assertThatThrownBy(() -> deadLetters.replayAll(null, "g"))
+          .isInstanceOf(NullPointerException.class).hasMessage("topic");
+      assertThatThrownBy(() -> deadLetters.purge("orders", null))
+          .isInstanceOf(NullPointerException.class).hasMessage("group");
+    }
   }
 
   // --- invalid names ---

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.relaybus.BusClosedException;
 import io.relaybus.Capability;
+import io.relaybus.DeadLetters;
 import io.relaybus.EventBus;
 import io.relaybus.EventHandler;
 import io.relaybus.StartPosition;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -235,5 +237,42 @@ abstract class LifecycleGuarantees extends GuaranteeFamily {
         .isInstanceOf(BusClosedException.class).hasMessageContaining(topic);
     assertThatThrownBy(() -> bus.subscribe(topic, "g", d -> { }))
         .isInstanceOf(BusClosedException.class);
+  }
+
+  @Test
+  @DisplayName("every operation of a closed bus throws BusClosedException naming it: publish, "
+      + "publishAll, subscribe, deadLetters() and each dead-letter call, also on a dead-letter "
+      + "handle obtained before close")
+  void closedBusRefusesEveryOperation() {
+    EventBus bus = kit.createBus(Map.of()); // not closed by the kit: closing it is the test
+    String topic = uniqueName("t");
+    String group = uniqueName("g");
+    boolean keepsDeadLetters = bus.capabilities().has(Capability.DEAD_LETTERS);
+    DeadLetters before = keepsDeadLetters ? bus.deadLetters() : null;
+    bus.close();
+
+    assertThatThrownBy(() -> bus.publish(topic, textEvent("late", null)))
+        .isInstanceOf(BusClosedException.class).hasMessageContaining(topic);
+    assertThatThrownBy(() -> bus.publishAll(topic, List.of(textEvent("late", null))))
+        .isInstanceOf(BusClosedException.class).hasMessageContaining(topic);
+    assertThatThrownBy(() -> bus.publishAll(topic, List.of()))
+        .isInstanceOf(BusClosedException.class).hasMessageContaining(topic);
+    assertThatThrownBy(() -> bus.subscribe(topic, options(group).build(), d -> { }))
+        .isInstanceOf(BusClosedException.class).hasMessageContaining(topic);
+    assertThatThrownBy(bus::deadLetters).isInstanceOf(BusClosedException.class)
+        .hasMessageContaining("dead letters");
+    if (!keepsDeadLetters) {
+      return;
+    }
+    List<ThrowingCallable> calls = List.of(
+        () -> before.list(topic, group, 10),
+        () -> before.count(topic, group),
+        () -> before.replay(topic, group, "any-id"),
+        () -> before.replayAll(topic, group),
+        () -> before.purge(topic, group));
+    for (ThrowingCallable call : calls) {
+      assertThatThrownBy(call).isInstanceOf(BusClosedException.class)
+          .hasMessageContaining(topic).hasMessageContaining(group);
+    }
   }
 }

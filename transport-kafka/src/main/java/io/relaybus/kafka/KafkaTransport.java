@@ -270,9 +270,11 @@ public final class KafkaTransport implements Transport {
    * @return the partition count
    * @throws IllegalArgumentException when the topic does not exist or the name is invalid
    * @throws RelaybusException when the brokers cannot be asked
+   * @throws BusClosedException when the bus is closed
    */
   public int partitionCount(String topic) {
     Names.requireTopic(topic);
+    ensureOpen("count the partitions of topic '" + topic + "'");
     return topics.partitionCount(topic).orElseThrow(() -> new IllegalArgumentException(
         "Kafka topic '" + topic + "' does not exist"));
   }
@@ -290,6 +292,7 @@ public final class KafkaTransport implements Transport {
    * @throws IllegalArgumentException when the topic does not exist or {@code partitions} is
    *     below its current count (Kafka cannot reduce partitions)
    * @throws RelaybusException when the brokers refuse or cannot be reached
+   * @throws BusClosedException when the bus is closed
    */
   public int increasePartitions(String topic, int partitions) {
     Names.requireTopic(topic);
@@ -297,6 +300,7 @@ public final class KafkaTransport implements Transport {
       throw new IllegalArgumentException("partitions must be at least 1, got " + partitions
           + " for Kafka topic '" + topic + "'");
     }
+    ensureOpen("increase the partitions of topic '" + topic + "'");
     return topics.increasePartitions(topic, partitions);
   }
 
@@ -312,10 +316,12 @@ public final class KafkaTransport implements Transport {
    * @param topic the topic
    * @param schema its writer schema
    * @throws IllegalStateException when no schema registry is configured
+   * @throws BusClosedException when the bus is closed
    */
   public void useSchema(String topic, Schema schema) {
     Names.requireTopic(topic);
     Objects.requireNonNull(schema, "schema");
+    ensureOpen("declare the schema of topic '" + topic + "'");
     requireRegistry();
     framing.declare(topic, schema);
   }
@@ -328,10 +334,12 @@ public final class KafkaTransport implements Transport {
    * @param topic the topic
    * @param reader the reader schema
    * @throws IllegalStateException when no schema registry is configured
+   * @throws BusClosedException when the bus is closed
    */
   public void readWith(String topic, ReaderSchema reader) {
     Names.requireTopic(topic);
     Objects.requireNonNull(reader, "reader");
+    ensureOpen("declare the reader schema of topic '" + topic + "'");
     requireRegistry();
     framing.readWith(topic, reader);
   }
@@ -343,6 +351,12 @@ public final class KafkaTransport implements Transport {
    */
   public Optional<SchemaRegistry> schemaRegistry() {
     return Optional.ofNullable(framing.registry());
+  }
+
+  private void ensureOpen(String operation) {
+    if (closed.get()) {
+      throw new BusClosedException("Cannot " + operation + ": the kafka event bus is closed");
+    }
   }
 
   private void requireRegistry() {

@@ -1,5 +1,6 @@
 package io.relaybus.postgres;
 
+import io.relaybus.BusClosedException;
 import io.relaybus.Capabilities;
 import io.relaybus.Capability;
 import io.relaybus.DeadLetters;
@@ -148,6 +149,7 @@ public final class PostgresTransport implements Transport {
    * @return receipts, valid once the caller commits
    * @throws io.relaybus.InvalidNameException when the topic name is invalid
    * @throws RelaybusException when the insert fails; the caller should roll back
+   * @throws BusClosedException when the bus is closed
    */
   public List<PublishReceipt> publish(Connection connection, String topic, List<Event> events) {
     Objects.requireNonNull(connection, "connection");
@@ -157,10 +159,7 @@ public final class PostgresTransport implements Transport {
     for (int i = 0; i < events.size(); i++) {
       Objects.requireNonNull(events.get(i), "events[" + i + "]");
     }
-    if (closed) {
-      throw new io.relaybus.BusClosedException("Cannot publish to topic '" + topic
-          + "': the postgres transport is closed");
-    }
+    ensureOpen("publish to topic '" + topic + "'");
     try {
       int partitions;
       // Register the topic in its own committed transaction: if the caller rolls back, the
@@ -195,10 +194,12 @@ public final class PostgresTransport implements Transport {
    * @param topic the topic
    * @param group the group
    * @return the number of events after the group's positions (0 for an unknown group)
+   * @throws BusClosedException when the bus is closed
    */
   public long lag(String topic, String group) {
     Names.requireTopic(topic);
     Names.requireGroup(group);
+    ensureOpen("compute the lag of group '" + group + "' on topic '" + topic + "'");
     String s = settings.schema;
     String sql = "SELECT (SELECT count(*) FROM " + s + ".cursors c JOIN " + s + ".events e ON "
         + "e.topic = c.topic AND e.partition = c.partition AND (e.txid, e.seq) > (c.last_txid, "
@@ -245,10 +246,12 @@ public final class PostgresTransport implements Transport {
    * @param topic the topic
    * @param eventId the event's id
    * @return group name to status, empty when the event is not (or no longer) stored
+   * @throws BusClosedException when the bus is closed
    */
   public Map<String, Consumption> consumption(String topic, String eventId) {
     Names.requireTopic(topic);
     Objects.requireNonNull(eventId, "eventId");
+    ensureOpen("look up event '" + eventId + "' of topic '" + topic + "'");
     String s = settings.schema;
     // Rows are found by the id index; packs (ADR 0012) by scanning their ids within retention.
     String sql = "SELECT c.grp, EXISTS (SELECT 1 FROM " + s + ".dead_letters d WHERE d.topic = "
@@ -293,6 +296,12 @@ public final class PostgresTransport implements Transport {
   }
 
   // ------------------------------------------------------------------ internals
+
+  private void ensureOpen(String operation) {
+    if (closed) {
+      throw new BusClosedException("Cannot " + operation + ": the postgres event bus is closed");
+    }
+  }
 
   /** The number of publish writer threads (for tests). */
   int publishWriterCount() {

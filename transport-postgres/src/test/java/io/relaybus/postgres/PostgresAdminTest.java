@@ -1,8 +1,10 @@
 package io.relaybus.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.relaybus.BusClosedException;
 import io.relaybus.DeadLetter;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
@@ -239,5 +241,23 @@ class PostgresAdminTest {
           .until(() -> storedEvents(topic) == 10);
     }
     await().atMost(PATIENCE).until(() -> storedEvents(topic) == 0);
+  }
+
+  @Test
+  @DisplayName("lag and consumption on a closed bus throw BusClosedException naming the topic, "
+      + "not a pool error")
+  void closedBusRefusesAdminOperations() {
+    EventBus bus = buses.bus();
+    PostgresTransport pg = bus.unwrap(PostgresTransport.class);
+    String topic = "admin.closed";
+    registerGroup(bus, topic, "g");
+    bus.close();
+
+    assertThatThrownBy(() -> pg.lag(topic, "g")).isInstanceOf(BusClosedException.class)
+        .hasMessage("Cannot compute the lag of group 'g' on topic 'admin.closed': the postgres "
+            + "event bus is closed");
+    assertThatThrownBy(() -> pg.consumption(topic, "e-1")).isInstanceOf(BusClosedException.class)
+        .hasMessage("Cannot look up event 'e-1' of topic 'admin.closed': the postgres event bus "
+            + "is closed");
   }
 }

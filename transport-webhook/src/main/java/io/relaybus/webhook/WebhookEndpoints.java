@@ -7,6 +7,7 @@ import java.util.Optional;
  * The runtime API of the sender's endpoints, from
  * {@code bus.unwrap(WebhookTransport.class).endpoints()}. Changes are stored in the outbox, so
  * with the JDBC outbox they reach every sender process on the same database. Thread-safe.
+ * Once the bus is closed, every method throws {@link io.relaybus.BusClosedException}.
  */
 public interface WebhookEndpoints {
 

@@ -1,5 +1,6 @@
 package io.relaybus.webhook;
 
+import io.relaybus.BusClosedException;
 import io.relaybus.Capabilities;
 import io.relaybus.Capability;
 import io.relaybus.DeadLetters;
@@ -197,6 +198,12 @@ public final class WebhookTransport implements Transport {
     outbox.close();
   }
 
+  private void ensureOpen(String operation) {
+    if (closed) {
+      throw new BusClosedException("Cannot " + operation + ": the webhook event bus is closed");
+    }
+  }
+
   private EndpointStatus status(Route r) {
     return new EndpointStatus(r.endpoint(), r.state(), r.stateReason(),
         dispatcher.breakerState(r.name()), outbox.pending(r.name()));
@@ -207,6 +214,7 @@ public final class WebhookTransport implements Transport {
     @Override
     public void add(WebhookEndpoint endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
+      ensureOpen("add webhook endpoint '" + endpoint.name() + "'");
       settings.ssrf.checkUrl(endpoint.url().toString());
       outbox.putEndpoint(endpoint);
       dispatcher.refreshRoutes();
@@ -215,6 +223,7 @@ public final class WebhookTransport implements Transport {
     @Override
     public boolean remove(String name) {
       Objects.requireNonNull(name, "name");
+      ensureOpen("remove webhook endpoint '" + name + "'");
       Optional<EndpointStatus> existing = get(name);
       boolean removed = existing.isPresent() && outbox.removeRoute(name);
       dispatcher.refreshRoutes();
@@ -223,6 +232,7 @@ public final class WebhookTransport implements Transport {
 
     @Override
     public List<EndpointStatus> list() {
+      ensureOpen("list the webhook endpoints");
       List<EndpointStatus> out = new ArrayList<>();
       for (Route r : outbox.routes()) {
         if (!r.isGroup()) {
@@ -235,6 +245,7 @@ public final class WebhookTransport implements Transport {
     @Override
     public Optional<EndpointStatus> get(String name) {
       Objects.requireNonNull(name, "name");
+      ensureOpen("read webhook endpoint '" + name + "'");
       for (Route r : outbox.routes()) {
         if (!r.isGroup() && r.name().equals(name)) {
           return Optional.of(status(r));
@@ -244,6 +255,9 @@ public final class WebhookTransport implements Transport {
     }
 
     private void setState(String name, EndpointState state, String reason) {
+      Objects.requireNonNull(name, "name");
+      ensureOpen((state == EndpointState.ENABLED ? "enable" : "disable")
+          + " webhook endpoint '" + name + "'");
       if (get(name).isEmpty() || !outbox.setState(name, state, reason)) {
         throw new IllegalArgumentException("No webhook endpoint named '" + name + "'");
       }
@@ -262,6 +276,8 @@ public final class WebhookTransport implements Transport {
 
     @Override
     public List<DeliveryAttempt> attempts(String name, int limit) {
+      Objects.requireNonNull(name, "name");
+      ensureOpen("list the delivery attempts of webhook endpoint '" + name + "'");
       List<DeliveryAttempt> out = new ArrayList<>();
       for (AttemptRecord a : outbox.attempts(name, limit)) {
         out.add(new DeliveryAttempt(a.deliveryId(), a.attempt(), a.startedAt(), a.duration(),
