@@ -2,6 +2,7 @@ package io.relaybus.kafka;
 
 import io.relaybus.DecodingException;
 import io.relaybus.Event;
+import io.relaybus.spi.CloudEventsJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -26,7 +27,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *
  * <p>Records of other producers are read as well: binary mode with {@code ce_datacontenttype}
  * (when there is no {@code content-type}) and {@code ce_partitionkey} (the key when the record
- * has none), and structured mode through {@link StructuredCloudEvents}.
+ * has none), and structured mode through {@link CloudEventsJson}.
  */
 final class EventRecords {
 
@@ -99,7 +100,7 @@ final class EventRecords {
       }
     }
     if (!binary && contentType != null
-        && StructuredCloudEvents.isStructured(text(contentType))) {
+        && CloudEventsJson.isStructured(text(contentType))) {
       return structuredKey.get();
     }
     return partitionKey;
@@ -118,7 +119,7 @@ final class EventRecords {
   static byte[] data(ConsumerRecord<byte[], byte[]> record, SchemaFraming framing) {
     if (framing.framesOnConsume() && record.headers().lastHeader(CE_SPECVERSION) == null) {
       Header contentType = record.headers().lastHeader(CONTENT_TYPE);
-      if (contentType != null && StructuredCloudEvents.isStructured(text(contentType))) {
+      if (contentType != null && CloudEventsJson.isStructured(text(contentType))) {
         throw new DecodingException("Kafka record " + record.topic() + "-"
             + record.partition() + "@" + record.offset() + " is a structured-mode CloudEvent ("
             + text(contentType) + "), which carries no schema id; with "
@@ -131,7 +132,7 @@ final class EventRecords {
   /**
    * Rebuilds the event of a record: binary mode (a {@code ce_specversion} header), or else
    * structured mode ({@code content-type: application/cloudevents+json}, read by
-   * {@link StructuredCloudEvents}; see {@link #data} for schema framing).
+   * {@link CloudEventsJson}; see {@link #data} for schema framing).
    *
    * @throws io.relaybus.InvalidEventException (or another runtime exception) when the record
    *     is not a valid CloudEvent in binary or structured mode; a {@link io.relaybus.DecodingException} when
@@ -177,13 +178,14 @@ final class EventRecords {
       }
     }
     if (specVersion == null) {
-      if (StructuredCloudEvents.isStructured(contentType)) {
-        return StructuredCloudEvents.read(record);
+      if (CloudEventsJson.isStructured(contentType)) {
+        return CloudEventsJson.read(record.value(), record.key() == null ? null
+            : new String(record.key(), StandardCharsets.UTF_8));
       }
       throw new IllegalArgumentException("record is not a CloudEvent in Kafka binary mode: "
           + "header " + CE_SPECVERSION + " is missing"
           + (contentType == null ? "" : ", and content-type '" + contentType
-              + "' is not structured mode (" + StructuredCloudEvents.MEDIA_TYPE + ")"));
+              + "' is not structured mode (" + CloudEventsJson.MEDIA_TYPE + ")"));
     }
     if (contentType != null) {
       b.dataContentType(contentType);

@@ -8,7 +8,7 @@
  * and {@code KafkaClientProperties} (Kafka client and topic properties passed through).
  * Publishing: {@code KafkaTransport} (the shared producer),
  * {@code EventRecords} (event to record and back, CloudEvents binary mode; records of other
- * producers, with {@code StructuredCloudEvents} for structured mode) and
+ * producers, with {@code io.relaybus.spi.CloudEventsJson} for structured mode) and
  * {@code SchemaFraming} (schema-id framing and validation). Topics: {@code TopicAdmin}. One
  * group member per subscription: {@code KafkaSubscription} (its poll thread: poll, hand
  * records to the bus, pause), {@code PartitionRebalance} (assignments, revokes, lost

@@ -6,31 +6,23 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.relaybus.Event;
+import io.relaybus.spi.CloudEventsJson;
+import io.relaybus.spi.MalformedCloudEventException;
 import io.relaybus.spi.Names;
 import io.relaybus.webhook.signature.WebhookHeaders;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * A CloudEvents HTTP structured-mode request from another sender: {@code Content-Type:
- * application/cloudevents+json} and the whole event as a JSON object in the body (CloudEvents
- * JSON event format). Relaybus never sends this mode; the receiver reads it because other
- * senders do.
- *
- * <p>{@code data} (a JSON value) becomes the event's data: the text of a JSON string when the
- * {@code datacontenttype} is not JSON, the JSON text of the value otherwise (no
- * {@code datacontenttype} means JSON); {@code data_base64} is decoded. {@code partitionkey}
- * is the key; every other member is an extension header (numbers and booleans as their JSON
- * text). The topic is the {@code webhook-topic} header, when present.
+ * application/cloudevents+json} and the whole event as a JSON object in the body, read by
+ * {@link CloudEventsJson} (where the mapping of members is described). Relaybus never sends
+ * this mode; the receiver reads it because other senders do. Here a failure is worded as a
+ * {@link PayloadException} naming the webhook field, and the topic is the {@code
+ * webhook-topic} header, when present.
  */
 final class CloudEventsStructured {
-
-  static final String MEDIA_TYPE = "application/cloudevents+json";
 
   /** Bodies are bounded by the receiver's size limit, not by Jackson's string default. */
   private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
@@ -40,77 +32,40 @@ final class CloudEventsStructured {
 
   private CloudEventsStructured() {}
 
-  /** Whether a {@code Content-Type} names the structured JSON format (parameters allowed). */
-  static boolean isStructured(String contentType) {
-    if (contentType == null) {
-      return false;
-    }
-    int semicolon = contentType.indexOf(';');
-    String media = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
-    return media.strip().toLowerCase(Locale.ROOT).equals(MEDIA_TYPE);
-  }
-
   static DecodedWebhook decode(Map<String, String> h, byte[] body) {
-    JsonNode root = object(body);
-    if (root == null) {
-      throw new PayloadException("Webhook body is not a JSON object, as CloudEvents "
-          + "structured mode (" + MEDIA_TYPE + ") requires");
-    }
-    String version = required(root, "specversion");
-    if (!WebhookPayloads.SPEC_VERSION.equals(version)) {
-      throw new PayloadException("Webhook field specversion is '"
-          + WebhookPayloads.abbreviate(version) + "'; this receiver reads CloudEvents '"
-          + WebhookPayloads.SPEC_VERSION + "'");
-    }
-    Event.Builder event = Event.builder()
-        .id(required(root, "id"))
-        .source(required(root, "source"))
-        .type(required(root, "type"));
-    String contentType = null;
-    JsonNode data = null;
-    JsonNode dataBase64 = null;
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> member = it.next();
-      String name = member.getKey();
-      JsonNode value = member.getValue();
-      if (value.isNull()) {
-        continue; // an absent attribute
-      }
-      switch (name) {
-        case "specversion", "id", "source", "type" -> { }
-        case "data" -> data = value;
-        case "data_base64" -> dataBase64 = value;
-        case "time" -> event.time(WebhookPayloads.parseTime("field time", text(name, value)));
-        case "subject" -> event.subject(text(name, value));
-        case "dataschema" -> event.dataSchema(text(name, value));
-        case "partitionkey" -> event.key(text(name, value));
-        case "datacontenttype" -> {
-          contentType = text(name, value);
-          event.dataContentType(contentType);
-        }
-        default -> event.header(name, text(name, value));
-      }
-    }
-    if (data != null && dataBase64 != null) {
-      throw new PayloadException("Webhook body has both 'data' and 'data_base64'");
-    }
-    if (dataBase64 != null) {
-      try {
-        event.data(Base64.getDecoder().decode(text("data_base64", dataBase64)));
-      } catch (IllegalArgumentException e) {
-        throw new PayloadException("Webhook field data_base64 is not base64: "
-            + e.getMessage());
-      }
-    } else if (data != null) {
-      event.data(data.isTextual() && !isJson(contentType)
-          ? data.textValue().getBytes(StandardCharsets.UTF_8)
-          : json(data));
+    Event event;
+    try {
+      event = CloudEventsJson.read(body, null);
+    } catch (MalformedCloudEventException e) {
+      throw payloadException(e);
     }
     String topic = h.get(WebhookHeaders.TOPIC);
     if (topic != null) {
       Names.requireTopic(topic);
     }
-    return new DecodedWebhook(topic, event.build());
+    return new DecodedWebhook(topic, event);
+  }
+
+  private static PayloadException payloadException(MalformedCloudEventException e) {
+    return switch (e.problem()) {
+      case NOT_JSON, NOT_AN_OBJECT -> new PayloadException("Webhook body is not a JSON object, "
+          + "as CloudEvents structured mode (" + CloudEventsJson.MEDIA_TYPE + ") requires");
+      case MISSING_ATTRIBUTE -> new PayloadException("Webhook field " + e.member()
+          + " is missing (required in CloudEvents structured mode)");
+      case UNSUPPORTED_SPEC_VERSION -> new PayloadException("Webhook field specversion is '"
+          + WebhookPayloads.abbreviate(e.value()) + "'; this receiver reads CloudEvents '"
+          + WebhookPayloads.SPEC_VERSION + "'");
+      case NOT_A_SCALAR -> new PayloadException("Webhook field " + e.member() + " is "
+          + e.value() + "; CloudEvents attributes are strings, numbers or booleans");
+      case BAD_TIME -> WebhookPayloads.badTime("field time", e.value());
+      case DATA_AND_DATA_BASE64 ->
+          new PayloadException("Webhook body has both 'data' and 'data_base64'");
+      case NOT_BASE64 -> new PayloadException("Webhook field data_base64 is not base64: "
+          + e.getCause().getMessage());
+      case DATA_NOT_WRITABLE -> new PayloadException("Webhook field data cannot be written "
+          + "as JSON: " + ((JsonProcessingException) e.getCause()).getOriginalMessage(),
+          e.getCause());
+    };
   }
 
   /**
@@ -138,46 +93,6 @@ final class CloudEventsStructured {
       return root != null && root.isObject() ? root : null;
     } catch (IOException e) {
       return null;
-    }
-  }
-
-  private static String required(JsonNode root, String name) {
-    JsonNode v = root.get(name);
-    if (v == null || v.isNull()) {
-      throw new PayloadException("Webhook field " + name + " is missing (required in "
-          + "CloudEvents structured mode)");
-    }
-    return text(name, v);
-  }
-
-  private static String text(String name, JsonNode v) {
-    if (v.isTextual()) {
-      return v.textValue();
-    }
-    if (v.isNumber() || v.isBoolean()) {
-      return v.asText();
-    }
-    throw new PayloadException("Webhook field " + name + " is " + v.getNodeType()
-        + "; CloudEvents attributes are strings, numbers or booleans");
-  }
-
-  /** JSON by the CloudEvents JSON format's rule: no type, {@code *}/json or {@code *}+json. */
-  private static boolean isJson(String contentType) {
-    if (contentType == null) {
-      return true;
-    }
-    int semicolon = contentType.indexOf(';');
-    String media = (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
-        .strip().toLowerCase(Locale.ROOT);
-    return media.endsWith("/json") || media.endsWith("+json");
-  }
-
-  private static byte[] json(JsonNode data) {
-    try {
-      return JSON.writeValueAsBytes(data);
-    } catch (JsonProcessingException e) {
-      throw new PayloadException("Webhook field data cannot be written as JSON: "
-          + e.getOriginalMessage(), e);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.relaybus.webhook.payload;
 import io.relaybus.Event;
 import io.relaybus.InvalidEventException;
 import io.relaybus.InvalidNameException;
+import io.relaybus.spi.CloudEventsJson;
 import io.relaybus.spi.Names;
 import io.relaybus.webhook.signature.WebhookHeaders;
 import java.nio.charset.StandardCharsets;
@@ -161,7 +162,7 @@ public final class WebhookPayloads {
       if (h.containsKey(CloudEventsBinary.SPEC_VERSION_HEADER)) {
         return CloudEventsBinary.decode(h, body);
       }
-      if (CloudEventsStructured.isStructured(h.get("content-type"))) {
+      if (CloudEventsJson.isStructured(h.get("content-type"))) {
         return CloudEventsStructured.decode(h, body);
       }
       return StandardWebhooksJson.decode(h, body);
@@ -191,7 +192,7 @@ public final class WebhookPayloads {
     Map<String, String> h = firstValues(headers);
     Map<String, String> carried = h.containsKey(CloudEventsBinary.SPEC_VERSION_HEADER)
         ? CloudEventsBinary.attributes(h)
-        : CloudEventsStructured.isStructured(h.get("content-type"))
+        : CloudEventsJson.isStructured(h.get("content-type"))
             ? CloudEventsStructured.attributes(body) : StandardWebhooksJson.attributes(body);
     Event.Builder event = Event.builder().data(body)
         .id(valid(Event.Builder::id, carried.get("id"), h.get(WebhookHeaders.ID)))
@@ -248,9 +249,14 @@ public final class WebhookPayloads {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
-      throw new PayloadException("Webhook " + field + " '" + abbreviate(text)
-          + "' is not an ISO-8601 UTC timestamp such as 2026-01-31T12:00:00.123456Z");
+      throw badTime(field, text);
     }
+  }
+
+  /** The failure of a {@code field} whose {@code text} is no timestamp. */
+  static PayloadException badTime(String field, String text) {
+    return new PayloadException("Webhook " + field + " '" + abbreviate(text)
+        + "' is not an ISO-8601 UTC timestamp such as 2026-01-31T12:00:00.123456Z");
   }
 
   /** Lower-cased header names to their first value. */

@@ -324,6 +324,28 @@ class WebhookPayloadsTest {
     assertThatThrownBy(() -> WebhookPayloads.decode(
         structuredHeaders("application/cloudevents+json"), badTime))
         .isInstanceOf(PayloadException.class).hasMessageContaining("field time 'yesterday'");
+    String head = "{\"specversion\":\"1.0\",\"id\":\"e-9\",\"source\":\"urn:s\","
+        + "\"type\":\"t\",";
+    for (String[] bodyAndMessage : new String[][] {
+        {"{\"specversion\":\"0.3\",\"id\":\"e\",\"source\":\"urn:s\",\"type\":\"t\"}",
+            "Webhook field specversion is '0.3'; this receiver reads CloudEvents '1.0'"},
+        {head + "\"tenant\":[1]}",
+            "Webhook field tenant is ARRAY; CloudEvents attributes are strings, numbers or booleans"},
+        {head + "\"data\":1,\"data_base64\":\"AA==\"}",
+            "Webhook body has both 'data' and 'data_base64'"},
+        {"{\"id\":", "Webhook body is not a JSON object, as CloudEvents structured mode "
+            + "(application/cloudevents+json) requires"}}) {
+      assertThatThrownBy(() -> WebhookPayloads.decode(
+          structuredHeaders("application/cloudevents+json"),
+          bodyAndMessage[0].getBytes(StandardCharsets.UTF_8)))
+          .isInstanceOf(PayloadException.class).hasMessage(bodyAndMessage[1]);
+    }
+    assertThatThrownBy(() -> WebhookPayloads.decode(
+        structuredHeaders("application/cloudevents+json"),
+        (head + "\"data_base64\":\"!\"}").getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(PayloadException.class)
+        .hasMessageStartingWith("Webhook field data_base64 is not base64: ");
+
     Event salvaged = WebhookPayloads.salvage(
         structuredHeaders("application/cloudevents+json"), badTime);
     assertThat(salvaged.id()).isEqualTo("e-9");
