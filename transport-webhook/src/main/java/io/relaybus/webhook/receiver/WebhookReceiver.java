@@ -1,6 +1,5 @@
 package io.relaybus.webhook.receiver;
 
-import io.relaybus.webhook.internal.member.UndecodableWebhookHandler;
 import io.relaybus.webhook.payload.DecodedWebhook;
 import io.relaybus.webhook.payload.PayloadException;
 import io.relaybus.webhook.payload.WebhookPayloads;
@@ -33,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>405 (+ {@code Allow: POST})</td><td>method is not POST</td><td>no</td></tr>
  *   <tr><td>413</td><td>body longer than {@link Builder#maxBodyBytes(int)}</td><td>no</td></tr>
  *   <tr><td>400</td><td>{@code webhook-id}/{@code -timestamp}/{@code -signature} missing or
- *       malformed, malformed {@code webhook-attempt}, undecodable payload, topic not
- *       accepted</td><td>no</td></tr>
+ *       malformed, malformed {@code webhook-attempt}, undecodable payload (unless the handler
+ *       is an {@link UndecodableWebhookHandler}), topic not accepted</td><td>no</td></tr>
  *   <tr><td>401</td><td>no signature matches a configured secret, or the timestamp is outside
  *       the tolerance (stale or future)</td><td>no</td></tr>
  *   <tr><td>204</td><td>{@code webhook-id} already handled successfully (duplicate; header
@@ -77,7 +76,7 @@ public final class WebhookReceiver {
 
   private final WebhookVerifier verifier;
   private final WebhookHandler handler;
-  /** The handler when it takes undecodable payloads too (a group member's), else null. */
+  /** The handler when it takes undecodable payloads too, else null. */
   private final UndecodableWebhookHandler undecodable;
   private final DedupeStore dedupe;
   private final int maxBodyBytes;

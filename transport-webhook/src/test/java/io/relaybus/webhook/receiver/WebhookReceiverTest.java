@@ -307,6 +307,38 @@ class WebhookReceiverTest {
     assertThat(receiver().toString()).doesNotContain(secret.format().substring(6));
   }
 
+  @Test
+  void anUndecodableWebhookHandlerTakesWhatOtherReceiversRefuseWith400() {
+    SignedRequest request = SignedRequest.of(secret, "orders", event(), NOW);
+    request.body = "{\"relaybus\":{\"specversion\":\"2.0\"}}".getBytes(StandardCharsets.UTF_8);
+    request.headers.putAll(WebhookSigner.of(secret).headers(request.id(), NOW, request.body));
+    List<String> undecodable = Collections.synchronizedList(new ArrayList<>());
+    UndecodableWebhookHandler handler = new UndecodableWebhookHandler() {
+      @Override
+      public void handle(ReceivedWebhook webhook) {
+        handled.add(webhook);
+      }
+
+      @Override
+      public void handleUndecodable(String webhookId, Integer attempt,
+          Map<String, ? extends List<String>> headers, byte[] body,
+          io.relaybus.webhook.payload.PayloadException why) {
+        undecodable.add(webhookId + " " + new String(body, StandardCharsets.UTF_8));
+      }
+    };
+
+    assertThat(post(receiver(), request).status()).isEqualTo(400);
+    assertThat(post(receiver(b -> b.handler(handler)), request).status()).isEqualTo(204);
+    assertThat(undecodable).containsExactly(request.id() + " {\"relaybus\":{\"specversion\":\"2.0\"}}");
+    assertThat(handled).isEmpty();
+
+    SignedRequest unsigned = SignedRequest.of(secret, "orders", event(), NOW)
+        .without(WebhookHeaders.SIGNATURE);
+    assertThat(post(receiver(b -> b.handler(handler)), unsigned).status())
+        .as("only the payload's decoding is waived").isEqualTo(400);
+    assertThat(undecodable).hasSize(1);
+  }
+
   private WebhookResponse assertRejected(SignedRequest request, int status) {
     return assertRejected(receiver(), request, status);
   }

@@ -10,6 +10,7 @@ import io.relaybus.webhook.payload.PayloadException;
 import io.relaybus.webhook.payload.WebhookPayloads;
 import io.relaybus.webhook.receiver.ReceivedWebhook;
 import io.relaybus.webhook.receiver.RetryLaterException;
+import io.relaybus.webhook.receiver.UndecodableWebhookHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -10,7 +10,7 @@
  * closing → 503 with the release headers, so the sender sends it again without counting an
  * attempt. Retries happen in the bus only. A request that verifies but whose payload is not a
  * readable event is handed over too (the member is an {@link
- * io.relaybus.webhook.internal.member.UndecodableWebhookHandler}, which the receiver asks
+ * io.relaybus.webhook.receiver.UndecodableWebhookHandler}, which the receiver asks
  * instead of answering {@code 400}): its message's {@code event()} throws the {@link
  * io.relaybus.DecodingException}, the bus dead-letters it as {@code UNDECODABLE} after one
  * attempt without calling the handler (or drops it with dead letters off), and the member
