@@ -174,8 +174,9 @@ final class EventBatch {
 
   /**
    * Event times are sent as microseconds since the Unix epoch ({@code micros}, an int8 array),
-   * and as text ({@code text}) only where that would not be exact: formatting every time as text
-   * in Java and parsing it in the server costs a publish writer far more than an int8. The
+   * and as text ({@code text}) only where that would not be exact, so a publish writer neither
+   * formats nor the server parses a time as text (benchmarks/RESULTS.md, "Figures that were in
+   * code comments"). The
    * server turns micros into a time through a float8 product, exact while it stays within
    * ±2^53 (years 1684 to 2255); times outside go as ISO-8601 text.
    */

@@ -110,8 +110,8 @@ final class EventWindows {
   /**
    * A time as PostgreSQL holds it, microseconds since 2000-01-01 UTC: an int8 for every finite
    * {@code timestamptz} (the numeric {@code extract} is exact), null for infinity. pgjdbc
-   * decodes no binary {@code timestamptz[]}, and parsing the text form took the client longer
-   * than the rest of the event.
+   * decodes no binary {@code timestamptz[]}, and an int8 array needs no text parsing on the
+   * client (ADR 0014).
    */
   private static String pgMicros(String time) {
     return "CASE WHEN isfinite(" + time + ") THEN (extract(epoch FROM " + time

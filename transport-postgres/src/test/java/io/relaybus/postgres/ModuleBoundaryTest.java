@@ -3,11 +3,7 @@ package io.relaybus.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.relaybus.spi.TransportProvider;
-import java.io.InputStream;
-import java.lang.module.ModuleDescriptor;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.stream.Collectors;
+import io.relaybus.tck.ModuleBoundary;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,31 +12,18 @@ import org.junit.jupiter.api.Test;
  */
 class ModuleBoundaryTest {
 
-  private static ModuleDescriptor descriptor() throws Exception {
-    Path root = Path.of(PostgresTransport.class.getProtectionDomain().getCodeSource()
-        .getLocation().toURI());
-    try (InputStream in = Files.newInputStream(root.resolve("module-info.class"))) {
-      return ModuleDescriptor.read(in);
-    }
+  @Test
+  void exportsOnlyTheTransportPackage() {
+    ModuleBoundary boundary = ModuleBoundary.of(PostgresTransport.class);
+    assertThat(boundary.name()).isEqualTo("io.relaybus.postgres");
+    assertThat(boundary.exports()).containsExactlyInAnyOrder("io.relaybus.postgres");
   }
 
   @Test
-  void exportsOnlyTheTransportPackage() throws Exception {
-    ModuleDescriptor d = descriptor();
-    assertThat(d.name()).isEqualTo("io.relaybus.postgres");
-    assertThat(d.exports().stream()
-        .map(e -> e.source() + (e.isQualified() ? " to " + e.targets() : ""))
-        .collect(Collectors.toSet()))
-        .containsExactly("io.relaybus.postgres");
-  }
-
-  @Test
-  void providesTheTransport() throws Exception {
-    ModuleDescriptor d = descriptor();
-    assertThat(d.provides()).singleElement().satisfies(p -> {
-      assertThat(p.service()).isEqualTo(TransportProvider.class.getName());
-      assertThat(p.providers())
-          .containsExactly(PostgresTransportProvider.class.getName());
-    });
+  void providesTheTransportAndNothingElse() {
+    ModuleBoundary boundary = ModuleBoundary.of(PostgresTransport.class);
+    assertThat(boundary.descriptor().provides()).hasSize(1);
+    assertThat(boundary.providers(TransportProvider.class))
+        .containsExactly(PostgresTransportProvider.class.getName());
   }
 }
