@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * The positions a member has taken from one partition, in the partition's order, and which of
@@ -187,9 +188,20 @@ public final class PositionTracker<P> {
    * @return the count
    */
   public int unfinished() {
+    return unfinished(p -> true);
+  }
+
+  /**
+   * How many tracked entries are unfinished and have a position that passes {@code test} (a
+   * transport that waits only for some of them, e.g. not for those it gave back).
+   *
+   * @param test which unfinished positions to count
+   * @return the count
+   */
+  public int unfinished(Predicate<? super P> test) {
     int n = 0;
     for (Entry<P> e : entries) {
-      if (!e.finished) {
+      if (!e.finished && test.test(e.position)) {
         n++;
       }
     }

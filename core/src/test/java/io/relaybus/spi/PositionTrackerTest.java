@@ -51,4 +51,16 @@ class PositionTrackerTest {
     assertThat(t.last()).isSameAs(a);
     assertThat(t.releaseFrom(c)).isEmpty();
   }
+
+  @Test
+  void unfinishedEntriesCanBeCountedByWhatTheirPositionSays() {
+    PositionTracker<Long> t = new PositionTracker<>();
+    t.add(1L);
+    t.finish(t.add(2L));
+    t.add(3L);
+    t.add(4L);
+    assertThat(t.unfinished()).isEqualTo(3);
+    assertThat(t.unfinished(p -> p % 2 == 1)).isEqualTo(2);
+    assertThat(t.unfinished(p -> p == 2L)).isZero();
+  }
 }

@@ -1,7 +1,6 @@
 package io.relaybus.kafka;
 
 import io.relaybus.spi.PositionTracker;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -9,19 +8,13 @@ import org.apache.kafka.common.TopicPartition;
  * One partition assigned to a member: its fetched-not-submitted records ({@link #buffer}), its
  * submitted-not-committed messages ({@link #submitted}: the finished prefix becomes the commit
  * offset) and what was committed. Poll thread only, except that handler threads finish
- * entries of {@link #submitted} (a single volatile write, which needs no lock) and count
- * {@link #parked}.
+ * entries of {@link #submitted} and park messages (single volatile writes, which need no lock).
  */
 final class AssignedPartition {
   final TopicPartition tp;
   final PartitionBuffer buffer = new PartitionBuffer();
   /** Messages handed to the bus, in offset order; finished = acked or dead letter stored. */
   final PositionTracker<KafkaInboundMessage> submitted = new PositionTracker<>();
-  /**
-   * Unfinished messages the bus is done with all the same: released, or dead-lettered while
-   * the dead letter could not be stored yet. A revoke waits only for the others.
-   */
-  final AtomicInteger parked = new AtomicInteger();
   /** Offset after the finished prefix. */
   long next;
   /** Last offset (and its metadata) the broker confirmed as committed. */
@@ -58,13 +51,16 @@ final class AssignedPartition {
     requestedMeta = committedMeta;
   }
 
-  /** Submitted messages the bus still handles (neither finished nor parked). */
-  long handling() {
-    return submitted.unfinished() - (long) parked.get();
+  /**
+   * Submitted messages the bus still handles: neither finished nor parked (released, or
+   * dead-lettered while the dead letter could not be stored yet). A revoke waits only for these.
+   */
+  int handling() {
+    return submitted.unfinished(m -> !m.parked());
   }
 
   /** Whether the bus is done with every submitted message of the partition. */
   boolean settled() {
-    return handling() <= 0;
+    return handling() == 0;
   }
 }

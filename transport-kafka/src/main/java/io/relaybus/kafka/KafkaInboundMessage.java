@@ -43,6 +43,8 @@ final class KafkaInboundMessage implements InboundMessage {
   volatile int failedAttempts;
   /** The bus gave up on it but its dead letter could not be stored yet; null otherwise. */
   private volatile DeadLetterWriter.Pending pendingDeadLetter;
+  /** Unfinished, but the bus is done with it: released, or its dead letter waits to be stored. */
+  private volatile boolean parked;
 
   KafkaInboundMessage(AssignedPartition partition, ConsumerRecord<byte[], byte[]> record,
       PollWakeups wakeups, DeadLetterWriter deadLetters) {
@@ -144,14 +146,19 @@ final class KafkaInboundMessage implements InboundMessage {
 
   @Override
   public void release() {
-    partition.parked.incrementAndGet();
+    parked = true;
     wakeups.signal();
   }
 
   /** Keeps a dead letter that could not be stored for {@link DeadLetterWriter#retry}. */
   void deadLetterPending(DeadLetterWriter.Pending pending) {
     pendingDeadLetter = pending;
-    partition.parked.incrementAndGet();
+    parked = true;
+  }
+
+  /** Whether the bus is done with this unfinished message ({@link AssignedPartition#handling}). */
+  boolean parked() {
+    return parked;
   }
 
   /** The dead letter waiting to be stored, or {@code null}. */
@@ -162,7 +169,7 @@ final class KafkaInboundMessage implements InboundMessage {
   /** Its pending dead letter is stored now (poll thread): the message is finished. */
   void deadLetterStored() {
     pendingDeadLetter = null;
-    partition.parked.decrementAndGet(); // before finishing: a revoke never sees it uncounted
+    parked = false; // before finishing: a revoke may wait a moment longer, never too little
     partition.submitted.finish(entry);
   }
 }
