@@ -174,24 +174,6 @@ public final class PositionTracker<P> {
   }
 
   /**
-   * How many entries are tracked, finished or not.
-   *
-   * @return the count
-   */
-  public int size() {
-    return entries.size();
-  }
-
-  /**
-   * How many tracked entries are unfinished.
-   *
-   * @return the count
-   */
-  public int unfinished() {
-    return unfinished(p -> true);
-  }
-
-  /**
    * How many tracked entries are unfinished and have a position that passes {@code test} (a
    * transport that waits only for some of them, e.g. not for those it gave back).
    *
