@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
  *       is acked or dead-lettered, retries included.
  *   <li>A failed attempt is retried in this member after the policy's delay, without holding a
  *       thread; the attempt number is exact.
+ *   <li>Failures are logged at WARN with their stack trace, a limited number per interval (see
+ *       {@link #FULL_LOGS_PER_INTERVAL}); successes log nothing.
  * </ul>
  */
 final class DeliveryEngine implements MessageSink {
@@ -46,6 +49,26 @@ final class DeliveryEngine implements MessageSink {
   private enum State { QUEUED, LANE_WAITING, RUNNING, RETRY_WAIT, DONE }
 
   private enum Action { ACK, DEAD_LETTER, RETRY, RELEASE, DROP }
+
+  /**
+   * Failed attempts, and apart from them dead-lettered (or dropped) events, logged in full with
+   * their stack trace per subscription and {@link #LOG_INTERVAL}; past that they are counted and
+   * reported in one WARN line at the end of the interval. Ten traces show a failure and its
+   * usual variants. A failure that persists (a database down, a poison producer) then costs a
+   * subscription about ten traces and two count lines a minute instead of a trace per event,
+   * which at thousands of events a second would bury the rest of the application's log and
+   * cost more than the handling. Dead letters are limited too, for the same flood, but with a
+   * budget of their own so a retry storm cannot hide them: each one is kept with its error in
+   * the dead-letter store, and with dead letters off the count line still says how many events
+   * were dropped; each event's id stays at DEBUG.
+   */
+  static final int FULL_LOGS_PER_INTERVAL = 10;
+
+  /**
+   * See {@link #FULL_LOGS_PER_INTERVAL}. A minute keeps a persistent failure to one count line a
+   * minute, and a failure that stops shows as stopped within a minute.
+   */
+  static final Duration LOG_INTERVAL = Duration.ofMinutes(1);
 
   private final String topic;
   private final String group;
@@ -75,6 +98,11 @@ final class DeliveryEngine implements MessageSink {
   private boolean closing;
   private volatile Runnable capacityListener = () -> { };
   private final Set<Thread> workerThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final FailureLogLimiter attemptLogs;
+  /** Dead-lettered events, or dropped ones when dead letters are off. */
+  private final FailureLogLimiter outcomeLogs;
+  private volatile ScheduledFuture<?> attemptSummary;
+  private volatile ScheduledFuture<?> outcomeSummary;
 
   /**
    * Creates an engine.
@@ -87,6 +115,22 @@ final class DeliveryEngine implements MessageSink {
    */
   DeliveryEngine(String transportName, String topic, SubscribeOptions options,
       EventHandler handler, ScheduledExecutorService scheduler) {
+    this(transportName, topic, options, handler, scheduler,
+        new FailureLogLimiter(FULL_LOGS_PER_INTERVAL, LOG_INTERVAL, System::nanoTime),
+        new FailureLogLimiter(FULL_LOGS_PER_INTERVAL, LOG_INTERVAL, System::nanoTime));
+  }
+
+  /**
+   * Creates an engine with its own log limits.
+   *
+   * @param attemptLogs limits the WARN lines of failed attempts that are retried or released
+   * @param outcomeLogs limits the WARN lines of dead-lettered or dropped events
+   */
+  DeliveryEngine(String transportName, String topic, SubscribeOptions options,
+      EventHandler handler, ScheduledExecutorService scheduler, FailureLogLimiter attemptLogs,
+      FailureLogLimiter outcomeLogs) {
+    this.attemptLogs = attemptLogs;
+    this.outcomeLogs = outcomeLogs;
     this.topic = topic;
     this.group = options.group();
     this.handler = handler;
@@ -293,20 +337,18 @@ final class DeliveryEngine implements MessageSink {
         finish(task, task.message::ack, true);
         break;
       case DEAD_LETTER:
-        LOG.warn("Dead-lettering event {} of topic '{}' group '{}' after {} attempt(s), {}: {}",
-            idOf(task.message), topic, group, task.attempt, reason,
-            Errors.describe(failure));
+        logGivenUp(task, "Dead-lettering", reason, failure);
         DeadLetterReason r = reason;
         Throwable f = failure;
         finish(task, () -> task.message.deadLetter(r, task.attempt, f), true);
         break;
       case DROP:
-        LOG.warn("Dropping event {} of topic '{}' group '{}' after {} attempt(s), {} (dead "
-            + "letters are off): {}", idOf(task.message), topic, group, task.attempt,
-            reason, Errors.describe(failure));
+        logGivenUp(task, "Dropping", reason, failure);
         finish(task, task.message::ack, true);
         break;
       case RELEASE:
+        logFailedAttempt(task, failure, "the bus is closing, the event is released for "
+            + "redelivery");
         Throwable failed = failure;
         finish(task, () -> {
           task.message.retrying(task.attempt, failed, Duration.ZERO);
@@ -321,9 +363,12 @@ final class DeliveryEngine implements MessageSink {
   private void scheduleRetry(Task task, Throwable failure) {
     int failedAttempt = task.attempt;
     Duration delay = retryPolicy.delayAfter(failedAttempt);
-    LOG.debug("Attempt {} of event {} (topic '{}', group '{}') failed, retrying in {}: {}",
-        failedAttempt, idOf(task.message), topic, group, delay,
-        Errors.describe(failure));
+    logFailedAttempt(task, failure, "retrying in " + delay);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Retry of event {} (topic '{}', group '{}') scheduled: attempt {} in {}, after "
+          + "{}", idOf(task.message), topic, group, failedAttempt + 1, delay,
+          Errors.describe(failure));
+    }
     try {
       task.message.retrying(failedAttempt, failure, delay);
     } catch (RuntimeException e) {
@@ -356,6 +401,72 @@ final class DeliveryEngine implements MessageSink {
     if (release) {
       finish(task, task.message::release, true);
     }
+  }
+
+  /** A failed attempt that is not the last: WARN with its trace, within the attempt limit. */
+  private void logFailedAttempt(Task task, Throwable failure, String next) {
+    FailureLogLimiter.Decision decision = attemptLogs.acquire(failure);
+    if (decision == FailureLogLimiter.Decision.LOG) {
+      LOG.warn("Attempt {} of event {} (topic '{}', group '{}') failed, {}: {}", task.attempt,
+          idOf(task.message), topic, group, next, Errors.describe(failure), failure);
+    } else if (decision == FailureLogLimiter.Decision.SUPPRESS_FIRST) {
+      attemptSummary = scheduleSummary(attemptLogs, this::reportSuppressedAttempts);
+    }
+  }
+
+  /** The last attempt failed: WARN with its trace, within the dead-letter limit. */
+  private void logGivenUp(Task task, String verb, DeadLetterReason reason, Throwable failure) {
+    FailureLogLimiter.Decision decision = outcomeLogs.acquire(failure);
+    if (decision == FailureLogLimiter.Decision.LOG) {
+      LOG.warn("{} event {} of topic '{}' group '{}' after {} attempt(s), {}{}: {}", verb,
+          idOf(task.message), topic, group, task.attempt, reason,
+          deadLetters ? "" : " (dead letters are off)", Errors.describe(failure), failure);
+      return;
+    }
+    if (decision == FailureLogLimiter.Decision.SUPPRESS_FIRST) {
+      outcomeSummary = scheduleSummary(outcomeLogs, this::reportSuppressedOutcomes);
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} event {} of topic '{}' group '{}' after {} attempt(s), {} (over the WARN "
+          + "limit): {}", verb, idOf(task.message), topic, group, task.attempt, reason,
+          Errors.describe(failure));
+    }
+  }
+
+  /** Reports a window's suppressed failures when it ends; close() reports what is left. */
+  private ScheduledFuture<?> scheduleSummary(FailureLogLimiter limiter, Runnable report) {
+    try {
+      return scheduler.schedule(report, limiter.nanosUntilWindowEnd(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return null; // the bus is closing; close() reports
+    }
+  }
+
+  private void reportSuppressedAttempts() {
+    FailureLogLimiter.Suppressed s = attemptLogs.takeSuppressed();
+    if (s != null) {
+      LOG.warn("{} more failed attempts in topic '{}' group '{}' in the last {}, not logged "
+          + "one by one; last: {}", thousands(s.count()), topic, group,
+          span(attemptLogs.interval()), Errors.describe(s.last()));
+    }
+  }
+
+  private void reportSuppressedOutcomes() {
+    FailureLogLimiter.Suppressed s = outcomeLogs.takeSuppressed();
+    if (s != null) {
+      LOG.warn("{} more events {} in topic '{}' group '{}' in the last {}, not logged one by "
+          + "one; last: {}", thousands(s.count()),
+          deadLetters ? "dead-lettered" : "dropped (dead letters are off)", topic, group,
+          span(outcomeLogs.interval()), Errors.describe(s.last()));
+    }
+  }
+
+  private static String thousands(long n) {
+    return String.format(Locale.ROOT, "%,d", n);
+  }
+
+  private static String span(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   private void requeue(Task task) {
@@ -469,6 +580,13 @@ final class DeliveryEngine implements MessageSink {
       finish(t, t.message::release, false);
     }
     workers.shutdown();
+    for (ScheduledFuture<?> summary : new ScheduledFuture<?>[] {attemptSummary, outcomeSummary}) {
+      if (summary != null) {
+        summary.cancel(false);
+      }
+    }
+    reportSuppressedAttempts();
+    reportSuppressedOutcomes();
   }
 
   /** The event id for logs; a message whose event cannot be decoded is named by its metadata. */
