@@ -46,6 +46,7 @@ class DeliveryEngineLoggingTest {
   void captureTheEngineLog() {
     levelBefore = engineLog.getLevel();
     engineLog.setLevel(Level.DEBUG);
+    engineLog.setAdditive(false); // read here, not printed into the build's output
     logged.start();
     engineLog.addAppender(logged);
   }
@@ -57,6 +58,7 @@ class DeliveryEngineLoggingTest {
     }
     engineLog.detachAppender(logged);
     engineLog.setLevel(levelBefore);
+    engineLog.setAdditive(true);
   }
 
   private List<ILoggingEvent> at(Level level) {
