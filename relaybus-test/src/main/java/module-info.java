@@ -5,15 +5,18 @@
  * environment variables.
  */
 module io.relaybus.test {
-  // The servers' relaybusProperties() are configurations of io.relaybus.EventBus.
+  // relaybusProperties() are configurations of io.relaybus.EventBus; reading the module also
+  // lets the tests, compiled into this module, see package io.relaybus.
   requires io.relaybus;
   requires java.sql;
   requires java.net.http;
   requires org.slf4j;
-  // No module descriptors nor Automatic-Module-Name: names derived from the jar file names.
+  // Unpacks the schema registry's distribution.
+  requires org.apache.commons.compress;
+  // No module descriptors nor Automatic-Module-Name (testcontainers too): names derived from
+  // the jar file names.
   requires embedded.postgres;
   requires kafka.clients;
-  requires org.apache.commons.compress;
   // The extension needs JUnit, a development run does not; Testcontainers only when asked for.
   requires static transitive org.junit.jupiter.api;
   requires static testcontainers;

@@ -54,7 +54,8 @@ final class ContainerServers {
     String host = DockerClientFactory.instance().dockerHostIpAddress();
     int hostPort = EmbeddedPostgresServer.freePort();
     FixedHostPortGenericContainer<?> container = new FixedHostPortGenericContainer<>(
-        image(KAFKA_IMAGE_PROPERTY, "apache/kafka:" + Versions.get("kafka")).asCanonicalNameString())
+        image(KAFKA_IMAGE_PROPERTY, "apache/kafka:" + Versions.get("kafka"))
+            .asCanonicalNameString())
         .withFixedExposedPort(hostPort, 9092)
         .withEnv("KAFKA_NODE_ID", "1")
         .withEnv("KAFKA_PROCESS_ROLES", "broker,controller")

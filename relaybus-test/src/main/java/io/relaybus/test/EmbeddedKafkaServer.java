@@ -72,7 +72,8 @@ final class EmbeddedKafkaServer {
     }
     Path log = dir.resolve("kafka.log");
     long started = System.nanoTime();
-    Process format = run(FORMAT_MAIN, log, "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString());
+    Process format = run(FORMAT_MAIN, log, "format", "-t", Uuid.randomUuid().toString(), "-c",
+        config.toString());
     awaitExit(format, log, dir);
     Process broker = run(BROKER_MAIN, log, config.toString());
     String bootstrap = "127.0.0.1:" + port;

@@ -58,7 +58,8 @@ final class EmbeddedPostgresServer {
   private static void requireBinaries() {
     String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
     String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-    String system = os.startsWith("windows") ? "windows" : os.startsWith("mac") ? "darwin" : "linux";
+    String system = os.startsWith("windows") ? "windows"
+        : os.startsWith("mac") ? "darwin" : "linux";
     boolean arm = arch.matches("aarch64|armv8.*|arm64.*");
     // zonky's names: the resource says x86_64 or arm_64, the artifact amd64 or arm64v8.
     String resource = "postgres-" + system + "-" + (arm ? "arm_64" : "x86_64") + ".txz";

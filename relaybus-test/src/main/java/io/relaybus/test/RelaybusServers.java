@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RelaybusServers {
 
-  /** System property choosing where servers come from: {@code embedded} or {@code testcontainers}. */
+  /** System property: where servers come from, {@code embedded} or {@code testcontainers}. */
   public static final String SERVERS_PROPERTY = "relaybus.test.servers";
   /** Environment variable read when {@value #SERVERS_PROPERTY} is not set. */
   public static final String SERVERS_ENV = "RELAYBUS_TEST_SERVERS";
@@ -74,7 +74,7 @@ public final class RelaybusServers {
         postgres = url != null
             ? PostgresEndpoint.external(url, envOr(POSTGRES_USER_ENV, "postgres"),
                 envOr(POSTGRES_PASSWORD_ENV, ""))
-            : start("PostgreSQL", () -> mode() == Mode.EMBEDDED ? EmbeddedPostgresServer.start()
+            : start(() -> mode() == Mode.EMBEDDED ? EmbeddedPostgresServer.start()
                 : inContainer(() -> ContainerServers.postgres()));
       }
       return postgres;
@@ -91,8 +91,9 @@ public final class RelaybusServers {
     synchronized (LOCK) {
       if (kafka == null) {
         String bootstrap = env(KAFKA_BOOTSTRAP_ENV);
-        kafka = bootstrap != null ? new KafkaEndpoint(bootstrap, "external", () -> { })
-            : start("Kafka", () -> mode() == Mode.EMBEDDED ? EmbeddedKafkaServer.start()
+        kafka = bootstrap != null ? new KafkaEndpoint(bootstrap,
+            "external, " + KAFKA_BOOTSTRAP_ENV, () -> { })
+            : start(() -> mode() == Mode.EMBEDDED ? EmbeddedKafkaServer.start()
                 : inContainer(() -> ContainerServers.kafka()));
       }
       return kafka;
@@ -111,9 +112,10 @@ public final class RelaybusServers {
     synchronized (LOCK) {
       if (schemaRegistry == null) {
         String url = env(SCHEMA_REGISTRY_URL_ENV);
-        schemaRegistry = url != null ? new RegistryEndpoint(url, "external", () -> { })
-            : start("schema registry", () -> mode() == Mode.EMBEDDED
-                ? EmbeddedSchemaRegistry.start() : inContainer(() -> ContainerServers.schemaRegistry()));
+        schemaRegistry = url != null ? new RegistryEndpoint(url,
+            "external, " + SCHEMA_REGISTRY_URL_ENV, () -> { })
+            : start(() -> mode() == Mode.EMBEDDED ? EmbeddedSchemaRegistry.start()
+                : inContainer(() -> ContainerServers.schemaRegistry()));
       }
       return schemaRegistry;
     }
@@ -151,7 +153,7 @@ public final class RelaybusServers {
     }
   }
 
-  private static <T extends AutoCloseable> T start(String what, Supplier<T> starter) {
+  private static <T extends AutoCloseable> T start(Supplier<T> starter) {
     if (!hookInstalled) {
       Runtime.getRuntime().addShutdownHook(new Thread(RelaybusServers::stopAll,
           "relaybus-test-servers-shutdown"));
@@ -159,7 +161,7 @@ public final class RelaybusServers {
     }
     T server = starter.get();
     STARTED.add(server);
-    LOG.info("{} for tests: {}", what, server);
+    LOG.info("started for tests: {}", server);
     return server;
   }
 
