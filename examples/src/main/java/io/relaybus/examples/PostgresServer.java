@@ -1,44 +1,39 @@
 package io.relaybus.examples;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.ProcessBuilder.Redirect;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.relaybus.test.RelaybusServers;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The PostgreSQL server an example uses: the one named by {@code RELAYBUS_POSTGRES_URL} (with
- * {@code RELAYBUS_POSTGRES_USER} and {@code RELAYBUS_POSTGRES_PASSWORD}), or else an embedded
- * PostgreSQL 17 started here from the binaries on the classpath and removed on close.
+ * {@code RELAYBUS_POSTGRES_USER} and {@code RELAYBUS_POSTGRES_PASSWORD}), or else a new database
+ * of its own on the embedded PostgreSQL 17 of relaybus-test ({@link RelaybusServers#postgres()}),
+ * which runs from this platform's binaries and stops when the program exits.
  */
 public final class PostgresServer implements AutoCloseable {
   /** The environment variable naming an existing server. */
   public static final String URL_ENV = "RELAYBUS_POSTGRES_URL";
+  private static final AtomicInteger DATABASES = new AtomicInteger();
 
   private final String url;
   private final String user;
   private final String password;
-  private final EmbeddedPostgres embedded;
-  private final Path directory;
+  private final boolean embedded;
 
-  private PostgresServer(String url, String user, String password, EmbeddedPostgres embedded,
-      Path directory) {
+  private PostgresServer(String url, String user, String password, boolean embedded) {
     this.url = url;
     this.user = user;
     this.password = password;
     this.embedded = embedded;
-    this.directory = directory;
   }
 
   /**
-   * Connects to the configured server or starts an embedded one, and says which.
+   * Connects to the configured server or to a fresh database on the embedded one, and says
+   * which.
    *
    * @param console where to say it
    * @return the server; close it when done
@@ -49,29 +44,15 @@ public final class PostgresServer implements AutoCloseable {
       console.step("using the PostgreSQL server of %s: %s", URL_ENV, envUrl);
       return new PostgresServer(envUrl,
           System.getenv().getOrDefault("RELAYBUS_POSTGRES_USER", "postgres"),
-          System.getenv().getOrDefault("RELAYBUS_POSTGRES_PASSWORD", ""), null, null);
+          System.getenv().getOrDefault("RELAYBUS_POSTGRES_PASSWORD", ""), false);
     }
-    try {
-      Path dir = Files.createTempDirectory("relaybus-example-pg");
-      Path log = dir.resolve("postgres.log");
-      EmbeddedPostgres pg = EmbeddedPostgres.builder()
-          .setDataDirectory(dir.resolve("data").toFile())
-          .setCleanDataDirectory(true)
-          .setPGStartupWait(Duration.ofSeconds(60))
-          .setServerConfig("listen_addresses", "127.0.0.1")
-          .setServerConfig("unix_socket_directories", "''")
-          .setServerConfig("max_connections", "200")
-          .setOutputRedirector(Redirect.appendTo(log.toFile()))
-          .setErrorRedirector(Redirect.appendTo(log.toFile()))
-          .start();
-      String url = pg.getJdbcUrl("postgres", "postgres");
-      console.step("no %s set: started an embedded PostgreSQL 17 at %s (log %s)", URL_ENV, url,
-          log);
-      return new PostgresServer(url, "postgres", "", pg, dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("The embedded PostgreSQL did not start: " + e.getMessage()
-          + " (set " + URL_ENV + " to use an existing server)", e);
-    }
+    // A database per example: each starts without the tables and events of the one before.
+    io.relaybus.test.PostgresServer database = RelaybusServers.postgres()
+        .createDatabase("example_" + ProcessHandle.current().pid() + "_"
+            + DATABASES.incrementAndGet());
+    console.step("no %s set: using an embedded PostgreSQL 17 at %s", URL_ENV,
+        database.jdbcUrl());
+    return new PostgresServer(database.jdbcUrl(), database.user(), database.password(), true);
   }
 
   /**
@@ -101,27 +82,15 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /**
-   * Whether this server was started here.
+   * Whether this server is the embedded one.
    *
-   * @return true for the embedded server
+   * @return true for a database on the embedded server
    */
   public boolean isEmbedded() {
-    return embedded != null;
+    return embedded;
   }
 
+  /** Nothing to release: the embedded server stops when the program exits. */
   @Override
-  public void close() {
-    if (embedded != null) {
-      try {
-        embedded.close();
-      } catch (IOException e) {
-        // The data directory is temporary; nothing else to release.
-      }
-      try (var files = Files.walk(directory)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException e) {
-        // best effort
-      }
-    }
-  }
+  public void close() {}
 }
