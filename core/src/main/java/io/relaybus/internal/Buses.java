@@ -239,7 +239,8 @@ public final class Buses {
       if (n.startsWith(own)) {
         if (!provider.acceptsKey(key)) {
           unknown.put(key, key + " is not a setting of the " + provider.name()
-              + " transport" + suggestion(key, provider.configKeys()) + "; its settings are: "
+              + " transport" + provider.suggestKey(key).map(k -> " (did you mean " + k + "?)")
+              .orElse("") + "; its settings are: "
               + String.join(", ", new TreeSet<>(provider.configKeys())));
         }
         continue;
@@ -268,10 +269,9 @@ public final class Buses {
     List<String> names = new ArrayList<>();
     List<String> candidates = knownKeys(available);
     for (String key : keys) {
-      Iterable<String> likely = Settings.normalise(key).startsWith(
-          Settings.normalise("relaybus." + provider.name() + ".")) ? provider.configKeys()
-          : candidates;
-      String meant = closest(key, likely);
+      String meant = Settings.normalise(key).startsWith(
+          Settings.normalise("relaybus." + provider.name() + ".")) ? provider.suggestKey(key)
+          .orElse(null) : closest(key, candidates);
       names.add(Settings.normalise(key)
           + (meant == null ? "" : " (did you mean " + Settings.normalise(meant) + "?)"));
     }

@@ -1,5 +1,6 @@
 package io.relaybus.spi;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -40,6 +41,18 @@ public interface TransportProvider {
       }
     }
     return false;
+  }
+
+  /**
+   * The key an unknown key in this transport's namespace was most likely meant to be, for the
+   * "did you mean" of the error. The default looks among {@link #configKeys()}; override it
+   * with {@link #acceptsKey(String)} for key families.
+   *
+   * @param key a key in this transport's namespace that {@link #acceptsKey(String)} refused
+   * @return the key it was most likely meant to be, if one is close
+   */
+  default Optional<String> suggestKey(String key) {
+    return Settings.closest(key, configKeys());
   }
 
   /**
