@@ -24,8 +24,11 @@ import java.util.Properties;
  * {@code kafka}, {@code webhook} when their artifact is on the classpath), then
  * {@code relaybus.<transport>.*}, and the subscription defaults {@code relaybus.subscriber.*}
  * and {@code relaybus.retry.*}. Every bad key fails creation with a
- * {@link ConfigurationException} naming it and what is allowed. See the README's
- * configuration reference.
+ * {@link ConfigurationException} naming it and what is allowed, all problems in one exception
+ * and before the transport opens a connection: an unknown key (with "did you mean" when one is
+ * close), a misspelt prefix ({@code relaybs.transport}), keys of a transport while
+ * {@code relaybus.transport} is not set, a bad value. See the README's configuration
+ * reference.
  *
  * <p>Thread-safe. Close it to close every subscription and release the transport.
  */
@@ -34,7 +37,8 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
   /**
    * Creates a bus from properties.
    *
-   * @param properties the configuration; keys outside {@code relaybus.} are ignored
+   * @param properties the configuration; keys outside {@code relaybus.} are ignored, except
+   *     near misses of the prefix ({@code relaybs.transport}), which are refused
    * @return a started bus
    * @throws ConfigurationException naming every bad key
    * @throws UnknownTransportException when the transport is not on the classpath
@@ -46,7 +50,8 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
   /**
    * Creates a bus from a map of keys to values.
    *
-   * @param config the configuration; keys outside {@code relaybus.} are ignored
+   * @param config the configuration; keys outside {@code relaybus.} are ignored, except near
+   *     misses of the prefix ({@code relaybs.transport}), which are refused
    * @return a started bus
    * @throws ConfigurationException naming every bad key
    * @throws UnknownTransportException when the transport is not on the classpath
@@ -59,11 +64,19 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
    * Creates a bus from environment variables starting with {@code RELAYBUS_}
    * ({@code RELAYBUS_TRANSPORT}, {@code RELAYBUS_POSTGRES_URL}, ...).
    *
+   * <p>The environment is shared with other tools, so it is read more leniently than
+   * properties: only variables that are settings of the core or of the chosen transport are
+   * read, and the other {@code RELAYBUS_*} variables (such as {@code RELAYBUS_TEST_POSTGRES_URL})
+   * are named, without their values, in one warning. Bad values, near misses of the prefix
+   * ({@code RELAYBS_TRANSPORT}) and transport variables without {@code RELAYBUS_TRANSPORT}
+   * still fail creation.
+   *
    * @return a started bus
-   * @throws ConfigurationException naming every bad key
+   * @throws ConfigurationException naming every bad variable, in its dotted key form
+   * @throws UnknownTransportException when the transport is not on the classpath
    */
   static EventBus fromEnvironment() {
-    return Buses.create(Settings.fromEnvironment(System.getenv()), null);
+    return Buses.fromEnvironment(System.getenv());
   }
 
   /**

@@ -2,8 +2,9 @@ package io.relaybus;
 
 /**
  * Thrown by {@link EventBus#create} when {@code relaybus.transport} names a transport that is
- * not on the classpath. The message lists the transports that are, and the artifact that
- * provides the requested one when Relaybus knows it.
+ * not on the classpath. The message names the transport it was most likely meant to be
+ * ({@code postgress}: {@code postgres}), lists the transports that are on the classpath, and
+ * names the artifact that provides the requested one when Relaybus knows it.
  */
 public class UnknownTransportException extends ConfigurationException {
   private static final long serialVersionUID = 1L;

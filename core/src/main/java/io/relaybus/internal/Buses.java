@@ -12,6 +12,7 @@ import io.relaybus.spi.TransportContext;
 import io.relaybus.spi.TransportProvider;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,7 +24,12 @@ import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates buses: finds the transport, validates every key, reads subscription defaults. */
+/**
+ * Creates buses: finds the transport, checks every key and value (the core's, and the
+ * transport's through {@link TransportProvider#validate(Settings)}), reports every problem in
+ * one {@link ConfigurationException} before the transport opens anything, reads subscription
+ * defaults.
+ */
 public final class Buses {
   private static final Logger LOG = LoggerFactory.getLogger(Buses.class);
 
@@ -56,13 +62,36 @@ public final class Buses {
   private Buses() {}
 
   /**
-   * Creates a bus.
+   * Creates a bus from settings given by the application (properties, a map, the builder):
+   * every key in the {@code relaybus} namespace must be a setting of the core or of a
+   * transport.
    *
    * @param settings the configuration
    * @param explicitProvider a provider given in code, or {@code null} to look up by name
    * @return the bus
+   * @throws ConfigurationException listing every problem, before the transport is created
    */
   public static EventBus create(Settings settings, TransportProvider explicitProvider) {
+    return create(settings, explicitProvider, false);
+  }
+
+  /**
+   * Creates a bus from environment variables. The environment is shared with other tools, so
+   * a {@code RELAYBUS_*} variable that is not a setting of the core or the chosen transport is
+   * left out and named in one warning instead of failing creation; everything else is checked
+   * as in {@link #create(Settings, TransportProvider)}.
+   *
+   * @param environment the environment, usually {@code System.getenv()}
+   * @return the bus
+   * @throws ConfigurationException listing every problem, before the transport is created
+   */
+  public static EventBus fromEnvironment(Map<String, String> environment) {
+    return create(Settings.fromEnvironment(environment), null, true);
+  }
+
+  /** Creates a bus; from the environment, unknown keys are warned about and left out. */
+  static EventBus create(Settings given, TransportProvider explicitProvider,
+      boolean fromEnvironment) {
     Map<String, TransportProvider> available = discover();
     String name;
     TransportProvider provider;
@@ -71,30 +100,39 @@ public final class Buses {
       provider = explicitProvider;
       available.put(name, provider);
     } else {
-      name = settings.get(TRANSPORT).orElse("memory").trim().toLowerCase(Locale.ROOT);
+      name = given.get(TRANSPORT).orElse("memory").trim().toLowerCase(Locale.ROOT);
       provider = available.get(name);
       if (provider == null) {
         throw unknownTransport(name, available.keySet());
       }
     }
 
+    List<String> problems = new ArrayList<>(nearMisses(given));
+    if (explicitProvider == null && given.get(TRANSPORT).isEmpty()) {
+      problems.addAll(transportNotSet(given, available.keySet()));
+    }
+    Settings settings = given;
+    Map<String, String> unknown = unknownKeys(given, provider, available.values());
+    if (fromEnvironment) {
+      if (!unknown.isEmpty()) {
+        warnIgnored(unknown.keySet(), name, provider, available.values());
+      }
+      settings = readBy(given, provider);
+    } else {
+      problems.addAll(unknown.values());
+    }
     Settings.Reader reader = settings.reader();
-    checkKeys(settings, provider, available.keySet(), reader);
     SubscribeOptions defaults = readDefaults(reader);
-
-    Transport transport = null;
-    List<String> problems = new ArrayList<>(reader.problems());
+    problems.addAll(reader.problems());
     try {
-      transport = provider.create(new Context(settings, name));
+      provider.validate(settings);
     } catch (ConfigurationException e) {
       problems.addAll(e.problems());
     }
     if (!problems.isEmpty()) {
-      if (transport != null) {
-        transport.close();
-      }
       throw new ConfigurationException(problems);
     }
+    Transport transport = provider.create(new Context(settings, name));
     LOG.info("Relaybus started on the {} transport ({})", name, transport.capabilities());
     return new DefaultEventBus(name, transport, defaults);
   }
@@ -115,34 +153,84 @@ public final class Buses {
   }
 
   private static UnknownTransportException unknownTransport(String name, Set<String> available) {
-    StringBuilder sb = new StringBuilder(TRANSPORT + "='" + name + "' is not available. ");
-    sb.append("Transports on the classpath: ")
+    Set<String> candidates = new TreeSet<>(available);
+    candidates.addAll(KNOWN_ARTIFACTS.keySet());
+    String meant = Settings.closest(name, candidates).orElse(null);
+    StringBuilder sb = new StringBuilder(TRANSPORT + "='" + name + "' is not available");
+    if (meant != null) {
+      sb.append(" (did you mean ").append(meant).append("?)");
+    }
+    sb.append(". Transports on the classpath: ")
         .append(available.isEmpty() ? "none" : String.join(", ", available)).append('.');
-    String artifact = KNOWN_ARTIFACTS.get(name);
+    String wanted = meant != null ? meant : name;
+    String artifact = available.contains(wanted) ? null : KNOWN_ARTIFACTS.get(wanted);
     if (artifact != null) {
-      sb.append(" Add the dependency ").append(artifact).append(" to use '").append(name)
+      sb.append(" Add the dependency ").append(artifact).append(" to use '").append(wanted)
           .append("'.");
-    } else {
+    } else if (meant == null) {
       sb.append(" Relaybus ships: ").append(String.join(", ", new TreeSet<>(
           KNOWN_ARTIFACTS.keySet()))).append('.');
     }
     return new UnknownTransportException(sb.toString());
   }
 
-  private static void checkKeys(Settings settings, TransportProvider provider,
-      Set<String> available, Settings.Reader reader) {
+  /** Keys whose namespace is misspelt: they would otherwise be dropped without a word. */
+  private static List<String> nearMisses(Settings settings) {
+    List<String> problems = new ArrayList<>();
+    for (String key : settings.nearMissKeys()) {
+      int end = Settings.normalise(key).indexOf('_');
+      String prefix = key.substring(0, end);
+      String namespace = prefix.equals(prefix.toUpperCase(Locale.ROOT)) ? "RELAYBUS" : "relaybus";
+      problems.add(key + " is not a Relaybus setting: '" + prefix + "' is not '" + namespace
+          + "' (did you mean " + namespace + key.substring(end) + "?)");
+    }
+    return problems;
+  }
+
+  /**
+   * With no transport named, keys of another transport mean the application expects that
+   * transport; starting the in-memory one instead would lose every event on exit.
+   */
+  private static List<String> transportNotSet(Settings settings, Set<String> available) {
+    Set<String> transports = new TreeSet<>(available);
+    transports.addAll(KNOWN_ARTIFACTS.keySet());
+    transports.remove("memory");
+    Map<String, String> firstKey = new TreeMap<>();
+    for (String key : settings.keys()) {
+      String n = Settings.normalise(key);
+      for (String t : transports) {
+        if (n.startsWith(Settings.normalise("relaybus." + t + "."))) {
+          firstKey.putIfAbsent(t, key);
+        }
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    firstKey.forEach((transport, key) -> {
+      String artifact = available.contains(transport) ? null : KNOWN_ARTIFACTS.get(transport);
+      problems.add(TRANSPORT + " is not set but " + key + " is: set " + TRANSPORT + "="
+          + transport + " to use the " + transport + " transport"
+          + (artifact == null ? "" : " (from " + artifact + ")")
+          + ", or " + TRANSPORT + "=memory to keep events in memory only");
+    });
+    return problems;
+  }
+
+  /** Keys in the relaybus namespace that no one reads, each with its problem. */
+  private static Map<String, String> unknownKeys(Settings settings, TransportProvider provider,
+      Iterable<TransportProvider> available) {
     Set<String> core = new TreeSet<>();
     CORE_KEYS.forEach(k -> core.add(Settings.normalise(k)));
     String own = Settings.normalise("relaybus." + provider.name() + ".");
     Set<String> otherNamespaces = new TreeSet<>();
-    for (String t : available) {
-      otherNamespaces.add(Settings.normalise("relaybus." + t + "."));
+    for (TransportProvider t : available) {
+      otherNamespaces.add(Settings.normalise("relaybus." + t.name() + "."));
     }
     for (String t : KNOWN_ARTIFACTS.keySet()) {
       otherNamespaces.add(Settings.normalise("relaybus." + t + "."));
     }
     otherNamespaces.remove(own);
 
+    Map<String, String> unknown = new TreeMap<>();
     for (String key : settings.keys()) {
       String n = Settings.normalise(key);
       if (core.contains(n)) {
@@ -150,8 +238,9 @@ public final class Buses {
       }
       if (n.startsWith(own)) {
         if (!provider.acceptsKey(key)) {
-          reader.problem(key + " is not a setting of the " + provider.name()
-              + " transport" + suggestion(key, provider.configKeys()) + "; its settings are: "
+          unknown.put(key, key + " is not a setting of the " + provider.name()
+              + " transport" + provider.suggestKey(key).map(k -> " (did you mean " + k + "?)")
+              .orElse("") + "; its settings are: "
               + String.join(", ", new TreeSet<>(provider.configKeys())));
         }
         continue;
@@ -161,43 +250,58 @@ public final class Buses {
         otherTransport |= n.startsWith(ns);
       }
       if (!otherTransport) {
-        reader.problem(key + " is not a Relaybus setting" + suggestion(key, CORE_KEYS)
-            + "; see the configuration reference in the README");
+        unknown.put(key, key + " is not a Relaybus setting"
+            + suggestion(key, knownKeys(available)) + "; see the configuration reference in "
+            + "the README");
       }
     }
+    return unknown;
+  }
+
+  private static List<String> knownKeys(Iterable<TransportProvider> available) {
+    List<String> keys = new ArrayList<>(CORE_KEYS);
+    available.forEach(p -> keys.addAll(p.configKeys()));
+    return keys;
+  }
+
+  private static void warnIgnored(Set<String> keys, String transport, TransportProvider provider,
+      Iterable<TransportProvider> available) {
+    List<String> names = new ArrayList<>();
+    List<String> candidates = knownKeys(available);
+    for (String key : keys) {
+      String meant = Settings.normalise(key).startsWith(
+          Settings.normalise("relaybus." + provider.name() + ".")) ? provider.suggestKey(key)
+          .orElse(null) : closest(key, candidates);
+      names.add(Settings.normalise(key)
+          + (meant == null ? "" : " (did you mean " + Settings.normalise(meant) + "?)"));
+    }
+    LOG.warn("Ignoring {} RELAYBUS_* environment variable(s) that are not settings of the core "
+        + "or of the {} transport: {}", names.size(), transport, String.join(", ", names));
+  }
+
+  /** Only the keys the core or the transport reads. */
+  private static Settings readBy(Settings settings, TransportProvider provider) {
+    String own = Settings.normalise("relaybus." + provider.name() + ".");
+    Map<String, String> kept = new LinkedHashMap<>();
+    for (String key : settings.keys()) {
+      String n = Settings.normalise(key);
+      if (CORE_KEYS.stream().anyMatch(k -> Settings.normalise(k).equals(n))
+          || n.startsWith(own) && provider.acceptsKey(key)) {
+        kept.put(key, settings.get(key).orElseThrow());
+      }
+    }
+    return Settings.of(kept);
   }
 
   private static String suggestion(String key, Iterable<String> candidates) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    String n = Settings.normalise(key);
-    for (String c : candidates) {
-      int d = distance(n, Settings.normalise(c));
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = c;
-      }
-    }
-    return best != null && bestDistance <= 3 ? " (did you mean " + best + "?)" : "";
+    String meant = closest(key, candidates);
+    return meant == null ? "" : " (did you mean " + meant + "?)";
   }
 
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
+  private static String closest(String key, Iterable<String> candidates) {
+    List<String> list = new ArrayList<>();
+    candidates.forEach(list::add);
+    return Settings.closest(key, list).orElse(null);
   }
 
   private static SubscribeOptions readDefaults(Settings.Reader r) {

@@ -41,10 +41,19 @@ public final class MemoryTransportProvider implements TransportProvider {
   }
 
   @Override
+  public void validate(Settings settings) {
+    historyLimit(settings);
+  }
+
+  @Override
   public Transport create(TransportContext context) {
-    Settings.Reader reader = context.settings().reader();
+    return new MemoryTransport(historyLimit(context.settings()));
+  }
+
+  private static int historyLimit(Settings settings) {
+    Settings.Reader reader = settings.reader();
     int historyLimit = reader.integer(HISTORY_LIMIT, 100_000, 0, 100_000_000);
     reader.validate();
-    return new MemoryTransport(historyLimit);
+    return historyLimit;
   }
 }

@@ -4,6 +4,7 @@ import io.relaybus.ConfigurationException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,6 +24,12 @@ import java.util.regex.Pattern;
  * upper-casing and turning {@code .} and {@code -} into {@code _}: {@code RELAYBUS_POSTGRES_URL}
  * is {@code relaybus.postgres.url}, {@code RELAYBUS_SUBSCRIBER_MAX_IN_FLIGHT} is
  * {@code relaybus.subscriber.max-in-flight}.
+ *
+ * <p>Only keys in the {@code relaybus} namespace are kept, so an application can pass a
+ * properties file it shares with other libraries. A key whose first segment is a near miss of
+ * {@code relaybus} ({@code relaybs.transport}, {@code RELAYBUSS_POSTGRES_URL}) is not kept
+ * either, but {@link #nearMissKeys()} lists it so that the bus can refuse it instead of
+ * silently ignoring a setting the application meant to give.
  *
  * <p>Read typed values through a {@link Reader}, which collects every problem and reports them
  * all at once. {@link #toString()} masks secret values. Immutable.
@@ -34,16 +42,28 @@ public final class Settings {
   private static final Pattern DURATION =
       Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
 
+  private static final String NAMESPACE = "RELAYBUS";
+  /**
+   * How far a key's first segment may be from {@code relaybus} to count as a misspelling of it:
+   * two edits catch a dropped, doubled, swapped or wrong letter or two, while names of other
+   * tools ({@code RELAY_HOST}, {@code RAILS_ENV}) stay further away.
+   */
+  private static final int NEAR_MISS_DISTANCE = 2;
+
   /** Normalised key to entry (original key, value). */
   private final Map<String, Map.Entry<String, String>> entries;
+  /** Keys, as given, whose namespace is a near miss of {@code relaybus}. */
+  private final List<String> nearMisses;
 
-  private Settings(Map<String, Map.Entry<String, String>> entries) {
+  private Settings(Map<String, Map.Entry<String, String>> entries, List<String> nearMisses) {
     this.entries = entries;
+    this.nearMisses = nearMisses;
   }
 
   /**
    * Settings from a map; values are converted with {@code String.valueOf}, {@code null} values
-   * are skipped. Only keys starting with {@code relaybus.} are kept.
+   * are skipped. Only keys starting with {@code relaybus.} are kept; near misses of the prefix
+   * are listed by {@link #nearMissKeys()}.
    *
    * @param map the keys and values
    * @return the settings
@@ -51,13 +71,28 @@ public final class Settings {
   public static Settings of(Map<String, ?> map) {
     Objects.requireNonNull(map, "map");
     Map<String, Map.Entry<String, String>> entries = new TreeMap<>();
+    List<String> nearMisses = new ArrayList<>();
     map.forEach((k, v) -> {
       Objects.requireNonNull(k, "configuration key");
-      if (v != null && normalise(k).startsWith("RELAYBUS_")) {
-        entries.put(normalise(k), Map.entry(k, String.valueOf(v).trim()));
+      if (v == null) {
+        return;
+      }
+      String n = normalise(k);
+      if (n.startsWith(NAMESPACE + "_")) {
+        entries.put(n, Map.entry(k, String.valueOf(v).trim()));
+      } else if (isNearMiss(n)) {
+        nearMisses.add(k);
       }
     });
-    return new Settings(Collections.unmodifiableMap(entries));
+    Collections.sort(nearMisses);
+    return new Settings(Collections.unmodifiableMap(entries), List.copyOf(nearMisses));
+  }
+
+  /** Whether a normalised key has a namespace and a name, and the namespace is nearly ours. */
+  private static boolean isNearMiss(String normalised) {
+    int end = normalised.indexOf('_');
+    return end > 0 && end < normalised.length() - 1
+        && distance(normalised.substring(0, end), NAMESPACE) <= NEAR_MISS_DISTANCE;
   }
 
   /**
@@ -77,7 +112,9 @@ public final class Settings {
 
   /**
    * Settings from environment variables starting with {@code RELAYBUS_}. Their keys are
-   * reported in lower-case dotted form ({@code relaybus.postgres.url}).
+   * reported in lower-case dotted form ({@code relaybus.postgres.url}). Variables whose first
+   * segment is a near miss ({@code RELAYBS_TRANSPORT}) are listed by {@link #nearMissKeys()}
+   * under their own name; every other variable is ignored.
    *
    * @param environment the environment, usually {@code System.getenv()}
    * @return the settings
@@ -85,8 +122,10 @@ public final class Settings {
   public static Settings fromEnvironment(Map<String, String> environment) {
     Map<String, String> map = new LinkedHashMap<>();
     environment.forEach((k, v) -> {
-      if (k.startsWith("RELAYBUS_")) {
+      if (k.startsWith(NAMESPACE + "_")) {
         map.put(k.toLowerCase(Locale.ROOT).replace('_', '.'), v);
+      } else if (isNearMiss(normalise(k))) {
+        map.put(k, v);
       }
     });
     return of(map);
@@ -101,7 +140,10 @@ public final class Settings {
   public Settings overriddenBy(Settings other) {
     Map<String, Map.Entry<String, String>> merged = new TreeMap<>(entries);
     merged.putAll(other.entries);
-    return new Settings(Collections.unmodifiableMap(merged));
+    List<String> misses = new ArrayList<>(nearMisses);
+    misses.addAll(other.nearMisses);
+    Collections.sort(misses);
+    return new Settings(Collections.unmodifiableMap(merged), List.copyOf(misses));
   }
 
   /**
@@ -135,6 +177,68 @@ public final class Settings {
     List<String> keys = new ArrayList<>();
     entries.values().forEach(e -> keys.add(e.getKey()));
     return keys;
+  }
+
+  /**
+   * Keys that were not kept because their first segment is not {@code relaybus} but a near miss
+   * of it ({@code relaybs.transport}, {@code relaybuss.postgres.url},
+   * {@code RELAYBS_TRANSPORT}): almost certainly misspelt settings, which the bus refuses.
+   * Their values are not kept.
+   *
+   * @return the keys as given, sorted
+   */
+  public List<String> nearMissKeys() {
+    return nearMisses;
+  }
+
+  /**
+   * The candidate a misspelt key or name was most likely meant to be, for "did you mean"
+   * messages. Keys are compared in their {@linkplain #normalise(String) normalised} form;
+   * a swap of two neighbouring characters counts as one edit. A candidate is returned only when
+   * it is within a third of its length in edits (at least one, at most three), so short names
+   * do not suggest unrelated ones.
+   *
+   * @param given the key or name as given
+   * @param candidates the valid keys or names
+   * @return the closest candidate as spelt in {@code candidates}, if one is close enough
+   */
+  public static Optional<String> closest(String given, Collection<String> candidates) {
+    Objects.requireNonNull(given, "given");
+    Objects.requireNonNull(candidates, "candidates");
+    String n = normalise(given);
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String c : new TreeSet<>(candidates)) {
+      String nc = normalise(c);
+      int d = distance(n, nc);
+      if (d > 0 && d < bestDistance && d <= Math.min(3, Math.max(1, nc.length() / 3))) {
+        bestDistance = d;
+        best = c;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** Edit distance with adjacent transpositions counted as one edit (optimal string alignment). */
+  private static int distance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
   }
 
   /**

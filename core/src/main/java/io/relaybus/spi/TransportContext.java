@@ -6,7 +6,8 @@ import java.util.concurrent.ThreadFactory;
 public interface TransportContext {
 
   /**
-   * The bus configuration, all keys.
+   * The bus configuration, all keys (from the environment, only the variables that are
+   * settings of the core or of this transport).
    *
    * @return the settings
    */

@@ -1,5 +1,6 @@
 package io.relaybus.spi;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -43,7 +44,36 @@ public interface TransportProvider {
   }
 
   /**
-   * Creates the transport, validating its configuration.
+   * The key an unknown key in this transport's namespace was most likely meant to be, for the
+   * "did you mean" of the error. The default looks among {@link #configKeys()}; override it
+   * with {@link #acceptsKey(String)} for key families.
+   *
+   * @param key a key in this transport's namespace that {@link #acceptsKey(String)} refused
+   * @return the key it was most likely meant to be, if one is close
+   */
+  default Optional<String> suggestKey(String key) {
+    return Settings.closest(key, configKeys());
+  }
+
+  /**
+   * Checks this transport's settings without creating it: reads every key {@link #create} would
+   * read, with the same code, and reports every problem at once. The bus calls it before
+   * {@link #create} and refuses to start, with this transport's problems and its own in one
+   * {@link io.relaybus.ConfigurationException}, so that a bad key is answered at once and
+   * before anything is touched. It must therefore do no I/O: no connection, no host name
+   * lookup, no file, no thread.
+   *
+   * <p>The default accepts everything, for providers that validate only in {@link #create};
+   * their problems are then reported after the bus's own, by {@code create}.
+   *
+   * @param settings the bus configuration, all keys
+   * @throws io.relaybus.ConfigurationException naming every bad key
+   */
+  default void validate(Settings settings) {}
+
+  /**
+   * Creates the transport. It validates its configuration too (a provider may be called
+   * without {@link #validate(Settings)}), before it opens anything.
    *
    * @param context the settings and thread factories
    * @return a started transport

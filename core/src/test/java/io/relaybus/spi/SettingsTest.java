@@ -76,6 +76,54 @@ class SettingsTest {
     assertThat(s.toString()).doesNotContain("hunter2");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"relaybs.transport", "relaybuss.postgres.url", "realybus.transport",
+      "RELAYBS_TRANSPORT", "relaybu.retry.jitter", "Relaybsu.kafka.bootstrap-servers"})
+  void nearMissesOfThePrefixAreListedButNotKept(String key) {
+    Settings s = Settings.of(Map.of(key, "x", "spring.application.name", "shop"));
+
+    assertThat(s.keys()).isEmpty();
+    assertThat(s.nearMissKeys()).containsExactly(key);
+    assertThat(s.toString()).doesNotContain("x}");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"relay.host", "relaybusx", "relaybus", "rabbitmq.host", "RELAY_HOST",
+      "relays", "bus.relaybus.x"})
+  void otherKeysAreNotNearMisses(String key) {
+    assertThat(Settings.of(Map.of(key, "x")).nearMissKeys()).isEmpty();
+  }
+
+  @Test
+  void nearMissesFromTheEnvironmentKeepTheirName() {
+    Settings s = Settings.fromEnvironment(Map.of("RELAYBS_TRANSPORT", "postgres",
+        "RELAY_HOST", "mail", "RELAYBUS_TRANSPORT", "memory"));
+
+    assertThat(s.nearMissKeys()).containsExactly("RELAYBS_TRANSPORT");
+    assertThat(s.keys()).containsExactly("relaybus.transport");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "postgress, postgres",
+      "kafak, kafka",
+      "memroy, memory",
+      "relaybus.postgres.pasword, relaybus.postgres.password",
+      "RELAYBUS_POSTGRES_PASWORD, relaybus.postgres.password",
+      "lingr.ms, linger.ms"})
+  void closestFindsWhatAMisspellingMeant(String given, String meant) {
+    assertThat(Settings.closest(given, List.of("postgres", "kafka", "memory", "webhook",
+        "relaybus.postgres.password", "relaybus.postgres.url", "linger.ms", "acks")))
+        .contains(meant);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"rabbitmq", "akcs2", "relaybus.something.else", "kafka"})
+  void closestSuggestsNothingFarOrIdentical(String given) {
+    assertThat(Settings.closest(given, List.of("postgres", "kafka", "memory", "acks",
+        "relaybus.retry.max-attempts"))).isEmpty();
+  }
+
   @Test
   void environmentVariableMatchesTheDottedKey() {
     Settings s = Settings.fromEnvironment(Map.of(

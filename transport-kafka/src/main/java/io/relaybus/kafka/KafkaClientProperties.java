@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -95,8 +96,12 @@ final class KafkaClientProperties {
         resolved = resolveName(name, AdminClientConfig.configDef());
       }
       if (resolved == null) {
+        Set<String> known = new TreeSet<>(ProducerConfig.configDef().names());
+        known.addAll(ConsumerConfig.configDef().names());
+        known.addAll(AdminClientConfig.configDef().names());
         r.problem(key + " is not a Kafka client property: '" + name + "' is unknown to the "
-            + "producer, consumer and admin client (see the kafka-clients configuration docs)");
+            + "producer, consumer and admin client" + didYouMean(CLIENT_PREFIX, name, known)
+            + " (see the kafka-clients configuration docs)");
       }
     }
     return new KafkaClientProperties(producer, consumer, admin, topicConfig);
@@ -173,7 +178,8 @@ final class KafkaClientProperties {
       String name = resolveName(given, def);
       if (name == null) {
         r.problem(e.getKey() + " is not a Kafka " + clientName + " property: '" + given
-            + "' is unknown to the " + clientName + " configuration of kafka-clients");
+            + "' is unknown to the " + clientName + " configuration of kafka-clients"
+            + didYouMean(specificPrefix, given, def.names()));
         continue;
       }
       if (owned.contains(name)) {
@@ -202,6 +208,12 @@ final class KafkaClientProperties {
       }
     }
     return result;
+  }
+
+  /** The key the user most likely meant, for an unknown property name under a prefix. */
+  private static String didYouMean(String prefix, String given, Set<String> names) {
+    return Settings.closest(given, names).map(n -> " (did you mean " + prefix + n + "?)")
+        .orElse("");
   }
 
   private static String ownedWhy(String name) {
@@ -235,7 +247,8 @@ final class KafkaClientProperties {
       }
       if (resolved == null) {
         r.problem(e.getKey() + " is not a Kafka topic configuration: '" + name
-            + "' is unknown (see org.apache.kafka.common.config.TopicConfig)");
+            + "' is unknown" + didYouMean(TOPIC_CONFIG_PREFIX, name, known)
+            + " (see org.apache.kafka.common.config.TopicConfig)");
       } else {
         result.put(resolved, e.getValue());
       }

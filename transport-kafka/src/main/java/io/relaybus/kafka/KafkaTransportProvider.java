@@ -69,6 +69,15 @@ public final class KafkaTransportProvider implements TransportProvider {
     return false;
   }
 
+  /**
+   * Reads every {@code relaybus.kafka.*} key and checks the client and topic properties against
+   * kafka-clients' own definitions; contacts no broker and no registry.
+   */
+  @Override
+  public void validate(Settings settings) {
+    new KafkaSettings(settings, registry != null);
+  }
+
   @Override
   public Transport create(TransportContext context) {
     return KafkaTransport.start(new KafkaSettings(context.settings(), registry != null),

@@ -1,5 +1,6 @@
 package io.relaybus.postgres;
 
+import io.relaybus.spi.Settings;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
 import io.relaybus.spi.TransportProvider;
@@ -85,6 +86,12 @@ public final class PostgresTransportProvider implements TransportProvider {
         PostgresSettings.AUTO_DDL, PostgresSettings.FETCH_SIZE,
         PostgresSettings.HEALTH_CHECK_INTERVAL, PostgresSettings.COMMIT_INTERVAL,
         PostgresSettings.PACK_BATCHES, PostgresSettings.PUBLISH_WRITERS);
+  }
+
+  /** Reads every {@code relaybus.postgres.*} key; connects to nothing. */
+  @Override
+  public void validate(Settings settings) {
+    new PostgresSettings(settings, dataSource != null);
   }
 
   @Override

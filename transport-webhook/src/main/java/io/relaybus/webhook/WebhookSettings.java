@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -259,6 +260,22 @@ final class WebhookSettings {
     } catch (IllegalArgumentException e) {
       r.problem(key + " is invalid: " + e.getMessage());
     }
+  }
+
+  /**
+   * The per-endpoint key a misspelt {@code endpoints.<name>.<key>} (dotted form) was most likely
+   * meant to be.
+   */
+  static Optional<String> suggestEndpointKey(String key) {
+    if (!key.regionMatches(true, 0, ENDPOINTS, 0, ENDPOINTS.length())) {
+      return Optional.empty();
+    }
+    int dot = key.indexOf('.', ENDPOINTS.length());
+    if (dot < 0) {
+      return Optional.empty();
+    }
+    String p = key.substring(0, dot + 1);
+    return Settings.closest(key, ENDPOINT_KEYS.stream().map(k -> p + k).toList());
   }
 
   static boolean acceptsEndpointKey(String key) {

@@ -1,6 +1,7 @@
 package io.relaybus.webhook;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.relaybus.spi.Settings;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
 import io.relaybus.spi.TransportProvider;
@@ -8,6 +9,7 @@ import io.relaybus.webhook.internal.outbox.JdbcOutbox;
 import io.relaybus.webhook.internal.outbox.MemoryOutbox;
 import io.relaybus.webhook.internal.outbox.Outbox;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
 
@@ -86,6 +88,22 @@ public final class WebhookTransportProvider implements TransportProvider {
   @Override
   public boolean acceptsKey(String key) {
     return TransportProvider.super.acceptsKey(key) || WebhookSettings.acceptsEndpointKey(key);
+  }
+
+  /** Also suggests per-endpoint keys: {@code endpoints.billing.ulr} means {@code ...url}. */
+  @Override
+  public Optional<String> suggestKey(String key) {
+    return WebhookSettings.suggestEndpointKey(key)
+        .or(() -> TransportProvider.super.suggestKey(key));
+  }
+
+  /**
+   * Reads every {@code relaybus.webhook.*} key, endpoints included; opens no outbox connection,
+   * resolves no host and starts no receiver.
+   */
+  @Override
+  public void validate(Settings settings) {
+    new WebhookSettings(settings, dataSource != null);
   }
 
   @Override
