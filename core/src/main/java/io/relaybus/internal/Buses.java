@@ -47,6 +47,9 @@ public final class Buses {
   static final String MULTIPLIER = "relaybus.retry.multiplier";
   static final String JITTER = "relaybus.retry.jitter";
 
+  /** The prefix of the test servers' environment variables, never warned about. */
+  private static final String TEST_VARIABLES = "RELAYBUS_TEST_";
+
   /** Every key the core reads. */
   public static final List<String> CORE_KEYS = List.of(TRANSPORT, GROUP, START_POSITION,
       CONCURRENCY, MAX_IN_FLIGHT, DEAD_LETTERS, CLOSE_TIMEOUT, MAX_ATTEMPTS, INITIAL_DELAY,
@@ -114,6 +117,9 @@ public final class Buses {
     Settings settings = given;
     Map<String, String> unknown = unknownKeys(given, provider, available.values());
     if (fromEnvironment) {
+      // RELAYBUS_TEST_* configure relaybus-test and this repository's tests, which the README
+      // tells developers to export: they are known, just not settings of a bus.
+      unknown.keySet().removeIf(k -> Settings.normalise(k).startsWith(TEST_VARIABLES));
       if (!unknown.isEmpty()) {
         warnIgnored(unknown.keySet(), name, provider, available.values());
       }
