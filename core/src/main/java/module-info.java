@@ -1,5 +1,6 @@
 /**
- * Relaybus core: the event API ({@code io.relaybus}) and the service provider interface for
+ * Relaybus core: the event API ({@code io.relaybus}), the operations API ({@code
+ * io.relaybus.ops}) and the service provider interface for
  * transports ({@code io.relaybus.spi}). The delivery engine and the in-memory transport are
  * not exported; the in-memory transport is found through its {@code TransportProvider}.
  */
@@ -9,6 +10,7 @@ module io.relaybus {
   requires org.slf4j;
 
   exports io.relaybus;
+  exports io.relaybus.ops;
   exports io.relaybus.spi;
 
   uses io.relaybus.spi.TransportProvider;

@@ -23,6 +23,24 @@ public enum Capability {
   BACKLOG,
   /** Publishing can join the caller's own database transaction. */
   TRANSACTIONAL_PUBLISH,
-  /** Failed events are kept as dead letters that can be listed, replayed and purged. */
-  DEAD_LETTERS
+  /**
+   * Failed events are kept as dead letters that can be listed, replayed and purged, one by one
+   * and by filter ({@link io.relaybus.ops.Operations#deadLetters}).
+   */
+  DEAD_LETTERS,
+  /**
+   * A group's lag can be measured: depth and age of the oldest unfinished event, per partition
+   * ({@link io.relaybus.ops.Operations#lag}).
+   */
+  LAG,
+  /**
+   * A stored event can be found by id, with what each group did with it ({@link
+   * io.relaybus.ops.Operations#event}).
+   */
+  EVENT_LOOKUP,
+  /**
+   * Webhook endpoints with their state, breaker and recent attempts ({@link
+   * io.relaybus.ops.Operations#endpoints}).
+   */
+  WEBHOOK_ENDPOINTS
 }

@@ -2,8 +2,12 @@ package io.relaybus;
 
 import io.relaybus.internal.Buses;
 import io.relaybus.spi.Settings;
+import io.relaybus.ops.Operations;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.spi.TransportProvider;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -113,6 +117,15 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
   DeadLetters deadLetters();
 
   /**
+   * Questions an operator asks — topics and groups, lag, dead letters by filter, where an event
+   * is, webhook endpoints, health — the same on every transport.
+   *
+   * @return the operations API of this bus
+   * @throws BusClosedException when the bus is closed
+   */
+  Operations operations();
+
+  /**
    * Returns the transport as one of its own types, for operations only that transport offers
    * (for example {@code PostgresTransport.publish(Connection, ...)}).
    *
@@ -144,6 +157,7 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
   final class Builder {
     private final Map<String, Object> config = new LinkedHashMap<>();
     private TransportProvider provider;
+    private final List<Instrumentation> instrumentations = new ArrayList<>();
 
     private Builder() {}
 
@@ -197,6 +211,19 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
     }
 
     /**
+     * Adds an observer of publishing, delivery attempts and dead letters, such as the metrics
+     * of {@code relaybus-micrometer} or the traces of {@code relaybus-opentelemetry}. Several
+     * are called in the order added.
+     *
+     * @param instrumentation the observer
+     * @return this builder
+     */
+    public Builder instrumentation(Instrumentation instrumentation) {
+      instrumentations.add(Objects.requireNonNull(instrumentation, "instrumentation"));
+      return this;
+    }
+
+    /**
      * Creates the bus.
      *
      * @return a started bus
@@ -204,7 +231,7 @@ public interface EventBus extends Publisher, Subscriber, AutoCloseable {
      * @throws UnknownTransportException when the transport is not on the classpath
      */
     public EventBus build() {
-      return Buses.create(Settings.of(config), provider);
+      return Buses.create(Settings.of(config), provider, instrumentations);
     }
   }
 }

@@ -28,7 +28,7 @@ class ModuleBoundaryTest {
     assertThat(d.name()).isEqualTo("io.relaybus");
     assertThat(d.exports().stream().map(e -> e.source() + (e.isQualified() ? " to " + e.targets() : ""))
         .collect(Collectors.toSet()))
-        .containsExactlyInAnyOrder("io.relaybus", "io.relaybus.spi");
+        .containsExactlyInAnyOrder("io.relaybus", "io.relaybus.ops", "io.relaybus.spi");
   }
 
   @Test

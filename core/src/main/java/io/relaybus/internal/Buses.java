@@ -6,6 +6,7 @@ import io.relaybus.RetryPolicy;
 import io.relaybus.StartPosition;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.UnknownTransportException;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.spi.Settings;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
@@ -75,7 +76,22 @@ public final class Buses {
    * @throws ConfigurationException listing every problem, before the transport is created
    */
   public static EventBus create(Settings settings, TransportProvider explicitProvider) {
-    return create(settings, explicitProvider, false);
+    return create(settings, explicitProvider, List.of());
+  }
+
+  /**
+   * Creates a bus observed by instrumentations; otherwise as {@link #create(Settings,
+   * TransportProvider)}.
+   *
+   * @param settings the configuration
+   * @param explicitProvider a provider given in code, or {@code null} to look up by name
+   * @param instrumentations observers of publishing, attempts and dead letters, in order
+   * @return the bus
+   * @throws ConfigurationException listing every problem, before the transport is created
+   */
+  public static EventBus create(Settings settings, TransportProvider explicitProvider,
+      List<Instrumentation> instrumentations) {
+    return create(settings, explicitProvider, false, instrumentations);
   }
 
   /**
@@ -89,12 +105,12 @@ public final class Buses {
    * @throws ConfigurationException listing every problem, before the transport is created
    */
   public static EventBus fromEnvironment(Map<String, String> environment) {
-    return create(Settings.fromEnvironment(environment), null, true);
+    return create(Settings.fromEnvironment(environment), null, true, List.of());
   }
 
   /** Creates a bus; from the environment, unknown keys are warned about and left out. */
   static EventBus create(Settings given, TransportProvider explicitProvider,
-      boolean fromEnvironment) {
+      boolean fromEnvironment, List<Instrumentation> instrumentations) {
     Map<String, TransportProvider> available = discover();
     String name;
     TransportProvider provider;
@@ -140,7 +156,7 @@ public final class Buses {
     }
     Transport transport = provider.create(new Context(settings, name));
     LOG.info("Relaybus started on the {} transport ({})", name, transport.capabilities());
-    return new DefaultEventBus(name, transport, defaults);
+    return new DefaultEventBus(name, transport, defaults, instrumentations);
   }
 
   private static Map<String, TransportProvider> discover() {

@@ -11,6 +11,8 @@ import io.relaybus.EventHandler;
 import io.relaybus.PublishReceipt;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.Subscription;
+import io.relaybus.ops.Operations;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportSubscription;
 import java.time.Duration;
@@ -35,15 +37,19 @@ final class DefaultEventBus implements EventBus {
   private final String transportName;
   private final Transport transport;
   private final SubscribeOptions defaults;
+  /** Observers of publishing, attempts and dead letters; empty unless the builder added some. */
+  private final List<Instrumentation> instrumentations;
   private final ScheduledExecutorService retryScheduler;
   private final Set<DefaultSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch closedLatch = new CountDownLatch(1);
 
-  DefaultEventBus(String transportName, Transport transport, SubscribeOptions defaults) {
+  DefaultEventBus(String transportName, Transport transport, SubscribeOptions defaults,
+      List<Instrumentation> instrumentations) {
     this.transportName = transportName;
     this.transport = transport;
     this.defaults = defaults;
+    this.instrumentations = List.copyOf(instrumentations);
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
         new NamedThreadFactory("relaybus-" + transportName + "-retry-scheduler"));
     scheduler.setRemoveOnCancelPolicy(true);
@@ -68,6 +74,12 @@ final class DefaultEventBus implements EventBus {
           + " transport does not keep dead letters");
     }
     return new OpenBusDeadLetters(transport.deadLetters(), this::ensureOpen);
+  }
+
+  @Override
+  public Operations operations() {
+    ensureOpen("use the operations API");
+    return new OpenBusOperations(transportName, transport, this::ensureOpen);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.relaybus.Capabilities;
 import io.relaybus.DeadLetters;
 import io.relaybus.Event;
 import io.relaybus.PublishReceipt;
+import io.relaybus.ops.Operations;
 import io.relaybus.SubscribeOptions;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +50,20 @@ public interface Transport extends AutoCloseable {
    * @return the dead letters
    */
   DeadLetters deadLetters();
+
+  /**
+   * The operations API ({@link io.relaybus.EventBus#operations()}). The bus checks arguments,
+   * that it is open and that the capability an operation needs is declared before it calls
+   * the transport's; the transport answers from stored state, without joining any group.
+   *
+   * @return the operations
+   * @throws UnsupportedOperationException by default, for a transport written before the
+   *     operations API
+   */
+  default Operations operations() {
+    throw new UnsupportedOperationException(getClass().getName()
+        + " does not implement the operations API");
+  }
 
   /**
    * Releases every resource. Called by the bus after all subscriptions are closed. Idempotent.

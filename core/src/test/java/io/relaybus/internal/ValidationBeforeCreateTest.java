@@ -357,7 +357,7 @@ class ValidationBeforeCreateTest {
           "RELAYBUS_SUBSCRIBER_CONCURRENCY", "2", "RELAYBUS_MEMORY_HISTORY_LIMIT", "5",
           "RELAYBUS_TEST_POSTGRES_URL", "x", "RELAYBUS_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
 
-      stderrOf(() -> Buses.create(Settings.fromEnvironment(env), recording, true).close());
+      stderrOf(() -> Buses.create(Settings.fromEnvironment(env), recording, true, List.of()).close());
 
       assertThat(seen.get()).containsExactly("relaybus.memory.history.limit",
           "relaybus.subscriber.concurrency", "relaybus.transport");
