@@ -6,6 +6,7 @@ import io.relaybus.RetryPolicy;
 import io.relaybus.StartPosition;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.UnknownTransportException;
+import io.relaybus.spi.HealthGrace;
 import io.relaybus.spi.Instrumentation;
 import io.relaybus.spi.Settings;
 import io.relaybus.spi.Transport;
@@ -47,6 +48,7 @@ public final class Buses {
   static final String MAX_DELAY = "relaybus.retry.max-delay";
   static final String MULTIPLIER = "relaybus.retry.multiplier";
   static final String JITTER = "relaybus.retry.jitter";
+  static final String HEALTH_GRACE_PERIOD = HealthGrace.GRACE_PERIOD_KEY;
 
   /** The prefix of the test servers' environment variables, never warned about. */
   private static final String TEST_VARIABLES = "RELAYBUS_TEST_";
@@ -54,7 +56,7 @@ public final class Buses {
   /** Every key the core reads. */
   public static final List<String> CORE_KEYS = List.of(TRANSPORT, GROUP, START_POSITION,
       CONCURRENCY, MAX_IN_FLIGHT, DEAD_LETTERS, CLOSE_TIMEOUT, MAX_ATTEMPTS, INITIAL_DELAY,
-      MAX_DELAY, MULTIPLIER, JITTER);
+      MAX_DELAY, MULTIPLIER, JITTER, HEALTH_GRACE_PERIOD);
 
   /** Transports Relaybus ships, and the artifact that provides each. */
   private static final Map<String, String> KNOWN_ARTIFACTS = Map.of(
