@@ -50,7 +50,7 @@ public final class Capabilities {
     if (bytes < 1) {
       throw new IllegalArgumentException("maxEventSize must be at least 1 byte, got " + bytes);
     }
-    return new Capabilities(EnumSet.copyOf(setOrNone()), bytes, maxBatchSize);
+    return new Capabilities(set, bytes, maxBatchSize);
   }
 
   /**
@@ -66,11 +66,7 @@ public final class Capabilities {
     if (bytes < 1) {
       throw new IllegalArgumentException("maxBatchSize must be at least 1 byte, got " + bytes);
     }
-    return new Capabilities(EnumSet.copyOf(setOrNone()), maxEventSize, bytes);
-  }
-
-  private Set<Capability> setOrNone() {
-    return set.isEmpty() ? EnumSet.noneOf(Capability.class) : set;
+    return new Capabilities(set, maxEventSize, bytes);
   }
 
   /**

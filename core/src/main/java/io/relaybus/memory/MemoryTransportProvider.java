@@ -33,10 +33,10 @@ public final class MemoryTransportProvider implements TransportProvider {
   public static final String HISTORY_LIMIT = "relaybus.memory.history-limit";
   /** The largest event size a publish accepts. */
   public static final String MAX_EVENT_SIZE = "relaybus.memory.max-event-size";
-  /** The default {@link #MAX_EVENT_SIZE}: 4 MiB. */
-  public static final long DEFAULT_MAX_EVENT_SIZE = 4L << 20;
-  /** The largest {@link #MAX_EVENT_SIZE} allowed: 64 MiB. */
-  public static final long MAX_MAX_EVENT_SIZE = 64L << 20;
+  /** The default {@link #MAX_EVENT_SIZE}: the PostgreSQL transport's, 4 MiB. */
+  private static final long DEFAULT_MAX_EVENT_SIZE = 4L << 20;
+  /** The largest {@link #MAX_EVENT_SIZE} allowed: 64 MiB, as on PostgreSQL. */
+  private static final long MAX_EVENT_SIZE_CEILING = 64L << 20;
 
   /** Creates the provider; used by {@link java.util.ServiceLoader}. */
   public MemoryTransportProvider() {}
@@ -56,7 +56,7 @@ public final class MemoryTransportProvider implements TransportProvider {
     Settings.Reader reader = context.settings().reader();
     int historyLimit = reader.integer(HISTORY_LIMIT, 100_000, 0, 100_000_000);
     long maxEventSize = reader.size(MAX_EVENT_SIZE, DEFAULT_MAX_EVENT_SIZE, 1024,
-        MAX_MAX_EVENT_SIZE);
+        MAX_EVENT_SIZE_CEILING);
     reader.validate();
     return new MemoryTransport(historyLimit, maxEventSize);
   }

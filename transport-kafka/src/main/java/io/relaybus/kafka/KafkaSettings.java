@@ -101,7 +101,7 @@ public final class KafkaSettings {
    */
   public static final int RECORD_ALLOWANCE = 64 * 1024;
   /** The largest {@link #MAX_EVENT_SIZE} allowed: 1 GiB. */
-  static final long MAX_MAX_EVENT_SIZE = 1L << 30;
+  static final long MAX_EVENT_SIZE_CEILING = 1L << 30;
 
   /** Every fixed key. */
   static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, PARTITIONS, REPLICATION_FACTOR,
@@ -244,8 +244,8 @@ public final class KafkaSettings {
     long maxRequest = producerLong(producer, ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
     long bufferMemory = producerLong(producer, ProducerConfig.BUFFER_MEMORY_CONFIG);
     long fits = Math.min(maxRequest, bufferMemory) - RECORD_ALLOWANCE;
-    long size = r.size(MAX_EVENT_SIZE, Math.max(1024, Math.min(fits, MAX_MAX_EVENT_SIZE)), 1024,
-        MAX_MAX_EVENT_SIZE);
+    long fallback = Math.max(1024, Math.min(fits, MAX_EVENT_SIZE_CEILING));
+    long size = r.size(MAX_EVENT_SIZE, fallback, 1024, MAX_EVENT_SIZE_CEILING);
     for (String property : List.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
         ProducerConfig.BUFFER_MEMORY_CONFIG)) {
       long value = producerLong(producer, property);

@@ -55,7 +55,7 @@ final class WebhookSettings {
    * data byte, text made of control characters, which JSON escapes in six characters each) stays
    * under the 1 GiB a subscribing bus's member receiver accepts.
    */
-  static final long MAX_MAX_EVENT_SIZE = 64L << 20;
+  static final long MAX_EVENT_SIZE_CEILING = 64L << 20;
 
   static final Set<String> KEYS = Set.of(OUTBOX, JDBC_URL, JDBC_USER, JDBC_PASSWORD, JDBC_SCHEMA,
       JDBC_POOL_SIZE, RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
@@ -139,7 +139,8 @@ final class WebhookSettings {
     }
     this.memberTtl = r.duration(MEMBER_TTL, Duration.ofSeconds(30), Duration.ofMillis(500),
         Duration.ofHours(1));
-    this.maxEventSize = r.size(MAX_EVENT_SIZE, DEFAULT_MAX_EVENT_SIZE, 1024, MAX_MAX_EVENT_SIZE);
+    this.maxEventSize = r.size(MAX_EVENT_SIZE, DEFAULT_MAX_EVENT_SIZE, 1024,
+        MAX_EVENT_SIZE_CEILING);
     this.endpoints = new LinkedHashMap<>();
     this.endpointEnabled = new LinkedHashMap<>();
     readEndpoints(settings, r);
