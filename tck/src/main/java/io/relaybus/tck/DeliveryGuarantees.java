@@ -27,7 +27,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Publishing and delivering (semantics rules 3 to 5): the round trip keeps the event exactly,
+ * Publishing and delivering (semantics rules 2 to 5): an event of the maximum size is delivered
+ * and a larger one refused before anything is stored, the round trip keeps the event exactly,
  * every accepted event is delivered and nothing acknowledged is delivered again, and topics stay
  * apart.
  */
