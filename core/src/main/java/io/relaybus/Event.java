@@ -55,6 +55,8 @@ public final class Event {
   private final String key;
   private final Map<String, String> headers;
   private final byte[] data;
+  /** {@link #size()}, computed on first use; never 0 once computed (source and type count). */
+  private volatile long size;
 
   private Event(Builder b) {
     this.id = b.id != null ? b.id : TimeOrderedIds.next();
@@ -206,6 +208,47 @@ public final class Event {
    */
   public int dataLength() {
     return data.length;
+  }
+
+  /**
+   * The event's size, the measure a transport's maximum event size applies to (the same on
+   * every transport): the data bytes plus the UTF-8 bytes of the id, source, type, subject,
+   * data content type, data schema, key, and each header's name and value. The time is not
+   * counted. What a transport writes is slightly larger (its own framing, the time); each
+   * transport's documentation says how much it allows for that.
+   *
+   * @return the size in bytes
+   */
+  public long size() {
+    long s = size;
+    if (s == 0) {
+      s = data.length + utf8Length(id) + utf8Length(source) + utf8Length(type)
+          + utf8Length(subject) + utf8Length(dataContentType) + utf8Length(dataSchema)
+          + utf8Length(key);
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        s += utf8Length(h.getKey()) + utf8Length(h.getValue());
+      }
+      size = s;
+    }
+    return s;
+  }
+
+  /** The UTF-8 encoded length of {@code s} (0 for {@code null}) without encoding it. */
+  private static long utf8Length(String s) {
+    if (s == null) {
+      return 0;
+    }
+    int n = s.length();
+    long bytes = n;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        // 2 bytes below U+0800, 3 for the rest of the BMP, a surrogate pair's 4 are 2 per char
+        // (an unpaired one, encoded as the 1 byte '?', counts 2: an over-estimate, never under)
+        bytes += c < 0x800 ? 1 : Character.isSurrogate(c) ? 1 : 2;
+      }
+    }
+    return bytes;
   }
 
   /**

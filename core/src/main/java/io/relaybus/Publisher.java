@@ -15,6 +15,8 @@ public interface Publisher {
    * @param event the event
    * @return the receipt, once accepted
    * @throws InvalidNameException when the topic name is invalid
+   * @throws EventTooLargeException when the event's {@link Event#size()} is over the transport's
+   *     {@link Capabilities#maxEventSize() maximum}; nothing is written
    * @throws BusClosedException when the bus is closed
    * @throws NullPointerException when an argument is {@code null}, naming it
    */
@@ -29,6 +31,10 @@ public interface Publisher {
    * @param events the events; may be empty
    * @return the receipts, once all are accepted
    * @throws InvalidNameException when the topic name is invalid
+   * @throws EventTooLargeException when an event is over the transport's
+   *     {@link Capabilities#maxEventSize() maximum event size}, or the sum of their sizes over
+   *     its {@link Capabilities#maxBatchSize() maximum batch size}; every event is checked
+   *     before any is written, and none is
    * @throws BusClosedException when the bus is closed
    * @throws NullPointerException when an argument or an element is {@code null}
    */

@@ -1,5 +1,6 @@
 package io.relaybus.internal;
 
+import io.relaybus.spi.EventSizes;
 import io.relaybus.spi.Names;
 import io.relaybus.BusClosedException;
 import io.relaybus.Capabilities;
@@ -103,7 +104,9 @@ final class DefaultEventBus implements EventBus {
     Objects.requireNonNull(event, "event");
     Names.requireTopic(topic);
     ensureOpen("publish to topic '" + topic + "'");
-    return publishChecked(topic, List.of(event)).thenApply(receipts -> receipts.get(0));
+    List<Event> events = List.of(event);
+    EventSizes.check(transportName, transport.capabilities(), topic, events);
+    return publishChecked(topic, events).thenApply(receipts -> receipts.get(0));
   }
 
   @Override
@@ -118,7 +121,9 @@ final class DefaultEventBus implements EventBus {
     if (events.isEmpty()) {
       return CompletableFuture.completedFuture(List.of());
     }
-    return publishChecked(topic, List.copyOf(events));
+    List<Event> batch = List.copyOf(events);
+    EventSizes.check(transportName, transport.capabilities(), topic, batch);
+    return publishChecked(topic, batch);
   }
 
   private CompletableFuture<List<PublishReceipt>> publishChecked(String topic,

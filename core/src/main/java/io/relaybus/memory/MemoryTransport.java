@@ -37,21 +37,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class MemoryTransport implements Transport {
 
-  private static final Capabilities CAPABILITIES = Capabilities.of(
-      Capability.CONSUMER_GROUPS, Capability.ORDERED_BY_KEY, Capability.REPLAY,
-      Capability.BACKLOG, Capability.DEAD_LETTERS);
-
+  private final Capabilities capabilities;
   private final int historyLimit;
   private final Map<String, Topic> topics = new ConcurrentHashMap<>();
   private final DeadLetters deadLetters = new MemoryDeadLetters();
 
-  MemoryTransport(int historyLimit) {
+  MemoryTransport(int historyLimit, long maxEventSize) {
     this.historyLimit = historyLimit;
+    this.capabilities = Capabilities.of(Capability.CONSUMER_GROUPS, Capability.ORDERED_BY_KEY,
+        Capability.REPLAY, Capability.BACKLOG, Capability.DEAD_LETTERS)
+        .withMaxEventSize(maxEventSize);
   }
 
   @Override
   public Capabilities capabilities() {
-    return CAPABILITIES;
+    return capabilities;
   }
 
   @Override

@@ -19,6 +19,11 @@ import java.util.Set;
  * topic are kept after every existing group has taken them, for new groups starting at
  * {@link io.relaybus.StartPosition#EARLIEST}. Events some group has not taken yet are never
  * dropped.
+ *
+ * <p>Setting: {@code relaybus.memory.max-event-size} (default 4 MiB, at most 64 MiB; bytes, or
+ * with KiB, MiB, GiB) — the largest {@link io.relaybus.Event#size()} a publish accepts. Memory
+ * itself has no such bound; the limit is the persistent transports' default, so an application
+ * tested on memory meets the same limit it will meet on PostgreSQL.
  */
 public final class MemoryTransportProvider implements TransportProvider {
 
@@ -26,6 +31,12 @@ public final class MemoryTransportProvider implements TransportProvider {
   public static final String NAME = "memory";
   /** Events kept per topic after all groups took them. */
   public static final String HISTORY_LIMIT = "relaybus.memory.history-limit";
+  /** The largest event size a publish accepts. */
+  public static final String MAX_EVENT_SIZE = "relaybus.memory.max-event-size";
+  /** The default {@link #MAX_EVENT_SIZE}: the PostgreSQL transport's, 4 MiB. */
+  private static final long DEFAULT_MAX_EVENT_SIZE = 4L << 20;
+  /** The largest {@link #MAX_EVENT_SIZE} allowed: 64 MiB, as on PostgreSQL. */
+  private static final long MAX_EVENT_SIZE_CEILING = 64L << 20;
 
   /** Creates the provider; used by {@link java.util.ServiceLoader}. */
   public MemoryTransportProvider() {}
@@ -37,23 +48,28 @@ public final class MemoryTransportProvider implements TransportProvider {
 
   @Override
   public Set<String> configKeys() {
-    return Set.of(HISTORY_LIMIT);
+    return Set.of(HISTORY_LIMIT, MAX_EVENT_SIZE);
   }
 
   @Override
   public void validate(Settings settings) {
-    historyLimit(settings);
+    read(settings);
   }
 
   @Override
   public Transport create(TransportContext context) {
-    return new MemoryTransport(historyLimit(context.settings()));
+    MemorySettings settings = read(context.settings());
+    return new MemoryTransport(settings.historyLimit(), settings.maxEventSize());
   }
 
-  private static int historyLimit(Settings settings) {
+  private record MemorySettings(int historyLimit, long maxEventSize) {}
+
+  private static MemorySettings read(Settings settings) {
     Settings.Reader reader = settings.reader();
     int historyLimit = reader.integer(HISTORY_LIMIT, 100_000, 0, 100_000_000);
+    long maxEventSize = reader.size(MAX_EVENT_SIZE, DEFAULT_MAX_EVENT_SIZE, 1024,
+        MAX_EVENT_SIZE_CEILING);
     reader.validate();
-    return historyLimit;
+    return new MemorySettings(historyLimit, maxEventSize);
   }
 }

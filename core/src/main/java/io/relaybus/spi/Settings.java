@@ -473,6 +473,67 @@ public final class Settings {
     private String shown(String key, String value) {
       return isSecret(key) ? "****" : value;
     }
+
+    /**
+     * Reads a size in bytes: a whole number of bytes ({@code 1048576}, {@code 1_048_576}) or a
+     * number with a binary unit, case-insensitive, a space allowed before it: {@code B},
+     * {@code KiB} (1024 bytes), {@code MiB} (1024 KiB) or {@code GiB} (1024 MiB), as in
+     * {@code 512KiB} or {@code 4 MiB}. Decimal units ({@code KB}, {@code MB}) are refused, as
+     * they are ambiguous.
+     *
+     * @param key the key
+     * @param defaultValue returned when absent or invalid
+     * @param min the smallest allowed size in bytes
+     * @param max the largest allowed size in bytes
+     * @return the size in bytes
+     */
+    public long size(String key, long defaultValue, long min, long max) {
+      Optional<String> raw = get(key);
+      if (raw.isEmpty()) {
+        return defaultValue;
+      }
+      long v = parseSize(raw.get());
+      if (v >= 0 && v >= min && v <= max) {
+        return v;
+      }
+      problems.add(key + "='" + shown(key, raw.get()) + "' is invalid: expected a size from "
+          + formatSize(min) + " to " + formatSize(max) + ", in bytes or with KiB, MiB or GiB, "
+          + "such as 1048576, 512KiB or 4MiB");
+      return defaultValue;
+    }
+
+    private static final Pattern SIZE =
+        Pattern.compile("(\\d[\\d_]*)\\s*(B|KiB|MiB|GiB)?", Pattern.CASE_INSENSITIVE);
+
+    /** The size in bytes, or -1 when {@code s} is not a size (or overflows a long). */
+    private static long parseSize(String s) {
+      Matcher m = SIZE.matcher(s.trim());
+      if (!m.matches()) {
+        return -1;
+      }
+      try {
+        long n = Long.parseLong(m.group(1).replace("_", ""));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        int shift = unit.equals("kib") ? 10 : unit.equals("mib") ? 20
+            : unit.equals("gib") ? 30 : 0;
+        return Math.multiplyExact(n, 1L << shift);
+      } catch (ArithmeticException | NumberFormatException e) {
+        return -1;
+      }
+    }
+
+    /** A size in the largest binary unit that divides it: {@code 64 MiB}, {@code 1000 bytes}. */
+    private static String formatSize(long bytes) {
+      String[] units = {"GiB", "MiB", "KiB"};
+      int[] shifts = {30, 20, 10};
+      for (int i = 0; i < units.length; i++) {
+        long unit = 1L << shifts[i];
+        if (bytes >= unit && bytes % unit == 0) {
+          return (bytes / unit) + " " + units[i];
+        }
+      }
+      return bytes == 1 ? "1 byte" : bytes + " bytes";
+    }
   }
 
   private static Duration parseDuration(String s) {

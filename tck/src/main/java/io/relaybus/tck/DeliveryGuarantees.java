@@ -3,11 +3,13 @@ package io.relaybus.tck;
 import static io.relaybus.tck.TransportCompatibilityKit.SOURCE;
 import static io.relaybus.tck.TransportCompatibilityKit.textEvent;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.relaybus.Capability;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
+import io.relaybus.EventTooLargeException;
 import io.relaybus.PublishReceipt;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Publishing and delivering (semantics rules 3 to 5): the round trip keeps the event exactly,
+ * Publishing and delivering (semantics rules 2 to 5): an event of the maximum size is delivered
+ * and a larger one refused before anything is stored, the round trip keeps the event exactly,
  * every accepted event is delivered and nothing acknowledged is delivered again, and topics stay
  * apart.
  */
@@ -74,6 +77,55 @@ abstract class DeliveryGuarantees extends GuaranteeFamily {
       assertThat(r.headers()).isEqualTo(e.headers());
       assertThat(r.time()).isEqualTo(e.time());
     }
+  }
+
+  @Test
+  @DisplayName("an event of the transport's maximum event size is delivered with its bytes "
+      + "intact; one byte more is refused at publish, alone or in a batch, and nothing of it "
+      + "is stored")
+  void maximumEventSizeIsDeliveredAndOneBytePastItIsRefused() {
+    EventBus bus = bus();
+    assertThat(bus.capabilities().maxEventSize()).as("every transport declares a maximum event "
+        + "size (Capabilities.withMaxEventSize, read from relaybus.%s.max-event-size)",
+        bus.transportName()).isPresent();
+    long limit = bus.capabilities().maxEventSize().getAsLong();
+    String topic = uniqueName("t");
+    Map<String, Event> received = new ConcurrentHashMap<>();
+    bus.subscribe(topic, options(uniqueName("g")).build(),
+        d -> received.put(d.event().id(), d.event()));
+
+    Event atLimit = eventOfSize("tck.at-limit", limit);
+    bus.publish(topic, atLimit).join();
+    Event pastLimit = eventOfSize("tck.past-limit", limit + 1);
+    String key = "relaybus." + bus.transportName() + ".max-event-size";
+    assertThatThrownBy(() -> bus.publish(topic, pastLimit))
+        .isInstanceOf(EventTooLargeException.class)
+        .hasMessageContaining("topic '" + topic + "'").hasMessageContaining(pastLimit.id())
+        .hasMessageContaining((limit + 1) + " bytes").hasMessageContaining(limit + " bytes")
+        .hasMessageContaining(key);
+    Event small = textEvent("in a refused batch", null);
+    assertThatThrownBy(() -> bus.publishAll(topic, List.of(small, pastLimit)))
+        .isInstanceOf(EventTooLargeException.class);
+    Event marker = textEvent("after the refused ones", null);
+    bus.publish(topic, marker).join();
+
+    await().atMost(patience()).until(() -> received.containsKey(atLimit.id())
+        && received.containsKey(marker.id()));
+    Event delivered = received.get(atLimit.id());
+    assertThat(delivered.size()).isEqualTo(limit);
+    assertThat(delivered.data()).as("data bytes").isEqualTo(atLimit.data());
+    assertThat(delivered).isEqualTo(atLimit);
+    awaitQuietly(() -> assertThat(received.keySet()).as("delivered")
+        .containsExactlyInAnyOrder(atLimit.id(), marker.id()));
+  }
+
+  /** An event of random data whose {@link Event#size()} is exactly {@code size}. */
+  private static Event eventOfSize(String type, long size) {
+    Event bare = Event.builder().source(SOURCE).type(type)
+        .dataContentType("application/octet-stream").build();
+    byte[] data = new byte[Math.toIntExact(size - bare.size())];
+    ThreadLocalRandom.current().nextBytes(data);
+    return bare.toBuilder().data(data).build();
   }
 
   @Test

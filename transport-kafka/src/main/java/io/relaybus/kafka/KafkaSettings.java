@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The Kafka transport's configuration, read from {@code relaybus.kafka.*} and validated at
@@ -86,13 +87,28 @@ public final class KafkaSettings {
   public static final String ADMIN_PREFIX = PREFIX + "admin.";
   /** Prefix of topic configuration for created topics. */
   public static final String TOPIC_CONFIG_PREFIX = PREFIX + "topic-config.";
+  /**
+   * The largest {@link io.relaybus.Event#size()} a publish accepts (default: the producer's
+   * {@code max.request.size} less {@link #RECORD_ALLOWANCE}, 960 KiB with Kafka's defaults).
+   */
+  public static final String MAX_EVENT_SIZE = PREFIX + "max-event-size";
+  /**
+   * What a record may need beyond its event's size, 64 KiB: the record and batch framing, the
+   * CloudEvents header names and the time, a schema frame, a dead-letter record's metadata
+   * (its last error is at most 2000 characters), and a few bytes per extension header, so a
+   * few thousand of them. The producer's {@code max.request.size} must be at least
+   * {@code max-event-size} plus this.
+   */
+  public static final int RECORD_ALLOWANCE = 64 * 1024;
+  /** The largest {@link #MAX_EVENT_SIZE} allowed: 1 GiB. */
+  static final long MAX_EVENT_SIZE_CEILING = 1L << 30;
 
   /** Every fixed key. */
   static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, PARTITIONS, REPLICATION_FACTOR,
       CREATE_TOPICS, DEAD_LETTER_TOPIC, CLOSE_TIMEOUT, REBALANCE_TIMEOUT, ADMIN_TIMEOUT,
       JOIN_TIMEOUT, POLL_TIMEOUT, COMMIT_INTERVAL, REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD,
       REGISTRY_BEARER_TOKEN, SUBJECT_STRATEGY, COMPATIBILITY, VALIDATE_ON_PRODUCE,
-      VALIDATE_ON_CONSUME);
+      VALIDATE_ON_CONSUME, MAX_EVENT_SIZE);
   static final List<String> FAMILIES = List.of(CLIENT_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX,
       ADMIN_PREFIX, TOPIC_CONFIG_PREFIX);
 
@@ -129,6 +145,7 @@ public final class KafkaSettings {
   private final Map<String, Object> consumer;
   private final Map<String, Object> admin;
   private final Map<String, String> topicConfig;
+  private final long maxEventSize;
   /** Every relaybus.kafka.* key with its value, secrets masked, for toString. */
   private final String shown;
 
@@ -208,6 +225,7 @@ public final class KafkaSettings {
     producer = clients.producer;
     consumer = clients.consumer;
     admin = clients.admin;
+    maxEventSize = maxEventSize(r, producer);
     Map<String, String> shownMap = new TreeMap<>();
     for (String key : settings.keys()) {
       if (Settings.normalise(key).startsWith(Settings.normalise(PREFIX))) {
@@ -216,6 +234,40 @@ public final class KafkaSettings {
     }
     shown = shownMap.toString();
     r.validate();
+  }
+
+  /**
+   * Reads {@link #MAX_EVENT_SIZE} and checks that an event of that size fits in what the
+   * producer sends ({@code max.request.size}) and buffers ({@code buffer.memory}).
+   */
+  private static long maxEventSize(Settings.Reader r, Map<String, Object> producer) {
+    long maxRequest = producerLong(producer, ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    long bufferMemory = producerLong(producer, ProducerConfig.BUFFER_MEMORY_CONFIG);
+    long fits = Math.min(maxRequest, bufferMemory) - RECORD_ALLOWANCE;
+    long fallback = Math.max(1024, Math.min(fits, MAX_EVENT_SIZE_CEILING));
+    long size = r.size(MAX_EVENT_SIZE, fallback, 1024, MAX_EVENT_SIZE_CEILING);
+    for (String property : List.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        ProducerConfig.BUFFER_MEMORY_CONFIG)) {
+      long value = producerLong(producer, property);
+      if (size + RECORD_ALLOWANCE > value) {
+        r.problem(MAX_EVENT_SIZE + " is " + size + " bytes, but a record of an event that size "
+            + "needs up to " + (size + RECORD_ALLOWANCE) + " bytes (" + RECORD_ALLOWANCE
+            + " for the record's headers and framing) and the producer's " + property + " is "
+            + value + ": set " + PRODUCER_PREFIX + property + " to at least "
+            + (size + RECORD_ALLOWANCE) + " (the broker's message.max.bytes, or the topic's "
+            + "max.message.bytes, must allow it too) or lower " + MAX_EVENT_SIZE);
+      }
+    }
+    return size;
+  }
+
+  /** A numeric producer property as given, or kafka-clients' default. */
+  private static long producerLong(Map<String, Object> producer, String property) {
+    Object given = producer.get(property);
+    Object value = given != null ? given
+        : ProducerConfig.configDef().defaultValues().get(property);
+    return value instanceof Number ? ((Number) value).longValue()
+        : Long.parseLong(value.toString().trim());
   }
 
   /**
@@ -390,6 +442,15 @@ public final class KafkaSettings {
    */
   public CompatibilityLevel compatibility() {
     return compatibility;
+  }
+
+  /**
+   * The largest event size a publish accepts ({@link #MAX_EVENT_SIZE}).
+   *
+   * @return bytes
+   */
+  long maxEventSize() {
+    return maxEventSize;
   }
 
   /**

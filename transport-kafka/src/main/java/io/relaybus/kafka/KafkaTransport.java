@@ -60,9 +60,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaTransport implements Transport {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaTransport.class);
-  private static final Capabilities CAPABILITIES = Capabilities.of(Capability.PERSISTENT,
-      Capability.CONSUMER_GROUPS, Capability.ORDERED_BY_KEY, Capability.REPLAY,
-      Capability.BACKLOG, Capability.DEAD_LETTERS);
+  private final Capabilities capabilities;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final KafkaSettings settings;
@@ -79,6 +77,9 @@ public final class KafkaTransport implements Transport {
   private KafkaTransport(KafkaSettings settings, TransportContext context,
       SchemaRegistry providedRegistry) {
     this.settings = settings;
+    this.capabilities = Capabilities.of(Capability.PERSISTENT, Capability.CONSUMER_GROUPS,
+        Capability.ORDERED_BY_KEY, Capability.REPLAY, Capability.BACKLOG,
+        Capability.DEAD_LETTERS).withMaxEventSize(settings.maxEventSize());
     this.context = context;
     this.clientIdPrefix = "relaybus-" + INSTANCES.incrementAndGet();
     this.framing = framing(settings, providedRegistry); // before any client: nothing to leak
@@ -141,7 +142,7 @@ public final class KafkaTransport implements Transport {
 
   @Override
   public Capabilities capabilities() {
-    return CAPABILITIES;
+    return capabilities;
   }
 
   @Override

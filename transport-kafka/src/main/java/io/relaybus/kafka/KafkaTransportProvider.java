@@ -13,7 +13,9 @@ import java.util.Set;
  * {@link KafkaSettings}: {@code relaybus.kafka.bootstrap-servers} (required), topic creation
  * ({@code partitions}, {@code replication-factor}, {@code topic-config.*}), Kafka client
  * pass-through ({@code client.*}, {@code producer.*}, {@code consumer.*}, {@code admin.*}),
- * dead-letter topic naming, timeouts and the schema registry keys.
+ * dead-letter topic naming, timeouts, the schema registry keys and
+ * {@code max-event-size} (by default what the producer's {@code max.request.size} carries less
+ * {@value KafkaSettings#RECORD_ALLOWANCE} bytes).
  */
 public final class KafkaTransportProvider implements TransportProvider {
 

@@ -26,6 +26,17 @@ final class PostgresSettings {
   static final String COMMIT_INTERVAL = PREFIX + "commit-interval";
   static final String PACK_BATCHES = PREFIX + "pack-batches";
   static final String PUBLISH_WRITERS = PREFIX + "publish-writers";
+  static final String MAX_EVENT_SIZE = PREFIX + "max-event-size";
+
+  /** The default {@link #MAX_EVENT_SIZE}: 4 MiB. */
+  static final long DEFAULT_MAX_EVENT_SIZE = 4L << 20;
+  /**
+   * The largest {@link #MAX_EVENT_SIZE}, and the most one publish (and one statement of the
+   * publish pipeline) holds: 64 MiB. A statement's parameters travel in one protocol message,
+   * which PostgreSQL bounds at 1 GB, and bytea arrays may be sent and read back as hex text,
+   * twice their size; 64 MiB keeps every statement and every pack row far below that.
+   */
+  static final long MAX_BATCH_SIZE = 64L << 20;
 
   private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
 
@@ -57,6 +68,7 @@ final class PostgresSettings {
   final Duration commitInterval;
   final boolean packBatches;
   final int publishWriters;
+  final long maxEventSize;
 
   PostgresSettings(Settings settings, boolean dataSourceGiven) {
     Settings.Reader r = settings.reader();
@@ -102,6 +114,7 @@ final class PostgresSettings {
     // 2: one statement in flight while the next group forms. More writers split concurrent
     // callers into smaller statements, each its own commit (benchmarks/RESULTS.md).
     this.publishWriters = r.integer(PUBLISH_WRITERS, 2, 1, 64);
+    this.maxEventSize = r.size(MAX_EVENT_SIZE, DEFAULT_MAX_EVENT_SIZE, 1024, MAX_BATCH_SIZE);
     r.validate();
   }
 

@@ -8,6 +8,7 @@ import io.relaybus.Event;
 import io.relaybus.PublishReceipt;
 import io.relaybus.RelaybusException;
 import io.relaybus.SubscribeOptions;
+import io.relaybus.spi.EventSizes;
 import io.relaybus.spi.Names;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
@@ -41,10 +42,7 @@ import javax.sql.DataSource;
  * guarantees are described in the README's PostgreSQL section and in ADR 0005.
  */
 public final class PostgresTransport implements Transport {
-  private static final Capabilities CAPABILITIES = Capabilities.of(Capability.PERSISTENT,
-      Capability.CONSUMER_GROUPS, Capability.ORDERED_BY_KEY, Capability.REPLAY,
-      Capability.BACKLOG, Capability.TRANSACTIONAL_PUBLISH, Capability.DEAD_LETTERS);
-
+  private final Capabilities capabilities;
   private final PostgresSettings settings;
   private final TransportContext context;
   private final Database database;
@@ -64,6 +62,11 @@ public final class PostgresTransport implements Transport {
   private PostgresTransport(PostgresSettings settings, DataSource dataSource,
       TransportContext context) {
     this.settings = settings;
+    this.capabilities = Capabilities.of(Capability.PERSISTENT, Capability.CONSUMER_GROUPS,
+        Capability.ORDERED_BY_KEY, Capability.REPLAY, Capability.BACKLOG,
+        Capability.TRANSACTIONAL_PUBLISH, Capability.DEAD_LETTERS)
+        .withMaxEventSize(settings.maxEventSize)
+        .withMaxBatchSize(PostgresSettings.MAX_BATCH_SIZE);
     this.context = context;
     this.database = new Database(settings, dataSource);
     this.topics = new Topics(settings);
@@ -130,7 +133,7 @@ public final class PostgresTransport implements Transport {
 
   @Override
   public Capabilities capabilities() {
-    return CAPABILITIES;
+    return capabilities;
   }
 
   @Override
@@ -148,6 +151,8 @@ public final class PostgresTransport implements Transport {
    * @param events the events
    * @return receipts, valid once the caller commits
    * @throws io.relaybus.InvalidNameException when the topic name is invalid
+   * @throws io.relaybus.EventTooLargeException when an event is over {@code max-event-size}
+   *     or all of them together over 64 MiB; nothing is inserted
    * @throws RelaybusException when the insert fails; the caller should roll back
    * @throws BusClosedException when the bus is closed
    */
@@ -160,6 +165,7 @@ public final class PostgresTransport implements Transport {
       Objects.requireNonNull(events.get(i), "events[" + i + "]");
     }
     ensureOpen("publish to topic '" + topic + "'");
+    EventSizes.check(PostgresTransportProvider.NAME, capabilities, topic, events);
     try {
       int partitions;
       // Register the topic in its own committed transaction: if the caller rolls back, the

@@ -41,6 +41,9 @@ import javax.sql.DataSource;
  *       publisher writes together (two or more, up to 64) share one row of the {@code packs}
  *       table instead of one {@code events} row each (ADR 0012): about twice the batch publish
  *       rate. Every process reading the schema must run a version that reads packs.
+ *   <li>{@code max-event-size} (4 MiB, at most 64 MiB; bytes or with KiB, MiB) — the largest
+ *       {@link io.relaybus.Event#size()} a publish accepts. One publish (a
+ *       {@code publishAll}) holds at most 64 MiB in all, as it is written in one statement.
  * </ul>
  */
 public final class PostgresTransportProvider implements TransportProvider {
@@ -85,7 +88,8 @@ public final class PostgresTransportProvider implements TransportProvider {
         PostgresSettings.POLL_ONLY,
         PostgresSettings.AUTO_DDL, PostgresSettings.FETCH_SIZE,
         PostgresSettings.HEALTH_CHECK_INTERVAL, PostgresSettings.COMMIT_INTERVAL,
-        PostgresSettings.PACK_BATCHES, PostgresSettings.PUBLISH_WRITERS);
+        PostgresSettings.PACK_BATCHES, PostgresSettings.PUBLISH_WRITERS,
+        PostgresSettings.MAX_EVENT_SIZE);
   }
 
   /** Reads every {@code relaybus.postgres.*} key; connects to nothing. */

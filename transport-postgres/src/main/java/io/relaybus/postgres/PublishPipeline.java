@@ -22,7 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Writes published events with group commit: each writer thread takes every request waiting in
  * its queue (up to a bound) and inserts them in one transaction, so many concurrent single
  * publishes cost one commit. Requests of one key always go to the same writer, in order, so
- * publish order per key is kept even when callers do not wait for each future.
+ * publish order per key is kept even when callers do not wait for each future. A transaction
+ * takes at most {@value #MAX_EVENTS_PER_TRANSACTION} events and
+ * {@link PostgresSettings#MAX_BATCH_SIZE} bytes of events, unless its first request alone is
+ * larger in events.
  */
 final class PublishPipeline implements AutoCloseable {
   private static final int MAX_EVENTS_PER_TRANSACTION = 1_000;
@@ -52,8 +55,12 @@ final class PublishPipeline implements AutoCloseable {
     String key = events.get(0).key().orElse(null);
     Writer writer = key == null ? leastLoaded()
         : writers[Math.floorMod(key.hashCode(), writers.length)];
+    long bytes = 0;
+    for (Event e : events) {
+      bytes += e.size();
+    }
     writer.load.incrementAndGet();
-    writer.queue.add(new Request(topic, events, future));
+    writer.queue.add(new Request(topic, events, bytes, future));
     return future;
   }
 
@@ -100,11 +107,12 @@ final class PublishPipeline implements AutoCloseable {
     return receipts;
   }
 
-  private record Request(String topic, List<Event> events,
+  /** One publish; {@code bytes} is the sum of its events' {@link Event#size()}. */
+  private record Request(String topic, List<Event> events, long bytes,
       CompletableFuture<List<PublishReceipt>> future) {}
 
   /** Tells a writer to stop after the requests queued before it. */
-  private static final Request STOP = new Request(null, List.of(), null);
+  private static final Request STOP = new Request(null, List.of(), 0, null);
 
   private final class Writer {
     final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
@@ -134,11 +142,14 @@ final class PublishPipeline implements AutoCloseable {
         batch.clear();
         batch.add(first);
         int events = first.events().size();
+        long bytes = first.bytes();
         Request next;
         while (events < MAX_EVENTS_PER_TRANSACTION && (next = queue.peek()) != null
-            && next != STOP && events + next.events().size() <= MAX_EVENTS_PER_TRANSACTION) {
+            && next != STOP && events + next.events().size() <= MAX_EVENTS_PER_TRANSACTION
+            && bytes + next.bytes() <= PostgresSettings.MAX_BATCH_SIZE) {
           batch.add(queue.poll());
           events += next.events().size();
+          bytes += next.bytes();
         }
         write(batch);
       }

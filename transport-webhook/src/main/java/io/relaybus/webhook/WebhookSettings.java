@@ -43,12 +43,27 @@ final class WebhookSettings {
   static final String GROUP_TIMEOUT = PREFIX + "subscriber.call-timeout";
   static final String MEMBER_TTL = PREFIX + "subscriber.member-ttl";
   static final String ENDPOINTS = PREFIX + "endpoints.";
+  static final String MAX_EVENT_SIZE = PREFIX + "max-event-size";
+
+  /**
+   * The default {@link #MAX_EVENT_SIZE}, 2 MiB: as base64 in a Standard Webhooks body (the
+   * widest common encoding, 4/3) it stays under the 4 MiB a {@code WebhookReceiver} accepts by
+   * default.
+   */
+  static final long DEFAULT_MAX_EVENT_SIZE = 2L << 20;
+  /**
+   * The largest {@link #MAX_EVENT_SIZE}, 64 MiB: every body it can take (at most 6 bytes per
+   * data byte, text made of control characters, which JSON escapes in six characters each) stays
+   * under the 1 GiB a subscribing bus's member receiver accepts.
+   */
+  static final long MAX_EVENT_SIZE_CEILING = 64L << 20;
 
   static final Set<String> KEYS = Set.of(OUTBOX, JDBC_URL, JDBC_USER, JDBC_PASSWORD, JDBC_SCHEMA,
       JDBC_POOL_SIZE, RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
       LEASE, CONNECT_TIMEOUT, BREAKER_THRESHOLD, BREAKER_OPEN_DURATION, BATCH, ATTEMPT_RETENTION,
       SSRF_PREFIX + SsrfPolicy.ALLOW_CATEGORIES, SSRF_PREFIX + SsrfPolicy.ALLOW_CIDRS,
-      SSRF_PREFIX + SsrfPolicy.ALLOW_HOSTS, RECEIVER_HOST, RECEIVER_PORT, RECEIVER_PUBLIC_URL, GROUP_TIMEOUT, MEMBER_TTL);
+      SSRF_PREFIX + SsrfPolicy.ALLOW_HOSTS, RECEIVER_HOST, RECEIVER_PORT, RECEIVER_PUBLIC_URL, GROUP_TIMEOUT, MEMBER_TTL,
+      MAX_EVENT_SIZE);
 
   /** Per-endpoint keys after {@code relaybus.webhook.endpoints.<name>.}. */
   static final List<String> ENDPOINT_KEYS = List.of("url", "secret", "topics", "timeout",
@@ -74,6 +89,7 @@ final class WebhookSettings {
   final int receiverPort;
   final String receiverPublicUrl;
   final Duration memberTtl;
+  final long maxEventSize;
   final Map<String, WebhookEndpoint> endpoints;
   final Map<String, Boolean> endpointEnabled;
 
@@ -124,6 +140,8 @@ final class WebhookSettings {
     }
     this.memberTtl = r.duration(MEMBER_TTL, Duration.ofSeconds(30), Duration.ofMillis(500),
         Duration.ofHours(1));
+    this.maxEventSize = r.size(MAX_EVENT_SIZE, DEFAULT_MAX_EVENT_SIZE, 1024,
+        MAX_EVENT_SIZE_CEILING);
     this.endpoints = new LinkedHashMap<>();
     this.endpointEnabled = new LinkedHashMap<>();
     readEndpoints(settings, r);

@@ -87,11 +87,12 @@ public final class WebhookTransport implements Transport {
         .build();
     this.dispatcher = new OutboxDispatcher(outbox, settings.dispatcher, endpointClient,
         groupClient, new HttpDeliveryRequests(), context.threadFactory("dispatcher"));
-    this.capabilities = outbox.durable()
+    this.capabilities = (outbox.durable()
         ? Capabilities.of(Capability.PERSISTENT, Capability.CONSUMER_GROUPS, Capability.BACKLOG,
             Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY)
         : Capabilities.of(Capability.CONSUMER_GROUPS, Capability.BACKLOG,
-            Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY);
+            Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY))
+        .withMaxEventSize(settings.maxEventSize);
     this.deadLetters = new WebhookDeadLetters(outbox, dispatcher::wake);
     try {
       for (Map.Entry<String, WebhookEndpoint> e : settings.endpoints.entrySet()) {

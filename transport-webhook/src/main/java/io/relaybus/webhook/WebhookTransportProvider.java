@@ -46,6 +46,10 @@ import javax.sql.DataSource;
  *   <li>{@code receiver.host} (127.0.0.1), {@code receiver.port} (0 = any),
  *       {@code receiver.public-url}, {@code subscriber.call-timeout} (5m),
  *       {@code subscriber.member-ttl} (30s) — the embedded receiver of subscribing buses.
+ *   <li>{@code max-event-size} (2 MiB, at most 64 MiB; bytes or with KiB, MiB) — the largest
+ *       {@link io.relaybus.Event#size()} a publish accepts. An endpoint's receiver must accept
+ *       the bodies such events make: up to 4/3 of the size as base64, more for text with
+ *       control characters (see {@code docs/webhooks.md}, "Sizes").
  * </ul>
  */
 public final class WebhookTransportProvider implements TransportProvider {

@@ -34,7 +34,11 @@ public final class MemberReceiver implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MemberReceiver.class);
   private static final String PATH = "/relaybus/members/";
-  /** The members verify and decode; a body limit would only refuse large events. */
+  /**
+   * The members verify and decode; a body limit would only refuse large events. A member must
+   * take whatever a publisher may send: the largest max-event-size, 64 MiB, makes bodies of at
+   * most 6 bytes per data byte (text of control characters, escaped by JSON) plus attributes.
+   */
   private static final int MAX_BODY_BYTES = 1 << 30;
 
   private final Outbox outbox;
