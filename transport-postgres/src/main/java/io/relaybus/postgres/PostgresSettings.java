@@ -26,6 +26,7 @@ final class PostgresSettings {
   static final String COMMIT_INTERVAL = PREFIX + "commit-interval";
   static final String PACK_BATCHES = PREFIX + "pack-batches";
   static final String PUBLISH_WRITERS = PREFIX + "publish-writers";
+  static final String CONNECT_TIMEOUT = PREFIX + "connect-timeout";
 
   private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
 
@@ -57,6 +58,7 @@ final class PostgresSettings {
   final Duration commitInterval;
   final boolean packBatches;
   final int publishWriters;
+  final Duration connectTimeout;
 
   PostgresSettings(Settings settings, boolean dataSourceGiven) {
     Settings.Reader r = settings.reader();
@@ -102,6 +104,10 @@ final class PostgresSettings {
     // 2: one statement in flight while the next group forms. More writers split concurrent
     // callers into smaller statements, each its own commit (benchmarks/RESULTS.md).
     this.publishWriters = r.integer(PUBLISH_WRITERS, 2, 1, 64);
+    // How long start-up waits for a database that refuses connections or does not answer; the
+    // driver's own connect and socket timeouts are whole seconds, hence the 1 s minimum.
+    this.connectTimeout = r.duration(CONNECT_TIMEOUT, Duration.ofSeconds(10),
+        Duration.ofSeconds(1), Duration.ofMinutes(10));
     r.validate();
   }
 

@@ -65,6 +65,7 @@ public final class PostgresTransport implements Transport {
       TransportContext context) {
     this.settings = settings;
     this.context = context;
+    ConnectionCheck.awaitDatabase(settings, dataSource);
     this.database = new Database(settings, dataSource);
     this.topics = new Topics(settings);
     this.members = new MemberRegistry(settings, database);

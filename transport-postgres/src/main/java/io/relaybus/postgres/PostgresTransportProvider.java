@@ -84,7 +84,8 @@ public final class PostgresTransportProvider implements TransportProvider {
         PostgresSettings.POLL_ONLY,
         PostgresSettings.AUTO_DDL, PostgresSettings.FETCH_SIZE,
         PostgresSettings.HEALTH_CHECK_INTERVAL, PostgresSettings.COMMIT_INTERVAL,
-        PostgresSettings.PACK_BATCHES, PostgresSettings.PUBLISH_WRITERS);
+        PostgresSettings.PACK_BATCHES, PostgresSettings.PUBLISH_WRITERS,
+        PostgresSettings.CONNECT_TIMEOUT);
   }
 
   @Override
