@@ -69,13 +69,21 @@ final class ConnectionCheck {
     long deadline = start + settings.connectTimeout.toNanos();
     long pause = FIRST_PAUSE_MILLIS;
     while (true) {
+      long attemptStart = System.nanoTime();
       long leftSeconds = Math.max(1,
-          (deadline - System.nanoTime() + 999_999_999L) / 1_000_000_000L);
+          (deadline - attemptStart + 999_999_999L) / 1_000_000_000L);
       try (Connection c = userDataSource != null ? userDataSource.getConnection()
-          : Database.directConnection(settings, "relaybus-start", leftSeconds, leftSeconds)) {
+          : Database.directConnection(settings, "relaybus-start", leftSeconds, leftSeconds,
+              leftSeconds)) {
         return;
       } catch (SQLException e) {
         Cause cause = classify(e, target);
+        // pgjdbc's loginTimeout ends an attempt with a bare 08001 and no socket exception
+        // under it: an attempt that used all the time it was given timed out.
+        if (cause == Cause.OTHER_TRANSIENT && userDataSource == null
+            && System.nanoTime() - attemptStart >= leftSeconds * 1_000_000_000L - 50_000_000L) {
+          cause = Cause.TIMEOUT;
+        }
         long left = deadline - System.nanoTime();
         if (!cause.transientFailure || left <= 0) {
           throw failure(cause, e, target, settings);

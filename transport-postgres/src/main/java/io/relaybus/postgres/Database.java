@@ -84,7 +84,7 @@ final class Database implements AutoCloseable {
     // Finite socket timeout: a dead server cannot block a read forever (pgjdbc's
     // getNotifications would otherwise wait on a half-open socket).
     return directConnection(settings, "relaybus-listener", 10,
-        Math.max(30, settings.healthCheckInterval.toSeconds() * 3));
+        Math.max(30, settings.healthCheckInterval.toSeconds() * 3), 0);
   }
 
   /**
@@ -93,9 +93,12 @@ final class Database implements AutoCloseable {
    *
    * @param connectTimeoutSeconds the TCP connect timeout
    * @param socketTimeoutSeconds the longest wait for the server's answer, login included
+   * @param loginTimeoutSeconds the longest the whole attempt may take (pgjdbc may try twice,
+   *     with and without TLS), 0 for no limit
    */
   static Connection directConnection(PostgresSettings settings, String applicationName,
-      long connectTimeoutSeconds, long socketTimeoutSeconds) throws SQLException {
+      long connectTimeoutSeconds, long socketTimeoutSeconds, long loginTimeoutSeconds)
+      throws SQLException {
     Properties props = new Properties();
     if (settings.user != null) {
       props.setProperty("user", settings.user);
@@ -108,6 +111,9 @@ final class Database implements AutoCloseable {
     props.setProperty("logServerErrorDetail", "false");
     props.setProperty("connectTimeout", Long.toString(connectTimeoutSeconds));
     props.setProperty("socketTimeout", Long.toString(socketTimeoutSeconds));
+    if (loginTimeoutSeconds > 0) {
+      props.setProperty("loginTimeout", Long.toString(loginTimeoutSeconds));
+    }
     return DriverManager.getConnection(settings.url, props);
   }
 
