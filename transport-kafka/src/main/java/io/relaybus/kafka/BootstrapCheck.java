@@ -45,6 +45,7 @@ final class BootstrapCheck {
    */
   static void requireResolvable(KafkaSettings settings) {
     List<String> unknown = new ArrayList<>();
+    UnknownHostException first = null;
     List<String> servers = servers(settings);
     for (String server : servers) {
       String host = Utils.getHost(server);
@@ -53,13 +54,14 @@ final class BootstrapCheck {
         return;
       } catch (UnknownHostException e) {
         unknown.add(host == null ? server : host);
+        first = first == null ? e : first;
       }
     }
     if (!servers.isEmpty()) {
       throw new TransportUnavailableException(prefix(settings) + (unknown.size() == 1
           ? "host '" + unknown.get(0) + "' unknown" : "hosts " + quoted(unknown) + " unknown")
           + ": the name does not resolve (" + KafkaSettings.BOOTSTRAP_SERVERS + ")", false,
-          null);
+          first);
     }
   }
 

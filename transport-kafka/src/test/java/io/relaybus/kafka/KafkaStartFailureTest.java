@@ -8,8 +8,10 @@ import io.relaybus.TransportUnavailableException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +55,8 @@ class KafkaStartFailureTest {
         + " unreachable: connection refused (tried for 2s, relaybus.kafka.connect-timeout)");
     assertThat(f.took()).isBetween(CONNECT_TIMEOUT, CONNECT_TIMEOUT.plusSeconds(3));
     assertThat(f.exception().isTransient()).isTrue();
+    assertThat(f.exception().getCause())
+        .isInstanceOf(TimeoutException.class);
   }
 
   @Test
@@ -64,6 +68,7 @@ class KafkaStartFailureTest {
         + "(relaybus.kafka.bootstrap-servers)");
     assertThat(f.took()).isLessThan(Duration.ofMillis(1_500));
     assertThat(f.exception().isTransient()).isFalse();
+    assertThat(f.exception().getCause()).isInstanceOf(UnknownHostException.class);
   }
 
   @Test
