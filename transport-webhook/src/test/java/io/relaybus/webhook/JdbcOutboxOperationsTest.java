@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,12 @@ class JdbcOutboxOperationsTest extends OperationsContract {
     if (server != null) {
       server.close();
     }
+  }
+
+  /** A schema per test: endpoints one test leaves (disabled, failing) do not reach the next. */
+  @BeforeEach
+  void freshSchema() {
+    config.put("relaybus.webhook.jdbc.schema", unique("ops").replace('-', '_'));
   }
 
   @Override
@@ -84,17 +91,26 @@ class JdbcOutboxOperationsTest extends OperationsContract {
 
   @Test
   @DisplayName("an outage shorter than the grace period (connections killed, the server "
-      + "restarted) never makes webhook.outbox DOWN")
+      + "stopped and started) makes webhook.outbox DEGRADED, never DOWN, then UP")
   void blipIsNeverDown() {
     EventBus bus = bus(Map.of("relaybus.health.grace-period", "20s"));
     await().atMost(Duration.ofSeconds(10)).until(() -> storage(bus) == Health.Status.UP);
     List<Health.Status> seen = new ArrayList<>();
     server.terminateBackends("relaybus-webhook%");
-    server.restart();
+    server.stop();
+    try {
+      await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).until(() -> {
+        Health.Status s = storage(bus);
+        seen.add(s);
+        return s == Health.Status.DEGRADED;
+      });
+    } finally {
+      server.start();
+    }
     await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(20)).until(() -> {
       Health.Status s = storage(bus);
       seen.add(s);
-      return s == Health.Status.UP && seen.contains(Health.Status.DEGRADED);
+      return s == Health.Status.UP;
     });
     assertThat(seen).doesNotContain(Health.Status.DOWN);
   }
