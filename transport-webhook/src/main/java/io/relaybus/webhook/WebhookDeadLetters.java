@@ -6,6 +6,7 @@ import io.relaybus.DeadLetters;
 import io.relaybus.ops.DeadLetterPage;
 import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.spi.Names;
+import io.relaybus.webhook.internal.outbox.DeadLetterCursor;
 import io.relaybus.webhook.internal.outbox.Outbox;
 import io.relaybus.webhook.internal.outbox.Route;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ final class WebhookDeadLetters implements DeadLetters {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, not " + limit);
     }
-    return outbox.deadLetters(filter, 0, limit);
+    return outbox.deadLetters(filter, null, limit);
   }
 
   @Override
@@ -62,22 +63,14 @@ final class WebhookDeadLetters implements DeadLetters {
 
   /** One page of a search ({@link io.relaybus.ops.Operations#deadLetters}). */
   DeadLetterPage page(DeadLetterQuery query) {
-    long after = query.after().map(t -> afterId(query, t)).orElse(0L);
+    DeadLetterCursor after = query.after().map(DeadLetterCursor::parse).orElse(null);
     List<DeadLetter> found = outbox.deadLetters(query, after, query.limit() + 1);
     if (found.size() <= query.limit()) {
       return new DeadLetterPage(found, Optional.empty());
     }
     List<DeadLetter> items = found.subList(0, query.limit());
-    return new DeadLetterPage(items, Optional.of(items.get(items.size() - 1).id()));
-  }
-
-  private static long afterId(DeadLetterQuery query, String token) {
-    try {
-      return Long.parseLong(token);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Invalid page token '" + token + "' for " + query
-          + ": expected the next() of a previous page", e);
-    }
+    return new DeadLetterPage(items,
+        Optional.of(DeadLetterCursor.of(items.get(items.size() - 1)).token()));
   }
 
   /** The route a group's or endpoint's replayed deliveries go to. */
@@ -117,13 +110,13 @@ final class WebhookDeadLetters implements DeadLetters {
   long replay(DeadLetterQuery filter) {
     Set<String> routes = routeNames();
     long n = 0;
-    long after = 0;
+    DeadLetterCursor after = null;
     while (true) {
       List<DeadLetter> batch = outbox.deadLetters(filter, after, REPLAY_BATCH);
       if (batch.isEmpty()) {
         break;
       }
-      after = Long.parseLong(batch.get(batch.size() - 1).id());
+      after = DeadLetterCursor.of(batch.get(batch.size() - 1));
       Map<String, List<String>> idsByGroup = new LinkedHashMap<>();
       for (DeadLetter d : batch) {
         idsByGroup.computeIfAbsent(d.group(), g -> new ArrayList<>()).add(d.id());

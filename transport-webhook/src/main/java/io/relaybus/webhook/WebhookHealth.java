@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  * The webhook transport's health components, kept current by a periodic check so that asking
  * for the health never waits on the outbox:
  * <ul>
- *   <li>{@code webhook.outbox} (JDBC outbox only): the storage answers a query. A check runs
+ *   <li>{@code webhook.outbox}: the storage answers a query (the memory outbox always does:
+ *       it is this JVM's memory). A check runs
  *       every quarter of the grace period (at least every 5 s, at most every 250 ms); a check
  *       that fails, or has not answered within its period (at least 1 s: a pool waiting for a
  *       lost server blocks), makes it degraded, and down once checks failed for the grace period.
@@ -55,7 +56,7 @@ final class WebhookHealth implements AutoCloseable {
   private final Duration gracePeriod;
   private final int breakerThreshold;
   private final Duration checkTimeout;
-  /** The storage check, {@code null} for the memory outbox (nothing to reach). */
+  /** The storage check (always passing for the memory outbox: nothing to reach). */
   private final HealthGrace storage;
   private final Map<String, EndpointHealth> endpoints = new TreeMap<>(); // guarded by this
   private final ScheduledExecutorService ticker;
@@ -73,18 +74,15 @@ final class WebhookHealth implements AutoCloseable {
     period = period.compareTo(MIN_PERIOD) < 0 ? MIN_PERIOD
         : period.compareTo(MAX_PERIOD) > 0 ? MAX_PERIOD : period;
     this.checkTimeout = period.compareTo(MIN_CHECK_TIMEOUT) < 0 ? MIN_CHECK_TIMEOUT : period;
-    this.storage = outbox.durable()
-        ? new HealthGrace("webhook.outbox", gracePeriod, Clock.systemUTC()) : null;
+    this.storage = new HealthGrace("webhook.outbox", gracePeriod, Clock.systemUTC());
     this.ticker = Executors.newSingleThreadScheduledExecutor(threads);
-    this.checker = storage == null ? null : Executors.newSingleThreadExecutor(threads);
+    this.checker = Executors.newSingleThreadExecutor(threads);
     ticker.scheduleWithFixedDelay(this::tick, 0, period.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void tick() {
     refreshEndpoints();
-    if (storage != null) {
-      checkStorage();
-    }
+    checkStorage();
   }
 
   private void checkStorage() {
@@ -119,9 +117,7 @@ final class WebhookHealth implements AutoCloseable {
   /** The components now: storage, each endpoint by name, the receiver. */
   Health health() {
     List<Health.Component> components = new ArrayList<>();
-    if (storage != null) {
-      components.add(storage.component());
-    }
+    components.add(storage.component());
     synchronized (this) {
       refreshEndpoints();
       for (EndpointHealth e : endpoints.values()) {
@@ -138,9 +134,7 @@ final class WebhookHealth implements AutoCloseable {
   @Override
   public void close() {
     ticker.shutdownNow();
-    if (checker != null) {
-      checker.shutdownNow();
-    }
+    checker.shutdownNow();
   }
 
   /** One endpoint: its breaker (down after the grace period) or its being disabled (never). */

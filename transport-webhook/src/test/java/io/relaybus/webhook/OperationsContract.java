@@ -313,8 +313,9 @@ abstract class OperationsContract {
     }
     assertThat(sizes).containsExactly(5, 5, 4);
     assertThat(new HashSet<>(paged.stream().map(DeadLetter::id).toList())).hasSize(14);
-    assertThat(paged).extracting(d -> Long.parseLong(d.id())).as("in the order stored")
-        .isSorted();
+    assertThat(paged).as("oldest first: by time, then id").isSortedAccordingTo(
+        java.util.Comparator.comparing(DeadLetter::deadLetteredAt)
+            .thenComparingLong(d -> Long.parseLong(d.id())));
 
     assertThat(ops.deadLetters(DeadLetterQuery.builder(topic).type("ops.bad").limit(100)
         .build()).items()).hasSize(6).extracting(d -> d.event().type()).containsOnly("ops.bad");

@@ -49,14 +49,20 @@ final class JdbcDeadLetters {
     }
   }
 
-  List<DeadLetter> search(DeadLetterQuery filter, long afterId, int limit) {
+  List<DeadLetter> search(DeadLetterQuery filter, DeadLetterCursor after, int limit) {
     Where w = where(filter);
     return tx.run(c -> {
       List<DeadLetter> out = new ArrayList<>();
+      // Oldest first by time, then id: concurrent transactions store ids out of time order.
       try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM " + s
-          + ".dead_letter WHERE " + w.sql + " AND id > ? ORDER BY id LIMIT ?")) {
+          + ".dead_letter WHERE " + w.sql + (after == null ? ""
+              : " AND (dead_lettered_at, id) > (?, ?)")
+          + " ORDER BY dead_lettered_at, id LIMIT ?")) {
         int i = w.bind(ps);
-        ps.setLong(i++, afterId);
+        if (after != null) {
+          ps.setTimestamp(i++, Timestamp.from(after.at()));
+          ps.setLong(i++, after.id());
+        }
         ps.setInt(i, limit);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {

@@ -447,8 +447,9 @@ public final class JdbcOutbox implements Outbox {
   }
 
   @Override
-  public List<DeadLetter> deadLetters(DeadLetterQuery filter, long afterId, int limit) {
-    return deadLetters.search(filter, afterId, limit);
+  public List<DeadLetter> deadLetters(DeadLetterQuery filter, DeadLetterCursor after,
+      int limit) {
+    return deadLetters.search(filter, after, limit);
   }
 
   @Override
@@ -486,16 +487,16 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public List<String> topics() {
     return tx.run(c -> {
-      List<String> out = new ArrayList<>();
+      Set<String> out = new java.util.TreeSet<>(); // Java's order, not the collation's
       try (PreparedStatement ps = c.prepareStatement("SELECT t FROM (SELECT unnest(topics) AS t "
           + "FROM " + s + ".route UNION SELECT topic FROM " + s + ".delivery UNION SELECT topic "
-          + "FROM " + s + ".dead_letter) x WHERE t <> '*' ORDER BY t");
+          + "FROM " + s + ".dead_letter) x WHERE t <> '*'");
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(rs.getString(1));
         }
       }
-      return out;
+      return List.copyOf(out);
     });
   }
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -305,18 +306,20 @@ public final class MemoryOutbox implements Outbox {
   }
 
   @Override
-  public List<DeadLetter> deadLetters(DeadLetterQuery filter, long afterId, int limit) {
+  public List<DeadLetter> deadLetters(DeadLetterQuery filter, DeadLetterCursor after,
+      int limit) {
     synchronized (lock) {
       List<DeadLetter> out = new ArrayList<>();
-      for (DeadLetter d : deadLetters.tailMap(afterId, false).values()) {
-        if (out.size() >= limit) {
-          break;
-        }
-        if (filter.matches(d)) {
+      for (DeadLetter d : deadLetters.values()) {
+        if (filter.matches(d) && (after == null || after.isBefore(d))) {
           out.add(d);
         }
       }
-      return out;
+      // Stored under the lock with the time read there, so id order is nearly always time
+      // order; sorted for when the clock stepped back.
+      out.sort(Comparator.comparing(DeadLetter::deadLetteredAt)
+          .thenComparingLong(d -> Long.parseLong(d.id())));
+      return List.copyOf(out.subList(0, Math.min(limit, out.size())));
     }
   }
 

@@ -182,14 +182,15 @@ public interface Outbox extends AutoCloseable {
       String lastError);
 
   /**
-   * Dead letters matching a filter (its page is ignored), oldest first.
+   * Dead letters matching a filter (its page is ignored), oldest first: by dead-lettering time,
+   * then id.
    *
    * @param filter topic, group or endpoint, event id, type, reason, time range
-   * @param afterId only dead letters with a larger id (0 for all)
+   * @param after only dead letters after this position, or {@code null} for all
    * @param limit the most returned
    * @return oldest first
    */
-  List<DeadLetter> deadLetters(DeadLetterQuery filter, long afterId, int limit);
+  List<DeadLetter> deadLetters(DeadLetterQuery filter, DeadLetterCursor after, int limit);
 
   /**
    * Counts a group's or endpoint's dead letters per reason.
