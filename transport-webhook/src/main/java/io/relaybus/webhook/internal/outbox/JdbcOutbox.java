@@ -19,10 +19,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -47,6 +44,7 @@ public final class JdbcOutbox implements Outbox {
 
   private final JdbcTransactions tx;
   private final JdbcDeadLetters deadLetters;
+  private final JdbcOperatorQueries queries;
   private final HikariDataSource ownPool;
   private final String s;
   private final String owner = UUID.randomUUID().toString();
@@ -61,6 +59,7 @@ public final class JdbcOutbox implements Outbox {
   public JdbcOutbox(DataSource dataSource, HikariDataSource ownPool, String schema) {
     this.tx = new JdbcTransactions(dataSource, schema);
     this.deadLetters = new JdbcDeadLetters(tx, schema);
+    this.queries = new JdbcOperatorQueries(tx, schema);
     this.ownPool = ownPool;
     this.s = schema;
     try {
@@ -469,75 +468,17 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public Backlog backlog(String route, String topic) {
-    return tx.run(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT count(*), min(created_at), now() "
-          + "FROM " + s + ".delivery WHERE route = ? AND topic = ?")) {
-        ps.setString(1, route);
-        ps.setString(2, topic);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          Timestamp oldest = rs.getTimestamp(2);
-          return new Backlog(rs.getLong(1), oldest == null ? null : oldest.toInstant(),
-              rs.getTimestamp(3).toInstant());
-        }
-      }
-    });
+    return queries.backlog(route, topic);
   }
 
   @Override
   public List<String> topics() {
-    return tx.run(c -> {
-      Set<String> out = new java.util.TreeSet<>(); // Java's order, not the collation's
-      try (PreparedStatement ps = c.prepareStatement("SELECT t FROM (SELECT unnest(topics) AS t "
-          + "FROM " + s + ".route UNION SELECT topic FROM " + s + ".delivery UNION SELECT topic "
-          + "FROM " + s + ".dead_letter) x WHERE t <> '*'");
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-      return List.copyOf(out);
-    });
+    return queries.topics();
   }
 
   @Override
   public EventTrace trace(String topic, String eventId, Collection<String> routes) {
-    return tx.run(c -> {
-      Map<String, Long> pending = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT route, count(*) FROM " + s
-          + ".delivery WHERE topic = ? AND event_id = ? GROUP BY route")) {
-        ps.setString(1, topic);
-        ps.setString(2, eventId);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            pending.put(rs.getString(1), rs.getLong(2));
-          }
-        }
-      }
-      Set<String> dead = new HashSet<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT grp FROM " + s
-          + ".dead_letter WHERE topic = ? AND attributes::json->>'id' = ?")) {
-        ps.setString(1, topic);
-        ps.setString(2, eventId);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            dead.add(rs.getString(1));
-          }
-        }
-      }
-      Set<String> delivered = new HashSet<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT route FROM " + s
-          + ".attempt WHERE route = ANY(?) AND event_id = ? AND status BETWEEN 200 AND 299")) {
-        ps.setArray(1, c.createArrayOf("text", routes.toArray()));
-        ps.setString(2, eventId);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            delivered.add(rs.getString(1));
-          }
-        }
-      }
-      return new EventTrace(pending, dead, delivered);
-    });
+    return queries.trace(topic, eventId, routes);
   }
 
   @Override
