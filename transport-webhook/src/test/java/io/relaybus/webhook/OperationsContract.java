@@ -107,12 +107,15 @@ abstract class OperationsContract {
   }
 
   @Test
-  @DisplayName("capabilities: lag, event lookup and webhook endpoints are declared")
+  @DisplayName("capabilities: lag, event lookup and webhook endpoints are declared; a bus that "
+      + "never subscribed has no receiver component")
   void declaresOperations() {
     EventBus bus = bus(Map.of());
     assertThat(bus.capabilities().has(Capability.LAG)).isTrue();
     assertThat(bus.capabilities().has(Capability.EVENT_LOOKUP)).isTrue();
     assertThat(bus.capabilities().has(Capability.WEBHOOK_ENDPOINTS)).isTrue();
+    assertThat(bus.operations().health().components()).extracting(Health.Component::name)
+        .containsExactly("webhook.outbox");
   }
 
   @Test
@@ -399,6 +402,8 @@ abstract class OperationsContract {
               Map.entry(broken, Consumption.DEAD_LETTER));
         }));
     assertThat(handled).containsExactly(e.id());
+    assertThat(component(bus, "webhook.receiver")).as("the subscribing bus's receiver")
+        .hasValueSatisfying(c -> assertThat(c.status()).isEqualTo(Health.Status.UP));
     assertThat(ops.event(topic, "no-such-event")).isEmpty();
     assertThat(ops.event(unique("other"), e.id())).isEmpty();
   }
