@@ -315,6 +315,29 @@ abstract class DeliveryFailureContract {
   }
 
   @Test
+  @DisplayName("circuit breaker: a probe allowed while nothing is due yet is not lost: the "
+      + "retry that becomes due later is sent, succeeds and closes the breaker")
+  void breakerProbesAgainWhenNothingWasDue() {
+    EventBus bus = bus(Map.of("relaybus.webhook.breaker.threshold", "2",
+        "relaybus.webhook.breaker.open-duration", "100ms",
+        "relaybus.webhook.retry.schedule", "0s,0s,1500ms,1500ms"));
+    ScriptedReceiver r = receiver().script(Answer.status(500), Answer.status(500));
+    String topic = unique("t");
+    String name = unique("e");
+    endpoints(bus).add(WebhookEndpoint.builder(name).url(r.url("/hook")).topics(topic)
+        .concurrency(1).build());
+    bus.publish(topic, event("late")).join();
+
+    // Two failures open the breaker; its probe is allowed 100 ms later, while the third
+    // attempt is due only 1.5 s after the second.
+    await().atMost(Duration.ofSeconds(10)).until(() -> r.requests().size() == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> r.accepted().size() == 1);
+    assertThat(r.requests()).hasSize(3);
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        endpoints(bus).get(name).orElseThrow().circuit().equals("CLOSED"));
+  }
+
+  @Test
   @DisplayName("circuit breaker: opens after 3 failures, sends nothing while open, a probe "
       + "closes it, then everything is delivered")
   void circuitBreakerOpensAndRecovers() {
