@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,16 +92,20 @@ final class DeadLetterSearch {
   }
 
   /**
-   * Whether a topic is a dead-letter topic of another of the given topics: its name is the
-   * template with that topic and some group name filled in.
+   * The dead-letter topics among topic names: each name the template gives another of the
+   * names with some group filled in.
    */
-  boolean isDeadLetterTopic(String name, Set<String> allTopics) {
-    for (String origin : allTopics) {
-      if (!origin.equals(name) && deadLetterTopicsOf(origin).matcher(name).matches()) {
-        return true;
+  Set<String> deadLetterTopics(Set<String> names) {
+    Set<String> found = new HashSet<>();
+    for (String origin : names) {
+      Pattern ofOrigin = deadLetterTopicsOf(origin);
+      for (String name : names) {
+        if (!name.equals(origin) && ofOrigin.matcher(name).matches()) {
+          found.add(name);
+        }
       }
     }
-    return false;
+    return found;
   }
 
   private List<Entry> all(DeadLetterQuery filter) {

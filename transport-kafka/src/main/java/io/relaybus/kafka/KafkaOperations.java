@@ -60,9 +60,10 @@ final class KafkaOperations implements Operations {
   @Override
   public List<String> topics() {
     Set<String> names = topics.names();
+    Set<String> deadLetterTopics = deadLetters.deadLetterTopics(names);
     TreeSet<String> result = new TreeSet<>();
     for (String name : names) {
-      if (!name.startsWith("_") && !deadLetters.isDeadLetterTopic(name, names)) {
+      if (!name.startsWith("_") && !deadLetterTopics.contains(name)) {
         result.add(name);
       }
     }
