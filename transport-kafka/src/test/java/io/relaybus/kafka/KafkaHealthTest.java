@@ -83,7 +83,10 @@ class KafkaHealthTest {
     KafkaBroker broker = KafkaBroker.shared();
     assumeTrue(broker.canRestart(), "external broker: cannot stop it");
     String topic = "health-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
-    try (EventBus shortGrace = bus(Map.of("relaybus.health.grace-period", "1s"));
+    // join-timeout 0: subscribing does not wait for the assignment, so a member can be added
+    // while the broker is away (its topic is known to the transport already).
+    try (EventBus shortGrace = bus(Map.of("relaybus.health.grace-period", "1s",
+        "relaybus.kafka.join-timeout", "0s"));
         EventBus longGrace = bus(Map.of("relaybus.health.grace-period", "10m"))) {
       shortGrace.subscribe(topic, SubscribeOptions.group("billing"), d -> { });
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -112,11 +115,22 @@ class KafkaHealthTest {
           await().atMost(Duration.ofSeconds(30))
               .until(() -> longWatch.last() == Status.DEGRADED);
           assertThat(longGrace.operations().health().status()).isEqualTo(Status.DEGRADED);
+
+          // A member that cannot join its group is its own component's failure.
+          shortGrace.subscribe(topic, SubscribeOptions.group("late"), d -> { });
+          String late = "kafka.consumer." + topic + ".late";
+          await().atMost(Duration.ofSeconds(30)).until(() ->
+              component(shortGrace, late).status() == Status.DOWN);
+          assertThat(component(shortGrace, late).reason()).hasValueSatisfying(r ->
+              assertThat(r).contains("no partition assignment"));
+          assertThat(component(shortGrace, "kafka.consumer." + topic + ".billing").status())
+              .as("a joined member while the broker is away").isEqualTo(Status.UP);
         } finally {
           broker.start();
         }
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-          assertThat(shortGrace.operations().health().status()).isEqualTo(Status.UP);
+          assertThat(shortGrace.operations().health().components()).hasSize(3)
+              .allSatisfy(c -> assertThat(c.status()).as(c.name()).isEqualTo(Status.UP));
           assertThat(longGrace.operations().health().status()).isEqualTo(Status.UP);
         });
         assertThat(longWatch.statuses()).as("an outage shorter than the grace period")
