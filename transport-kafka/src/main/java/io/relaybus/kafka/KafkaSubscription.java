@@ -154,6 +154,9 @@ final class KafkaSubscription implements TransportSubscription {
   }
 
   private String problem() {
+    if (wakeups.closing()) {
+      return null; // closing: the member is about to leave the health report
+    }
     if (exited.getCount() == 0) {
       return "the poll thread of topic '" + topic + "' group '" + group + "' has stopped";
     }
