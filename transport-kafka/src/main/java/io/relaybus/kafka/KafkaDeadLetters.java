@@ -116,21 +116,33 @@ final class KafkaDeadLetters implements DeadLetters {
     }
   }
 
-  /** A stored dead letter and where it sits. */
-  private record Entry(DeadLetter deadLetter, String dlqTopic) {}
+  /** A stored dead letter and where it sits: its dead-letter topic and offset there. */
+  record Entry(DeadLetter deadLetter, String dlqTopic, long offset) {}
 
   /** Reads the group's unresolved dead letters, oldest first. */
   private List<Entry> scan(String topic, String group) {
     Names.requireTopic(topic);
     Names.requireGroup(group);
-    String dlq = topicName(topic, group);
+    return scan(topicName(topic, group), topic, group);
+  }
+
+  /**
+   * Reads the unresolved dead letters of one origin topic in one dead-letter topic, in offset
+   * order: the whole topic is read, since a resolution marker comes after what it resolves.
+   *
+   * @param dlq the dead-letter topic
+   * @param topic the origin topic
+   * @param group only this group's, or {@code null} for every group's
+   */
+  List<Entry> scan(String dlq, String topic, String group) {
     if (transport.topics().partitionCount(dlq).isEmpty()) {
       return List.of();
     }
     Map<String, Object> props = new HashMap<>(settings.consumerProperties());
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "relaybus-dead-letters-" + group);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "relaybus-dead-letters-"
+        + (group == null ? topic : group));
     props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props,
@@ -162,21 +174,23 @@ final class KafkaDeadLetters implements DeadLetters {
     List<Entry> entries = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> r : all) {
       String id = r.partition() + "-" + r.offset();
+      String dlGroup = EventRecords.header(r, GROUP);
       if (resolved.contains(id) || EventRecords.header(r, RESOLVES) != null
-          || !topic.equals(EventRecords.header(r, TOPIC))
-          || !group.equals(EventRecords.header(r, GROUP))) {
+          || !topic.equals(EventRecords.header(r, TOPIC)) || dlGroup == null
+          || (group != null && !group.equals(dlGroup))) {
         continue;
       }
       String when = EventRecords.header(r, TIME);
       String attempts = EventRecords.header(r, ATTEMPTS);
       String reason = EventRecords.header(r, REASON);
       String lastError = EventRecords.header(r, LAST_ERROR);
-      entries.add(new Entry(new DeadLetter(id, topic, group,
+      entries.add(new Entry(new DeadLetter(id, topic, dlGroup,
           EventRecords.toEvent(r, SchemaFraming.NONE),
           reason == null ? DeadLetterReason.RETRIES_EXHAUSTED : DeadLetterReason.valueOf(reason),
           attempts == null ? 0 : Integer.parseInt(attempts),
           lastError == null ? "unknown" : lastError,
-          when == null ? Instant.ofEpochMilli(r.timestamp()) : Instant.parse(when)), dlq));
+          when == null ? Instant.ofEpochMilli(r.timestamp()) : Instant.parse(when)), dlq,
+          r.offset()));
     }
     return entries;
   }
@@ -190,23 +204,83 @@ final class KafkaDeadLetters implements DeadLetters {
     return true;
   }
 
-  private void resolve(Entry e, String why) {
+  private static ProducerRecord<byte[], byte[]> marker(Entry e) {
     RecordHeaders h = new RecordHeaders();
     EventRecords.put(h, TOPIC, e.deadLetter().topic());
     EventRecords.put(h, GROUP, e.deadLetter().group());
     EventRecords.put(h, RESOLVES, e.deadLetter().id());
-    send(new ProducerRecord<byte[], byte[]>(e.dlqTopic(), null, (byte[]) null, (byte[]) null, h), why + " dead letter "
-        + e.deadLetter().id());
+    return new ProducerRecord<>(e.dlqTopic(), null, (byte[]) null, (byte[]) null, h);
+  }
+
+  private ProducerRecord<byte[], byte[]> replayRecord(Entry e) {
+    DeadLetter dl = e.deadLetter();
+    RecordHeaders h = new RecordHeaders();
+    EventRecords.put(h, EventRecords.REPLAY_GROUP, dl.group());
+    return EventRecords.toRecord(dl.topic(), dl.event(), h, transport.framing());
+  }
+
+  private void resolve(Entry e, String why) {
+    send(marker(e), why + " dead letter " + e.deadLetter().id());
   }
 
   private void replay(Entry e) {
     DeadLetter dl = e.deadLetter();
-    RecordHeaders h = new RecordHeaders();
-    EventRecords.put(h, EventRecords.REPLAY_GROUP, dl.group());
-    send(EventRecords.toRecord(dl.topic(), dl.event(), h, transport.framing()),
-        "replaying dead letter " + dl.id()
-        + " to group '" + dl.group() + "'");
+    send(replayRecord(e), "replaying dead letter " + dl.id() + " to group '" + dl.group() + "'");
     resolve(e, "marking replayed");
+  }
+
+  /**
+   * Replays dead letters: every event is republished first (all sent, then all awaited), and
+   * only then are they marked resolved, so a failure leaves a dead letter in place rather than
+   * losing it.
+   *
+   * @return how many were replayed
+   */
+  synchronized long replay(List<Entry> entries) {
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(entries.size());
+    for (Entry e : entries) {
+      records.add(replayRecord(e));
+    }
+    sendAll(records, "replaying dead letters");
+    return purge(entries, "marking replayed");
+  }
+
+  /**
+   * Marks dead letters resolved (purged): the markers are sent together, then awaited.
+   *
+   * @return how many were marked
+   */
+  synchronized long purge(List<Entry> entries, String why) {
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(entries.size());
+    for (Entry e : entries) {
+      records.add(marker(e));
+    }
+    sendAll(records, why + " dead letters");
+    return entries.size();
+  }
+
+  private void sendAll(List<ProducerRecord<byte[], byte[]>> records, String what) {
+    List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+    for (ProducerRecord<byte[], byte[]> r : records) {
+      sent.add(transport.producer().send(r));
+    }
+    long deadline = System.nanoTime() + settings.adminTimeout().toNanos();
+    for (int i = 0; i < sent.size(); i++) {
+      ProducerRecord<byte[], byte[]> r = records.get(i);
+      try {
+        sent.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException e) {
+        throw new RelaybusException("Kafka topic '" + r.topic() + "': " + what + " failed after "
+            + i + " of " + sent.size() + ": " + e.getCause().getMessage(), e.getCause());
+      } catch (TimeoutException e) {
+        throw new RelaybusException("Kafka topic '" + r.topic() + "': " + what + " was not "
+            + "acknowledged within " + settings.adminTimeout() + " (" + i + " of "
+            + sent.size() + " were)", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RelaybusException("Interrupted while " + what, e);
+      }
+    }
   }
 
   @Override

@@ -65,6 +65,12 @@ public final class KafkaSettings {
    * {@code 0} commits after every poll loop). Revokes and closes always commit at once.
    */
   public static final String COMMIT_INTERVAL = PREFIX + "commit-interval";
+  /**
+   * How often a background check asks the brokers (and the schema registry, when one is
+   * configured) whether they answer, for {@link io.relaybus.ops.Operations#health()} (default
+   * 5s).
+   */
+  public static final String HEALTH_CHECK_INTERVAL = PREFIX + "health-check-interval";
   /** Schema registry base URL (e.g. {@code http://registry:8081/apis/ccompat/v7}). */
   public static final String REGISTRY_URL = PREFIX + "schema-registry.url";
   /** Schema registry basic-auth user. */
@@ -111,7 +117,8 @@ public final class KafkaSettings {
   /** Every fixed key. */
   static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, PARTITIONS, REPLICATION_FACTOR,
       CREATE_TOPICS, DEAD_LETTER_TOPIC, CLOSE_TIMEOUT, REBALANCE_TIMEOUT, ADMIN_TIMEOUT,
-      JOIN_TIMEOUT, POLL_TIMEOUT, COMMIT_INTERVAL, REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD,
+      JOIN_TIMEOUT, POLL_TIMEOUT, COMMIT_INTERVAL, HEALTH_CHECK_INTERVAL, REGISTRY_URL,
+      REGISTRY_USERNAME, REGISTRY_PASSWORD,
       REGISTRY_BEARER_TOKEN, SUBJECT_STRATEGY, COMPATIBILITY, VALIDATE_ON_PRODUCE,
       VALIDATE_ON_CONSUME, MAX_EVENT_SIZE, CONNECT_TIMEOUT);
   static final List<String> FAMILIES = List.of(CLIENT_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX,
@@ -139,6 +146,7 @@ public final class KafkaSettings {
   private final Duration joinTimeout;
   private final Duration pollTimeout;
   private final Duration commitInterval;
+  private final Duration healthCheckInterval;
   private final String registryUrl;
   private final String registryUsername;
   private final String registryPassword;
@@ -202,6 +210,8 @@ public final class KafkaSettings {
         Duration.ofSeconds(10));
     commitInterval = r.duration(COMMIT_INTERVAL, Duration.ofMillis(100), Duration.ZERO,
         Duration.ofMinutes(1));
+    healthCheckInterval = r.duration(HEALTH_CHECK_INTERVAL, Duration.ofSeconds(5),
+        Duration.ofMillis(100), Duration.ofMinutes(10));
 
     registryUrl = r.string(REGISTRY_URL, null);
     if (registryUrl != null && !registryUrl.matches("https?://\\S+")) {
@@ -402,6 +412,15 @@ public final class KafkaSettings {
    */
   public Duration commitInterval() {
     return commitInterval;
+  }
+
+  /**
+   * How often the brokers and the schema registry are checked for health.
+   *
+   * @return the interval
+   */
+  public Duration healthCheckInterval() {
+    return healthCheckInterval;
   }
 
   /**

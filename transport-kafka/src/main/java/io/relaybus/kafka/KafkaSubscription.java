@@ -1,11 +1,15 @@
 package io.relaybus.kafka;
 
+import io.relaybus.StartPosition;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.kafka.schema.SchemaNotFoundException;
 import io.relaybus.kafka.schema.SchemaRegistryException;
+import io.relaybus.ops.Health;
 import io.relaybus.spi.Errors;
+import io.relaybus.spi.HealthGrace;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,12 +76,23 @@ final class KafkaSubscription implements TransportSubscription {
   private final CountDownLatch joined = new CountDownLatch(1);
   private final CountDownLatch exited = new CountDownLatch(1);
   private volatile boolean stopped;
+  private final StartPosition startPosition;
+  private final String healthName;
+  private final HealthGrace health;
+  private final long created = System.nanoTime();
+  /** When the poll loop last came round; written by the poll thread only. */
+  private volatile long lastLoop = System.nanoTime();
+  /** What the last poll loop failed with; null once one succeeds. Written by the poll thread. */
+  private volatile String pollError;
   /** Poll thread only: when the last "registry does not answer" warning was logged. */
   private long lastRegistryWarning = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
 
   KafkaSubscription(KafkaTransport transport, String topic, SubscribeOptions options,
-      MessageSink sink, KafkaConsumer<byte[], byte[]> consumer) {
+      MessageSink sink, KafkaConsumer<byte[], byte[]> consumer, String healthName) {
     this.transport = transport;
+    this.startPosition = options.startPosition();
+    this.healthName = healthName;
+    this.health = new HealthGrace(healthName, transport.healthGrace(), Clock.systemUTC());
     this.settings = transport.settings();
     this.topic = topic;
     this.group = options.group();
@@ -111,6 +126,58 @@ final class KafkaSubscription implements TransportSubscription {
 
   String group() {
     return group;
+  }
+
+  StartPosition startPosition() {
+    return startPosition;
+  }
+
+  String healthName() {
+    return healthName;
+  }
+
+  /**
+   * The member's health component: failing while its poll thread has stopped, its last poll
+   * loop failed, the loop has not come round for longer than its slowest step can take (a
+   * poll, a revoke's wait for in-flight events, three admin calls of an assignment), or no
+   * partition assignment arrived within {@code join-timeout} of subscribing. The grace period
+   * counts from the first call of this method that sees the failure.
+   */
+  Health.Component health() {
+    String problem = problem();
+    if (problem == null) {
+      health.passed();
+    } else {
+      health.failed(problem);
+    }
+    return health.component();
+  }
+
+  private String problem() {
+    if (wakeups.closing()) {
+      return null; // closing: the member is about to leave the health report
+    }
+    if (exited.getCount() == 0) {
+      return "the poll thread of topic '" + topic + "' group '" + group + "' has stopped";
+    }
+    String error = pollError;
+    if (error != null) {
+      return "polling topic '" + topic + "' group '" + group + "' failed: " + error;
+    }
+    long now = System.nanoTime();
+    Duration stall = settings.pollTimeout().plus(settings.rebalanceTimeout())
+        .plus(settings.adminTimeout().multipliedBy(3));
+    long idle = now - lastLoop;
+    if (idle > stall.toNanos()) {
+      return "the poll loop of topic '" + topic + "' group '" + group + "' has not come round "
+          + "for " + Duration.ofNanos(idle).toMillis() + " ms";
+    }
+    if (joined.getCount() > 0 && now - created > settings.joinTimeout().toNanos()) {
+      return "no partition assignment for group '" + group + "' on topic '" + topic
+          + "' within " + settings.joinTimeout() + " (" + KafkaSettings.JOIN_TIMEOUT
+          + "): is the group coordinator reachable?";
+    }
+    return null;
   }
 
   @Override
@@ -150,6 +217,7 @@ final class KafkaSubscription implements TransportSubscription {
       // wait would give no further signal and cost a whole poll timeout.
       long seen = wakeups.progress();
       while (!wakeups.closing()) {
+        lastLoop = System.nanoTime();
         try {
           int buffered = bufferedRecords();
           boolean backlog = buffered > 0;
@@ -178,12 +246,16 @@ final class KafkaSubscription implements TransportSubscription {
             committer.commit(partitions.values(), false);
           }
           adjustPauses();
+          if (pollError != null) {
+            pollError = null;
+          }
         } catch (WakeupException e) {
           // only close wakes the consumer; the loop condition decides
         } catch (RuntimeException e) {
           if (wakeups.closing()) {
             break;
           }
+          pollError = Errors.describe(e);
           LOG.warn("Kafka consumer of topic '{}' group '{}' failed; retrying in 1s: {}", topic,
               group, Errors.describe(e), e instanceof KafkaException ? null : e);
           LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));

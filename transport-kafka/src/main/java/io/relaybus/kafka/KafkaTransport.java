@@ -9,7 +9,9 @@ import io.relaybus.PublishReceipt;
 import io.relaybus.RelaybusException;
 import io.relaybus.StartPosition;
 import io.relaybus.SubscribeOptions;
+import io.relaybus.ops.Operations;
 import io.relaybus.spi.Errors;
+import io.relaybus.spi.HealthGrace;
 import io.relaybus.kafka.schema.ConfluentSchemaRegistryClient;
 import io.relaybus.kafka.schema.JsonSchemaValidator;
 import io.relaybus.kafka.schema.ReaderSchema;
@@ -21,10 +23,12 @@ import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
 import io.relaybus.spi.TransportSubscription;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -71,6 +75,9 @@ public final class KafkaTransport implements Transport {
   private final TopicAdmin topics;
   private final KafkaDeadLetters deadLetters;
   private final SchemaFraming framing;
+  private final Duration healthGrace;
+  private final KafkaHealth health;
+  private final KafkaOperations operations;
   private final Set<KafkaSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final AtomicInteger members = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -80,10 +87,11 @@ public final class KafkaTransport implements Transport {
     this.settings = settings;
     this.capabilities = Capabilities.of(Capability.PERSISTENT, Capability.CONSUMER_GROUPS,
         Capability.ORDERED_BY_KEY, Capability.REPLAY, Capability.BACKLOG,
-        Capability.DEAD_LETTERS).withMaxEventSize(settings.maxEventSize());
+        Capability.DEAD_LETTERS, Capability.LAG).withMaxEventSize(settings.maxEventSize());
     this.context = context;
     this.clientIdPrefix = "relaybus-" + INSTANCES.incrementAndGet();
     this.framing = framing(settings, providedRegistry); // before any client: nothing to leak
+    this.healthGrace = HealthGrace.gracePeriod(context.settings());
     Map<String, Object> p = new HashMap<>(settings.producerProperties());
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -109,6 +117,10 @@ public final class KafkaTransport implements Transport {
     this.topics = new TopicAdmin(admin, settings);
     this.producer = createdProducer;
     this.deadLetters = new KafkaDeadLetters(this);
+    this.health = new KafkaHealth(this, healthGrace, context.threadFactory("health"),
+        Clock.systemUTC());
+    this.operations = new KafkaOperations(this, new DeadLetterSearch(deadLetters, topics,
+        settings), new GroupLagReader(this, Clock.systemUTC()), health);
   }
 
   private static SchemaFraming framing(KafkaSettings settings, SchemaRegistry provided) {
@@ -253,8 +265,12 @@ public final class KafkaTransport implements Transport {
         + options.group() + "-" + members.incrementAndGet());
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    KafkaSubscription s = new KafkaSubscription(this, topic, options, sink, consumer);
-    subscriptions.add(s);
+    KafkaSubscription s;
+    synchronized (subscriptions) {
+      s = new KafkaSubscription(this, topic, options, sink, consumer,
+          healthName(topic, options.group()));
+      subscriptions.add(s);
+    }
     s.start();
     try {
       if (!s.awaitJoined(settings.joinTimeout())) {
@@ -268,9 +284,57 @@ public final class KafkaTransport implements Transport {
     return s;
   }
 
+  /**
+   * The health component name of a new member: {@code kafka.consumer.<topic>.<group>}, with
+   * {@code #2}, {@code #3}, ... for further members of the group running here at once.
+   */
+  private String healthName(String topic, String group) {
+    String base = "kafka.consumer." + topic + "." + group;
+    Set<String> taken = new HashSet<>();
+    for (KafkaSubscription s : subscriptions) {
+      taken.add(s.healthName());
+    }
+    String name = base;
+    for (int n = 2; taken.contains(name); n++) {
+      name = base + "#" + n;
+    }
+    return name;
+  }
+
   @Override
   public DeadLetters deadLetters() {
     return deadLetters;
+  }
+
+  @Override
+  public Operations operations() {
+    return operations;
+  }
+
+  /** The members running in this transport. */
+  List<KafkaSubscription> subscriptions() {
+    return List.copyOf(subscriptions);
+  }
+
+  /** The groups of the members of a topic running here. */
+  Set<String> localGroups(String topic) {
+    Set<String> groups = new HashSet<>();
+    for (KafkaSubscription s : subscriptions) {
+      if (s.topic().equals(topic)) {
+        groups.add(s.group());
+      }
+    }
+    return groups;
+  }
+
+  /** The start position of a member of the group running here, if one runs. */
+  Optional<StartPosition> startPosition(String topic, String group) {
+    for (KafkaSubscription s : subscriptions) {
+      if (s.topic().equals(topic) && s.group().equals(group)) {
+        return Optional.of(s.startPosition());
+      }
+    }
+    return Optional.empty();
   }
 
   /**
@@ -414,6 +478,11 @@ public final class KafkaTransport implements Transport {
     return deadLetters;
   }
 
+  /** How long a health component fails before it is down. */
+  Duration healthGrace() {
+    return healthGrace;
+  }
+
   ThreadFactory threadFactory(String purpose) {
     return context.threadFactory(purpose);
   }
@@ -427,6 +496,7 @@ public final class KafkaTransport implements Transport {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    health.close();
     for (KafkaSubscription s : List.copyOf(subscriptions)) {
       s.close();
     }

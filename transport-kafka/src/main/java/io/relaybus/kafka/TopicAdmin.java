@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,10 +15,12 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.RetriableException;
@@ -180,6 +183,37 @@ final class TopicAdmin implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RelaybusException("Interrupted while creating Kafka topic '" + topic + "'", e);
+    }
+  }
+
+  /**
+   * The names of the cluster's topics, without the ones Kafka marks internal.
+   *
+   * @throws RelaybusException when the brokers do not answer within {@code admin-timeout}
+   */
+  Set<String> names() {
+    return await(admin.listTopics(new ListTopicsOptions()
+        .timeoutMs((int) settings.adminTimeout().toMillis())).names(), "list the Kafka topics");
+  }
+
+  /**
+   * Waits for an admin result within {@code admin-timeout}.
+   *
+   * @param what what is being done, for the error message ("list the Kafka topics")
+   * @throws RelaybusException naming {@code what} when it fails or times out
+   */
+  <T> T await(KafkaFuture<T> future, String what) {
+    try {
+      return future.get(settings.adminTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new RelaybusException("Cannot " + what + ": " + e.getCause().getMessage(),
+          e.getCause());
+    } catch (TimeoutException e) {
+      throw new RelaybusException("Cannot " + what + ": no answer within "
+          + settings.adminTimeout() + " (" + KafkaSettings.ADMIN_TIMEOUT + ")", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RelaybusException("Interrupted while trying to " + what, e);
     }
   }
 
