@@ -5,7 +5,6 @@ import io.relaybus.Event;
 import io.relaybus.RelaybusException;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.spi.Errors;
-import io.relaybus.spi.HealthGrace;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TimeOrderedIds;
 import io.relaybus.spi.TransportSubscription;
@@ -54,7 +53,7 @@ final class GroupMember implements TransportSubscription {
   private final RowReader rowReader;
   private final PackReader packReader;
   private final ReadAhead readAhead = new ReadAhead();
-  private final HealthGrace health;
+  private final MemberHealth health;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wakeUp = lock.newCondition();
@@ -131,7 +130,7 @@ final class GroupMember implements TransportSubscription {
    * This member's health component: whether its heartbeats reach the database and it keeps its
    * leases.
    */
-  HealthGrace health() {
+  MemberHealth health() {
     return health;
   }
 
@@ -217,9 +216,7 @@ final class GroupMember implements TransportSubscription {
         }
         List<Integer> lost = leases.takeLost();
         if (!lost.isEmpty()) {
-          health.passed(); // a problem of its own, degraded from now: not the outage before it
-          health.failed("lost partition(s) " + lost + " to another member: its lease expired "
-              + "(no heartbeat within lease-timeout " + settings.leaseTimeout + ")");
+          health.lost(lost);
         } else if (beat || failures > 0) {
           health.passed();
         }

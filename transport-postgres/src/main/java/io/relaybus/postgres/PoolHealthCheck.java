@@ -6,38 +6,36 @@ import java.sql.Statement;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Checks the pool every {@code health-check-interval}: takes a connection and runs
+ * The pool's check, started by each tick of the health timer: takes a connection and runs
  * {@code SELECT 1}, reporting to the {@code postgres.pool} component. A check that has not
- * answered within the interval (at least a second) counts as failed while it waits: taking a
- * connection from a pool whose server is gone blocks for the pool's connection timeout, and
- * the component must not stay up meanwhile. Only one check runs at a time.
+ * answered within the interval (at least a second) counts as failed at every tick while it
+ * waits: taking a connection from a pool whose server is gone blocks for the pool's connection
+ * timeout, and the component must not stay up meanwhile. One check runs at a time, on a thread
+ * of its own.
  */
 final class PoolHealthCheck implements AutoCloseable {
   private final Database database;
   private final HealthGrace grace;
   private final long timeoutNanos;
-  private final ScheduledExecutorService timer;
   private final ExecutorService checker;
   private long runningSince; // System.nanoTime() of the running check; guarded by this
   private boolean running; // guarded by this
 
   PoolHealthCheck(PostgresSettings settings, Database database, HealthGrace grace,
-      ThreadFactory timerThreads, ThreadFactory checkerThreads) {
+      ThreadFactory checkerThreads) {
     this.database = database;
     this.grace = grace;
-    long interval = settings.healthCheckInterval.toMillis();
-    this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1_000, interval));
-    this.timer = Executors.newSingleThreadScheduledExecutor(timerThreads);
+    this.timeoutNanos = Math.max(TimeUnit.SECONDS.toNanos(1),
+        settings.healthCheckInterval.toNanos());
     this.checker = Executors.newSingleThreadExecutor(checkerThreads);
-    timer.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
   }
 
-  private void tick() {
+  /** Starts a check, or reports the running one as failed once it is overdue. */
+  void tick() {
     synchronized (this) {
       if (running) {
         long waited = System.nanoTime() - runningSince;
@@ -84,7 +82,6 @@ final class PoolHealthCheck implements AutoCloseable {
 
   @Override
   public void close() {
-    timer.shutdownNow();
     checker.shutdownNow();
   }
 }

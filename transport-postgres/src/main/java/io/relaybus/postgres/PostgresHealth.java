@@ -8,38 +8,55 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The transport's health components, each a {@link HealthGrace} fed by checks that run anyway:
- * {@code postgres.pool} by {@link PoolHealthCheck}, {@code postgres.listen} by the
- * {@link NotificationListener} (absent with {@code poll-only}), and
- * {@code postgres.leases.<topic>/<group>} by the group's members on this bus, from their
- * heartbeats. Reading the health runs no query: it reports the last results.
+ * The transport's health components, each a {@link HealthGrace} fed by checks: {@code
+ * postgres.pool} by {@link PoolHealthCheck}, {@code postgres.listen} by the {@link
+ * NotificationListener}'s own liveness query and reconnects (absent with {@code poll-only}),
+ * and {@code postgres.leases.<topic>/<group>} by the group's members on this bus, from their
+ * heartbeats ({@link MemberHealth}). A timer thread starts the pool check and looks for overdue
+ * heartbeats every {@code health-check-interval}. Reading the health runs no query: it reports
+ * the last results.
  */
-final class PostgresHealth {
+final class PostgresHealth implements AutoCloseable {
   static final String POOL = "postgres.pool";
   static final String LISTEN = "postgres.listen";
   static final String LEASES = "postgres.leases.";
 
+  private final PostgresSettings settings;
   private final Duration gracePeriod;
   private final Clock clock = Clock.systemUTC();
   private final HealthGrace pool;
   private final HealthGrace listen;
-  private MemberRegistry members;
+  private final MemberRegistry members;
+  private ScheduledExecutorService timer;
+  private PoolHealthCheck poolCheck;
 
-  PostgresHealth(Duration gracePeriod, boolean listening) {
+  PostgresHealth(PostgresSettings settings, Duration gracePeriod, MemberRegistry members) {
+    this.settings = settings;
     this.gracePeriod = gracePeriod;
+    this.members = members;
     this.pool = new HealthGrace(POOL, gracePeriod, clock);
-    this.listen = listening ? new HealthGrace(LISTEN, gracePeriod, clock) : null;
+    this.listen = settings.pollOnly ? null : new HealthGrace(LISTEN, gracePeriod, clock);
   }
 
-  /** The members to report on, once the registry exists. */
-  void members(MemberRegistry registry) {
-    this.members = registry;
+  /** Starts checking, every {@code health-check-interval}. */
+  void start(Database database, ThreadFactory timerThreads, ThreadFactory checkerThreads) {
+    poolCheck = new PoolHealthCheck(settings, database, pool, checkerThreads);
+    timer = Executors.newSingleThreadScheduledExecutor(timerThreads);
+    long interval = settings.healthCheckInterval.toMillis();
+    timer.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
   }
 
-  HealthGrace pool() {
-    return pool;
+  private void tick() {
+    poolCheck.tick();
+    for (GroupMember m : members.all()) {
+      m.health().checkOverdue();
+    }
   }
 
   /** The LISTEN connection's component, or {@code null} with {@code poll-only}. */
@@ -48,8 +65,9 @@ final class PostgresHealth {
   }
 
   /** A new member's component. */
-  HealthGrace member(String topic, String group) {
-    return new HealthGrace(LEASES + topic + "/" + group, gracePeriod, clock);
+  MemberHealth member(String topic, String group) {
+    return new MemberHealth(new HealthGrace(LEASES + topic + "/" + group, gracePeriod, clock),
+        settings);
   }
 
   /**
@@ -63,11 +81,9 @@ final class PostgresHealth {
       components.add(listen.component());
     }
     Map<String, Health.Component> groups = new TreeMap<>();
-    if (members != null) {
-      for (GroupMember m : members.all()) {
-        Health.Component c = m.health().component();
-        groups.merge(c.name(), c, PostgresHealth::worse);
-      }
+    for (GroupMember m : members.all()) {
+      Health.Component c = m.health().component();
+      groups.merge(c.name(), c, PostgresHealth::worse);
     }
     components.addAll(groups.values());
     return Health.of(components);
@@ -75,5 +91,13 @@ final class PostgresHealth {
 
   private static Health.Component worse(Health.Component a, Health.Component b) {
     return b.status().compareTo(a.status()) > 0 ? b : a;
+  }
+
+  @Override
+  public void close() {
+    if (timer != null) {
+      timer.shutdownNow();
+      poolCheck.close();
+    }
   }
 }

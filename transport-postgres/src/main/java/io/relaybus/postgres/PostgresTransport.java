@@ -56,7 +56,6 @@ public final class PostgresTransport implements Transport {
   private final ScheduledExecutorService maintenance;
   private final PostgresDeadLetters deadLetters;
   private final PostgresHealth health;
-  private final PoolHealthCheck poolCheck;
   private final PostgresOperations operations;
   private volatile boolean closed;
   /** This bus's id in its notifications, so that its listener skips them. */
@@ -76,9 +75,8 @@ public final class PostgresTransport implements Transport {
     this.database = new Database(settings, dataSource);
     this.topics = new Topics(settings);
     this.members = new MemberRegistry(settings, database);
-    this.health = new PostgresHealth(HealthGrace.gracePeriod(context.settings()),
-        !settings.pollOnly);
-    health.members(members);
+    this.health = new PostgresHealth(settings, HealthGrace.gracePeriod(context.settings()),
+        members);
     this.memberContext = new MemberContext(settings, database, topics, context::threadFactory,
         members, health);
     try {
@@ -98,8 +96,7 @@ public final class PostgresTransport implements Transport {
       long period = Math.max(1_000, Math.min(60_000, settings.retention.toMillis() / 10));
       maintenance.scheduleWithFixedDelay(new RetentionJob(settings, database), period, period,
           TimeUnit.MILLISECONDS);
-      this.poolCheck = new PoolHealthCheck(settings, database, health.pool(), threads("health"),
-          threads("health-check"));
+      health.start(database, threads("health"), threads("health-check"));
     } catch (RuntimeException e) {
       database.close();
       throw e;
@@ -349,7 +346,7 @@ public final class PostgresTransport implements Transport {
       notifier.close();
     }
     maintenance.shutdownNow();
-    poolCheck.close();
+    health.close();
     database.close();
   }
 }
