@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One member's health component, {@code postgres.leases.<topic>/<group>}: up while its
+ * One member's health component, {@code postgres.consumer.<topic>.<group>}: up while its
  * heartbeats reach the database; degraded when one fails, when none succeeded for longer than
  * a heartbeat period and some slack (its thread waits for a connection the pool cannot give),
  * or, until its next heartbeat, when it lost partitions to another member because its lease

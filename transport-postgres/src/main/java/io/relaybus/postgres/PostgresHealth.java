@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * The transport's health components, each a {@link HealthGrace} fed by checks: {@code
  * postgres.pool} by {@link PoolHealthCheck}, {@code postgres.listen} by the {@link
  * NotificationListener}'s own liveness query and reconnects (absent with {@code poll-only}),
- * and {@code postgres.leases.<topic>/<group>} by the group's members on this bus, from their
+ * and {@code postgres.consumer.<topic>.<group>} by the group's members on this bus, from their
  * heartbeats ({@link MemberHealth}). A timer thread starts the pool check and looks for overdue
  * heartbeats every {@code health-check-interval}. Reading the health runs no query: it reports
  * the last results.
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 final class PostgresHealth implements AutoCloseable {
   static final String POOL = "postgres.pool";
   static final String LISTEN = "postgres.listen";
-  static final String LEASES = "postgres.leases.";
+  static final String CONSUMER = "postgres.consumer.";
 
   private final PostgresSettings settings;
   private final Duration gracePeriod;
@@ -66,8 +66,8 @@ final class PostgresHealth implements AutoCloseable {
 
   /** A new member's component. */
   MemberHealth member(String topic, String group) {
-    return new MemberHealth(new HealthGrace(LEASES + topic + "/" + group, gracePeriod, clock),
-        settings);
+    String name = CONSUMER + topic + "." + group;
+    return new MemberHealth(new HealthGrace(name, gracePeriod, clock), settings);
   }
 
   /**

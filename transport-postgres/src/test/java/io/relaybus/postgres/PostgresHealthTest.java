@@ -38,7 +38,7 @@ class PostgresHealthTest {
   private static final Duration PATIENCE = Duration.ofSeconds(45);
   private static final String TOPIC = "health.topic";
   private static final String GROUP = "members";
-  private static final String LEASES = "postgres.leases." + TOPIC + "/" + GROUP;
+  private static final String CONSUMER = "postgres.consumer." + TOPIC + "." + GROUP;
 
   @RegisterExtension
   static final TestDatabase DB = TestDatabase.onOwnServer("relaybus-health", "relaybus_health");
@@ -63,7 +63,7 @@ class PostgresHealthTest {
     Health health = bus.operations().health();
     assertThat(health.status()).isEqualTo(Status.UP);
     assertThat(health.components()).extracting(Health.Component::name).containsExactly(
-        "postgres.pool", "postgres.listen", LEASES, "postgres.leases." + TOPIC + "/others");
+        "postgres.pool", "postgres.listen", CONSUMER, "postgres.consumer." + TOPIC + ".others");
     assertThat(health.components()).allSatisfy(c -> {
       assertThat(c.status()).isEqualTo(Status.UP);
       assertThat(c.reason()).isEmpty();
@@ -83,7 +83,7 @@ class PostgresHealthTest {
     try (HealthWatch watch = new HealthWatch(bus)) {
       await().atMost(PATIENCE).until(() -> bus.operations().health().status() == Status.UP);
       DB.server().stop();
-      List<String> names = List.of("postgres.pool", "postgres.listen", LEASES);
+      List<String> names = List.of("postgres.pool", "postgres.listen", CONSUMER);
       await().atMost(PATIENCE).untilAsserted(() -> {
         for (String name : names) {
           assertThat(watch.latest(name)).as(name).isEqualTo(Status.DOWN);
@@ -172,7 +172,7 @@ class PostgresHealthTest {
     EventBus bus = buses.bus(Map.of("relaybus.postgres.lease-timeout", "3s",
         "relaybus.postgres.partitions", "2", "relaybus.health.grace-period", "5s"));
     bus.subscribe(TOPIC + "-lease", GROUP, d -> { });
-    String name = "postgres.leases." + TOPIC + "-lease/" + GROUP;
+    String name = "postgres.consumer." + TOPIC + "-lease." + GROUP;
     try (HealthWatch watch = new HealthWatch(bus)) {
       await().atMost(PATIENCE).until(() -> DB.queryLong("SELECT count(*) FROM relaybus.cursors "
           + "WHERE topic = '" + TOPIC + "-lease' AND owner IS NOT NULL") == 2);
