@@ -13,7 +13,8 @@ import java.util.Set;
  * members, per-key ordering, exact retries, dead letters with replay, backlog for groups whose
  * members were all closed, backpressure, graceful close — but nothing survives the process:
  * it is for tests, embedded use and single-process applications that accept losing queued
- * events on exit.
+ * events on exit. Its {@link io.relaybus.EventBus#operations() operations} answer everything
+ * but webhook endpoints: lag (one partition, 0), dead letters by filter, event lookup, health.
  *
  * <p>Setting: {@code relaybus.memory.history-limit} (default 100000) — how many events per
  * topic are kept after every existing group has taken them, for new groups starting at

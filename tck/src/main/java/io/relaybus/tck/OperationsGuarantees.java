@@ -103,7 +103,7 @@ abstract class OperationsGuarantees extends GuaranteeFamily {
   @DisplayName("lag: a backlog of N events over several keys, published while the group has no "
       + "running member, has depth N (the partitions' depths summing to it) and an age, counted "
       + "from publishing, of at least the time waited and at most the time since publishing plus "
-      + "OperationsGuarantees.LAG_AGE_TOLERANCE; once consumed, depth 0 and age zero")
+      + "1 s; once consumed, depth 0 and age zero")
   void lagCountsABacklogInEventsAndAge() {
     EventBus bus = bus();
     assumeCapability(bus, Capability.LAG);

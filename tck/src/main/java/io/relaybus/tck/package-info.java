@@ -7,8 +7,8 @@
  * it, according to the transport's declared capabilities. Each family is its own class, named
  * for the part of {@code docs/semantics.md} it proves: {@code DeliveryGuarantees},
  * {@code RetryGuarantees}, {@code DeadLetterGuarantees}, {@code GroupAndOrderingGuarantees},
- * {@code LifecycleGuarantees} and {@code FaultGuarantees}; {@code GuaranteeFamily} holds what
- * they share.
+ * {@code LifecycleGuarantees}, {@code FaultGuarantees} and {@code OperationsGuarantees};
+ * {@code GuaranteeFamily} holds what they share.
  *
  * <p>Transport tests beyond the kit use {@link io.relaybus.tck.Recorder} (what handlers saw),
  * {@link io.relaybus.tck.ChildJvm} (a member in another JVM, for crash tests that SIGKILL it)
