@@ -62,15 +62,20 @@ final class PostgresOperations implements Operations {
         + "(c.last_txid, c.last_seq) AND NOT u.seq = ANY (c.done_ahead) AND (k.target_group IS "
         + "NULL OR k.target_group = c.grp)) p WHERE c.topic = ? AND c.grp = ? ORDER BY "
         + "c.partition";
-    // Every stored copy of the event: the published one and the replays of its dead letters
-    // (addressed to one group). Rows are found by the index on id; packs (ADR 0012) by scanning
-    // the topic's packs within retention. Per group of the topic: a dead letter with the
-    // event's id, else a copy for the group its cursor has not finished, else consumed. Where
-    // the event is: its published copy, else the first replay.
+    // Every stored copy of the event: the published one, the replays of its dead letters
+    // (addressed to one group), and its dead letters, which keep the event after retention
+    // deleted it (they have no txid: no cursor is before them). Rows are found by the index on
+    // id, dead letters by dead_letters_event; packs (ADR 0012) by scanning the topic's packs
+    // within retention. Per group of the topic: a dead letter with the event's id, else a copy
+    // for the group its cursor has not finished, else consumed. Where the event is: its
+    // published copy, else the first of the others, by seq (a dead letter's is the published
+    // copy's).
     this.eventSql = "WITH copies AS (SELECT x.partition, x.txid, x.seq, x.target_group FROM " + s
         + ".events x WHERE x.topic = ? AND x.id = ? UNION ALL SELECT k.partition, k.txid, u.seq,"
         + " k.target_group FROM " + s + ".packs k CROSS JOIN LATERAL unnest(k.seqs, k.ids) AS "
-        + "u(seq, id) WHERE k.topic = ? AND ? = ANY (k.ids) AND u.id = ?), origin AS (SELECT "
+        + "u(seq, id) WHERE k.topic = ? AND ? = ANY (k.ids) AND u.id = ? UNION ALL SELECT "
+        + "d.partition, NULL, d.event_seq, d.grp FROM " + s + ".dead_letters d WHERE d.topic = ? "
+        + "AND d.id = ?), origin AS (SELECT "
         + "partition, seq FROM copies ORDER BY target_group IS NOT NULL, seq LIMIT 1) SELECT "
         + "o.partition, o.seq, g.grp, EXISTS (SELECT 1 FROM " + s + ".dead_letters d WHERE "
         + "d.topic = ? AND d.id = ? AND d.grp = g.grp), EXISTS (SELECT 1 FROM copies e JOIN "
@@ -179,7 +184,9 @@ final class PostgresOperations implements Operations {
 
   /**
    * {@inheritDoc} The location holds {@code partition} and {@code seq}. An event published
-   * more than once with the same id is reported by its first copy.
+   * more than once with the same id is reported by its first copy. A dead letter keeps its
+   * event after retention deleted it: the event is found, and the groups without a dead letter
+   * of it consumed it (retention deletes only what every group finished).
    */
   @Override
   public Optional<EventStatus> event(String topic, String eventId) {
@@ -194,7 +201,9 @@ final class PostgresOperations implements Operations {
           ps.setString(6, topic);
           ps.setString(7, eventId);
           ps.setString(8, topic);
-          ps.setString(9, topic);
+          ps.setString(9, eventId);
+          ps.setString(10, topic);
+          ps.setString(11, topic);
           try (ResultSet rs = ps.executeQuery()) {
             Map<String, String> location = null;
             Map<String, EventStatus.Consumption> groups = new LinkedHashMap<>();

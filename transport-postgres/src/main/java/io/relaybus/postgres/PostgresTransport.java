@@ -238,7 +238,8 @@ public final class PostgresTransport implements Transport {
 
   /**
    * Tells, for every group of the topic, whether it consumed an event: the record of who
-   * consumed what that the seed write-up asks for. Events removed by retention are unknown.
+   * consumed what that the seed write-up asks for. Events removed by retention are unknown,
+   * unless a group's dead letter keeps them.
    *
    * @param topic the topic
    * @param eventId the event's id

@@ -428,4 +428,31 @@ class PostgresOperationsTest {
         Map.of("g", Consumption.PENDING));
     assertThat(ops.lag(topic, "g").depth()).isOne();
   }
+
+  @Test
+  @DisplayName("a dead letter keeps its event findable after retention deleted the event")
+  void deadLetterOutlivesItsEvent() {
+    EventBus bus = buses.bus();
+    Operations ops = bus.operations();
+    String topic = "ops.lookup-retained";
+    Recorder fine = new Recorder();
+    bus.subscribe(topic, "fine", d -> fine.record("f", d));
+    bus.subscribe(topic, SubscribeOptions.builder().group("failing")
+        .retryPolicy(RetryPolicy.noRetries()).build(), d -> {
+          throw new IllegalStateException("down");
+        });
+    bus.publish(topic, event("kept", "t", "k")).join();
+    await().atMost(PATIENCE).until(() -> bus.deadLetters().count(topic, "failing") == 1
+        && fine.distinct() == 1);
+    Map<String, String> location = ops.event(topic, "kept").orElseThrow().location();
+    // What retention does once every group finished the event.
+    DB.execute("DELETE FROM relaybus.events WHERE topic = '" + topic + "'");
+
+    EventStatus status = ops.event(topic, "kept").orElseThrow();
+    assertThat(status.location()).isEqualTo(location);
+    assertThat(status.groups()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "fine", Consumption.CONSUMED, "failing", Consumption.DEAD_LETTER));
+    assertThat(ops.purgeDeadLetters(DeadLetterQuery.builder(topic).build())).isOne();
+    assertThat(ops.event(topic, "kept")).isEmpty();
+  }
 }
