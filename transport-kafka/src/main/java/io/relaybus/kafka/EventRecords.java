@@ -3,6 +3,7 @@ package io.relaybus.kafka;
 import io.relaybus.DecodingException;
 import io.relaybus.Event;
 import io.relaybus.spi.CloudEventsJson;
+import io.relaybus.spi.TraceContextHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -54,8 +55,8 @@ final class EventRecords {
   static final String CE_PARTITIONKEY = "ce_partitionkey";
   static final String CONTENT_TYPE = "content-type";
   /** W3C trace context, also written as plain record headers (see the class comment). */
-  static final String TRACEPARENT = "traceparent";
-  static final String TRACESTATE = "tracestate";
+  static final String TRACEPARENT = TraceContextHeaders.TRACEPARENT;
+  static final String TRACESTATE = TraceContextHeaders.TRACESTATE;
   static final String CE_TRACEPARENT = CE_PREFIX + TRACEPARENT;
   /** Set on replayed dead letters: only this group handles the record; others skip it. */
   static final String REPLAY_GROUP = "relaybus_replay_group";
@@ -207,7 +208,8 @@ final class EventRecords {
       if (CloudEventsJson.isStructured(contentType)) {
         Event structured = CloudEventsJson.read(record.value(), record.key() == null ? null
             : new String(record.key(), StandardCharsets.UTF_8));
-        if (plainTraceparent == null || structured.headers().containsKey(TRACEPARENT)) {
+        if (!TraceContextHeaders.isTraceparent(plainTraceparent)
+            || structured.headers().containsKey(TRACEPARENT)) {
           return structured;
         }
         Event.Builder traced = structured.toBuilder();
@@ -233,18 +235,21 @@ final class EventRecords {
     } else if (partitionKey != null) {
       b.key(partitionKey);
     }
-    if (traceparent == null && plainTraceparent != null) {
+    if (traceparent == null && TraceContextHeaders.isTraceparent(plainTraceparent)) {
       withPlainTraceContext(b, plainTraceparent, plainTracestate);
     }
     b.data(data);
     return b.build();
   }
 
-  /** The plain trace headers of a record whose event carries no trace context of its own. */
+  /**
+   * The plain trace headers of a record whose event carries no trace context of its own; the
+   * caller checked the traceparent's form.
+   */
   private static void withPlainTraceContext(Event.Builder b, String traceparent,
       String tracestate) {
     b.header(TRACEPARENT, traceparent);
-    if (tracestate != null) {
+    if (TraceContextHeaders.isTracestate(tracestate)) {
       b.header(TRACESTATE, tracestate);
     }
   }

@@ -92,6 +92,15 @@ class KafkaTraceHeadersTest {
   }
 
   @Test
+  void aMalformedPlainTraceparentIsIgnoredAndTheRecordStillDecodes() {
+    Event e = Event.builder().source("urn:x").type("t").build();
+    ProducerRecord<byte[], byte[]> r = EventRecords.toRecord("t", e, null, SchemaFraming.NONE);
+    r.headers().add("traceparent", "not\u0001a traceparent".getBytes(StandardCharsets.UTF_8));
+    r.headers().add("tracestate", "x=1".getBytes(StandardCharsets.UTF_8));
+    assertThat(EventRecords.toEvent(received(r), SchemaFraming.NONE)).isEqualTo(e);
+  }
+
+  @Test
   void aPlainKafkaConsumerReadsTheTraceHeaderInW3cFormat() {
     String topic = topic();
     try (EventBus bus = EventBus.create(KafkaBroker.shared().busConfig(Map.of(
