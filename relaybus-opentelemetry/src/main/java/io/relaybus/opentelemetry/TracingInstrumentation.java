@@ -62,17 +62,18 @@ final class TracingInstrumentation implements Instrumentation {
     }
   };
 
-  /**
-   * The span of the last attempt on this thread that gave up, for the {@code dead_letter} span
-   * that the bus reports next on the same thread, once the transport has stored the event.
-   */
-  private static final ThreadLocal<GaveUp> LAST_GIVE_UP = new ThreadLocal<>();
 
   private record GaveUp(String eventId, String topic, String group, SpanContext span) {}
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final boolean attemptsInProducerTrace;
+  /**
+   * The span of the last attempt on this thread that gave up, for the {@code dead_letter} span
+   * that the bus reports next on the same thread, once the transport has stored the event. Per
+   * instance: two instrumentations on one bus each keep their own.
+   */
+  private final ThreadLocal<GaveUp> lastGiveUp = new ThreadLocal<>();
 
   TracingInstrumentation(OpenTelemetry openTelemetry, TextMapPropagator propagator,
       boolean attemptsInProducerTrace) {
@@ -182,7 +183,7 @@ final class TracingInstrumentation implements Instrumentation {
     return new Attempt(parent.with(span), span, event.id(), topic, group);
   }
 
-  private static final class Attempt implements AttemptObservation {
+  private final class Attempt implements AttemptObservation {
     private final Context context;
     private final Span span;
     private final String eventId;
@@ -211,7 +212,7 @@ final class TracingInstrumentation implements Instrumentation {
       }
       span.end();
       if (next == Next.GIVE_UP) {
-        LAST_GIVE_UP.set(new GaveUp(eventId, topic, group, span.getSpanContext()));
+        lastGiveUp.set(new GaveUp(eventId, topic, group, span.getSpanContext()));
       }
     }
   }
@@ -221,8 +222,8 @@ final class TracingInstrumentation implements Instrumentation {
   @Override
   public void gaveUp(String system, String topic, String group, Event event,
       DeadLetterReason reason, int attempts, boolean stored) {
-    GaveUp last = LAST_GIVE_UP.get();
-    LAST_GIVE_UP.remove();
+    GaveUp last = lastGiveUp.get();
+    lastGiveUp.remove();
     Context extracted = event == null ? Context.root() : extract(event);
     SpanContext creation = Span.fromContext(extracted).getSpanContext();
     Context parent;
@@ -248,6 +249,12 @@ final class TracingInstrumentation implements Instrumentation {
       builder.addLink(creation);
     }
     builder.startSpan().end();
+  }
+
+  @Override
+  public String toString() {
+    return "RelaybusTelemetry{propagator=" + propagator + ", attemptsInProducerTrace="
+        + attemptsInProducerTrace + "}";
   }
 
   // --- helpers ---

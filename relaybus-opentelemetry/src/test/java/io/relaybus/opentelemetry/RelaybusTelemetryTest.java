@@ -24,6 +24,7 @@ import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.EventTooLargeException;
+import io.relaybus.RetryPolicy;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.spi.Instrumentation;
 import java.time.Duration;
@@ -178,6 +179,25 @@ class RelaybusTelemetryTest {
     await().atMost(WAIT).until(() -> received.size() == 1);
     assertThat(received.get(0).headers()).containsOnlyKeys("traceparent", "baggage");
     assertThat(received.get(0).headers().get("baggage")).isEqualTo("tenant=acme");
+  }
+
+  @Test
+  void twoTracingInstrumentationsOnOneBusEachPutTheDeadLetterUnderTheirOwnAttempt() {
+    try (TraceJourneyContract.Tracing other = new TraceJourneyContract.Tracing()) {
+      bus = EventBus.builder().transport("memory")
+          .instrumentation(RelaybusTelemetry.create(tracing.openTelemetry))
+          .instrumentation(RelaybusTelemetry.create(other.openTelemetry)).build();
+      bus.subscribe(TOPIC, SubscribeOptions.builder().group("g")
+          .retryPolicy(RetryPolicy.noRetries()).build(), d -> {
+            throw new IllegalStateException("fails");
+          });
+      bus.publish(TOPIC, event("x")).join();
+      for (TraceJourneyContract.Tracing t : List.of(tracing, other)) {
+        await().atMost(WAIT).until(() -> named(t.spans(), "dead_letter orders").size() == 1);
+        assertThat(named(t.spans(), "dead_letter orders").get(0).getParentSpanId())
+            .isEqualTo(named(t.spans(), "process orders").get(0).getSpanId());
+      }
+    }
   }
 
   @Test
