@@ -51,6 +51,11 @@ public final class KafkaSettings {
   public static final String REBALANCE_TIMEOUT = PREFIX + "rebalance-timeout";
   /** Timeout of admin operations and of dead-letter reads (default 30s). */
   public static final String ADMIN_TIMEOUT = PREFIX + "admin-timeout";
+  /**
+   * How long start-up waits for the bootstrap servers to answer before it fails with the cause
+   * (default 10s); {@code 0} starts without asking them, the clients then connect on first use.
+   */
+  public static final String CONNECT_TIMEOUT = PREFIX + "connect-timeout";
   /** How long subscribe waits for the member's first partition assignment (default 60s). */
   public static final String JOIN_TIMEOUT = PREFIX + "join-timeout";
   /** How long one poll waits for records (default 100ms). */
@@ -108,7 +113,7 @@ public final class KafkaSettings {
       CREATE_TOPICS, DEAD_LETTER_TOPIC, CLOSE_TIMEOUT, REBALANCE_TIMEOUT, ADMIN_TIMEOUT,
       JOIN_TIMEOUT, POLL_TIMEOUT, COMMIT_INTERVAL, REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD,
       REGISTRY_BEARER_TOKEN, SUBJECT_STRATEGY, COMPATIBILITY, VALIDATE_ON_PRODUCE,
-      VALIDATE_ON_CONSUME, MAX_EVENT_SIZE);
+      VALIDATE_ON_CONSUME, MAX_EVENT_SIZE, CONNECT_TIMEOUT);
   static final List<String> FAMILIES = List.of(CLIENT_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX,
       ADMIN_PREFIX, TOPIC_CONFIG_PREFIX);
 
@@ -130,6 +135,7 @@ public final class KafkaSettings {
   private final Duration closeTimeout;
   private final Duration rebalanceTimeout;
   private final Duration adminTimeout;
+  private final Duration connectTimeout;
   private final Duration joinTimeout;
   private final Duration pollTimeout;
   private final Duration commitInterval;
@@ -189,6 +195,8 @@ public final class KafkaSettings {
     closeTimeout = r.duration(CLOSE_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO, max);
     rebalanceTimeout = r.duration(REBALANCE_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO, max);
     adminTimeout = r.duration(ADMIN_TIMEOUT, Duration.ofSeconds(30), Duration.ofMillis(100), max);
+    connectTimeout = r.duration(CONNECT_TIMEOUT, Duration.ofSeconds(10), Duration.ZERO,
+        Duration.ofMinutes(10));
     joinTimeout = r.duration(JOIN_TIMEOUT, Duration.ofSeconds(60), Duration.ZERO, max);
     pollTimeout = r.duration(POLL_TIMEOUT, Duration.ofMillis(100), Duration.ofMillis(1),
         Duration.ofSeconds(10));
@@ -358,6 +366,15 @@ public final class KafkaSettings {
    */
   public Duration adminTimeout() {
     return adminTimeout;
+  }
+
+  /**
+   * How long start-up waits for the bootstrap servers; {@link Duration#ZERO}: it does not ask.
+   *
+   * @return the timeout
+   */
+  public Duration connectTimeout() {
+    return connectTimeout;
   }
 
   /**

@@ -21,6 +21,7 @@ import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
 import io.relaybus.spi.TransportSubscription;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -91,14 +92,21 @@ public final class KafkaTransport implements Transport {
     Map<String, Object> a = new HashMap<>(settings.adminProperties());
     a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     a.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-admin");
-    KafkaProducer<byte[], byte[]> createdProducer =
-        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    BootstrapCheck.requireResolvable(settings);
+    Admin admin = Admin.create(a);
+    KafkaProducer<byte[], byte[]> createdProducer;
     try {
-      this.topics = new TopicAdmin(Admin.create(a), settings);
+      // The producer only after the cluster answered: an idempotent producer asks the
+      // bootstrap servers for its id at once, and closing it while that request hangs on a
+      // silent server waits for request.timeout.ms.
+      BootstrapCheck.awaitCluster(admin, settings);
+      createdProducer = new KafkaProducer<>(p, new ByteArraySerializer(),
+          new ByteArraySerializer());
     } catch (RuntimeException e) {
-      createdProducer.close();
+      admin.close(Duration.ZERO);
       throw e;
     }
+    this.topics = new TopicAdmin(admin, settings);
     this.producer = createdProducer;
     this.deadLetters = new KafkaDeadLetters(this);
   }
@@ -126,7 +134,8 @@ public final class KafkaTransport implements Transport {
   }
 
   /**
-   * Creates a transport. Connections are made lazily by the Kafka clients.
+   * Creates a transport, after the bootstrap servers answered within {@code connect-timeout}
+   * (unless it is 0).
    *
    * @param settings validated settings
    * @param context the bus context

@@ -11,8 +11,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Configuration is validated at startup, naming the key. No broker is needed: the Kafka
- * clients connect lazily, so a valid configuration pointing nowhere still builds.
+ * Configuration is validated at startup, naming the key. No broker is needed: with
+ * {@code connect-timeout=0} the Kafka clients connect lazily, so a valid configuration pointing
+ * nowhere still builds.
  */
 class KafkaConfigTest {
 
@@ -20,6 +21,7 @@ class KafkaConfigTest {
     Map<String, String> m = new HashMap<>();
     m.put("relaybus.transport", "kafka");
     m.put("relaybus.kafka.bootstrap-servers", "127.0.0.1:1");
+    m.put("relaybus.kafka.connect-timeout", "0s");
     for (int i = 0; i < keyValues.length; i += 2) {
       m.put(keyValues[i], keyValues[i + 1]);
     }

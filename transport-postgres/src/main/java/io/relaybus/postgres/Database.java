@@ -81,6 +81,24 @@ final class Database implements AutoCloseable {
     if (ownPool == null) {
       return dataSource.getConnection();
     }
+    // Finite socket timeout: a dead server cannot block a read forever (pgjdbc's
+    // getNotifications would otherwise wait on a half-open socket).
+    return directConnection(settings, "relaybus-listener", 10,
+        Math.max(30, settings.healthCheckInterval.toSeconds() * 3), 0);
+  }
+
+  /**
+   * A connection straight from the driver with the URL-mode credentials, outside any pool; the
+   * caller closes it.
+   *
+   * @param connectTimeoutSeconds the TCP connect timeout
+   * @param socketTimeoutSeconds the longest wait for the server's answer, login included
+   * @param loginTimeoutSeconds the longest the whole attempt may take (pgjdbc may try twice,
+   *     with and without TLS), 0 for no limit
+   */
+  static Connection directConnection(PostgresSettings settings, String applicationName,
+      long connectTimeoutSeconds, long socketTimeoutSeconds, long loginTimeoutSeconds)
+      throws SQLException {
     Properties props = new Properties();
     if (settings.user != null) {
       props.setProperty("user", settings.user);
@@ -88,14 +106,14 @@ final class Database implements AutoCloseable {
     if (settings.password != null) {
       props.setProperty("password", settings.password);
     }
-    props.setProperty("ApplicationName", "relaybus-listener");
+    props.setProperty("ApplicationName", applicationName);
     props.setProperty("tcpKeepAlive", "true");
     props.setProperty("logServerErrorDetail", "false");
-    props.setProperty("connectTimeout", "10");
-    // Finite socket timeout: a dead server cannot block a read forever (pgjdbc's
-    // getNotifications would otherwise wait on a half-open socket).
-    props.setProperty("socketTimeout", Long.toString(
-        Math.max(30, settings.healthCheckInterval.toSeconds() * 3)));
+    props.setProperty("connectTimeout", Long.toString(connectTimeoutSeconds));
+    props.setProperty("socketTimeout", Long.toString(socketTimeoutSeconds));
+    if (loginTimeoutSeconds > 0) {
+      props.setProperty("loginTimeout", Long.toString(loginTimeoutSeconds));
+    }
     return DriverManager.getConnection(settings.url, props);
   }
 

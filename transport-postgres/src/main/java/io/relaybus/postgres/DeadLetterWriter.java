@@ -37,6 +37,7 @@ final class DeadLetterWriter {
   void insert(int partition, long seq, Event e, DeadLetterReason reason, int attempts,
       String lastError) {
     long backoff = 100;
+    int failures = 0;
     while (true) {
       try (Connection c = database.connection();
           PreparedStatement ps = c.prepareStatement(sql.insertDeadLetter)) {
@@ -49,14 +50,24 @@ final class DeadLetterWriter {
         ps.setInt(16, attempts);
         ps.setString(17, lastError);
         ps.executeUpdate();
+        if (failures > 0) {
+          LOG.info("Stored dead letter of event {} (topic '{}', group '{}') after {} failed "
+              + "attempt(s)", e.id(), topic, group, failures);
+        }
         return;
       } catch (SQLException ex) {
         if (!running.getAsBoolean()) {
           throw new RelaybusException("Cannot store dead letter of event " + e.id()
               + " while closing: " + ex.getMessage(), ex);
         }
-        LOG.warn("Storing dead letter of event {} (topic '{}', group '{}') failed, retrying: {}",
-            e.id(), topic, group, ex.getMessage());
+        // One WARN per outage, not one per retry.
+        if (failures++ == 0) {
+          LOG.warn("Storing dead letter of event {} (topic '{}', group '{}') failed, retrying "
+              + "until it is stored: {}", e.id(), topic, group, SqlErrors.rootCause(ex));
+        } else {
+          LOG.debug("Storing dead letter of event {} failed again ({} in a row): {}", e.id(),
+              failures, SqlErrors.rootCause(ex));
+        }
         try {
           Thread.sleep(backoff);
         } catch (InterruptedException ie) {

@@ -215,7 +215,7 @@ final class GroupMember implements TransportSubscription {
         }
         if (failures++ == 0) {
           LOG.warn("Member of group '{}' on topic '{}' lost the database ({}); retrying",
-              group, topic, e.getMessage());
+              group, topic, SqlErrors.rootCause(e));
         }
         waitFor(Math.min(5_000, 50L << Math.min(failures, 7)));
         continue;

@@ -58,7 +58,7 @@ final class NotificationListener implements AutoCloseable {
         }
         if (failures++ == 0) {
           LOG.warn("LISTEN connection lost ({}); reconnecting, members poll meanwhile",
-              e.getMessage());
+              SqlErrors.rootCause(e));
         }
         onConnected.run(); // members rescan; events may have arrived unnoticed
         sleep(Math.min(5_000, 100L << Math.min(failures, 6)));

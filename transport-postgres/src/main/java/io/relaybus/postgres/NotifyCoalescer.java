@@ -142,7 +142,7 @@ final class NotifyCoalescer implements AutoCloseable {
         // Subscribers still find the events by polling; try again shortly.
         if (failures++ == 0) {
           LOG.warn("Sending NOTIFY on channel {} failed; subscribers fall back to polling until "
-              + "it works again: {}", channel, e.getMessage());
+              + "it works again: {}", channel, SqlErrors.rootCause(e));
         }
         taken.forEach((topic, partitions) -> pending.merge(topic, partitions,
             NotifyCoalescer::merge));

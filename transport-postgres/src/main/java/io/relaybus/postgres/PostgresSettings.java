@@ -27,6 +27,7 @@ final class PostgresSettings {
   static final String PACK_BATCHES = PREFIX + "pack-batches";
   static final String PUBLISH_WRITERS = PREFIX + "publish-writers";
   static final String MAX_EVENT_SIZE = PREFIX + "max-event-size";
+  static final String CONNECT_TIMEOUT = PREFIX + "connect-timeout";
 
   /** The default {@link #MAX_EVENT_SIZE}: 4 MiB. */
   static final long DEFAULT_MAX_EVENT_SIZE = 4L << 20;
@@ -69,6 +70,7 @@ final class PostgresSettings {
   final boolean packBatches;
   final int publishWriters;
   final long maxEventSize;
+  final Duration connectTimeout;
 
   PostgresSettings(Settings settings, boolean dataSourceGiven) {
     Settings.Reader r = settings.reader();
@@ -115,6 +117,10 @@ final class PostgresSettings {
     // callers into smaller statements, each its own commit (benchmarks/RESULTS.md).
     this.publishWriters = r.integer(PUBLISH_WRITERS, 2, 1, 64);
     this.maxEventSize = r.size(MAX_EVENT_SIZE, DEFAULT_MAX_EVENT_SIZE, 1024, MAX_BATCH_SIZE);
+    // How long start-up waits for a database that refuses connections or does not answer; the
+    // driver's own connect and socket timeouts are whole seconds, hence the 1 s minimum.
+    this.connectTimeout = r.duration(CONNECT_TIMEOUT, Duration.ofSeconds(10),
+        Duration.ofSeconds(1), Duration.ofMinutes(10));
     r.validate();
   }
 

@@ -68,6 +68,7 @@ public final class PostgresTransport implements Transport {
         .withMaxEventSize(settings.maxEventSize)
         .withMaxBatchSize(PostgresSettings.MAX_BATCH_SIZE);
     this.context = context;
+    ConnectionCheck.awaitDatabase(settings, dataSource);
     this.database = new Database(settings, dataSource);
     this.topics = new Topics(settings);
     this.members = new MemberRegistry(settings, database);

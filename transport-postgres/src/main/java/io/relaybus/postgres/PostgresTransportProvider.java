@@ -89,7 +89,7 @@ public final class PostgresTransportProvider implements TransportProvider {
         PostgresSettings.AUTO_DDL, PostgresSettings.FETCH_SIZE,
         PostgresSettings.HEALTH_CHECK_INTERVAL, PostgresSettings.COMMIT_INTERVAL,
         PostgresSettings.PACK_BATCHES, PostgresSettings.PUBLISH_WRITERS,
-        PostgresSettings.MAX_EVENT_SIZE);
+        PostgresSettings.MAX_EVENT_SIZE, PostgresSettings.CONNECT_TIMEOUT);
   }
 
   /** Reads every {@code relaybus.postgres.*} key; connects to nothing. */

@@ -19,6 +19,8 @@ final class RetentionJob implements Runnable {
 
   private final PostgresSettings settings;
   private final Database database;
+  /** Failed runs in a row; only the first is logged at WARN (runs are serial). */
+  private int failures;
 
   RetentionJob(PostgresSettings settings, Database database) {
     this.settings = settings;
@@ -34,6 +36,10 @@ final class RetentionJob implements Runnable {
           ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(hashtext('relaybus-"
               + "retention:" + schema + "'))")) {
         rs.next();
+        if (failures > 0) {
+          LOG.info("Retention reaches schema {} again after {} failed run(s)", schema, failures);
+          failures = 0;
+        }
         if (!rs.getBoolean(1)) {
           return;
         }
@@ -68,8 +74,13 @@ final class RetentionJob implements Runnable {
         }
       }
     } catch (SQLException | RuntimeException e) {
-      LOG.warn("Retention run on schema {} failed; it runs again later: {}", schema,
-          e.getMessage());
+      if (failures++ == 0) {
+        LOG.warn("Retention run on schema {} failed; it runs again later: {}", schema,
+            SqlErrors.rootCause(e));
+      } else {
+        LOG.debug("Retention run on schema {} failed again ({} in a row): {}", schema, failures,
+            SqlErrors.rootCause(e));
+      }
     }
   }
 

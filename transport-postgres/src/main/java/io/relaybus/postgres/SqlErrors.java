@@ -28,6 +28,35 @@ final class SqlErrors {
         : "");
   }
 
+  /**
+   * The cause a pool hides, for a log line: the deepest SQL exception ({@link #describe}), and
+   * the socket's exception under it when there is one. A pool's "Connection is not available"
+   * becomes, for instance, "Connection to db:5432 refused ... (SQLState 08001)
+   * (ConnectException: Connection refused)".
+   */
+  static String rootCause(Throwable e) {
+    SQLException deepest = null;
+    Throwable last = e;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s) {
+        deepest = s;
+      }
+      last = t;
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    if (deepest == null) {
+      return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+    String text = describe(deepest);
+    if (!(last instanceof SQLException)) {
+      text += " (" + last.getClass().getSimpleName()
+          + (last.getMessage() == null ? "" : ": " + last.getMessage()) + ")";
+    }
+    return text;
+  }
+
   /** Whether the failure is about the connection, not the statement (SQLState class 08, 57P). */
   static boolean isConnectionFailure(SQLException e) {
     String state = withoutValues(e).getSQLState();

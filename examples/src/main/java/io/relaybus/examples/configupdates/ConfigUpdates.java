@@ -137,8 +137,9 @@ public final class ConfigUpdates {
     try (Connection db = server.connect()) {
       createTable(db);
     }
-    console.step("topic %s, group %s, %d attempts per update, updates for %s always fail",
-        topic, GROUP, MAX_ATTEMPTS, UNREACHABLE);
+    console.step("topic %s, group %s, %d attempts per update, updates for %s always fail; "
+        + "the bus logs each failed attempt and each dead letter at WARN with its stack trace, "
+        + "as it would in production", topic, GROUP, MAX_ATTEMPTS, UNREACHABLE);
     Map<String, String> config = server.busConfig();
     try (EventBus publisher = EventBus.create(config);
         Worker one = new Worker("worker-1", config, server, topic);

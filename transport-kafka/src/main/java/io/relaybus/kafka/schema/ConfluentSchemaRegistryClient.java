@@ -3,11 +3,16 @@ package io.relaybus.kafka.schema;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
 
 /**
  * A client for the Confluent Schema Registry REST API (content type {@code
@@ -50,6 +56,7 @@ public final class ConfluentSchemaRegistryClient implements SchemaRegistry {
   private final String baseUrl;
   private final String authorization;
   private final Duration requestTimeout;
+  private final Duration connectTimeout;
   private final boolean localCompatibilityCheck;
   private final JsonSchemaValidator validator;
   private final HttpClient http;
@@ -62,6 +69,7 @@ public final class ConfluentSchemaRegistryClient implements SchemaRegistry {
     this.baseUrl = builder.baseUrl;
     this.authorization = builder.authorization;
     this.requestTimeout = builder.requestTimeout;
+    this.connectTimeout = builder.connectTimeout;
     this.localCompatibilityCheck = builder.localCompatibilityCheck;
     this.validator = builder.validator != null ? builder.validator : new JsonSchemaValidator();
     this.http = HttpClient.newBuilder()
@@ -437,8 +445,8 @@ public final class ConfluentSchemaRegistryClient implements SchemaRegistry {
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new RegistryUnavailableException("Schema registry at " + baseUrl
-          + " is unavailable: could not " + what + " (" + method + " " + url + "): "
-          + describe(e), subject, e);
+          + " unreachable: " + unreachable(e) + "; could not " + what + " (" + method + " "
+          + url + "): " + describe(e), subject, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RegistryUnavailableException("Interrupted while waiting for the schema registry"
@@ -462,7 +470,7 @@ public final class ConfluentSchemaRegistryClient implements SchemaRegistry {
     int code = answer == null ? 0 : answer.path("error_code").asInt(0);
     String serverMessage = answer == null ? abbreviate(rawBody)
         : answer.path("message").asText(abbreviate(rawBody));
-    String detail = "Could not " + what + ": HTTP " + status
+    String detail = access(status, code) + "Could not " + what + ": HTTP " + status
         + (code == 0 ? "" : ", error code " + code) + ": " + serverMessage + " (" + method + " "
         + url + ")";
     switch (code) {
@@ -488,6 +496,72 @@ public final class ConfluentSchemaRegistryClient implements SchemaRegistry {
         return new SchemaRegistryException(detail + (subject == null ? ""
             : " [subject '" + subject + "']"), status, code, subject, null);
     }
+  }
+
+  /**
+   * What a refused request says about the setup, before the details: wrong or missing
+   * credentials, or a URL that is not the registry's API (a 404 without a registry error code).
+   */
+  private String access(int status, int code) {
+    return switch (status) {
+      case 401 -> "Schema registry at " + baseUrl + " rejected the request as unauthenticated "
+          + "(HTTP 401): " + (authorization == null ? "no credentials are configured"
+              : "check the credentials") + ". ";
+      case 403 -> "Schema registry at " + baseUrl + " refused access (HTTP 403): the "
+          + "credentials lack permission. ";
+      case 404 -> code / 100 == 404 ? "" : "Schema registry at " + baseUrl + " answered "
+          + "HTTP 404 without a registry error code: is " + baseUrl + " the registry's base "
+          + "URL? ";
+      default -> "";
+    };
+  }
+
+  /**
+   * Why no answer came, from the exception types under the client's: unknown host, TLS,
+   * connect timeout, request timeout, refused connection.
+   */
+  private String unreachable(IOException e) {
+    boolean unknownHost = false;
+    boolean tls = false;
+    boolean connectTimedOut = false;
+    boolean timedOut = false;
+    boolean refused = false;
+    String tlsMessage = null;
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+        unknownHost = true;
+      } else if (t instanceof SSLException) {
+        tls = true;
+        tlsMessage = tlsMessage == null ? t.getMessage() : tlsMessage;
+      } else if (t instanceof HttpConnectTimeoutException) {
+        connectTimedOut = true;
+      } else if (t instanceof HttpTimeoutException) {
+        timedOut = true;
+      } else if (t instanceof ConnectException) {
+        refused = true;
+      }
+    }
+    if (unknownHost) {
+      return "host '" + URI.create(baseUrl).getHost() + "' unknown";
+    }
+    if (tls) {
+      return "TLS handshake failed" + (tlsMessage == null ? "" : " (" + tlsMessage + ")");
+    }
+    if (connectTimedOut) {
+      return "no connection within " + seconds(connectTimeout) + " (connect timeout)";
+    }
+    if (timedOut) {
+      return "no answer within " + seconds(requestTimeout) + " (request timeout)";
+    }
+    if (refused) {
+      return "connection refused";
+    }
+    return e.getClass().getSimpleName();
+  }
+
+  private static String seconds(Duration d) {
+    long tenths = Math.round(d.toMillis() / 100.0);
+    return tenths % 10 == 0 ? tenths / 10 + "s" : tenths / 10 + "." + tenths % 10 + "s";
   }
 
   private static JsonNode parse(String body) {
