@@ -9,6 +9,9 @@ import io.relaybus.Event;
 import io.relaybus.PublishReceipt;
 import io.relaybus.StartPosition;
 import io.relaybus.SubscribeOptions;
+import io.relaybus.ops.EventStatus;
+import io.relaybus.ops.Operations;
+import io.relaybus.ops.PartitionLag;
 import io.relaybus.spi.Errors;
 import io.relaybus.spi.Names;
 import io.relaybus.spi.TimeOrderedIds;
@@ -26,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -34,6 +39,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * has a cursor into it. Members pull up to their sink's capacity, round-robin. A key that has
  * events in flight at one member belongs to that member until they finish, so another member
  * never overtakes it; events of that key arriving meanwhile wait ("parked") in order.
+ *
+ * <p>A group's events not yet finished are, oldest first: those handed to a member (in flight),
+ * those parked or waiting to be handed out again (released, replayed), and those past its
+ * cursor; {@link MemoryOperations} reads them to measure lag and to look up events. The
+ * transport has one partition, 0.
  */
 final class MemoryTransport implements Transport {
 
@@ -41,11 +51,13 @@ final class MemoryTransport implements Transport {
   private final int historyLimit;
   private final Map<String, Topic> topics = new ConcurrentHashMap<>();
   private final DeadLetters deadLetters = new MemoryDeadLetters();
+  private final Operations operations = new MemoryOperations(this);
 
   MemoryTransport(int historyLimit, long maxEventSize) {
     this.historyLimit = historyLimit;
     this.capabilities = Capabilities.of(Capability.CONSUMER_GROUPS, Capability.ORDERED_BY_KEY,
-        Capability.REPLAY, Capability.BACKLOG, Capability.DEAD_LETTERS)
+        Capability.REPLAY, Capability.BACKLOG, Capability.DEAD_LETTERS, Capability.LAG,
+        Capability.EVENT_LOOKUP)
         .withMaxEventSize(maxEventSize);
   }
 
@@ -71,6 +83,11 @@ final class MemoryTransport implements Transport {
   }
 
   @Override
+  public Operations operations() {
+    return operations;
+  }
+
+  @Override
   public void close() {
     topics.clear();
   }
@@ -79,11 +96,21 @@ final class MemoryTransport implements Transport {
     return topics.computeIfAbsent(name, Topic::new);
   }
 
+  /** The topic, or {@code null} when nothing was published to or subscribed to it. */
+  Topic existingTopic(String name) {
+    return topics.get(name);
+  }
+
+  /** The names of the topics published to or subscribed to. */
+  Set<String> topicNames() {
+    return new TreeSet<>(topics.keySet());
+  }
+
   /** One topic: its log and its groups. Every field is guarded by {@code this}. */
-  private final class Topic {
-    private final String name;
-    private final EventLog log = new EventLog();
-    private final Map<String, Group> groups = new LinkedHashMap<>();
+  final class Topic {
+    final String name;
+    final EventLog log = new EventLog();
+    final Map<String, Group> groups = new LinkedHashMap<>();
 
     Topic(String name) {
       this.name = name;
@@ -92,8 +119,9 @@ final class MemoryTransport implements Transport {
     List<PublishReceipt> append(List<Event> events) {
       List<PublishReceipt> receipts = new ArrayList<>(events.size());
       synchronized (this) {
+        Instant publishedAt = Instant.now();
         for (Event e : events) {
-          long seq = log.append(e);
+          long seq = log.append(e, publishedAt);
           receipts.add(new PublishReceipt(name, e.id(), Long.toString(seq)));
         }
         for (Group g : groups.values()) {
@@ -179,24 +207,44 @@ final class MemoryTransport implements Transport {
     }
   }
 
-  /** An event as one group sees it: its own attempt count and order. */
-  private static final class GroupEntry {
+  /**
+   * An event as one group sees it: its own attempt count and order, where it is in the log and
+   * when it was published; while a member holds it, it is linked into the group's in-flight
+   * list.
+   */
+  static final class GroupEntry {
     final Event event;
     final long order;
     final Map<String, String> metadata;
+    final long seq;
+    final Instant publishedAt;
     int attemptsDone;
+    boolean inFlight;
+    GroupEntry previousInFlight;
+    GroupEntry nextInFlight;
 
-    GroupEntry(Event event, long order, Map<String, String> metadata) {
+    GroupEntry(Event event, long order, Map<String, String> metadata, long seq,
+        Instant publishedAt) {
       this.event = event;
       this.order = order;
       this.metadata = metadata;
+      this.seq = seq;
+      this.publishedAt = publishedAt;
     }
   }
 
+  /**
+   * A dead letter with what the log knew of its event: its sequence number and when it was
+   * published, kept for a replay and for event lookup.
+   */
+  record DeadEntry(DeadLetter letter, long seq, Instant publishedAt) {}
+
   /** A consumer group of a topic. Every field is guarded by the topic's lock. */
-  private final class Group {
+  final class Group {
     final Topic topic;
     final String name;
+    /** The cursor the group started at: earlier events were never its to consume. */
+    final long firstSeq;
     long cursor;
     long nextOrder;
     final List<Member> members = new ArrayList<>();
@@ -204,13 +252,18 @@ final class MemoryTransport implements Transport {
     final ArrayDeque<GroupEntry> pending = new ArrayDeque<>();
     final Map<String, KeyState> keys = new HashMap<>();
     final LinkedHashSet<String> parkedKeys = new LinkedHashSet<>();
-    final LinkedHashMap<String, DeadLetter> deadLetters = new LinkedHashMap<>();
+    final LinkedHashMap<String, DeadEntry> deadLetters = new LinkedHashMap<>();
+    /** Entries members hold, oldest hand-out first; linked through the entries. */
+    GroupEntry inFlightHead;
+    GroupEntry inFlightTail;
+    int inFlightCount;
     boolean dispatching;
     boolean dispatchAgain;
 
     Group(Topic topic, String name, long cursor) {
       this.topic = topic;
       this.name = name;
+      this.firstSeq = cursor;
       this.cursor = cursor;
     }
 
@@ -262,7 +315,7 @@ final class MemoryTransport implements Transport {
           }
           long seq = cursor++;
           e = new GroupEntry(topic.log.get(seq), nextOrder++,
-              Map.of("sequence", Long.toString(seq)));
+              Map.of("sequence", Long.toString(seq)), seq, topic.log.publishedAt(seq));
         }
         String key = e.event.key().orElse(null);
         if (key == null) {
@@ -303,11 +356,46 @@ final class MemoryTransport implements Transport {
         ks.owner = m;
         ks.inFlight++;
       }
+      linkInFlight(e);
       m.sink.submit(new MemoryInboundMessage(this, e));
+    }
+
+    private void linkInFlight(GroupEntry e) {
+      e.inFlight = true;
+      e.previousInFlight = inFlightTail;
+      e.nextInFlight = null;
+      if (inFlightTail == null) {
+        inFlightHead = e;
+      } else {
+        inFlightTail.nextInFlight = e;
+      }
+      inFlightTail = e;
+      inFlightCount++;
+    }
+
+    private void unlinkInFlight(GroupEntry e) {
+      if (!e.inFlight) {
+        return;
+      }
+      e.inFlight = false;
+      if (e.previousInFlight == null) {
+        inFlightHead = e.nextInFlight;
+      } else {
+        e.previousInFlight.nextInFlight = e.nextInFlight;
+      }
+      if (e.nextInFlight == null) {
+        inFlightTail = e.previousInFlight;
+      } else {
+        e.nextInFlight.previousInFlight = e.previousInFlight;
+      }
+      e.previousInFlight = null;
+      e.nextInFlight = null;
+      inFlightCount--;
     }
 
     /** An entry left the member (acked, dead-lettered or released). */
     void leave(GroupEntry e) {
+      unlinkInFlight(e);
       String key = e.event.key().orElse(null);
       if (key == null) {
         return;
@@ -336,8 +424,76 @@ final class MemoryTransport implements Transport {
       dispatch();
     }
 
-    void replay(DeadLetter dl) {
-      pending.addLast(new GroupEntry(dl.event(), nextOrder++, Map.of("replayed", "true")));
+    void replay(DeadEntry dead) {
+      pending.addLast(new GroupEntry(dead.letter().event(), nextOrder++,
+          Map.of("replayed", "true"), dead.seq(), dead.publishedAt()));
+    }
+
+    /**
+     * The group's lag on the one partition: every unfinished event, and the publish time of the
+     * oldest. Walks what the group holds in memory (in flight, parked, pending), never the log.
+     */
+    PartitionLag lag(Instant now) {
+      long end = topic.log.end();
+      long depth = end - cursor + pending.size() + inFlightCount;
+      Instant oldest = cursor < end ? topic.log.publishedAt(cursor) : null;
+      for (GroupEntry e : pending) {
+        oldest = older(oldest, e.publishedAt);
+      }
+      for (KeyState ks : keys.values()) {
+        depth += ks.parked.size();
+        for (GroupEntry e : ks.parked) {
+          oldest = older(oldest, e.publishedAt);
+        }
+      }
+      for (GroupEntry e = inFlightHead; e != null; e = e.nextInFlight) {
+        oldest = older(oldest, e.publishedAt);
+      }
+      Duration age = oldest == null || oldest.isAfter(now) ? Duration.ZERO
+          : Duration.between(oldest, now);
+      return new PartitionLag(0, depth, age);
+    }
+
+    private static Instant older(Instant a, Instant b) {
+      return a == null || b.isBefore(a) ? b : a;
+    }
+
+    /**
+     * What the group did with the event at {@code seq}: {@code null} when the group started
+     * after it.
+     */
+    EventStatus.Consumption consumption(long seq) {
+      if (seq < firstSeq) {
+        return null;
+      }
+      for (DeadEntry d : deadLetters.values()) {
+        if (d.seq() == seq) {
+          return EventStatus.Consumption.DEAD_LETTER;
+        }
+      }
+      return seq >= cursor || holds(seq) ? EventStatus.Consumption.PENDING
+          : EventStatus.Consumption.CONSUMED;
+    }
+
+    private boolean holds(long seq) {
+      for (GroupEntry e : pending) {
+        if (e.seq == seq) {
+          return true;
+        }
+      }
+      for (KeyState ks : keys.values()) {
+        for (GroupEntry e : ks.parked) {
+          if (e.seq == seq) {
+            return true;
+          }
+        }
+      }
+      for (GroupEntry e = inFlightHead; e != null; e = e.nextInFlight) {
+        if (e.seq == seq) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
@@ -387,7 +543,7 @@ final class MemoryTransport implements Transport {
       synchronized (group.topic) {
         DeadLetter dl = new DeadLetter(TimeOrderedIds.next(), group.topic.name, group.name,
             entry.event, reason, attempts, Errors.describe(lastError), Instant.now());
-        group.deadLetters.put(dl.id(), dl);
+        group.deadLetters.put(dl.id(), new DeadEntry(dl, entry.seq, entry.publishedAt));
         group.leave(entry);
       }
     }
@@ -421,11 +577,11 @@ final class MemoryTransport implements Transport {
       }
       synchronized (g.topic) {
         List<DeadLetter> out = new ArrayList<>();
-        for (DeadLetter dl : g.deadLetters.values()) {
+        for (DeadEntry dead : g.deadLetters.values()) {
           if (out.size() == limit) {
             break;
           }
-          out.add(dl);
+          out.add(dead.letter());
         }
         return out;
       }
@@ -450,11 +606,11 @@ final class MemoryTransport implements Transport {
         return false;
       }
       synchronized (g.topic) {
-        DeadLetter dl = g.deadLetters.remove(deadLetterId);
-        if (dl == null) {
+        DeadEntry dead = g.deadLetters.remove(deadLetterId);
+        if (dead == null) {
           return false;
         }
-        g.replay(dl);
+        g.replay(dead);
         g.dispatch();
         return true;
       }
@@ -468,8 +624,8 @@ final class MemoryTransport implements Transport {
       }
       synchronized (g.topic) {
         int n = g.deadLetters.size();
-        for (DeadLetter dl : g.deadLetters.values()) {
-          g.replay(dl);
+        for (DeadEntry dead : g.deadLetters.values()) {
+          g.replay(dead);
         }
         g.deadLetters.clear();
         g.dispatch();

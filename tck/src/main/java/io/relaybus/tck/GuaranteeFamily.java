@@ -69,6 +69,16 @@ abstract class GuaranteeFamily {
         () -> "transport does not declare " + capability);
   }
 
+  /**
+   * Lets {@code time} pass, measured on the JVM's monotonic clock: for tests about elapsed time
+   * (a lag's age), never to wait for an outcome.
+   */
+  final void elapse(Duration time) {
+    long until = System.nanoTime() + time.toNanos();
+    await().pollInterval(Duration.ofMillis(20)).atMost(time.plusSeconds(30))
+        .until(() -> System.nanoTime() - until >= 0);
+  }
+
   /** Asserts that {@code assertion} holds throughout the kit's quiet period. */
   final void awaitQuietly(ThrowingRunnable assertion) {
     Duration period = kit.quietPeriod();

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.TestInfo;
  *
  * <p>The tests are grouped by guarantee family, one {@link Nested} class each, which JUnit runs
  * for every subclass, in this order: delivery, retries, dead letters, groups and ordering,
- * lifecycle, faults. Their display names are the guarantees as {@code docs/semantics.md} words
- * them. The subclass's {@code @BeforeAll}/{@code @AfterAll} methods run once, around all
+ * lifecycle, faults, operations. Their display names are the guarantees as
+ * {@code docs/semantics.md} words them. The subclass's {@code @BeforeAll}/{@code @AfterAll} methods run once, around all
  * families; a class-level extension it registers ({@code @ExtendWith}, a static
  * {@code @RegisterExtension} field) is called for each family as well, as JUnit calls it for
  * every nested class, so such an extension acts only where the test class is not
@@ -216,6 +216,15 @@ public abstract class TransportCompatibilityKit {
   @DisplayName("Faults: events may be delivered again, never lost")
   class Faults extends FaultGuarantees {
     Faults() {
+      super(TransportCompatibilityKit.this);
+    }
+  }
+
+  @Nested
+  @Order(7)
+  @DisplayName("Operations: topics, groups, lag, dead letters by filter, event lookup, health")
+  class OperationsApi extends OperationsGuarantees {
+    OperationsApi() {
       super(TransportCompatibilityKit.this);
     }
   }
