@@ -30,15 +30,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The real in-memory transport, with every call of its operations API counted, and two things
- * a test may switch on: publishing fails, and webhook endpoints (a list the test sets) are
- * declared — the memory transport has none of its own.
+ * A real transport (memory by default), with every call of its operations API counted, and
+ * things a test may switch on: publishing fails, reading the lag fails, and webhook endpoints (a
+ * list the test sets) are declared — the memory transport has none of its own.
  */
 final class CountingTransportProvider implements TransportProvider {
-  /** The memory transport's own provider, which the core does not export. */
-  private final TransportProvider memory = ServiceLoader.load(TransportProvider.class).stream()
-      .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("memory")).findFirst()
-      .orElseThrow();
+  /** The transport's own provider, found as the bus finds it (memory's is not exported). */
+  private final TransportProvider delegate;
   final AtomicInteger topicsCalls = new AtomicInteger();
   final AtomicInteger groupsCalls = new AtomicInteger();
   final AtomicInteger lagCalls = new AtomicInteger();
@@ -48,24 +46,44 @@ final class CountingTransportProvider implements TransportProvider {
   /** Declared as the webhook endpoints when not {@code null}. */
   volatile List<EndpointStatus> endpoints;
 
+  CountingTransportProvider() {
+    this("memory");
+  }
+
+  CountingTransportProvider(String transport) {
+    delegate = ServiceLoader.load(TransportProvider.class).stream()
+        .map(ServiceLoader.Provider::get).filter(p -> p.name().equals(transport)).findFirst()
+        .orElseThrow();
+  }
+
   @Override
   public String name() {
-    return memory.name();
+    return delegate.name();
   }
 
   @Override
   public Set<String> configKeys() {
-    return memory.configKeys();
+    return delegate.configKeys();
+  }
+
+  @Override
+  public boolean acceptsKey(String key) {
+    return delegate.acceptsKey(key);
+  }
+
+  @Override
+  public Optional<String> suggestKey(String key) {
+    return delegate.suggestKey(key);
   }
 
   @Override
   public void validate(Settings settings) {
-    memory.validate(settings);
+    delegate.validate(settings);
   }
 
   @Override
   public Transport create(TransportContext context) {
-    return new Counting(memory.create(context));
+    return new Counting(delegate.create(context));
   }
 
   int operationCalls() {
