@@ -66,10 +66,10 @@ public final class RelaybusMetrics implements Instrumentation {
   public static final String RETRIES = "relaybus.retries";
   /** Counter: events stored as dead letters, by {@value #REASON}. */
   public static final String DEAD_LETTERS = "relaybus.dead.letters";
-  /** Counter: events given up on and dropped (a group without dead letters), by {@value #REASON}. */
+  /** Counter: events given up on and dropped (the group keeps no dead letters), by reason. */
   public static final String DROPPED = "relaybus.dropped";
 
-  /** Tag: the transport's name ({@code memory}, {@code postgres}, {@code kafka}, {@code webhook}). */
+  /** Tag: the transport's name ({@code memory}, {@code postgres}, {@code kafka}, ...). */
   public static final String SYSTEM = "messaging.system";
   /** Tag: the topic. */
   public static final String DESTINATION = "messaging.destination.name";
@@ -148,7 +148,7 @@ public final class RelaybusMetrics implements Instrumentation {
     } else {
       meters.dropped.computeIfAbsent(reason, r -> Counter.builder(DROPPED)
           .description("Events given up on and dropped: the group keeps no dead letters")
-          .baseUnit("events").tags(meters.tags).tag(REASON, r.name()).register(registry))
+          .tags(meters.tags).tag(REASON, r.name()).register(registry))
           .increment();
     }
   }
@@ -207,7 +207,7 @@ public final class RelaybusMetrics implements Instrumentation {
     Counter sentCounter(String errorType) {
       return Counter.builder(SENT_MESSAGES)
           .description("Events handed to the transport to publish")
-          .baseUnit("events").tags(tags).tag(ERROR_TYPE, errorType).register(registry);
+          .tags(tags).tag(ERROR_TYPE, errorType).register(registry);
     }
 
     Timer durationTimer(String errorType) {
@@ -244,19 +244,19 @@ public final class RelaybusMetrics implements Instrumentation {
       this.tags = tags;
       this.consumed = Counter.builder(CONSUMED_MESSAGES)
           .description("Events delivered to a handler, once per attempt")
-          .baseUnit("events").tags(tags).tag(OPERATION, "process").register(registry);
+          .tags(tags).tag(OPERATION, "process").register(registry);
       this.processed = processTimer(NO_ERROR);
       this.retries = Counter.builder(RETRIES)
           .description("Failed delivery attempts after which another attempt is scheduled")
-          .baseUnit("attempts").tags(tags).register(registry);
+          .tags(tags).register(registry);
       Gauge.builder(ACTIVE, active, AtomicInteger::get)
           .description("Delivery attempts whose handler is running now")
-          .baseUnit("attempts").tags(tags).strongReference(true).register(registry);
+          .tags(tags).strongReference(true).register(registry);
       // Registered at zero, so that a rate over them sees the first dead letter.
       for (DeadLetterReason reason : DeadLetterReason.values()) {
         deadLetters.put(reason, Counter.builder(DEAD_LETTERS)
             .description("Events stored as dead letters")
-            .baseUnit("events").tags(tags).tag(REASON, reason.name()).register(registry));
+            .tags(tags).tag(REASON, reason.name()).register(registry));
       }
     }
 

@@ -359,7 +359,7 @@ public final class RelaybusOperationsMetrics implements MeterBinder, AutoCloseab
     Cell cell = new Cell(2);
     cell.define(r -> Gauge.builder(LAG_DEPTH, cell, c -> c.get(0))
         .description("Events a consumer group has not finished, at the last refresh")
-        .baseUnit("events").tags(tags).strongReference(true).register(r));
+        .tags(tags).strongReference(true).register(r));
     cell.define(r -> TimeGauge.builder(LAG_AGE, cell, TimeUnit.SECONDS, c -> c.get(1))
         .description("How long ago the oldest event a consumer group has not finished was "
             + "published, at the last refresh")
@@ -376,7 +376,7 @@ public final class RelaybusOperationsMetrics implements MeterBinder, AutoCloseab
         .tags(tags).strongReference(true).register(r));
     cell.define(r -> Gauge.builder(ENDPOINT_PENDING, cell, c -> c.get(1))
         .description("Deliveries waiting for the webhook endpoint")
-        .baseUnit("events").tags(tags).strongReference(true).register(r));
+        .tags(tags).strongReference(true).register(r));
     for (int i = 0; i < BREAKER_STATES.size(); i++) {
       int index = 2 + i;
       cell.define(r -> Gauge.builder(ENDPOINT_BREAKER, cell, c -> c.get(index))
