@@ -1,5 +1,6 @@
 package io.relaybus.webhook;
 
+import io.relaybus.spi.HealthGrace;
 import io.relaybus.spi.Settings;
 import io.relaybus.webhook.internal.dispatch.DispatcherConfig;
 import io.relaybus.webhook.internal.dispatch.RetrySchedule;
@@ -92,6 +93,8 @@ final class WebhookSettings {
   final long maxEventSize;
   final Map<String, WebhookEndpoint> endpoints;
   final Map<String, Boolean> endpointEnabled;
+  /** The core's {@code relaybus.health.grace-period}, for the health components. */
+  final Duration healthGracePeriod;
 
   WebhookSettings(Settings settings, boolean dataSourceGiven) {
     Settings.Reader r = settings.reader();
@@ -146,6 +149,7 @@ final class WebhookSettings {
     this.endpointEnabled = new LinkedHashMap<>();
     readEndpoints(settings, r);
     r.validate();
+    this.healthGracePeriod = HealthGrace.gracePeriod(settings);
   }
 
   private static List<Duration> readSchedule(Settings.Reader r) {

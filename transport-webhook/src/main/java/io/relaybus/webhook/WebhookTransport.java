@@ -7,6 +7,7 @@ import io.relaybus.DeadLetters;
 import io.relaybus.Event;
 import io.relaybus.PublishReceipt;
 import io.relaybus.SubscribeOptions;
+import io.relaybus.ops.Operations;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
@@ -53,7 +54,10 @@ public final class WebhookTransport implements Transport {
   private final OkHttpClient groupClient;
   private final OutboxDispatcher dispatcher;
   private final Capabilities capabilities;
-  private final DeadLetters deadLetters;
+  private final WebhookDeadLetters deadLetters;
+  private final Duration gracePeriod;
+  private final WebhookHealth health;
+  private final Operations operations;
   private final Endpoints endpoints = new Endpoints();
   private final Object receiverLock = new Object();
   private volatile MemberReceiver receiver;
@@ -89,11 +93,17 @@ public final class WebhookTransport implements Transport {
         groupClient, new HttpDeliveryRequests(), context.threadFactory("dispatcher"));
     this.capabilities = (outbox.durable()
         ? Capabilities.of(Capability.PERSISTENT, Capability.CONSUMER_GROUPS, Capability.BACKLOG,
-            Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY)
+            Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY, Capability.LAG,
+            Capability.EVENT_LOOKUP, Capability.WEBHOOK_ENDPOINTS)
         : Capabilities.of(Capability.CONSUMER_GROUPS, Capability.BACKLOG,
-            Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY))
+            Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY, Capability.LAG,
+            Capability.EVENT_LOOKUP, Capability.WEBHOOK_ENDPOINTS))
         .withMaxEventSize(settings.maxEventSize);
     this.deadLetters = new WebhookDeadLetters(outbox, dispatcher::wake);
+    this.gracePeriod = settings.healthGracePeriod;
+    this.health = new WebhookHealth(outbox, dispatcher, () -> receiver, gracePeriod,
+        settings.dispatcher.breakerThreshold(), context.threadFactory("health"));
+    this.operations = new WebhookOperations(outbox, deadLetters, dispatcher, health);
     try {
       for (Map.Entry<String, WebhookEndpoint> e : settings.endpoints.entrySet()) {
         outbox.putEndpoint(e.getValue());
@@ -163,7 +173,7 @@ public final class WebhookTransport implements Transport {
         if (r == null) {
           r = new MemberReceiver(outbox, dispatcher::refreshRoutes, settings.receiverHost,
               settings.receiverPort, settings.receiverPublicUrl, settings.memberTtl,
-              context::threadFactory);
+              context::threadFactory, gracePeriod);
           receiver = r;
           // A member's claims lapse with its membership: a SIGKILLed member-and-sender's
           // in-flight deliveries move to a live member one TTL after its last heartbeat.
@@ -180,12 +190,24 @@ public final class WebhookTransport implements Transport {
     return deadLetters;
   }
 
+  /**
+   * The operations API: topics, groups and endpoints of a topic, lag, dead letters by filter,
+   * event lookup, endpoints and health (see {@code docs/webhooks.md}, "Operations").
+   */
+  @Override
+  public Operations operations() {
+    return operations;
+  }
+
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
+    if (health != null) {
+      health.close();
+    }
     if (dispatcher != null) {
       dispatcher.close(Duration.ofSeconds(10));
     }
@@ -280,7 +302,7 @@ public final class WebhookTransport implements Transport {
       Objects.requireNonNull(name, "name");
       ensureOpen("list the delivery attempts of webhook endpoint '" + name + "'");
       List<DeliveryAttempt> out = new ArrayList<>();
-      for (AttemptRecord a : outbox.attempts(name, limit)) {
+      for (AttemptRecord a : outbox.attempts(name, limit, false)) {
         out.add(new DeliveryAttempt(a.deliveryId(), a.attempt(), a.startedAt(), a.duration(),
             a.status(), a.error(), a.eventId(), a.webhookId()));
       }

@@ -55,6 +55,18 @@ final class CircuitBreaker {
     return 0;
   }
 
+  /**
+   * The probe {@link #permits} granted was not sent (nothing was due, or the rate limit said
+   * no): the breaker is open again with its open period over, so the next call grants the probe
+   * again. Without this a half-open breaker with no probe in flight would refuse every request.
+   * Call it only after a call of {@link #permits} that granted a request.
+   */
+  synchronized void probeNotSent() {
+    if (state == State.HALF_OPEN) {
+      state = State.OPEN;
+    }
+  }
+
   /** A request succeeded. */
   synchronized void success() {
     failures = 0;

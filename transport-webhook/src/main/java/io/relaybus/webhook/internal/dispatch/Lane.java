@@ -102,11 +102,17 @@ final class Lane {
     int permitted = breaker.permits(wanted);
     int tokens = limiter.acquire(permitted);
     if (tokens <= 0) {
+      if (permitted > 0) {
+        breaker.probeNotSent();
+      }
       return false;
     }
     List<OutboxDelivery> claimed = outbox.claim(r.name(), tokens, r.ordered(), r.isGroup(),
         leases.lease());
     limiter.giveBack(tokens - claimed.size());
+    if (claimed.isEmpty()) {
+      breaker.probeNotSent();
+    }
     for (OutboxDelivery d : claimed) {
       if (!leases.add(d.id())) {
         // Its lease ran out while its request still runs here (renewal was late): this claim
@@ -144,7 +150,8 @@ final class Lane {
   private boolean claimAheadAndSend(Route r, int wanted) {
     int target = aheadTarget(r);
     int held = ahead.size();
-    if (held <= target / 2 && breaker.state() == CircuitBreaker.State.CLOSED) {
+    boolean closed = breaker.state() == CircuitBreaker.State.CLOSED;
+    if (held <= target / 2 && closed) {
       for (OutboxDelivery d : outbox.claim(r.name(), target - held, false, false,
           leases.lease())) {
         if (leases.add(d.id())) {
@@ -155,10 +162,17 @@ final class Lane {
         }
       }
     }
-    if (wanted <= 0 || ahead.isEmpty()) {
+    if (wanted <= 0) {
       return false;
     }
-    int tokens = limiter.acquire(breaker.permits(Math.min(wanted, ahead.size())));
+    if (ahead.isEmpty()) {
+      if (!closed) {
+        probe(r);
+      }
+      return false;
+    }
+    int permitted = breaker.permits(Math.min(wanted, ahead.size()));
+    int tokens = limiter.acquire(permitted);
     int started = 0;
     OutboxDelivery d;
     while (started < tokens && (d = ahead.poll()) != null) {
@@ -166,7 +180,32 @@ final class Lane {
       started++;
     }
     limiter.giveBack(tokens - started);
+    if (permitted > 0 && started == 0) {
+      breaker.probeNotSent();
+    }
     return started > 0 && started == wanted;
+  }
+
+  /**
+   * Claims and sends the probe of a breaker that is not closed once nothing is claimed ahead
+   * (nothing is claimed ahead while it is not closed, so that a failing endpoint's deliveries
+   * stay claimable by other senders): one delivery, when the breaker grants its probe.
+   */
+  private void probe(Route r) {
+    if (breaker.permits(1) < 1) {
+      return;
+    }
+    if (limiter.acquire(1) < 1) {
+      breaker.probeNotSent();
+      return;
+    }
+    List<OutboxDelivery> claimed = outbox.claim(r.name(), 1, false, false, leases.lease());
+    if (claimed.isEmpty() || !leases.add(claimed.get(0).id())) {
+      limiter.giveBack(1);
+      breaker.probeNotSent();
+      return;
+    }
+    send(r, claimed.get(0));
   }
 
   /** Gives the leases of the claimed-ahead deliveries back (at close): claimable at once. */

@@ -3,6 +3,7 @@ package io.relaybus.webhook.internal.dispatch;
 import io.relaybus.webhook.internal.outbox.Outbox;
 import io.relaybus.webhook.internal.outbox.Route;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -119,6 +120,20 @@ public final class OutboxDispatcher implements AutoCloseable {
   public String breakerState(String route) {
     Lane lane = lanes.get(route);
     return (lane == null ? CircuitBreaker.State.CLOSED : lane.breaker.state()).name();
+  }
+
+  /**
+   * The routes as this dispatcher last read them from the outbox (every {@code route-refresh}),
+   * without reading the outbox now: for health checks that must answer while it is away.
+   *
+   * @return the routes
+   */
+  public List<Route> knownRoutes() {
+    List<Route> out = new ArrayList<>();
+    for (Lane lane : lanes.values()) {
+      out.add(lane.route);
+    }
+    return out;
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.relaybus.webhook.internal.member;
 
+import io.relaybus.ops.Health;
+import io.relaybus.spi.HealthGrace;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.TransportSubscription;
 import io.relaybus.webhook.internal.outbox.Outbox;
@@ -10,6 +12,7 @@ import io.relaybus.webhook.receiver.WebhookReceiver;
 import io.relaybus.webhook.signature.WebhookSecret;
 import io.relaybus.webhook.signature.WebhookVerifier;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -49,6 +52,8 @@ public final class MemberReceiver implements AutoCloseable {
   private final ScheduledExecutorService heartbeat;
   private final String baseUrl;
   private final Map<String, Member> members = new ConcurrentHashMap<>();
+  /** Fed by the heartbeats: a member whose registration cannot be refreshed stops receiving. */
+  private final HealthGrace health;
   private volatile boolean closed;
 
   /**
@@ -61,9 +66,12 @@ public final class MemberReceiver implements AutoCloseable {
    * @param publicUrl the base URL others reach this receiver at, or {@code null} for the bound one
    * @param ttl how long a member stays registered without a heartbeat
    * @param threads names the receiver's threads
+   * @param gracePeriod how long heartbeats may fail before the receiver's health is down
    */
   public MemberReceiver(Outbox outbox, Runnable routesChanged, String host, int port,
-      String publicUrl, Duration ttl, Function<String, ThreadFactory> threads) {
+      String publicUrl, Duration ttl, Function<String, ThreadFactory> threads,
+      Duration gracePeriod) {
+    this.health = new HealthGrace("webhook.receiver", gracePeriod, Clock.systemUTC());
     this.outbox = outbox;
     this.routesChanged = routesChanged;
     this.ttl = ttl;
@@ -108,16 +116,34 @@ public final class MemberReceiver implements AutoCloseable {
     return baseUrl;
   }
 
+  /**
+   * The receiver's health: up while the heartbeats of its members are stored; degraded from
+   * the first failed one, down when they failed for the grace period (the members' registrations
+   * then lapse and no delivery reaches them).
+   *
+   * @return the {@code webhook.receiver} component
+   */
+  public Health.Component health() {
+    return health.component();
+  }
+
   private void beat() {
+    String failure = null;
     for (Member m : members.values()) {
       if (!m.closing()) {
         try {
           outbox.putMember(m.route(), m.url(), m.capacity(), ttl);
         } catch (RuntimeException e) {
+          failure = "heartbeat of " + m + " failed: " + e.getMessage();
           LOG.warn("Heartbeat of {} failed (retried in {}ms): {}", m, ttl.toMillis() / 3,
               e.toString());
         }
       }
+    }
+    if (failure == null) {
+      health.passed();
+    } else {
+      health.failed(failure);
     }
   }
 

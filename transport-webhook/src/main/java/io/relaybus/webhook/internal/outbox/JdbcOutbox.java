@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
+import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.webhook.EndpointState;
 import io.relaybus.webhook.WebhookEndpoint;
 import java.sql.Connection;
@@ -18,7 +19,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -42,6 +46,7 @@ public final class JdbcOutbox implements Outbox {
       + "webhook_id) SELECT ?, route, ?, ?, ?, ?, ?, ?, ? FROM %s.delivery WHERE id = ?";
 
   private final JdbcTransactions tx;
+  private final JdbcDeadLetters deadLetters;
   private final HikariDataSource ownPool;
   private final String s;
   private final String owner = UUID.randomUUID().toString();
@@ -55,6 +60,7 @@ public final class JdbcOutbox implements Outbox {
    */
   public JdbcOutbox(DataSource dataSource, HikariDataSource ownPool, String schema) {
     this.tx = new JdbcTransactions(dataSource, schema);
+    this.deadLetters = new JdbcDeadLetters(tx, schema);
     this.ownPool = ownPool;
     this.s = schema;
     try {
@@ -425,53 +431,68 @@ public final class JdbcOutbox implements Outbox {
           return null; // finished by another sender after our lease ran out
         }
       }
-      insertDeadLetter(c, delivery.topic(), group, delivery.event(), reason, attempts, lastError);
+      deadLetters.insert(c, delivery.topic(), group, delivery.event(), reason, attempts,
+          lastError);
       return null;
     });
-  }
-
-  private void insertDeadLetter(Connection c, String topic, String group, Event event,
-      DeadLetterReason reason, int attempts, String lastError) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".dead_letter "
-        + "(topic, grp, attributes, data, reason, attempts, last_error) VALUES "
-        + "(?, ?, ?, ?, ?, ?, ?)")) {
-      ps.setString(1, topic);
-      ps.setString(2, group);
-      ps.setString(3, EventAttributes.encode(event));
-      ps.setBytes(4, event.data());
-      ps.setString(5, reason.name());
-      ps.setInt(6, attempts);
-      ps.setString(7, lastError == null ? "" : lastError);
-      ps.executeUpdate();
-    }
   }
 
   @Override
   public void deadLetter(String topic, String group, Event event, DeadLetterReason reason,
       int attempts, String lastError) {
     tx.run(c -> {
-      insertDeadLetter(c, topic, group, event, reason, attempts, lastError);
+      deadLetters.insert(c, topic, group, event, reason, attempts, lastError);
       return null;
     });
   }
 
   @Override
-  public List<DeadLetter> deadLetters(String topic, String group, int limit) {
+  public List<DeadLetter> deadLetters(DeadLetterQuery filter, long afterId, int limit) {
+    return deadLetters.search(filter, afterId, limit);
+  }
+
+  @Override
+  public Map<DeadLetterReason, Long> deadLetterCounts(String topic, String group) {
+    return deadLetters.counts(topic, group);
+  }
+
+  @Override
+  public int replay(String topic, String group, List<String> ids, String route) {
+    return deadLetters.replay(topic, group, ids, route);
+  }
+
+  @Override
+  public int purge(DeadLetterQuery filter) {
+    return deadLetters.purge(filter);
+  }
+
+  @Override
+  public Backlog backlog(String route, String topic) {
     return tx.run(c -> {
-      List<DeadLetter> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT id, attributes, data, reason, "
-          + "attempts, last_error, dead_lettered_at FROM " + s + ".dead_letter WHERE topic = ? "
-          + "AND grp = ? ORDER BY id LIMIT ?")) {
-        ps.setString(1, topic);
-        ps.setString(2, group);
-        ps.setInt(3, limit);
+      try (PreparedStatement ps = c.prepareStatement("SELECT count(*), min(created_at), now() "
+          + "FROM " + s + ".delivery WHERE route = ? AND topic = ?")) {
+        ps.setString(1, route);
+        ps.setString(2, topic);
         try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(new DeadLetter(Long.toString(rs.getLong(1)), topic, group,
-                EventAttributes.decode(rs.getString(2), rs.getBytes(3)),
-                DeadLetterReason.valueOf(rs.getString(4)), rs.getInt(5), rs.getString(6),
-                rs.getTimestamp(7).toInstant()));
-          }
+          rs.next();
+          Timestamp oldest = rs.getTimestamp(2);
+          return new Backlog(rs.getLong(1), oldest == null ? null : oldest.toInstant(),
+              rs.getTimestamp(3).toInstant());
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<String> topics() {
+    return tx.run(c -> {
+      List<String> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT t FROM (SELECT unnest(topics) AS t "
+          + "FROM " + s + ".route UNION SELECT topic FROM " + s + ".delivery UNION SELECT topic "
+          + "FROM " + s + ".dead_letter) x WHERE t <> '*' ORDER BY t");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
         }
       }
       return out;
@@ -479,62 +500,63 @@ public final class JdbcOutbox implements Outbox {
   }
 
   @Override
-  public long deadLetterCount(String topic, String group) {
+  public EventTrace trace(String topic, String eventId, Collection<String> routes) {
     return tx.run(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + s
-          + ".dead_letter WHERE topic = ? AND grp = ?")) {
+      Map<String, Long> pending = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT route, count(*) FROM " + s
+          + ".delivery WHERE topic = ? AND event_id = ? GROUP BY route")) {
         ps.setString(1, topic);
-        ps.setString(2, group);
+        ps.setString(2, eventId);
         try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          return rs.getLong(1);
+          while (rs.next()) {
+            pending.put(rs.getString(1), rs.getLong(2));
+          }
         }
       }
-    });
-  }
-
-  @Override
-  public boolean replay(String topic, String group, String id, String route) {
-    long dlId;
-    try {
-      dlId = Long.parseLong(id);
-    } catch (NumberFormatException e) {
-      return false;
-    }
-    return tx.run(c -> {
-      try (PreparedStatement ps = c.prepareStatement("WITH dl AS (DELETE FROM " + s
-          + ".dead_letter WHERE id = ? AND topic = ? AND grp = ? RETURNING attributes, data) "
-          + "INSERT INTO " + s + ".delivery (route, topic, event_id, ordering_key, attributes, "
-          + "data) SELECT ?, ?, '', attributes::json->>'key', attributes, data FROM dl")) {
-        ps.setLong(1, dlId);
-        ps.setString(2, topic);
-        ps.setString(3, group);
-        ps.setString(4, route);
-        ps.setString(5, topic);
-        return ps.executeUpdate() > 0;
-      }
-    });
-  }
-
-  @Override
-  public int purge(String topic, String group) {
-    return tx.run(c -> {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
-          + ".dead_letter WHERE topic = ? AND grp = ?")) {
+      Set<String> dead = new HashSet<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT grp FROM " + s
+          + ".dead_letter WHERE topic = ? AND attributes::json->>'id' = ?")) {
         ps.setString(1, topic);
-        ps.setString(2, group);
-        return ps.executeUpdate();
+        ps.setString(2, eventId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            dead.add(rs.getString(1));
+          }
+        }
       }
+      Set<String> delivered = new HashSet<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT route FROM " + s
+          + ".attempt WHERE route = ANY(?) AND event_id = ? AND status BETWEEN 200 AND 299")) {
+        ps.setArray(1, c.createArrayOf("text", routes.toArray()));
+        ps.setString(2, eventId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            delivered.add(rs.getString(1));
+          }
+        }
+      }
+      return new EventTrace(pending, dead, delivered);
     });
   }
 
   @Override
-  public List<AttemptRecord> attempts(String route, int limit) {
+  public void check() {
+    tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + s + ".route LIMIT 1")) {
+        ps.setQueryTimeout(10);
+        ps.executeQuery().close();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public List<AttemptRecord> attempts(String route, int limit, boolean newestFirst) {
     return tx.run(c -> {
       List<AttemptRecord> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT delivery_id, attempt, started_at, "
           + "duration_ms, status, error, event_id, webhook_id FROM " + s + ".attempt WHERE "
-          + "route = ? ORDER BY started_at LIMIT ?")) {
+          + "route = ? ORDER BY started_at" + (newestFirst ? " DESC" : "") + " LIMIT ?")) {
         ps.setString(1, route);
         ps.setInt(2, limit);
         try (ResultSet rs = ps.executeQuery()) {

@@ -3,12 +3,15 @@ package io.relaybus.webhook.internal.outbox;
 import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
+import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.webhook.EndpointState;
 import io.relaybus.webhook.WebhookEndpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,7 +35,8 @@ public final class MemoryOutbox implements Outbox {
   private final Map<String, RouteEntry> routes = new LinkedHashMap<>();
   /** Pending deliveries by id, so iteration is oldest first. */
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
-  private final Map<String, List<DeadLetter>> deadLetters = new LinkedHashMap<>();
+  /** Dead letters by id, so iteration is oldest first. */
+  private final TreeMap<Long, DeadLetter> deadLetters = new TreeMap<>();
   private final java.util.ArrayDeque<RouteAttempt> attempts = new java.util.ArrayDeque<>();
 
   private static final class RouteEntry {
@@ -53,6 +58,7 @@ public final class MemoryOutbox implements Outbox {
     final String route;
     final String topic;
     final Event event;
+    final Instant created;
     int attempts;
     int handlerAttempt = 1;
     Instant due;
@@ -63,6 +69,7 @@ public final class MemoryOutbox implements Outbox {
       this.route = route;
       this.topic = topic;
       this.event = event;
+      this.created = due;
       this.due = due;
     }
   }
@@ -291,58 +298,152 @@ public final class MemoryOutbox implements Outbox {
   public void deadLetter(String topic, String group, Event event, DeadLetterReason reason,
       int attemptCount, String lastError) {
     synchronized (lock) {
-      deadLetters.computeIfAbsent(topic + "\n" + group, k -> new ArrayList<>())
-          .add(new DeadLetter(Long.toString(ids.incrementAndGet()), topic, group, event, reason,
-              attemptCount, lastError == null ? "" : lastError, Instant.now()));
+      long id = ids.incrementAndGet();
+      deadLetters.put(id, new DeadLetter(Long.toString(id), topic, group, event, reason,
+          attemptCount, lastError == null ? "" : lastError, Instant.now()));
     }
   }
 
   @Override
-  public List<DeadLetter> deadLetters(String topic, String group, int limit) {
+  public List<DeadLetter> deadLetters(DeadLetterQuery filter, long afterId, int limit) {
     synchronized (lock) {
-      List<DeadLetter> all = deadLetters.getOrDefault(topic + "\n" + group, List.of());
-      return List.copyOf(all.subList(0, Math.min(limit, all.size())));
-    }
-  }
-
-  @Override
-  public long deadLetterCount(String topic, String group) {
-    synchronized (lock) {
-      return deadLetters.getOrDefault(topic + "\n" + group, List.of()).size();
-    }
-  }
-
-  @Override
-  public boolean replay(String topic, String group, String id, String route) {
-    synchronized (lock) {
-      List<DeadLetter> all = deadLetters.getOrDefault(topic + "\n" + group, List.of());
-      for (Iterator<DeadLetter> it = all.iterator(); it.hasNext(); ) {
-        DeadLetter d = it.next();
-        if (d.id().equals(id)) {
-          it.remove();
-          long deliveryId = ids.incrementAndGet();
-          pending.put(deliveryId, new Pending(deliveryId, route, topic, d.event(), Instant.now()));
-          return true;
+      List<DeadLetter> out = new ArrayList<>();
+      for (DeadLetter d : deadLetters.tailMap(afterId, false).values()) {
+        if (out.size() >= limit) {
+          break;
+        }
+        if (filter.matches(d)) {
+          out.add(d);
         }
       }
-      return false;
+      return out;
     }
   }
 
   @Override
-  public int purge(String topic, String group) {
+  public Map<DeadLetterReason, Long> deadLetterCounts(String topic, String group) {
     synchronized (lock) {
-      List<DeadLetter> removed = deadLetters.remove(topic + "\n" + group);
-      return removed == null ? 0 : removed.size();
+      Map<DeadLetterReason, Long> counts = new EnumMap<>(DeadLetterReason.class);
+      for (DeadLetter d : deadLetters.values()) {
+        if (d.topic().equals(topic) && d.group().equals(group)) {
+          counts.merge(d.reason(), 1L, Long::sum);
+        }
+      }
+      return counts;
     }
   }
 
   @Override
-  public List<AttemptRecord> attempts(String route, int limit) {
+  public int replay(String topic, String group, List<String> idsToReplay, String route) {
+    synchronized (lock) {
+      int n = 0;
+      for (String id : idsToReplay) {
+        Long key = parseId(id);
+        DeadLetter d = key == null ? null : deadLetters.get(key);
+        if (d != null && d.topic().equals(topic) && d.group().equals(group)) {
+          deadLetters.remove(key);
+          long deliveryId = ids.incrementAndGet();
+          pending.put(deliveryId, new Pending(deliveryId, route, topic, d.event(), Instant.now()));
+          n++;
+        }
+      }
+      return n;
+    }
+  }
+
+  private static Long parseId(String id) {
+    try {
+      return Long.valueOf(id);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public int purge(DeadLetterQuery filter) {
+    synchronized (lock) {
+      int before = deadLetters.size();
+      deadLetters.values().removeIf(filter::matches);
+      return before - deadLetters.size();
+    }
+  }
+
+  @Override
+  public Backlog backlog(String route, String topic) {
+    synchronized (lock) {
+      long depth = 0;
+      Instant oldest = null;
+      for (Pending p : pending.values()) {
+        if (p.route.equals(route) && p.topic.equals(topic)) {
+          depth++;
+          if (oldest == null || p.created.isBefore(oldest)) {
+            oldest = p.created;
+          }
+        }
+      }
+      return new Backlog(depth, oldest, Instant.now());
+    }
+  }
+
+  @Override
+  public List<String> topics() {
+    synchronized (lock) {
+      Set<String> out = new TreeSet<>();
+      for (RouteEntry r : routes.values()) {
+        if (r.endpoint != null) {
+          out.addAll(r.endpoint.topics());
+        } else {
+          out.add(r.topic);
+        }
+      }
+      out.remove("*");
+      pending.values().forEach(p -> out.add(p.topic));
+      deadLetters.values().forEach(d -> out.add(d.topic()));
+      return List.copyOf(out);
+    }
+  }
+
+  @Override
+  public EventTrace trace(String topic, String eventId, Collection<String> routeNames) {
+    synchronized (lock) {
+      Map<String, Long> waiting = new HashMap<>();
+      for (Pending p : pending.values()) {
+        if (p.topic.equals(topic) && p.event.id().equals(eventId)) {
+          waiting.merge(p.route, 1L, Long::sum);
+        }
+      }
+      Set<String> dead = new HashSet<>();
+      for (DeadLetter d : deadLetters.values()) {
+        if (d.topic().equals(topic) && d.event().id().equals(eventId)) {
+          dead.add(d.group());
+        }
+      }
+      Set<String> delivered = new HashSet<>();
+      for (RouteAttempt a : attempts) {
+        AttemptRecord r = a.attempt();
+        if (eventId.equals(r.eventId()) && r.status() >= 200 && r.status() < 300
+            && routeNames.contains(a.route())) {
+          delivered.add(a.route());
+        }
+      }
+      return new EventTrace(waiting, dead, delivered);
+    }
+  }
+
+  @Override
+  public void check() {
+    // Nothing to reach: the outbox is this JVM's memory.
+  }
+
+  @Override
+  public List<AttemptRecord> attempts(String route, int limit, boolean newestFirst) {
     synchronized (lock) {
       List<AttemptRecord> out = new ArrayList<>();
-      for (RouteAttempt a : attempts) {
-        if (a.route().equals(route) && out.size() < limit) {
+      Iterator<RouteAttempt> it = newestFirst ? attempts.descendingIterator()
+          : attempts.iterator();
+      while (it.hasNext() && out.size() < limit) {
+        RouteAttempt a = it.next();
+        if (a.route().equals(route)) {
           out.add(a.attempt());
         }
       }

@@ -4,11 +4,13 @@ import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.webhook.EndpointState;
+import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.webhook.WebhookEndpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The store of routes, deliveries, attempts and dead letters. Thread-safe. Implementations:
@@ -180,52 +182,89 @@ public interface Outbox extends AutoCloseable {
       String lastError);
 
   /**
-   * Lists dead letters.
+   * Dead letters matching a filter (its page is ignored), oldest first.
    *
-   * @param topic the topic
-   * @param group the group or endpoint
+   * @param filter topic, group or endpoint, event id, type, reason, time range
+   * @param afterId only dead letters with a larger id (0 for all)
    * @param limit the most returned
    * @return oldest first
    */
-  List<DeadLetter> deadLetters(String topic, String group, int limit);
+  List<DeadLetter> deadLetters(DeadLetterQuery filter, long afterId, int limit);
 
   /**
-   * Counts dead letters.
+   * Counts a group's or endpoint's dead letters per reason.
    *
    * @param topic the topic
    * @param group the group or endpoint
-   * @return the count
+   * @return count per reason, reasons without dead letters absent
    */
-  long deadLetterCount(String topic, String group);
+  Map<DeadLetterReason, Long> deadLetterCounts(String topic, String group);
 
   /**
-   * Removes one dead letter and writes a fresh delivery of its event to the route, atomically.
+   * Removes dead letters and writes a fresh delivery of each event to the route, in id order,
+   * atomically. Ids that do not exist (or belong to another topic or group) are skipped.
    *
    * @param topic the topic
    * @param group the group or endpoint
-   * @param id the dead letter id
+   * @param ids the dead letter ids
    * @param route the route to deliver to
-   * @return {@code true} when it existed
+   * @return how many were replayed
    */
-  boolean replay(String topic, String group, String id, String route);
+  int replay(String topic, String group, List<String> ids, String route);
 
   /**
-   * Deletes dead letters.
+   * Deletes the dead letters matching a filter (its page is ignored).
    *
-   * @param topic the topic
-   * @param group the group or endpoint
+   * @param filter which dead letters
    * @return how many
    */
-  int purge(String topic, String group);
+  int purge(DeadLetterQuery filter);
 
   /**
-   * The recorded attempts of deliveries to a route, oldest first (for diagnostics and tests).
+   * The pending deliveries of one route for one topic, claimed or not.
+   *
+   * @param route the route
+   * @param topic the topic
+   * @return how many, and when the oldest was written
+   */
+  Backlog backlog(String route, String topic);
+
+  /**
+   * Every topic the outbox knows: named by a route (not {@code *}), or with pending deliveries
+   * or dead letters.
+   *
+   * @return the topics, sorted
+   */
+  List<String> topics();
+
+  /**
+   * What the outbox still knows of one event: its pending deliveries, its dead letters and the
+   * routes with a successful attempt recorded (kept for the attempt retention).
+   *
+   * @param topic the topic
+   * @param eventId the event id
+   * @param routes the routes whose attempt log to search
+   * @return the trace
+   */
+  EventTrace trace(String topic, String eventId, Collection<String> routes);
+
+  /**
+   * Fails when the store cannot be reached (a health check; nothing is changed).
+   *
+   * @throws RuntimeException when it cannot be reached
+   */
+  void check();
+
+  /**
+   * The recorded attempts of deliveries to a route (for diagnostics and tests).
    *
    * @param route the route
    * @param limit the most returned
+   * @param newestFirst {@code true} for the latest attempts, newest first; {@code false} for
+   *     the earliest, oldest first
    * @return the attempts
    */
-  List<AttemptRecord> attempts(String route, int limit);
+  List<AttemptRecord> attempts(String route, int limit, boolean newestFirst);
 
   /**
    * Deletes recorded attempts older than {@code attemptRetention} and members expired for

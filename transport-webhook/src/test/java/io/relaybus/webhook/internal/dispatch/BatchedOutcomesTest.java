@@ -66,7 +66,7 @@ class BatchedOutcomesTest {
 
       assertThat(db.outcomeCommits.get() - before).isEqualTo(1);
       assertThat(outbox.pending("unit")).isZero();
-      assertThat(outbox.attempts("unit", 100)).hasSize(50)
+      assertThat(outbox.attempts("unit", 100, false)).hasSize(50)
           .allSatisfy(a -> assertThat(a.status()).isEqualTo(204))
           .extracting(AttemptRecord::deliveryId)
           .containsExactlyInAnyOrderElementsOf(claimed.stream().map(OutboxDelivery::id)
@@ -101,7 +101,7 @@ class BatchedOutcomesTest {
         db.reachable.set(true);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> outbox.pending("held") == 0);
-        assertThat(outbox.attempts("held", 100)).hasSize(n)
+        assertThat(outbox.attempts("held", 100, false)).hasSize(n)
             .allSatisfy(a -> assertThat(a.status()).isEqualTo(200))
             .allSatisfy(a -> assertThat(a.attempt()).isEqualTo(1));
         // The batch that failed first, then everything that completed meanwhile.

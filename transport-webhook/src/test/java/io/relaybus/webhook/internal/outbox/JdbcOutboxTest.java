@@ -103,7 +103,7 @@ class JdbcOutboxTest {
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
         !b.claim("share", 100, false, false, Duration.ofSeconds(30)).isEmpty());
     assertThat(b.pending("share")).isEqualTo(60);
-    assertThat(b.attempts("share", 1000)).hasSize(40);
+    assertThat(b.attempts("share", 1000, false)).hasSize(40);
   }
 
   @Test
@@ -180,7 +180,7 @@ class JdbcOutboxTest {
     OutboxDelivery d = migrated.claim("mig", 10, false, false, Duration.ofSeconds(30)).get(0);
     migrated.succeeded(new AttemptRecord(d.id(), 1, Instant.now(), Duration.ZERO, 204, null,
         e.id(), "msg_x"));
-    List<AttemptRecord> attempts = migrated.attempts("mig", 10);
+    List<AttemptRecord> attempts = migrated.attempts("mig", 10, false);
     assertThat(attempts).extracting(AttemptRecord::status, AttemptRecord::eventId,
         AttemptRecord::webhookId).containsExactly(
             org.assertj.core.groups.Tuple.tuple(500, null, null),
@@ -220,9 +220,9 @@ class JdbcOutboxTest {
         Duration.ZERO, 500, "HTTP 500"), Instant.now(), 1, true);
     o.failed(new AttemptRecord(ds.get(1).id(), 1, Instant.now(), Duration.ZERO, 500, "HTTP 500"),
         Instant.now(), 1, true);
-    assertThat(o.attempts("prune", 10)).hasSize(2);
+    assertThat(o.attempts("prune", 10, false)).hasSize(2);
     assertThat(o.prune(Duration.ofDays(7))).isGreaterThanOrEqualTo(1);
-    assertThat(o.attempts("prune", 10)).hasSize(1);
+    assertThat(o.attempts("prune", 10, false)).hasSize(1);
   }
 
   @Test
