@@ -209,8 +209,7 @@ final class MemoryTransport implements Transport {
 
   /**
    * An event as one group sees it: its own attempt count and order, where it is in the log and
-   * when it was published; while a member holds it, it is linked into the group's in-flight
-   * list.
+   * when it was published.
    */
   static final class GroupEntry {
     final Event event;
@@ -219,9 +218,6 @@ final class MemoryTransport implements Transport {
     final long seq;
     final Instant publishedAt;
     int attemptsDone;
-    boolean inFlight;
-    GroupEntry previousInFlight;
-    GroupEntry nextInFlight;
 
     GroupEntry(Event event, long order, Map<String, String> metadata, long seq,
         Instant publishedAt) {
@@ -253,10 +249,8 @@ final class MemoryTransport implements Transport {
     final Map<String, KeyState> keys = new HashMap<>();
     final LinkedHashSet<String> parkedKeys = new LinkedHashSet<>();
     final LinkedHashMap<String, DeadEntry> deadLetters = new LinkedHashMap<>();
-    /** Entries members hold, oldest hand-out first; linked through the entries. */
-    GroupEntry inFlightHead;
-    GroupEntry inFlightTail;
-    int inFlightCount;
+    /** Entries members hold, oldest hand-out first (identity: entries are never equal). */
+    final Set<GroupEntry> inFlight = new LinkedHashSet<>();
     boolean dispatching;
     boolean dispatchAgain;
 
@@ -356,46 +350,13 @@ final class MemoryTransport implements Transport {
         ks.owner = m;
         ks.inFlight++;
       }
-      linkInFlight(e);
+      inFlight.add(e);
       m.sink.submit(new MemoryInboundMessage(this, e));
-    }
-
-    private void linkInFlight(GroupEntry e) {
-      e.inFlight = true;
-      e.previousInFlight = inFlightTail;
-      e.nextInFlight = null;
-      if (inFlightTail == null) {
-        inFlightHead = e;
-      } else {
-        inFlightTail.nextInFlight = e;
-      }
-      inFlightTail = e;
-      inFlightCount++;
-    }
-
-    private void unlinkInFlight(GroupEntry e) {
-      if (!e.inFlight) {
-        return;
-      }
-      e.inFlight = false;
-      if (e.previousInFlight == null) {
-        inFlightHead = e.nextInFlight;
-      } else {
-        e.previousInFlight.nextInFlight = e.nextInFlight;
-      }
-      if (e.nextInFlight == null) {
-        inFlightTail = e.previousInFlight;
-      } else {
-        e.nextInFlight.previousInFlight = e.previousInFlight;
-      }
-      e.previousInFlight = null;
-      e.nextInFlight = null;
-      inFlightCount--;
     }
 
     /** An entry left the member (acked, dead-lettered or released). */
     void leave(GroupEntry e) {
-      unlinkInFlight(e);
+      inFlight.remove(e);
       String key = e.event.key().orElse(null);
       if (key == null) {
         return;
@@ -435,7 +396,7 @@ final class MemoryTransport implements Transport {
      */
     PartitionLag lag(Instant now) {
       long end = topic.log.end();
-      long depth = end - cursor + pending.size() + inFlightCount;
+      long depth = end - cursor + pending.size() + inFlight.size();
       Instant oldest = cursor < end ? topic.log.publishedAt(cursor) : null;
       for (GroupEntry e : pending) {
         oldest = older(oldest, e.publishedAt);
@@ -446,7 +407,7 @@ final class MemoryTransport implements Transport {
           oldest = older(oldest, e.publishedAt);
         }
       }
-      for (GroupEntry e = inFlightHead; e != null; e = e.nextInFlight) {
+      for (GroupEntry e : inFlight) {
         oldest = older(oldest, e.publishedAt);
       }
       Duration age = oldest == null || oldest.isAfter(now) ? Duration.ZERO
@@ -488,7 +449,7 @@ final class MemoryTransport implements Transport {
           }
         }
       }
-      for (GroupEntry e = inFlightHead; e != null; e = e.nextInFlight) {
+      for (GroupEntry e : inFlight) {
         if (e.seq == seq) {
           return true;
         }
