@@ -3,6 +3,7 @@ package io.relaybus.tck;
 import io.relaybus.Capability;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
+import io.relaybus.spi.Instrumentation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestInfo;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The transport compatibility kit: every guarantee of the delivery contract
@@ -60,6 +62,20 @@ public abstract class TransportCompatibilityKit {
    * @return a started bus
    */
   protected abstract EventBus createBus(Map<String, String> overrides);
+
+  /**
+   * Creates a bus like {@link #createBus(Map)}, observed by {@code instrumentation} (registered
+   * with {@link EventBus.Builder#instrumentation}). The instrumentation family runs only when a
+   * kit implementation overrides this; by default its tests are skipped, saying so.
+   *
+   * @param overrides extra settings
+   * @param instrumentation the observer to register
+   * @return a new bus; the kit closes it
+   */
+  protected EventBus createBus(Map<String, String> overrides, Instrumentation instrumentation) {
+    throw new TestAbortedException("the kit implementation does not override "
+        + "createBus(Map, Instrumentation): the instrumentation family is not run");
+  }
 
   /**
    * Whether {@link #killConnections()} is supported.
@@ -137,6 +153,13 @@ public abstract class TransportCompatibilityKit {
    */
   protected EventBus bus(Map<String, String> overrides) {
     EventBus bus = createBus(overrides);
+    buses.add(bus);
+    return bus;
+  }
+
+  /** A bus observed by {@code instrumentation}, closed after the test. */
+  EventBus instrumentedBus(Instrumentation instrumentation) {
+    EventBus bus = createBus(Map.of(), instrumentation);
     buses.add(bus);
     return bus;
   }
@@ -225,6 +248,15 @@ public abstract class TransportCompatibilityKit {
   @DisplayName("Operations: topics, groups, lag, dead letters by filter, event lookup, health")
   class OperationsApi extends OperationsGuarantees {
     OperationsApi() {
+      super(TransportCompatibilityKit.this);
+    }
+  }
+
+  @Nested
+  @Order(8)
+  @DisplayName("Instrumentation: added headers travel with the event, hooks are called exactly")
+  class InstrumentationHooks extends InstrumentationGuarantees {
+    InstrumentationHooks() {
       super(TransportCompatibilityKit.this);
     }
   }

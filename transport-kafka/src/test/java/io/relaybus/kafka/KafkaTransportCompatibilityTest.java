@@ -2,6 +2,7 @@ package io.relaybus.kafka;
 
 import io.relaybus.EventBus;
 import io.relaybus.kafka.testing.KafkaBroker;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.tck.TransportCompatibilityKit;
 import java.time.Duration;
 import java.util.Map;
@@ -24,6 +25,12 @@ class KafkaTransportCompatibilityTest extends TransportCompatibilityKit {
   @Override
   protected EventBus createBus(Map<String, String> overrides) {
     return EventBus.create(broker.busConfig(overrides));
+  }
+
+  @Override
+  protected EventBus createBus(Map<String, String> overrides, Instrumentation instrumentation) {
+    return EventBus.builder().properties(broker.busConfig(overrides))
+        .instrumentation(instrumentation).build();
   }
 
   @Override

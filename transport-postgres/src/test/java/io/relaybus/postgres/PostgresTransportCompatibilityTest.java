@@ -2,6 +2,7 @@ package io.relaybus.postgres;
 
 import io.relaybus.EventBus;
 import io.relaybus.postgres.testing.PostgresServer;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.tck.TransportCompatibilityKit;
 import java.time.Duration;
 import java.util.Map;
@@ -22,6 +23,12 @@ class PostgresTransportCompatibilityTest extends TransportCompatibilityKit {
   protected EventBus createBus(Map<String, String> overrides) {
     // Not tracked by TestBuses: the kit closes the buses it creates.
     return EventBus.create(DB.config(TestBuses.FAULT_TIMINGS, overrides));
+  }
+
+  @Override
+  protected EventBus createBus(Map<String, String> overrides, Instrumentation instrumentation) {
+    return EventBus.builder().properties(DB.config(TestBuses.FAULT_TIMINGS, overrides))
+        .instrumentation(instrumentation).build();
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.relaybus.webhook;
 
 import io.relaybus.EventBus;
 import io.relaybus.postgres.testing.PostgresServer;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.tck.TransportCompatibilityKit;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,13 +34,23 @@ class JdbcWebhookTransportCompatibilityTest extends TransportCompatibilityKit {
 
   @Override
   protected EventBus createBus(Map<String, String> overrides) {
+    return EventBus.create(config(overrides));
+  }
+
+  @Override
+  protected EventBus createBus(Map<String, String> overrides, Instrumentation instrumentation) {
+    return EventBus.builder().properties(config(overrides)).instrumentation(instrumentation)
+        .build();
+  }
+
+  private Map<String, String> config(Map<String, String> overrides) {
     Map<String, String> config = new LinkedHashMap<>(WebhookTestConfig.TCK);
     config.put("relaybus.webhook.outbox", "jdbc");
     config.put("relaybus.webhook.jdbc.url", url);
     config.put("relaybus.webhook.jdbc.user", server.user());
     config.put("relaybus.webhook.jdbc.password", server.password());
     config.putAll(overrides);
-    return EventBus.create(config);
+    return config;
   }
 
   @Override
