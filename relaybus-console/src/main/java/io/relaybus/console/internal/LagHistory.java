@@ -47,7 +47,7 @@ final class LagHistory {
     int w = 120;
     int h = 22;
     for (int i = 0; i < s.size(); i++) {
-      double x = (double) i * w / (SAMPLES - 1);
+      double x = (double) i * w / (s.size() - 1);
       double y = h - 1 - (double) s.get(i) * (h - 2) / max;
       points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
     }

@@ -197,8 +197,9 @@ final class Pages {
     if (topics.isEmpty()) {
       h.el("p", "empty", "No topics yet.");
     } else {
-      h.raw("<table id=\"groups\"><thead><tr><th>topic</th><th>group</th><th>lag depth</th>"
-          + "<th>lag age</th><th>history</th><th>dead letters</th></tr></thead><tbody>");
+      h.raw("<table id=\"groups\"><thead><tr><th>topic</th><th>group</th>"
+          + "<th class=\"num\">lag depth</th>"
+          + "<th class=\"num\">lag age</th><th>history</th><th>dead letters</th></tr></thead><tbody>");
       for (String topic : topics) {
         List<String> groups = ops.groups(topic);
         if (groups.isEmpty()) {
@@ -257,8 +258,8 @@ final class Pages {
             .raw("</strong> events, oldest ").text(Html.duration(lag.age()))
             .raw(" old, measured ").text(Html.time(lag.measuredAt())).raw(" ")
             .raw(history.sparkline(topic, group)).raw("</p>");
-        h.raw("<table class=\"partitions\"><thead><tr><th>partition</th><th>depth</th>"
-            + "<th>age</th></tr></thead><tbody>");
+        h.raw("<table class=\"partitions\"><thead><tr><th class=\"num\">partition</th>"
+            + "<th class=\"num\">depth</th><th class=\"num\">age</th></tr></thead><tbody>");
         for (PartitionLag pl : lag.partitions()) {
           h.raw("<tr><td class=\"num\">").text(pl.partition()).raw("</td><td class=\"num\">")
               .text(pl.depth()).raw("</td><td class=\"num\">").text(Html.duration(pl.age()))
@@ -382,7 +383,8 @@ final class Pages {
     h.hidden("csrf", who.session() == null ? "" : who.session().csrf);
     f.params().forEach(h::hidden);
     h.hidden("expected", n);
-    h.raw("<button type=\"submit\" id=\"confirm\" class=\"danger\">").text(
+    h.raw("<button type=\"submit\" id=\"confirm\"").raw(action.equals("purge")
+        ? " class=\"danger\">" : ">").text(
         (action.equals("replay") ? "Replay " : "Purge ") + n).raw("</button> ")
         .link(base + "/dead-letters?" + f.queryString(), "Cancel").raw("</form>");
     return h.toString();
