@@ -86,8 +86,7 @@ public final class ConsoleServer implements AutoCloseable {
 
   private void serve(HttpExchange exchange) throws IOException {
     try (exchange) {
-      String path = exchange.getRequestURI().getRawPath();
-      path = path.substring(console.basePath().length());
+      String path = exchange.getRequestURI().getPath().substring(console.basePath().length());
       byte[] body;
       try (InputStream in = exchange.getRequestBody()) {
         body = in.readNBytes(MAX_BODY_BYTES + 1);
@@ -96,8 +95,7 @@ public final class ConsoleServer implements AutoCloseable {
         exchange.sendResponseHeaders(413, -1);
         return;
       }
-      ConsoleResponse r = console.handle(new ConsoleRequest(exchange.getRequestMethod(),
-          java.net.URLDecoder.decode(path, java.nio.charset.StandardCharsets.UTF_8),
+      ConsoleResponse r = console.handle(new ConsoleRequest(exchange.getRequestMethod(), path,
           exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body));
       for (Map.Entry<String, List<String>> h : r.headers().entrySet()) {
         exchange.getResponseHeaders().put(h.getKey(), h.getValue());

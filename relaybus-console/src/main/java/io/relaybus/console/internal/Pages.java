@@ -32,7 +32,7 @@ final class Pages {
   Pages(EventBus bus, String base) {
     this.bus = bus;
     this.base = base;
-    this.render = new Rendering(base, history);
+    this.render = new Rendering(base);
   }
 
   private boolean has(Capability c) {
@@ -170,16 +170,16 @@ final class Pages {
         + "id=\"password\" autocomplete=\"current-password\"></label><p class=\"hint\">"
         + "With a token, leave the user empty.</p>"
         + "<button type=\"submit\" id=\"sign-in\">Sign in</button></form>");
-    return new Rendering(base, null).layout(null, "Sign in", h.toString());
+    return new Rendering(base).layout(null, "Sign in", h.toString());
   }
 
   static String refusal(String base, String title, String message) {
-    return new Rendering(base, null).layout(null, title,
+    return new Rendering(base).layout(null, title,
         "<p class=\"error\">" + Html.esc(message) + "</p>");
   }
 
   static String error(String base, ConsoleHandler.Principal who, String title, String message) {
-    return new Rendering(base, null).layout(who, title,
+    return new Rendering(base).layout(who, title,
         "<p class=\"error\">" + Html.esc(message) + "</p>");
   }
 

@@ -27,7 +27,7 @@ final class Rendering {
 
   private final String base;
 
-  Rendering(String base, LagHistory history) {
+  Rendering(String base) {
     this.base = base;
   }
 
