@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
  * transport's test runs it on its bus.
  */
 abstract class ConsoleContract {
-  static final String TOPIC = "orders";
   static final String OPERATOR_PASSWORD = "operator-secret";
   static final String VIEWER_PASSWORD = "viewer-secret";
   static final String TOKEN = "token-0123456789abcdef";
@@ -37,6 +36,7 @@ abstract class ConsoleContract {
   private final Logger audit = (Logger) LoggerFactory.getLogger("io.relaybus.console.audit");
   private final ListAppender<ILoggingEvent> audited = new ListAppender<>();
   Scene scene;
+  String topic;
   Console console;
   Browser operator;
 
@@ -49,6 +49,7 @@ abstract class ConsoleContract {
     audit.setAdditive(false); // read here, not printed into the build's output
     audit.addAppender(audited);
     scene = newScene();
+    topic = scene.topic("orders");
     console = Console.builder(scene.bus)
         .user("olga", Role.OPERATOR, OPERATOR_PASSWORD)
         .user("rita", Role.READ_ONLY, VIEWER_PASSWORD)
@@ -123,7 +124,7 @@ abstract class ConsoleContract {
   @Test
   @DisplayName("a bearer token reads pages and acts without a session")
   void bearerToken() {
-    scene.failingGroup(TOPIC, "billing").deadLetters(TOPIC, "billing", 1, "c1");
+    scene.failingGroup(topic, "billing").deadLetters(topic, "billing", 1, "c1");
     Browser api = new Browser(console);
     ConsoleResponse r = api.send("GET", "/", Map.of("Authorization", "Bearer " + TOKEN), null);
     assertThat(r.status()).isEqualTo(200);
@@ -131,18 +132,19 @@ abstract class ConsoleContract {
         .status()).isEqualTo(303);
     scene.failing.set(false);
     ConsoleResponse replay = api.send("POST", "/dead-letters/replay",
-        Map.of("Authorization", "Bearer " + TOKEN), Map.of("topic", TOPIC));
+        Map.of("Authorization", "Bearer " + TOKEN), Map.of("topic", topic));
     assertThat(replay.bodyText()).contains("Replayed 1 dead letter.");
   }
 
   @Test
   @DisplayName("overview: topics, groups, lag depth and age, dead letters per reason, health")
   void overview() {
-    scene.failingGroup(TOPIC, "billing").deadLetters(TOPIC, "billing", 3, "c1");
+    scene.failingGroup(topic, "billing").deadLetters(topic, "billing", 3, "c1");
     String html = page(operator, "/");
-    assertThat(html).contains("Health").contains(">UP<").contains(">orders<")
+    assertThat(html).contains("Health").contains(">UP<").contains(">" + topic + "<")
         .contains(">billing<").contains("retries exhausted: 3")
-        .contains("/dead-letters?topic=orders&amp;group=billing&amp;reason=RETRIES_EXHAUSTED");
+        .contains("/dead-letters?topic=" + topic
+            + "&amp;group=billing&amp;reason=RETRIES_EXHAUSTED");
     if (scene.bus.capabilities().has(Capability.LAG)) {
       // the dead letters are counted before the group's position moves past them
       await().atMost(Scene.PATIENCE).until(() -> page(operator, "/")
@@ -155,14 +157,14 @@ abstract class ConsoleContract {
       + "topic page shows it per partition")
   void lagGrowsAndShrinks() {
     scene.closeGate();
-    scene.gatedGroup(TOPIC, "shipping");
+    scene.gatedGroup(topic, "shipping");
     for (int i = 0; i < 4; i++) {
-      scene.publish(TOPIC, Scene.order("order.placed", "{\"n\":" + i + "}"));
+      scene.publish(topic, Scene.order("order.placed", "{\"n\":" + i + "}"));
     }
-    await().atMost(Scene.PATIENCE).until(() -> page(operator, "/topic?topic=orders")
+    await().atMost(Scene.PATIENCE).until(() -> page(operator, "/topic?topic=" + topic)
         .contains("<strong class=\"lag-depth\">4</strong>"));
-    String topic = page(operator, "/topic?topic=orders&group=shipping");
-    assertThat(topic).contains("Group shipping").contains("<th class=\"num\">partition</th>")
+    String topicPage = page(operator, "/topic?topic=" + topic + "&group=shipping");
+    assertThat(topicPage).contains("Group shipping").contains("<th class=\"num\">partition</th>")
         .contains("<svg class=\"spark\"");
     scene.openGate();
     await().atMost(Scene.PATIENCE).until(() -> page(operator, "/")
@@ -173,28 +175,30 @@ abstract class ConsoleContract {
   @DisplayName("dead letters filter by event id, type, reason, time range and a JSON field of "
       + "the data")
   void filters() {
-    scene.failingGroup(TOPIC, "billing");
-    List<Event> c1 = scene.deadLetters(TOPIC, "billing", 2, "c1");
-    List<Event> c2 = scene.deadLetters(TOPIC, "billing", 3, "c2");
-    String all = page(operator, "/dead-letters?topic=orders");
+    scene.failingGroup(topic, "billing");
+    List<Event> c1 = scene.deadLetters(topic, "billing", 2, "c1");
+    List<Event> c2 = scene.deadLetters(topic, "billing", 3, "c2");
+    String all = page(operator, "/dead-letters?topic=" + topic);
     assertThat(rows(all)).isEqualTo(5);
-    String byId = page(operator, "/dead-letters?topic=orders&id=" + c2.get(1).id());
+    String byId = page(operator, "/dead-letters?topic=" + topic + "&id=" + c2.get(1).id());
     assertThat(rows(byId)).isEqualTo(1);
     assertThat(byId).contains(c2.get(1).id());
-    assertThat(rows(page(operator, "/dead-letters?topic=orders&type=order.failed"))).isEqualTo(5);
-    assertThat(rows(page(operator, "/dead-letters?topic=orders&type=other"))).isZero();
-    assertThat(rows(page(operator, "/dead-letters?topic=orders&reason=NON_RETRYABLE"))).isZero();
-    assertThat(rows(page(operator, "/dead-letters?topic=orders&reason=RETRIES_EXHAUSTED")))
+    assertThat(rows(page(operator, "/dead-letters?topic=" + topic
+        + "&type=order.failed"))).isEqualTo(5);
+    assertThat(rows(page(operator, "/dead-letters?topic=" + topic + "&type=other"))).isZero();
+    assertThat(rows(page(operator, "/dead-letters?topic=" + topic
+        + "&reason=NON_RETRYABLE"))).isZero();
+    assertThat(rows(page(operator, "/dead-letters?topic=" + topic + "&reason=RETRIES_EXHAUSTED")))
         .isEqualTo(5);
-    assertThat(rows(page(operator, "/dead-letters?topic=orders&from=2999-01-01T00:00:00Z")))
+    assertThat(rows(page(operator, "/dead-letters?topic=" + topic + "&from=2999-01-01T00:00:00Z")))
         .isZero();
-    assertThat(rows(page(operator, "/dead-letters?topic=orders&from=2000-01-01T00:00"
+    assertThat(rows(page(operator, "/dead-letters?topic=" + topic + "&from=2000-01-01T00:00"
         + "&to=2999-01-01T00:00:00Z"))).isEqualTo(5);
-    String byField = page(operator, "/dead-letters?topic=orders&field=customer.id&value=c1");
+    String byField = page(operator, "/dead-letters?topic=" + topic + "&field=customer.id&value=c1");
     assertThat(rows(byField)).isEqualTo(2);
     assertThat(byField).contains(c1.get(0).id()).contains(c1.get(1).id())
         .doesNotContain("Replay all matching");
-    ConsoleResponse bad = operator.get("/dead-letters?topic=orders&from=yesterday");
+    ConsoleResponse bad = operator.get("/dead-letters?topic=" + topic + "&from=yesterday");
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.bodyText()).contains("Parameter &#39;from&#39; is &#39;yesterday&#39;");
   }
@@ -202,9 +206,9 @@ abstract class ConsoleContract {
   @Test
   @DisplayName("dead letters are paged with the operations API's tokens, each once")
   void paging() {
-    scene.failingGroup(TOPIC, "billing").deadLetters(TOPIC, "billing", 55, "c1");
+    scene.failingGroup(topic, "billing").deadLetters(topic, "billing", 55, "c1");
     Set<String> seen = new HashSet<>();
-    String html = page(operator, "/dead-letters?topic=orders");
+    String html = page(operator, "/dead-letters?topic=" + topic);
     int pages = 1;
     Pattern next = Pattern.compile("href=\"([^\"]*)\">Next page");
     Pattern ids = Pattern.compile("<tr class=\"dead-letter\"><td>[^<]*</td><td><a href=\"[^\"]*"
@@ -229,8 +233,8 @@ abstract class ConsoleContract {
   @DisplayName("a dead letter opens with its attributes, headers, pretty-printed data, "
       + "attempts and last error")
   void openOne() {
-    Event e = scene.failingGroup(TOPIC, "billing").deadLetters(TOPIC, "billing", 1, "c9").get(0);
-    String list = page(operator, "/dead-letters?topic=orders");
+    Event e = scene.failingGroup(topic, "billing").deadLetters(topic, "billing", 1, "c9").get(0);
+    String list = page(operator, "/dead-letters?topic=" + topic);
     Matcher link = Pattern.compile("href=\"(/dead-letter\\?[^\"]*)\"").matcher(list);
     assertThat(link.find()).isTrue();
     String html = page(operator, link.group(1).replace("&amp;", "&"));
@@ -246,40 +250,42 @@ abstract class ConsoleContract {
   @DisplayName("replay all matching a filter: the confirmation counts them, the replay "
       + "delivers them, the audit log names who, what, filter and count")
   void replayByFilter() {
-    scene.failingGroup(TOPIC, "billing");
-    List<Event> c1 = scene.deadLetters(TOPIC, "billing", 3, "c1");
-    List<Event> c2 = scene.deadLetters(TOPIC, "billing", 2, "c2");
-    String confirm = page(operator, "/dead-letters/confirm?action=replay&topic=orders"
+    scene.failingGroup(topic, "billing");
+    List<Event> c1 = scene.deadLetters(topic, "billing", 3, "c1");
+    List<Event> c2 = scene.deadLetters(topic, "billing", 2, "c2");
+    String confirm = page(operator, "/dead-letters/confirm?action=replay&topic=" + topic
         + "&group=billing&id=" + c1.get(0).id());
     assertThat(confirm).contains("<strong id=\"count\">1</strong>");
-    confirm = page(operator, "/dead-letters/confirm?action=replay&topic=orders&group=billing");
+    confirm = page(operator, "/dead-letters/confirm?action=replay&topic=" + topic
+        + "&group=billing");
     assertThat(confirm).contains("<strong id=\"count\">5</strong>");
     scene.failing.set(false);
-    ConsoleResponse done = operator.post("/dead-letters/replay", Map.of("topic", TOPIC,
+    ConsoleResponse done = operator.post("/dead-letters/replay", Map.of("topic", topic,
         "group", "billing", "expected", "5"));
     assertThat(done.bodyText()).contains("Replayed 5 dead letters.");
-    await().atMost(Scene.PATIENCE).until(() -> scene.delivered.containsAll(ids(c1)) && scene.delivered.containsAll(ids(c2)));
-    assertThat(scene.count(TOPIC, "billing")).isZero();
+    await().atMost(Scene.PATIENCE).until(() -> scene.delivered.containsAll(ids(c1))
+        && scene.delivered.containsAll(ids(c2)));
+    assertThat(scene.count(topic, "billing")).isZero();
     assertThat(auditLines(audited)).anyMatch(l -> l.contains("user=olga")
-        && l.contains("action=replay-dead-letters") && l.contains("topic=orders")
+        && l.contains("action=replay-dead-letters") && l.contains("topic=" + topic)
         && l.contains("group=billing") && l.contains("count=5"));
   }
 
   @Test
   @DisplayName("replay one dead letter after a confirmation")
   void replayOne() {
-    scene.failingGroup(TOPIC, "billing");
-    List<Event> events = scene.deadLetters(TOPIC, "billing", 2, "c1");
-    String id = scene.bus.operations().deadLetters(DeadLetterQuery.builder(TOPIC)
+    scene.failingGroup(topic, "billing");
+    List<Event> events = scene.deadLetters(topic, "billing", 2, "c1");
+    String id = scene.bus.operations().deadLetters(DeadLetterQuery.builder(topic)
         .eventId(events.get(0).id()).build()).items().get(0).id();
-    String confirm = page(operator, "/dead-letter/confirm?topic=orders&group=billing&event="
+    String confirm = page(operator, "/dead-letter/confirm?topic=" + topic + "&group=billing&event="
         + events.get(0).id() + "&dl=" + id);
     assertThat(confirm).contains("<strong id=\"count\">1</strong>");
     scene.failing.set(false);
-    assertThat(operator.post("/dead-letter/replay", Map.of("topic", TOPIC, "group", "billing",
+    assertThat(operator.post("/dead-letter/replay", Map.of("topic", topic, "group", "billing",
         "dl", id)).bodyText()).contains("Replayed 1 dead letter.");
     await().atMost(Scene.PATIENCE).until(() -> scene.delivered.contains(events.get(0).id()));
-    assertThat(scene.count(TOPIC, "billing")).isEqualTo(1);
+    assertThat(scene.count(topic, "billing")).isEqualTo(1);
     assertThat(auditLines(audited)).anyMatch(l -> l.contains("action=replay-dead-letter ")
         && l.contains("count=1"));
   }
@@ -288,15 +294,15 @@ abstract class ConsoleContract {
   @DisplayName("purge by filter deletes only the matches, after a confirmation that counts "
       + "them")
   void purgeByFilter() {
-    scene.failingGroup(TOPIC, "billing");
-    List<Event> c1 = scene.deadLetters(TOPIC, "billing", 2, "c1");
-    scene.deadLetters(TOPIC, "billing", 1, "c2");
-    String confirm = page(operator, "/dead-letters/confirm?action=purge&topic=orders&id="
+    scene.failingGroup(topic, "billing");
+    List<Event> c1 = scene.deadLetters(topic, "billing", 2, "c1");
+    scene.deadLetters(topic, "billing", 1, "c2");
+    String confirm = page(operator, "/dead-letters/confirm?action=purge&topic=" + topic + "&id="
         + c1.get(0).id());
     assertThat(confirm).contains("<strong id=\"count\">1</strong>").contains("permanently");
-    assertThat(operator.post("/dead-letters/purge", Map.of("topic", TOPIC, "id",
+    assertThat(operator.post("/dead-letters/purge", Map.of("topic", topic, "id",
         c1.get(0).id())).bodyText()).contains("Purged 1 dead letter.");
-    assertThat(scene.count(TOPIC, "billing")).isEqualTo(2);
+    assertThat(scene.count(topic, "billing")).isEqualTo(2);
     assertThat(scene.delivered).doesNotContain(c1.get(0).id());
     assertThat(auditLines(audited)).anyMatch(l -> l.contains("action=purge-dead-letters")
         && l.contains("count=1"));
@@ -305,11 +311,11 @@ abstract class ConsoleContract {
   @Test
   @DisplayName("find an event by id: per group consumed, pending or dead letter")
   void findEvent() {
-    scene.failingGroup(TOPIC, "billing");
-    scene.failingGroup(TOPIC, "audit");
+    scene.failingGroup(topic, "billing");
+    scene.failingGroup(topic, "audit");
     scene.failing.set(true);
-    Event e = scene.deadLetters(TOPIC, "billing", 1, "c1").get(0);
-    await().atMost(Scene.PATIENCE).until(() -> scene.count(TOPIC, "audit") == 1);
+    Event e = scene.deadLetters(topic, "billing", 1, "c1").get(0);
+    await().atMost(Scene.PATIENCE).until(() -> scene.count(topic, "audit") == 1);
     String html = page(operator, "/event?id=" + e.id());
     assertThat(html).contains("Dead letters of this event").contains(e.id());
     if (scene.bus.capabilities().has(Capability.EVENT_LOOKUP)) {
@@ -322,18 +328,18 @@ abstract class ConsoleContract {
   @Test
   @DisplayName("a read-only user sees no replay or purge and is refused with 403 when posting")
   void readOnlyCannotAct() {
-    scene.failingGroup(TOPIC, "billing").deadLetters(TOPIC, "billing", 2, "c1");
+    scene.failingGroup(topic, "billing").deadLetters(topic, "billing", 2, "c1");
     Browser viewer = viewer();
-    String html = page(viewer, "/dead-letters?topic=orders");
+    String html = page(viewer, "/dead-letters?topic=" + topic);
     assertThat(rows(html)).isEqualTo(2);
     assertThat(html).doesNotContain("Replay all matching").doesNotContain("Purge all matching");
-    assertThat(viewer.get("/dead-letters/confirm?action=replay&topic=orders").status())
+    assertThat(viewer.get("/dead-letters/confirm?action=replay&topic=" + topic).status())
         .isEqualTo(403);
-    ConsoleResponse r = viewer.post("/dead-letters/replay", Map.of("topic", TOPIC));
+    ConsoleResponse r = viewer.post("/dead-letters/replay", Map.of("topic", topic));
     assertThat(r.status()).isEqualTo(403);
-    assertThat(viewer.post("/dead-letters/purge", Map.of("topic", TOPIC)).status())
+    assertThat(viewer.post("/dead-letters/purge", Map.of("topic", topic)).status())
         .isEqualTo(403);
-    assertThat(scene.count(TOPIC, "billing")).isEqualTo(2);
+    assertThat(scene.count(topic, "billing")).isEqualTo(2);
     assertThat(auditLines(audited)).anyMatch(l -> l.contains("user=rita role=read-only refused"));
   }
 
@@ -341,45 +347,45 @@ abstract class ConsoleContract {
   @DisplayName("a POST without the session's CSRF token, with a wrong one, or from another "
       + "origin is refused")
   void forgedPostsAreRefused() {
-    scene.failingGroup(TOPIC, "billing").deadLetters(TOPIC, "billing", 1, "c1");
-    page(operator, "/dead-letters?topic=orders");
+    scene.failingGroup(topic, "billing").deadLetters(topic, "billing", 1, "c1");
+    page(operator, "/dead-letters?topic=" + topic);
     String good = operator.csrf();
     assertThat(good).isNotEmpty();
-    Map<String, String> noToken = Map.of("topic", TOPIC);
+    Map<String, String> noToken = Map.of("topic", topic);
     assertThat(operator.send("POST", "/dead-letters/purge",
         Map.of("Origin", "http://" + Browser.HOST), noToken).status()).isEqualTo(403);
     assertThat(operator.send("POST", "/dead-letters/purge",
-        Map.of("Origin", "http://" + Browser.HOST), Map.of("topic", TOPIC, "csrf", "forged"))
+        Map.of("Origin", "http://" + Browser.HOST), Map.of("topic", topic, "csrf", "forged"))
         .status()).isEqualTo(403);
     assertThat(operator.send("POST", "/dead-letters/purge",
-        Map.of("Origin", "https://evil.example"), Map.of("topic", TOPIC, "csrf", good))
+        Map.of("Origin", "https://evil.example"), Map.of("topic", topic, "csrf", good))
         .status()).isEqualTo(403);
     assertThat(operator.send("POST", "/dead-letters/purge",
-        Map.of("Referer", "https://evil.example/page"), Map.of("topic", TOPIC, "csrf", good))
+        Map.of("Referer", "https://evil.example/page"), Map.of("topic", topic, "csrf", good))
         .status()).isEqualTo(403);
     Browser noSession = new Browser(console);
     assertThat(noSession.send("POST", "/dead-letters/purge", Map.of(), noToken).status())
         .isEqualTo(403);
-    assertThat(scene.count(TOPIC, "billing")).isEqualTo(1);
+    assertThat(scene.count(topic, "billing")).isEqualTo(1);
     assertThat(operator.send("POST", "/dead-letters/purge",
-        Map.of("Origin", "http://" + Browser.HOST), Map.of("topic", TOPIC, "csrf", good))
+        Map.of("Origin", "http://" + Browser.HOST), Map.of("topic", topic, "csrf", good))
         .status()).isEqualTo(200);
-    assertThat(scene.count(TOPIC, "billing")).isZero();
+    assertThat(scene.count(topic, "billing")).isZero();
   }
 
   @Test
   @DisplayName("hostile event data, attributes and headers render as inert text")
   void hostilePayloadIsEscaped() {
-    scene.failingGroup(TOPIC, "billing");
+    scene.failingGroup(topic, "billing");
     Event hostile = Event.builder().source("/shop").type("order.failed")
         .subject("<script>alert('subject')</script>")
         .header("note", "\"><img src=x onerror=alert(1)>")
         .data(("{\"url\":\"javascript:alert(1)\",\"html\":\"</pre><script>alert(2)</script>\"}")
             .getBytes(java.nio.charset.StandardCharsets.UTF_8))
         .build();
-    scene.publish(TOPIC, hostile);
-    await().atMost(Scene.PATIENCE).until(() -> scene.count(TOPIC, "billing") == 1);
-    String list = page(operator, "/dead-letters?topic=orders");
+    scene.publish(topic, hostile);
+    await().atMost(Scene.PATIENCE).until(() -> scene.count(topic, "billing") == 1);
+    String list = page(operator, "/dead-letters?topic=" + topic);
     Matcher link = Pattern.compile("href=\"(/dead-letter\\?[^\"]*)\"").matcher(list);
     assertThat(link.find()).isTrue();
     String html = page(operator, link.group(1).replace("&amp;", "&"));

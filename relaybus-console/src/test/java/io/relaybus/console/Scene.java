@@ -37,12 +37,20 @@ final class Scene implements AutoCloseable {
   private volatile CountDownLatch gate = new CountDownLatch(0);
   private final List<Subscription> subscriptions = new ArrayList<>();
 
-  private Scene(EventBus bus) {
+  private final String topicSuffix;
+
+  private Scene(EventBus bus, String topicSuffix) {
     this.bus = bus;
+    this.topicSuffix = topicSuffix;
+  }
+
+  /** The name of a topic of this scene: unique per scene where the broker is shared. */
+  String topic(String name) {
+    return name + topicSuffix;
   }
 
   static Scene memory() {
-    return new Scene(EventBus.builder().transport("memory").build());
+    return new Scene(EventBus.builder().transport("memory").build(), "");
   }
 
   static Scene postgres() {
@@ -50,7 +58,13 @@ final class Scene implements AutoCloseable {
         .createDatabase("console_" + ProcessHandle.current().pid() + "_"
             + DATABASES.incrementAndGet());
     Map<String, String> props = db.relaybusProperties();
-    return new Scene(EventBus.create(props));
+    return new Scene(EventBus.create(props), "");
+  }
+
+  static Scene kafka() {
+    Map<String, String> props = RelaybusServers.kafka().relaybusProperties();
+    return new Scene(EventBus.create(props), "-" + ProcessHandle.current().pid() + "-"
+        + DATABASES.incrementAndGet());
   }
 
   /** Subscribes a group that dead-letters {@code order.failed} events while failing. */

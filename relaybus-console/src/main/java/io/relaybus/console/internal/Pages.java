@@ -199,7 +199,8 @@ final class Pages {
     } else {
       h.raw("<table id=\"groups\"><thead><tr><th>topic</th><th>group</th>"
           + "<th class=\"num\">lag depth</th>"
-          + "<th class=\"num\">lag age</th><th>history</th><th>dead letters</th></tr></thead><tbody>");
+          + "<th class=\"num\">lag age</th><th>history</th><th>dead letters</th></tr>"
+          + "</thead><tbody>");
       for (String topic : topics) {
         List<String> groups = ops.groups(topic);
         if (groups.isEmpty()) {

@@ -119,7 +119,8 @@ final class Rendering {
       return;
     }
     h.raw("<table id=\"dead-letters\"><thead><tr><th>dead-lettered</th><th>event id</th>"
-        + "<th>type</th><th>group</th><th>reason</th><th class=\"num\">attempts</th><th>last error</th>"
+        + "<th>type</th><th>group</th><th>reason</th><th class=\"num\">attempts</th>"
+        + "<th>last error</th>"
         + "</tr></thead><tbody>");
     for (DeadLetter dl : items) {
       String err = dl.lastError();
@@ -235,7 +236,8 @@ final class Rendering {
       if (ep.recentAttempts().isEmpty()) {
         h.el("p", "empty", "none");
       } else {
-        h.raw("<table><thead><tr><th>at</th><th>event</th><th class=\"num\">attempt</th><th class=\"num\">status</th>"
+        h.raw("<table><thead><tr><th>at</th><th>event</th><th class=\"num\">attempt</th>"
+            + "<th class=\"num\">status</th>"
             + "<th class=\"num\">latency</th><th>error</th></tr></thead><tbody>");
         for (EndpointStatus.Attempt a : ep.recentAttempts()) {
           h.raw("<tr><td>").text(Html.time(a.at())).raw("</td><td>").text(a.eventId())
