@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a {@link Console} on the JDK's HTTP server ({@code com.sun.net.httpserver}), from code
- * with {@link #start} or from the command line: {@code java -cp <the console, core, a transport
- * and their dependencies> io.relaybus.console.ConsoleServer --config app.properties}, where the
+ * with {@link #start} or from the command line: {@code java -jar
+ * relaybus-console-<version>-standalone.jar --config app.properties}, where the
  * file holds the bus's {@code relaybus.*} keys and the console's {@code relaybus.console.*}
  * keys ({@code host}, 127.0.0.1 unless set; {@code port}, 8080 unless set). {@link #close()}
  * stops the server and its threads.
