@@ -14,7 +14,8 @@ import java.util.Map;
  * ended as expected.
  *
  * <pre>
- * ./tour
+ * ./tour             # run the examples, stop
+ * ./tour --console   # then keep the servers up and serve the operator console on their data
  * </pre>
  */
 public final class Tour {
@@ -23,11 +24,12 @@ public final class Tour {
   /**
    * Runs the tour.
    *
-   * @param args ignored
+   * @param args {@code --console} to serve the operator console afterwards
    * @throws Exception when an example cannot run
    */
   public static void main(String[] args) throws Exception {
     Console console = new Console(System.out, "tour");
+    boolean withConsole = java.util.Arrays.asList(args).contains("--console");
     Map<String, Boolean> outcomes = new LinkedHashMap<>();
     try (PostgresServer postgres = PostgresServer.startOrConnect(console);
         KafkaServer kafka = KafkaServer.startOrConnect(console)) {
@@ -42,11 +44,19 @@ public final class Tour {
       var configs = Swap.configs(postgres, kafka);
       outcomes.put("swap (" + String.join(", ", configs.keySet()) + ")",
           Swap.sameResults(Swap.run(configs, console.forExample("swap"))));
+      if (withConsole) {
+        summary(console, outcomes);
+        TourConsole.serve(postgres, console);
+      }
     }
+    System.exit(summary(console, outcomes) ? 0 : 1);
+  }
+
+  private static boolean summary(Console console, Map<String, Boolean> outcomes) {
     console.raw("");
     outcomes.forEach((name, ok) -> console.step("%-4s %s", ok ? "OK" : "FAIL", name));
     boolean all = outcomes.values().stream().allMatch(Boolean::booleanValue);
     console.step(all ? "every example ended as expected" : "an example did not end as expected");
-    System.exit(all ? 0 : 1);
+    return all;
   }
 }
