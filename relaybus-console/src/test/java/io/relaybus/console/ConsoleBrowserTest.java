@@ -38,11 +38,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The console in a real browser: headless Chromium (Debian's {@code chromium} and {@code
  * chromium-driver}, which {@code .ci/run} installs) driven by Selenium against a {@link
- * ConsoleServer} over an in-memory bus. Saves the screenshots of docs/console.md into {@code
- * docs/console/}.
+ * ConsoleServer} over an in-memory bus. Saves its screenshots into {@code target/screenshots};
+ * with {@code -Drelaybus.console.screenshots=docs} into {@code docs/console/}, the pictures of
+ * docs/console.md (so that a normal build leaves the repository's files as they were).
  */
 class ConsoleBrowserTest {
-  private static final Path SHOTS = Path.of("..", "docs", "console");
+  private static final Path SHOTS = "docs".equals(System.getProperty(
+      "relaybus.console.screenshots")) ? Path.of("..", "docs", "console")
+      : Path.of("target", "screenshots");
   private static WebDriver driver;
 
   private Scene scene;
