@@ -1,0 +1,59 @@
+package io.relaybus.spring.boot;
+
+import io.relaybus.EventBus;
+import io.relaybus.spring.boot.internal.DataSourceProviders;
+import io.relaybus.spring.boot.internal.RelaybusEnvironment;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * Auto-configuration of one {@link EventBus} from the {@code relaybus.*} settings of the
+ * application's environment ({@code application.yml}, properties, environment variables, in
+ * Spring's relaxed forms), validated by the core with its own messages: a bad key or value fails
+ * the context's start-up with the core's {@link io.relaybus.ConfigurationException}.
+ *
+ * <p>With {@code relaybus.transport=postgres} and no {@code relaybus.postgres.url}, the
+ * PostgreSQL transport takes its connections from the application's {@link DataSource}; with
+ * {@code relaybus.transport=webhook}, {@code relaybus.webhook.outbox=jdbc} and no
+ * {@code relaybus.webhook.jdbc.url}, so does the webhook outbox. Every bean is
+ * {@link ConditionalOnMissingBean}: an application's own {@link EventBus} replaces this one.
+ * Exclude this class ({@code spring.autoconfigure.exclude}) to switch the starter off.
+ */
+@AutoConfiguration(afterName = {
+    "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
+    "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+    "org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration",
+    "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
+public class RelaybusAutoConfiguration {
+
+  /** Creates the auto-configuration; Spring does. */
+  public RelaybusAutoConfiguration() {}
+
+  /**
+   * The bus, closed when the context closes (after the subscriptions of the starter stopped).
+   *
+   * @param environment the settings
+   * @param dataSource the application's data source, when it has one
+   * @param customizers changes made in code, in order
+   * @return the started bus
+   * @throws io.relaybus.ConfigurationException naming every bad key
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public EventBus relaybusEventBus(Environment environment, ObjectProvider<DataSource> dataSource,
+      ObjectProvider<RelaybusBusCustomizer> customizers) {
+    Map<String, String> settings = RelaybusEnvironment.read(environment);
+    EventBus.Builder builder = EventBus.builder().properties(settings);
+    DataSource ds = dataSource.getIfUnique();
+    if (ds != null) {
+      DataSourceProviders.forSettings(settings, ds).ifPresent(builder::provider);
+    }
+    customizers.orderedStream().forEach(c -> c.customize(builder));
+    return builder.build();
+  }
+}
