@@ -12,6 +12,9 @@ module io.relaybus.spring.boot {
   requires transitive java.sql;
   requires static io.relaybus.postgres;
   requires static io.relaybus.webhook;
+  requires static spring.jdbc;
+  requires static spring.tx;
+  requires com.fasterxml.jackson.databind;
   requires org.slf4j;
 
   exports io.relaybus.spring.boot;

@@ -1,8 +1,11 @@
 package io.relaybus.spring.boot;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.relaybus.EventBus;
 import io.relaybus.spring.boot.internal.DataSourceProviders;
 import io.relaybus.spring.boot.internal.RelaybusEnvironment;
+import io.relaybus.spring.boot.internal.TransactionalPublishing;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
@@ -31,6 +34,14 @@ import org.springframework.core.env.Environment;
     "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
 public class RelaybusAutoConfiguration {
 
+  private static final boolean TRANSACTIONS = present(
+      "org.springframework.transaction.support.TransactionSynchronizationManager")
+      && present("org.springframework.jdbc.datasource.DataSourceUtils");
+
+  /** The bus this configuration built, and the data source it stores in (if any). */
+  private volatile EventBus builtBus;
+  private volatile DataSource busDataSource;
+
   /** Creates the auto-configuration; Spring does. */
   public RelaybusAutoConfiguration() {}
 
@@ -50,10 +61,50 @@ public class RelaybusAutoConfiguration {
     Map<String, String> settings = RelaybusEnvironment.read(environment);
     EventBus.Builder builder = EventBus.builder().properties(settings);
     DataSource ds = dataSource.getIfUnique();
+    boolean onDataSource = false;
     if (ds != null) {
-      DataSourceProviders.forSettings(settings, ds).ifPresent(builder::provider);
+      var provider = DataSourceProviders.forSettings(settings, ds);
+      provider.ifPresent(builder::provider);
+      onDataSource = provider.isPresent();
     }
     customizers.orderedStream().forEach(c -> c.customize(builder));
-    return builder.build();
+    EventBus bus = builder.build();
+    busDataSource = onDataSource ? ds : null;
+    builtBus = bus;
+    return bus;
+  }
+
+  /**
+   * The template: publishing with the application's {@link ObjectMapper}, joining Spring
+   * transactions (see {@link RelaybusTemplate}).
+   *
+   * @param bus the bus
+   * @param objectMapper the application's mapper, when it has one
+   * @param environment for {@code spring.application.name}, the default event source
+   * @return the template
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public RelaybusTemplate relaybusTemplate(EventBus bus, ObjectProvider<ObjectMapper> objectMapper,
+      Environment environment) {
+    ObjectMapper mapper = objectMapper.getIfAvailable(
+        () -> JsonMapper.builder().findAndAddModules().build());
+    String source = "/" + environment.getProperty("spring.application.name", "application");
+    TransactionalPublishing transactions = null;
+    if (TRANSACTIONS) {
+      DataSource joinable = bus == builtBus && "postgres".equals(bus.transportName())
+          ? busDataSource : null;
+      transactions = new TransactionalPublishing(joinable);
+    }
+    return new RelaybusTemplate(bus, mapper, source, transactions);
+  }
+
+  private static boolean present(String className) {
+    try {
+      Class.forName(className, false, RelaybusAutoConfiguration.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
   }
 }
