@@ -9,6 +9,7 @@ module io.relaybus.spring.boot {
   requires transitive spring.context;
   requires transitive spring.beans;
   requires transitive spring.core;
+  requires spring.aop;
   requires transitive java.sql;
   requires static io.relaybus.postgres;
   requires static io.relaybus.webhook;

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.relaybus.EventBus;
 import io.relaybus.spring.boot.internal.DataSourceProviders;
+import io.relaybus.spring.boot.internal.ListenerMethods;
+import io.relaybus.spring.boot.internal.SubscriptionContainer;
 import io.relaybus.spring.boot.internal.RelaybusEnvironment;
 import io.relaybus.spring.boot.internal.TransactionalPublishing;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
@@ -87,8 +90,7 @@ public class RelaybusAutoConfiguration {
   @ConditionalOnMissingBean
   public RelaybusTemplate relaybusTemplate(EventBus bus, ObjectProvider<ObjectMapper> objectMapper,
       Environment environment) {
-    ObjectMapper mapper = objectMapper.getIfAvailable(
-        () -> JsonMapper.builder().findAndAddModules().build());
+    ObjectMapper mapper = mapper(objectMapper);
     String source = "/" + environment.getProperty("spring.application.name", "application");
     TransactionalPublishing transactions = null;
     if (TRANSACTIONS) {
@@ -97,6 +99,41 @@ public class RelaybusAutoConfiguration {
       transactions = new TransactionalPublishing(joinable);
     }
     return new RelaybusTemplate(bus, mapper, source, transactions);
+  }
+
+  /**
+   * Finds {@link RelaybusListener} methods on beans as they are created.
+   *
+   * @return the post-processor
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  static ListenerMethods relaybusListenerMethods() {
+    return new ListenerMethods();
+  }
+
+  /**
+   * Subscribes {@link RelaybusListener} methods and {@link RelaybusSubscription} beans once the
+   * context has started, and closes them gracefully first when it closes.
+   *
+   * @param bus the bus
+   * @param subscriptions the subscription beans
+   * @param methods the listener methods
+   * @param beanFactory resolves placeholders in listener attributes
+   * @param objectMapper the application's mapper, when it has one
+   * @return the container
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  SubscriptionContainer relaybusSubscriptionContainer(EventBus bus,
+      ObjectProvider<RelaybusSubscription> subscriptions, ListenerMethods methods,
+      ConfigurableBeanFactory beanFactory, ObjectProvider<ObjectMapper> objectMapper) {
+    return new SubscriptionContainer(bus, subscriptions, methods,
+        beanFactory::resolveEmbeddedValue, mapper(objectMapper));
+  }
+
+  private static ObjectMapper mapper(ObjectProvider<ObjectMapper> objectMapper) {
+    return objectMapper.getIfAvailable(() -> JsonMapper.builder().findAndAddModules().build());
   }
 
   private static boolean present(String className) {
