@@ -15,6 +15,11 @@ module io.relaybus.spring.boot {
   requires static io.relaybus.webhook;
   requires static spring.jdbc;
   requires static spring.tx;
+  requires static spring.boot.actuator;
+  requires static io.relaybus.micrometer;
+  requires static micrometer.core;
+  requires static io.relaybus.opentelemetry;
+  requires static io.opentelemetry.api;
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;
 
