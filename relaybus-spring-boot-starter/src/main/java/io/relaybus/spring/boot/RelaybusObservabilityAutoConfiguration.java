@@ -6,22 +6,18 @@ import io.relaybus.EventBus;
 import io.relaybus.micrometer.RelaybusMetrics;
 import io.relaybus.micrometer.RelaybusOperationsMetrics;
 import io.relaybus.opentelemetry.RelaybusTelemetry;
-import io.relaybus.spring.boot.internal.RelaybusHealthIndicator;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * What the application's observability stack sees of the bus, each part only when its library
- * is on the class path:
+ * Meters and traces of the bus, each only when its library is on the class path (health is
+ * {@link RelaybusHealthAutoConfiguration}):
  * <ul>
- *   <li>Actuator: a health contributor {@code relaybus} from {@code bus.operations().health()}
- *       (off with {@code management.health.relaybus.enabled=false});
  *   <li>{@code relaybus-micrometer} and a {@code MeterRegistry} bean: {@link RelaybusMetrics} on
  *       the bus and {@link RelaybusOperationsMetrics} (lag, webhook endpoints) bound to the
  *       registry;
@@ -37,19 +33,6 @@ public class RelaybusObservabilityAutoConfiguration {
 
   /** Creates the auto-configuration; Spring does. */
   public RelaybusObservabilityAutoConfiguration() {}
-
-  /** The Actuator health contributor. */
-  @Configuration(proxyBeanMethods = false)
-  @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
-  @ConditionalOnProperty(name = "management.health.relaybus.enabled", matchIfMissing = true)
-  static class Health {
-    @Bean
-    @ConditionalOnMissingBean(name = "relaybusHealthIndicator")
-    @ConditionalOnBean(EventBus.class)
-    RelaybusHealthIndicator relaybusHealthIndicator(EventBus bus) {
-      return new RelaybusHealthIndicator(bus);
-    }
-  }
 
   /** Micrometer meters. */
   @Configuration(proxyBeanMethods = false)

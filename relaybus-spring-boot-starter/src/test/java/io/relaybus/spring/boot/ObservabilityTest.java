@@ -32,7 +32,7 @@ class ObservabilityTest {
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(RelaybusAutoConfiguration.class,
-          RelaybusObservabilityAutoConfiguration.class));
+          RelaybusObservabilityAutoConfiguration.class, RelaybusHealthAutoConfiguration.class));
 
   @Test
   void theHealthContributorReportsTheBusHealthWithItsComponents() {
