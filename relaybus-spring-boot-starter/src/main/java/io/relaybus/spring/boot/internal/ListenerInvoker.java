@@ -12,6 +12,8 @@ import io.relaybus.spring.boot.RelaybusSubscription;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -52,30 +54,29 @@ final class ListenerInvoker {
       JsonPayloads json) {
     Method method = found.method();
     Parameter[] parameters = method.getParameters();
-    @SuppressWarnings("unchecked")
-    Function<Delivery, Object>[] arguments = new Function[parameters.length];
+    List<Function<Delivery, Object>> arguments = new ArrayList<>(parameters.length);
     boolean payload = false;
     for (int i = 0; i < parameters.length; i++) {
       Class<?> type = parameters[i].getType();
       if (type == Delivery.class) {
-        arguments[i] = d -> d;
+        arguments.add(d -> d);
       } else if (type == Event.class) {
-        arguments[i] = Delivery::event;
+        arguments.add(Delivery::event);
       } else if (payload) {
         throw new IllegalStateException("@RelaybusListener " + where + ": more than one payload"
             + " parameter (" + parameters[i].getName() + "); the others may be Delivery, Event");
       } else {
         payload = true;
         JavaType javaType = json.type(parameters[i].getParameterizedType());
-        arguments[i] = d -> json.decode(d.event(), javaType);
+        arguments.add(d -> json.decode(d.event(), javaType));
       }
     }
     ReflectionUtils.makeAccessible(method);
     Object bean = found.bean();
     return delivery -> {
-      Object[] args = new Object[arguments.length];
+      Object[] args = new Object[arguments.size()];
       for (int i = 0; i < args.length; i++) {
-        args[i] = arguments[i].apply(delivery);
+        args[i] = arguments.get(i).apply(delivery);
       }
       try {
         method.invoke(bean, args);
