@@ -108,6 +108,13 @@ class RelaybusAutoConfigurationTest {
   }
 
   @Test
+  void theSettingsOfTheTestServersAreNoSettingsOfTheBus() {
+    runner.withSystemProperties("relaybus.test.servers=embedded")
+        .withPropertyValues("relaybus.test.other=1")
+        .run(context -> assertThat(context).hasSingleBean(EventBus.class));
+  }
+
+  @Test
   void theApplicationsOwnBusReplacesTheStarters() {
     runner.withUserConfiguration(OwnBus.class).run(context -> {
       assertThat(context).hasSingleBean(EventBus.class);

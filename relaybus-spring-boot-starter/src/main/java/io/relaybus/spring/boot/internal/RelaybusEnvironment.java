@@ -33,7 +33,9 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
  *
  * <p>The environment is shared with other tools, so, as {@code EventBus.fromEnvironment()}
  * does, an operating-system variable {@code RELAYBUS_*} that no transport on the class path
- * accepts is left out and named in one warning rather than failing start-up.
+ * accepts is left out and named in one warning rather than failing start-up; and
+ * {@code relaybus.test.*}, the settings of {@code relaybus-test}, are never read, from any
+ * source.
  */
 public final class RelaybusEnvironment {
   private static final Logger LOG = LoggerFactory.getLogger(RelaybusEnvironment.class);
@@ -52,7 +54,7 @@ public final class RelaybusEnvironment {
       "relaybus.retry.max-attempts", "relaybus.retry.initial-delay", "relaybus.retry.max-delay",
       "relaybus.retry.multiplier", "relaybus.retry.jitter", "relaybus.health.grace-period");
 
-  /** Variables of relaybus-test and of this repository's tests, never settings of a bus. */
+  /** Settings of relaybus-test and of this repository's tests, never settings of a bus. */
   private static final String TEST_VARIABLES = "relaybus.test.";
 
   private RelaybusEnvironment() {}
@@ -77,12 +79,13 @@ public final class RelaybusEnvironment {
       boolean system = isSystemEnvironment(source);
       iterable.filter(namespace::isAncestorOf).stream().forEach(name -> {
         String dotted = name.toString();
+        if (dotted.startsWith(TEST_VARIABLES)) {
+          return; // relaybus-test's own settings (-Drelaybus.test.servers=...), from any source
+        }
         String key = known.get(squash(dotted));
         if (key == null) {
           if (system && !acceptedByAny(dotted, providers)) {
-            if (!dotted.startsWith(TEST_VARIABLES)) {
-              ignored.add(dotted);
-            }
+            ignored.add(dotted);
             return;
           }
           key = dotted;
