@@ -44,6 +44,7 @@ public class RelaybusAutoConfiguration {
   /** The bus this configuration built, and the data source it stores in (if any). */
   private volatile EventBus builtBus;
   private volatile DataSource busDataSource;
+  private volatile Map<String, String> busSettings = Map.of();
 
   /** Creates the auto-configuration; Spring does. */
   public RelaybusAutoConfiguration() {}
@@ -73,6 +74,7 @@ public class RelaybusAutoConfiguration {
     customizers.orderedStream().forEach(c -> c.customize(builder));
     EventBus bus = builder.build();
     busDataSource = onDataSource ? ds : null;
+    busSettings = settings;
     builtBus = bus;
     return bus;
   }
@@ -129,7 +131,8 @@ public class RelaybusAutoConfiguration {
       ObjectProvider<RelaybusSubscription> subscriptions, ListenerMethods methods,
       ConfigurableBeanFactory beanFactory, ObjectProvider<ObjectMapper> objectMapper) {
     return new SubscriptionContainer(bus, subscriptions, methods,
-        beanFactory::resolveEmbeddedValue, mapper(objectMapper));
+        beanFactory::resolveEmbeddedValue, mapper(objectMapper),
+        bus == builtBus ? busSettings : Map.of());
   }
 
   private static ObjectMapper mapper(ObjectProvider<ObjectMapper> objectMapper) {

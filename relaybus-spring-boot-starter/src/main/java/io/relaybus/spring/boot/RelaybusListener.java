@@ -63,9 +63,9 @@ public @interface RelaybusListener {
   String maxInFlight() default "";
 
   /**
-   * Attempts per event, counting the first. When set, the backoff between attempts is
-   * {@link io.relaybus.RetryPolicy}'s default (500ms doubling up to 1m, jitter 0.2); leave it
-   * empty to take the whole of {@code relaybus.retry.*}.
+   * Attempts per event, counting the first; the backoff between them stays the bus's
+   * ({@code relaybus.retry.initial-delay}, {@code max-delay}, {@code multiplier},
+   * {@code jitter}).
    *
    * @return a number, or empty for {@code relaybus.retry.max-attempts}
    */

@@ -69,6 +69,9 @@ class RelaybusListenerTest {
       assertThat(dead.attempts()).isEqualTo(3);
       assertThat(dead.lastError()).contains("card declined");
       assertThat(listeners.paymentAttempts).containsExactly(1, 2, 3);
+      // The bus's backoff (10ms, 20ms) between them, not RetryPolicy's default (500ms, 1s).
+      assertThat(Duration.ofNanos(listeners.paymentTimes.get(2) - listeners.paymentTimes.get(0)))
+          .isLessThan(Duration.ofMillis(400));
     });
   }
 
@@ -127,6 +130,7 @@ class RelaybusListenerTest {
     final List<Event> events = new CopyOnWriteArrayList<>();
     final List<List<Order>> batches = new CopyOnWriteArrayList<>();
     final List<Integer> paymentAttempts = new CopyOnWriteArrayList<>();
+    final List<Long> paymentTimes = new CopyOnWriteArrayList<>();
 
     @RelaybusListener(topic = "${shop.topic}", group = "${shop.group}",
         concurrency = "${shop.threads}", maxAttempts = "1")
@@ -143,6 +147,7 @@ class RelaybusListenerTest {
 
     @RelaybusListener(topic = "payments", group = "charging", maxAttempts = "3")
     void charge(Delivery delivery) throws Exception {
+      paymentTimes.add(System.nanoTime());
       paymentAttempts.add(delivery.attempt());
       throw new Exception("card declined");
     }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.util.StringValueResolver;
@@ -27,7 +28,7 @@ final class ListenerInvoker {
   private ListenerInvoker() {}
 
   static RelaybusSubscription subscription(ListenerMethods.Found found,
-      StringValueResolver resolver, JsonPayloads json) {
+      StringValueResolver resolver, JsonPayloads json, IntFunction<RetryPolicy> retry) {
     Method method = found.method();
     String where = found.beanName() + "." + method.getName();
     RelaybusListener l = found.listener();
@@ -40,7 +41,7 @@ final class ListenerInvoker {
     set(resolver, where, "concurrency", l.concurrency(), Integer::valueOf, options::concurrency);
     set(resolver, where, "maxInFlight", l.maxInFlight(), Integer::valueOf, options::maxInFlight);
     set(resolver, where, "maxAttempts", l.maxAttempts(), Integer::valueOf,
-        n -> options.retryPolicy(RetryPolicy.builder().maxAttempts(n).build()));
+        n -> options.retryPolicy(retry.apply(n)));
     set(resolver, where, "startPosition", l.startPosition(),
         p -> StartPosition.valueOf(p.toUpperCase(Locale.ROOT)), options::startPosition);
     set(resolver, where, "deadLetters", l.deadLetters(), ListenerInvoker::bool,

@@ -1,11 +1,13 @@
 package io.relaybus.spring.boot.internal;
 
+import io.relaybus.RetryPolicy;
 import io.relaybus.spring.boot.RelaybusListener;
 import io.relaybus.spring.boot.RelaybusSubscription;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -49,17 +51,19 @@ public final class ListenerMethods implements BeanPostProcessor {
    *
    * @param resolver resolves {@code ${...}} placeholders
    * @param json decodes JSON payloads
+   * @param retry the retry policy of a listener that sets {@code maxAttempts}
    * @return the subscriptions
    * @throws IllegalStateException naming the method and attribute of a bad listener
    */
-  List<RelaybusSubscription> subscriptions(StringValueResolver resolver, JsonPayloads json) {
+  List<RelaybusSubscription> subscriptions(StringValueResolver resolver, JsonPayloads json,
+      IntFunction<RetryPolicy> retry) {
     List<Found> snapshot;
     synchronized (found) {
       snapshot = List.copyOf(found);
     }
     List<RelaybusSubscription> result = new ArrayList<>();
     for (Found f : snapshot) {
-      result.add(ListenerInvoker.subscription(f, resolver, json));
+      result.add(ListenerInvoker.subscription(f, resolver, json, retry));
     }
     return result;
   }

@@ -2,10 +2,13 @@ package io.relaybus.spring.boot.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.relaybus.EventBus;
+import io.relaybus.RetryPolicy;
 import io.relaybus.Subscription;
 import io.relaybus.spring.boot.RelaybusSubscription;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -32,6 +35,7 @@ public final class SubscriptionContainer implements SmartLifecycle {
   private final ListenerMethods methods;
   private final StringValueResolver resolver;
   private final JsonPayloads json;
+  private final IntFunction<RetryPolicy> retry;
   private final List<Subscription> subscriptions = new ArrayList<>();
   private volatile boolean running;
 
@@ -43,14 +47,18 @@ public final class SubscriptionContainer implements SmartLifecycle {
    * @param methods the listener methods
    * @param resolver resolves placeholders of listener attributes
    * @param mapper the application's mapper for JSON payloads
+   * @param settings the bus's settings, for the backoff of listeners that set
+   *     {@code maxAttempts}
    */
   public SubscriptionContainer(EventBus bus, ObjectProvider<RelaybusSubscription> beans,
-      ListenerMethods methods, StringValueResolver resolver, ObjectMapper mapper) {
+      ListenerMethods methods, StringValueResolver resolver, ObjectMapper mapper,
+      Map<String, String> settings) {
     this.bus = bus;
     this.beans = beans;
     this.methods = methods;
     this.resolver = resolver;
     this.json = new JsonPayloads(mapper);
+    this.retry = ListenerRetry.from(settings);
   }
 
   @Override
@@ -60,7 +68,7 @@ public final class SubscriptionContainer implements SmartLifecycle {
     }
     List<RelaybusSubscription> all = new ArrayList<>();
     beans.orderedStream().forEach(all::add);
-    all.addAll(methods.subscriptions(resolver, json));
+    all.addAll(methods.subscriptions(resolver, json, retry));
     try {
       for (RelaybusSubscription s : all) {
         subscriptions.add(bus.subscribe(s.topic(), s.options(), s.handler()));
