@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Meters and traces of the bus, each only when its library is on the class path (health is
- * {@link RelaybusHealthAutoConfiguration}):
+ * {@code RelaybusHealthAutoConfiguration}):
  * <ul>
  *   <li>{@code relaybus-micrometer} and a {@code MeterRegistry} bean: {@link RelaybusMetrics} on
  *       the bus and {@link RelaybusOperationsMetrics} (lag, webhook endpoints) bound to the
