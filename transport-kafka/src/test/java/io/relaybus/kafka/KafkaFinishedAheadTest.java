@@ -237,10 +237,57 @@ class KafkaFinishedAheadTest {
     }
   }
 
+  @Test
+  void aBrokerLimitBelowTheSettingFallsBackToAttemptCountsOnly() throws Exception {
+    String topic = topic("ahead-rejected");
+    String group = "ahead-rejected";
+    try (KafkaBroker small = KafkaBroker.startEmbedded("small-metadata",
+            Map.of("offset.metadata.max.bytes", "128"));
+        Admin smallAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            small.bootstrapServers()));
+        EventBus bus = bus(small)) {
+      // 30 held events split the 120 finished ones into 30 ranges: more than 128 characters.
+      List<Event> events = new ArrayList<>();
+      for (int i = 0; i < 150; i++) {
+        events.add(event(i % 5 == 0 ? "held" + i : "e" + i, i));
+      }
+      bus.publishAll(topic, events).join();
+      Map<String, Long> killedHandled;
+      try (ChildJvm child = member(small, topic, group, 4096, 0)) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> handled(child).size() == 120
+            && attempts(child, events.get(145).id()) == 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> child.errorLines().stream()
+            .anyMatch(l -> l.contains("WARN") && l.contains("rejected the commit metadata")
+                && l.contains("offset.metadata.max.bytes")));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            assertThat(committed(smallAdmin, topic, group).metadata())
+                .as("commits go on with the attempt count only")
+                .isEqualTo("relaybus-attempts=2@0"));
+        child.kill();
+        killedHandled = handled(child);
+      }
+
+      Recorder successor = new Recorder();
+      bus.subscribe(topic, options(group), d -> successor.record("successor", d));
+      awaitAllCommitted(smallAdmin, topic, group, 150);
+      Set<String> all = new HashSet<>(successor.ids());
+      all.addAll(killedHandled.keySet());
+      assertThat(all).as("nothing lost").hasSize(150);
+      assertThat(successor.distinct()).as("every finished event comes again").isEqualTo(150);
+      assertThat(successor.all()).filteredOn(s -> s.eventId().equals(events.get(0).id()))
+          .extracting(Recorder.Seen::attempt).as("the held event keeps its count")
+          .containsExactly(3);
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static EventBus bus() {
-    return EventBus.create(KafkaBroker.shared().busConfig(Map.of(
+    return bus(KafkaBroker.shared());
+  }
+
+  private static EventBus bus(KafkaBroker broker) {
+    return EventBus.create(broker.busConfig(Map.of(
         "relaybus.kafka.partitions", "1",
         KafkaSettings.COMMIT_INTERVAL, COMMIT_INTERVAL.toMillis() + "ms",
         "relaybus.kafka.consumer.session.timeout.ms", "6000",
@@ -253,8 +300,13 @@ class KafkaFinishedAheadTest {
 
   private static ChildJvm member(String topic, String group, int metadataLimit,
       int handleMillis) {
+    return member(KafkaBroker.shared(), topic, group, metadataLimit, handleMillis);
+  }
+
+  private static ChildJvm member(KafkaBroker broker, String topic, String group,
+      int metadataLimit, int handleMillis) {
     ChildJvm child = ChildJvm.builder(HoldingMemberMain.class).name("kafka-holding-member")
-        .args(KafkaBroker.shared().bootstrapServers(), topic, group,
+        .args(broker.bootstrapServers(), topic, group,
             Integer.toString(metadataLimit), Integer.toString(handleMillis))
         .jvmOption("-Xmx256m").start();
     child.awaitLineStartingWith("READY", Duration.ofSeconds(60));
@@ -307,16 +359,25 @@ class KafkaFinishedAheadTest {
   }
 
   private static OffsetAndMetadata committed(String topic, String group) throws Exception {
+    return committed(admin, topic, group);
+  }
+
+  private static OffsetAndMetadata committed(Admin admin, String topic, String group)
+      throws Exception {
     return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
         .get(10, TimeUnit.SECONDS).get(new TopicPartition(topic, 0));
   }
 
   private static void awaitAllCommitted(String topic, String group, long end) {
+    awaitAllCommitted(admin, topic, group, end);
+  }
+
+  private static void awaitAllCommitted(Admin admin, String topic, String group, long end) {
     await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
       long logEnd = admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest()))
           .all().get(10, TimeUnit.SECONDS).get(new TopicPartition(topic, 0)).offset();
       assertThat(logEnd).isEqualTo(end);
-      assertThat(committed(topic, group).offset()).isEqualTo(end);
+      assertThat(committed(admin, topic, group).offset()).isEqualTo(end);
     });
   }
 }
