@@ -1,8 +1,8 @@
 -- Relaybus PostgreSQL schema for DBAs who apply DDL themselves
 -- (relaybus.postgres.auto-ddl=false). Schema name "relaybus"; for another schema replace every
 -- "relaybus." prefix and the channel name "relaybus_events". Generated from
--- transport-postgres/src/main/resources/io/relaybus/postgres/schema/V1.sql, V2.sql and
--- V3.sql; a test keeps them identical.
+-- transport-postgres/src/main/resources/io/relaybus/postgres/schema/V1.sql to
+-- V4.sql; a test keeps them identical.
 
 BEGIN;
 CREATE SCHEMA IF NOT EXISTS relaybus;
@@ -249,5 +249,14 @@ ALTER TABLE relaybus.packs
   ALTER COLUMN data SET STORAGE EXTERNAL,
   SET (toast_tuple_target = 8160);
 
-INSERT INTO relaybus.schema_version (version) VALUES (1), (2), (3);
+-- Relaybus PostgreSQL schema, version 4: indexes for the operations API's dead-letter search.
+-- A topic's dead letters over all groups are paged oldest first, continuing after the
+-- (dead_lettered_at, dl_id) of the previous page; and every group's dead letter of one event is
+-- found by the event's id (event lookup, search by id). The dead letters of one group are paged
+-- with dead_letters_group (version 1).
+CREATE INDEX IF NOT EXISTS dead_letters_topic
+  ON relaybus.dead_letters (topic, dead_lettered_at, dl_id);
+CREATE INDEX IF NOT EXISTS dead_letters_event ON relaybus.dead_letters (topic, id);
+
+INSERT INTO relaybus.schema_version (version) VALUES (1), (2), (3), (4);
 COMMIT;

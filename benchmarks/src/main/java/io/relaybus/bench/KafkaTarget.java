@@ -111,7 +111,7 @@ public final class KafkaTarget implements TransportTarget {
     if (!schema.equals("on") && !schema.equals("off")) {
       throw new IllegalArgumentException(SCHEMA_KEY + " must be on or off, got '" + schema + "'");
     }
-    EventBus.Builder builder = EventBus.builder();
+    EventBus.Builder builder = BenchInstrumentation.apply(EventBus.builder(), settings);
     if (schema.equals("on")) {
       props.put("relaybus.kafka.schema.validate-on-produce", "true");
       props.put("relaybus.kafka.schema.subject-strategy", "record");
@@ -120,7 +120,7 @@ public final class KafkaTarget implements TransportTarget {
       builder.transport("kafka");
     }
     settings.forEach((k, v) -> {
-      if (!k.equals(SCHEMA_KEY)) {
+      if (!k.equals(SCHEMA_KEY) && !k.equals(BenchInstrumentation.KEY)) {
         props.put(k, v);
       }
     });

@@ -1,6 +1,7 @@
 package io.relaybus.bench;
 
 import io.relaybus.EventBus;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -24,7 +25,10 @@ public final class MemoryTarget implements TransportTarget {
 
   @Override
   public EventBus createBus(Map<String, String> settings) {
-    return EventBus.builder().transport("memory").properties(settings).build();
+    Map<String, String> props = new LinkedHashMap<>(settings);
+    props.remove(BenchInstrumentation.KEY);
+    return BenchInstrumentation.apply(EventBus.builder(), settings).transport("memory")
+        .properties(props).build();
   }
 
   @Override

@@ -104,7 +104,8 @@ public final class PostgresTarget implements TransportTarget {
         props.put(k, v);
       }
     });
-    return EventBus.builder().transport("postgres").properties(props).build();
+    return BenchInstrumentation.apply(EventBus.builder(), settings).transport("postgres")
+        .properties(props).build();
   }
 
   @Override

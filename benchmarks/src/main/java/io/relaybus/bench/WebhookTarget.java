@@ -70,7 +70,8 @@ public final class WebhookTarget implements TransportTarget {
         props.put(k, v);
       }
     });
-    return EventBus.builder().transport("webhook").properties(props).build();
+    return BenchInstrumentation.apply(EventBus.builder(), settings).transport("webhook")
+        .properties(props).build();
   }
 
   @Override

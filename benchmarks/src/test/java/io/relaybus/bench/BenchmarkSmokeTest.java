@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.relaybus.Event;
+import io.relaybus.EventBus;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +70,66 @@ class BenchmarkSmokeTest {
       assertThat(m.path("raw").asDouble()).as("json raw %s", m.path("key")).isPositive();
       assertThat(m.path("ratio").asDouble()).as("json ratio %s", m.path("key")).isPositive();
     }
+  }
+
+  @Test
+  void instrumentationOptionRunsTheRelaybusSideWithMetricsAndTracing() throws Exception {
+    BenchmarkConfig config = BenchmarkConfig.parse("--transport", "memory",
+        "--events", "500", "--warmup", "100", "--iterations", "1", "--batch", "50",
+        "--rate", "1000", "--duration", "0.5", "--latency-warmup", "0", "--timeout", "30",
+        "--json", Files.createTempFile("instrumented", ".json").toString(),
+        "--set", BenchInstrumentation.KEY + "=metrics, tracing");
+    double sentBefore = sent();
+    long spansBefore = BenchInstrumentation.exportedSpans();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    Report report = BenchmarkMain.run(config, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    BenchInstrumentation.flushSpans();
+
+    assertThat(report.metrics()).allSatisfy(m -> assertThat(m.relaybus()).isPositive());
+    // Warm-up and measured runs of the three throughput scenarios, and the latency run, of
+    // the Relaybus side.
+    long events = 3 * (100 + 500)
+        + ((Number) report.latencyDetails().get("relaybus").get("events")).longValue();
+    assertThat(sent() - sentBefore).as("events counted by RelaybusMetrics")
+        .isGreaterThanOrEqualTo(events);
+    // A burst fills the batch processor's queue, which then drops spans as the SDK does: some,
+    // not all, reach the exporter.
+    assertThat(BenchInstrumentation.exportedSpans() - spansBefore)
+        .as("spans exported by the batch processor").isPositive();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains(BenchInstrumentation.KEY + "=metrics, tracing");
+  }
+
+  @Test
+  void webhookTargetTakesTheOptionAndKeepsItFromTheBus() {
+    double before = sent();
+    try (EventBus bus = new WebhookTarget().createBus(
+        Map.of(BenchInstrumentation.KEY, "metrics,tracing"))) {
+      bus.publish("instrumented", Event.builder().source("/bench").type("t").build()).join();
+    }
+    assertThat(sent() - before).isEqualTo(1);
+  }
+
+  @Test
+  void instrumentationOptionNamesTheKeyWhenTheValueIsWrong() {
+    assertThat(BenchInstrumentation.parse(null)).isEmpty();
+    assertThat(BenchInstrumentation.parse("none")).isEmpty();
+    assertThat(BenchInstrumentation.parse("tracing")).containsExactly(
+        BenchInstrumentation.Kind.TRACING);
+    BenchmarkConfig config = BenchmarkConfig.parse("--events", "10", "--warmup", "0",
+        "--set", BenchInstrumentation.KEY + "=metrics,logs");
+
+    assertThatThrownBy(() -> BenchmarkMain.run(config, System.out, System.out))
+        .hasMessageContaining(BenchInstrumentation.KEY
+            + " must be none or a comma-separated list of metrics and tracing, "
+            + "got 'metrics,logs' ('logs' is neither)");
+  }
+
+  private static double sent() {
+    return BenchInstrumentation.registry().find("messaging.client.sent.messages").counters()
+        .stream().mapToDouble(c -> c.count()).sum();
   }
 
   @Test

@@ -38,8 +38,8 @@ final class DefaultEventBus implements EventBus {
   private final String transportName;
   private final Transport transport;
   private final SubscribeOptions defaults;
-  /** Observers of publishing, attempts and dead letters; empty unless the builder added some. */
-  private final List<Instrumentation> instrumentations;
+  /** Observers of publishing, attempts and dead letters; {@code null} when none is registered. */
+  private final InstrumentationChain instrumentation;
   private final ScheduledExecutorService retryScheduler;
   private final Set<DefaultSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -50,7 +50,7 @@ final class DefaultEventBus implements EventBus {
     this.transportName = transportName;
     this.transport = transport;
     this.defaults = defaults;
-    this.instrumentations = List.copyOf(instrumentations);
+    this.instrumentation = InstrumentationChain.of(List.copyOf(instrumentations));
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
         new NamedThreadFactory("relaybus-" + transportName + "-retry-scheduler"));
     scheduler.setRemoveOnCancelPolicy(true);
@@ -128,6 +128,37 @@ final class DefaultEventBus implements EventBus {
 
   private CompletableFuture<List<PublishReceipt>> publishChecked(String topic,
       List<Event> events) {
+    if (instrumentation == null) {
+      return publishToTransport(topic, events);
+    }
+    Instrumentation.PublishObservation observation =
+        instrumentation.publishing(transportName, topic, events);
+    List<Event> observed = observation.events();
+    if (observed != events) {
+      try {
+        EventSizes.check(transportName, transport.capabilities(), topic, observed);
+      } catch (RuntimeException e) {
+        observation.completed(e);
+        throw e;
+      }
+    }
+    CompletableFuture<List<PublishReceipt>> published = publishToTransport(topic, observed);
+    // The caller's future completes after the observation, so that what follows the publish
+    // sees it finished; it carries the transport's own result or exception.
+    CompletableFuture<List<PublishReceipt>> result = new CompletableFuture<>();
+    published.whenComplete((receipts, failure) -> {
+      observation.completed(failure);
+      if (failure == null) {
+        result.complete(receipts);
+      } else {
+        result.completeExceptionally(failure);
+      }
+    });
+    return result;
+  }
+
+  private CompletableFuture<List<PublishReceipt>> publishToTransport(String topic,
+      List<Event> events) {
     try {
       return transport.publish(topic, events);
     } catch (RuntimeException e) {
@@ -154,7 +185,7 @@ final class DefaultEventBus implements EventBus {
       }
     }
     DeliveryEngine engine = new DeliveryEngine(transportName, topic, effective, handler,
-        retryScheduler);
+        retryScheduler, instrumentation);
     TransportSubscription ts;
     try {
       ts = transport.subscribe(topic, effective, engine);

@@ -3,10 +3,13 @@ package io.relaybus.internal;
 import io.relaybus.spi.Errors;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.DecodingException;
+import io.relaybus.Delivery;
+import io.relaybus.Event;
 import io.relaybus.EventHandler;
 import io.relaybus.RetryPolicy;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.spi.InboundMessage;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.spi.MessageSink;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -70,9 +73,12 @@ final class DeliveryEngine implements MessageSink {
    */
   static final Duration LOG_INTERVAL = Duration.ofMinutes(1);
 
+  private final String system;
   private final String topic;
   private final String group;
   private final EventHandler handler;
+  /** The bus's instrumentations, or {@code null} when none is registered. */
+  private final Instrumentation instrumentation;
   private final RetryPolicy retryPolicy;
   private final boolean deadLetters;
   private final int maxInFlight;
@@ -115,9 +121,22 @@ final class DeliveryEngine implements MessageSink {
    */
   DeliveryEngine(String transportName, String topic, SubscribeOptions options,
       EventHandler handler, ScheduledExecutorService scheduler) {
+    this(transportName, topic, options, handler, scheduler, null);
+  }
+
+  /**
+   * Creates an observed engine.
+   *
+   * @param instrumentation told of every attempt, its outcome and dead letters; {@code null}
+   *     for none
+   */
+  DeliveryEngine(String transportName, String topic, SubscribeOptions options,
+      EventHandler handler, ScheduledExecutorService scheduler,
+      Instrumentation instrumentation) {
     this(transportName, topic, options, handler, scheduler,
         new FailureLogLimiter(FULL_LOGS_PER_INTERVAL, LOG_INTERVAL, System::nanoTime),
-        new FailureLogLimiter(FULL_LOGS_PER_INTERVAL, LOG_INTERVAL, System::nanoTime));
+        new FailureLogLimiter(FULL_LOGS_PER_INTERVAL, LOG_INTERVAL, System::nanoTime),
+        instrumentation);
   }
 
   /**
@@ -129,6 +148,14 @@ final class DeliveryEngine implements MessageSink {
   DeliveryEngine(String transportName, String topic, SubscribeOptions options,
       EventHandler handler, ScheduledExecutorService scheduler, FailureLogLimiter attemptLogs,
       FailureLogLimiter outcomeLogs) {
+    this(transportName, topic, options, handler, scheduler, attemptLogs, outcomeLogs, null);
+  }
+
+  private DeliveryEngine(String transportName, String topic, SubscribeOptions options,
+      EventHandler handler, ScheduledExecutorService scheduler, FailureLogLimiter attemptLogs,
+      FailureLogLimiter outcomeLogs, Instrumentation instrumentation) {
+    this.system = transportName;
+    this.instrumentation = instrumentation;
     this.attemptLogs = attemptLogs;
     this.outcomeLogs = outcomeLogs;
     this.topic = topic;
@@ -296,8 +323,19 @@ final class DeliveryEngine implements MessageSink {
   /** Runs a task already marked RUNNING and records its outcome. */
   private void run(Task task) {
     Throwable failure = null;
+    Instrumentation.AttemptObservation observation = null;
+    Event event = null;
     try {
-      handler.handle(new DefaultDelivery(task.message, topic, group, task.attempt));
+      Delivery delivery = new DefaultDelivery(task.message, topic, group, task.attempt);
+      event = delivery.event();
+      if (instrumentation == null) {
+        handler.handle(delivery);
+      } else {
+        observation = instrumentation.attempting(system, topic, group, delivery);
+        try (Instrumentation.Scope scope = observation.enter()) {
+          handler.handle(delivery);
+        }
+      }
     } catch (Throwable t) {
       failure = t;
     }
@@ -309,6 +347,9 @@ final class DeliveryEngine implements MessageSink {
       if (task.state != State.RUNNING) {
         active--;
         lock.notifyAll();
+        if (observation != null) {
+          observation.ended(failure, Instrumentation.Next.RELEASE);
+        }
         return; // abandoned by a close that timed out; the message was released there
       }
       if (failure == null) {
@@ -332,6 +373,9 @@ final class DeliveryEngine implements MessageSink {
         action = Action.RETRY;
       }
     }
+    if (observation != null) {
+      observation.ended(failure, next(action));
+    }
     switch (action) {
       case ACK:
         finish(task, task.message::ack, true);
@@ -340,11 +384,15 @@ final class DeliveryEngine implements MessageSink {
         logGivenUp(task, "Dead-lettering", reason, failure);
         DeadLetterReason r = reason;
         Throwable f = failure;
-        finish(task, () -> task.message.deadLetter(r, task.attempt, f), true);
+        if (finish(task, () -> task.message.deadLetter(r, task.attempt, f), true)) {
+          gaveUp(task, event, reason, true);
+        }
         break;
       case DROP:
         logGivenUp(task, "Dropping", reason, failure);
-        finish(task, task.message::ack, true);
+        if (finish(task, task.message::ack, true)) {
+          gaveUp(task, event, reason, false);
+        }
         break;
       case RELEASE:
         logFailedAttempt(task, failure, "the bus is closing, the event is released for "
@@ -358,6 +406,28 @@ final class DeliveryEngine implements MessageSink {
       default:
         scheduleRetry(task, failure);
     }
+  }
+
+  private static Instrumentation.Next next(Action action) {
+    switch (action) {
+      case ACK:
+        return Instrumentation.Next.DONE;
+      case DEAD_LETTER:
+      case DROP:
+        return Instrumentation.Next.GIVE_UP;
+      case RELEASE:
+        return Instrumentation.Next.RELEASE;
+      default:
+        return Instrumentation.Next.RETRY;
+    }
+  }
+
+  /** Tells the instrumentation, once the transport has recorded the outcome. */
+  private void gaveUp(Task task, Event event, DeadLetterReason reason, boolean stored) {
+    if (instrumentation == null) {
+      return;
+    }
+    instrumentation.gaveUp(system, topic, group, event, reason, task.attempt, stored);
   }
 
   private void scheduleRetry(Task task, Throwable failure) {
@@ -479,10 +549,16 @@ final class DeliveryEngine implements MessageSink {
     dispatch(task);
   }
 
-  /** Records the outcome, then frees the slot and starts the next task of the key's lane. */
-  private void finish(Task task, Runnable outcome, boolean wasActive) {
+  /**
+   * Records the outcome, then frees the slot and starts the next task of the key's lane.
+   *
+   * @return {@code true} when the transport recorded the outcome
+   */
+  private boolean finish(Task task, Runnable outcome, boolean wasActive) {
+    boolean recorded = false;
     try {
       outcome.run();
+      recorded = true;
     } catch (RuntimeException e) {
       LOG.error("Transport failed to record the outcome of event {} (topic '{}', group '{}'); "
           + "it will be redelivered", idOf(task.message), topic, group, e);
@@ -516,6 +592,7 @@ final class DeliveryEngine implements MessageSink {
     } catch (RuntimeException e) {
       LOG.error("Capacity listener of topic '{}' group '{}' failed", topic, group, e);
     }
+    return recorded;
   }
 
   /**

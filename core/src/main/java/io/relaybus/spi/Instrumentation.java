@@ -29,7 +29,9 @@ public interface Instrumentation {
   PublishObservation publishing(String system, String topic, List<Event> events);
 
   /**
-   * A delivery attempt is about to run the handler, on the thread that will run it.
+   * A delivery attempt is about to run the handler, on the thread that will run it. Not called
+   * for a message that cannot be decoded into an event (the handler is not called either);
+   * {@link #gaveUp} tells of it.
    *
    * @param system the transport's name
    * @param topic the topic
@@ -41,11 +43,14 @@ public interface Instrumentation {
 
   /**
    * An event was given up on: stored as a dead letter, or dropped when the group keeps none.
+   * Called after the transport recorded it, on the thread of the last attempt, after that
+   * attempt's {@link AttemptObservation#ended ended(failure, GIVE_UP)}.
    *
    * @param system the transport's name
    * @param topic the topic
    * @param group the group
-   * @param event the event
+   * @param event the event, or {@code null} when the message could not be decoded into one
+   *     ({@link DeadLetterReason#UNDECODABLE})
    * @param reason why
    * @param attempts how many attempts were made
    * @param stored {@code true} when it was stored as a dead letter, {@code false} when dropped

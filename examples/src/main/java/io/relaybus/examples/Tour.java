@@ -1,6 +1,7 @@
 package io.relaybus.examples;
 
 import io.relaybus.examples.configupdates.ConfigUpdates;
+import io.relaybus.examples.observability.Observability;
 import io.relaybus.examples.orders.Orders;
 import io.relaybus.examples.swap.Swap;
 import io.relaybus.examples.webhooks.Webhooks;
@@ -36,6 +37,8 @@ public final class Tour {
           Orders.run(kafka, console.forExample("orders")).asExpected());
       outcomes.put("webhooks (signed, retried, forgeries refused)",
           Webhooks.run(postgres, console.forExample("webhooks")).asExpected());
+      outcomes.put("observability (traces, meters, lag, dead-letter replay, health)",
+          Observability.run(postgres, console.forExample("observability")).asExpected());
       var configs = Swap.configs(postgres, kafka);
       outcomes.put("swap (" + String.join(", ", configs.keySet()) + ")",
           Swap.sameResults(Swap.run(configs, console.forExample("swap"))));

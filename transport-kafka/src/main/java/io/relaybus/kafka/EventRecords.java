@@ -3,6 +3,7 @@ package io.relaybus.kafka;
 import io.relaybus.DecodingException;
 import io.relaybus.Event;
 import io.relaybus.spi.CloudEventsJson;
+import io.relaybus.spi.TraceContextHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -28,6 +29,14 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * <p>Records of other producers are read as well: binary mode with {@code ce_datacontenttype}
  * (when there is no {@code content-type}) and {@code ce_partitionkey} (the key when the record
  * has none), and structured mode through {@link CloudEventsJson}.
+ *
+ * <p>Trace context: the event headers {@code traceparent} and {@code tracestate} (W3C) are
+ * written twice, as {@code ce_traceparent}/{@code ce_tracestate} like every extension, and as
+ * plain {@code traceparent}/{@code tracestate}, the record headers that the OpenTelemetry Kafka
+ * instrumentation and other Kafka tools read and write. Reading, the {@code ce_} pair wins: it
+ * is the event's own, while a Kafka client instrumentation in the producing process may have
+ * replaced the plain pair with its own send span. A record with only the plain pair (from a
+ * producer that is not Relaybus) carries it into the event's headers.
  */
 final class EventRecords {
 
@@ -45,6 +54,10 @@ final class EventRecords {
   /** The CloudEvents partitioning extension; the record key wins when both are present. */
   static final String CE_PARTITIONKEY = "ce_partitionkey";
   static final String CONTENT_TYPE = "content-type";
+  /** W3C trace context, also written as plain record headers (see the class comment). */
+  static final String TRACEPARENT = TraceContextHeaders.TRACEPARENT;
+  static final String TRACESTATE = TraceContextHeaders.TRACESTATE;
+  static final String CE_TRACEPARENT = CE_PREFIX + TRACEPARENT;
   /** Set on replayed dead letters: only this group handles the record; others skip it. */
   static final String REPLAY_GROUP = "relaybus_replay_group";
 
@@ -67,6 +80,9 @@ final class EventRecords {
     event.dataContentType().ifPresent(v -> put(headers, CONTENT_TYPE, v));
     for (Map.Entry<String, String> h : event.headers().entrySet()) {
       put(headers, CE_PREFIX + h.getKey(), h.getValue());
+      if (h.getKey().equals(TRACEPARENT) || h.getKey().equals(TRACESTATE)) {
+        put(headers, h.getKey(), h.getValue());
+      }
     }
     if (extra != null) {
       for (Header h : extra) {
@@ -155,6 +171,9 @@ final class EventRecords {
     String contentType = null;
     String ceContentType = null;
     String partitionKey = null;
+    String traceparent = null;
+    String plainTraceparent = null;
+    String plainTracestate = null;
     for (Header h : record.headers()) {
       String name = h.key();
       if (name.equals(CONTENT_TYPE)) {
@@ -162,7 +181,15 @@ final class EventRecords {
         continue;
       }
       if (!name.startsWith(CE_PREFIX)) {
+        if (name.equals(TRACEPARENT)) {
+          plainTraceparent = text(h);
+        } else if (name.equals(TRACESTATE)) {
+          plainTracestate = text(h);
+        }
         continue;
+      }
+      if (name.equals(CE_TRACEPARENT)) {
+        traceparent = text(h);
       }
       switch (name) {
         case CE_ID: b.id(text(h)); break; // unique per event: nothing to reuse
@@ -179,8 +206,15 @@ final class EventRecords {
     }
     if (specVersion == null) {
       if (CloudEventsJson.isStructured(contentType)) {
-        return CloudEventsJson.read(record.value(), record.key() == null ? null
+        Event structured = CloudEventsJson.read(record.value(), record.key() == null ? null
             : new String(record.key(), StandardCharsets.UTF_8));
+        if (!TraceContextHeaders.isTraceparent(plainTraceparent)
+            || structured.headers().containsKey(TRACEPARENT)) {
+          return structured;
+        }
+        Event.Builder traced = structured.toBuilder();
+        withPlainTraceContext(traced, plainTraceparent, plainTracestate);
+        return traced.build();
       }
       throw new IllegalArgumentException("record is not a CloudEvent in Kafka binary mode: "
           + "header " + CE_SPECVERSION + " is missing"
@@ -201,8 +235,23 @@ final class EventRecords {
     } else if (partitionKey != null) {
       b.key(partitionKey);
     }
+    if (traceparent == null && TraceContextHeaders.isTraceparent(plainTraceparent)) {
+      withPlainTraceContext(b, plainTraceparent, plainTracestate);
+    }
     b.data(data);
     return b.build();
+  }
+
+  /**
+   * The plain trace headers of a record whose event carries no trace context of its own; the
+   * caller checked the traceparent's form.
+   */
+  private static void withPlainTraceContext(Event.Builder b, String traceparent,
+      String tracestate) {
+    b.header(TRACEPARENT, traceparent);
+    if (TraceContextHeaders.isTracestate(tracestate)) {
+      b.header(TRACESTATE, tracestate);
+    }
   }
 
   static String header(ConsumerRecord<?, ?> record, String name) {

@@ -76,6 +76,41 @@ final class Database implements AutoCloseable {
     return dataSource.getConnection();
   }
 
+  /** A read-only query. */
+  interface Read<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs a read-only query, again on another connection while the ones the pool hands out turn
+   * out to be dead: after a restart or {@code pg_terminate_backend} the pool may still hold
+   * connections the server closed (it checks only those idle for a while), and discards each on
+   * its failure, so at most pool-size attempts meet a dead one. Reading again has no effect to
+   * repeat.
+   */
+  <T> T read(Read<T> query) throws SQLException {
+    SQLException first = null;
+    for (int attempt = 0; ; attempt++) {
+      // Not getting a connection at all (the server is down) is not retried here: the pool
+      // already waited its connection timeout.
+      try (Connection c = connection()) {
+        try {
+          return query.run(c);
+        } catch (SQLException e) {
+          if (!SqlErrors.isConnectionFailure(e) || attempt >= settings.poolSize) {
+            if (first != null) {
+              e.addSuppressed(first);
+            }
+            throw e;
+          }
+          if (first == null) {
+            first = e;
+          }
+        }
+      }
+    }
+  }
+
   /** A connection outside the pool, for LISTEN; the caller closes it. */
   Connection dedicatedConnection() throws SQLException {
     if (ownPool == null) {

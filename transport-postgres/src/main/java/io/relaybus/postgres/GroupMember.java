@@ -53,6 +53,7 @@ final class GroupMember implements TransportSubscription {
   private final RowReader rowReader;
   private final PackReader packReader;
   private final ReadAhead readAhead = new ReadAhead();
+  private final MemberHealth health;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wakeUp = lock.newCondition();
@@ -77,6 +78,7 @@ final class GroupMember implements TransportSubscription {
     this.topic = topic;
     this.group = options.group();
     this.sink = sink;
+    this.health = context.health().member(topic, group);
     String memberId = TimeOrderedIds.next();
     try (Connection c = context.database().connection()) {
       int partitionCount = context.topics().partitions(c, topic);
@@ -122,6 +124,14 @@ final class GroupMember implements TransportSubscription {
    */
   boolean reads(BitSet partitions) {
     return leases.holdsAny(partitions);
+  }
+
+  /**
+   * This member's health component: whether its heartbeats reach the database and it keeps its
+   * leases.
+   */
+  MemberHealth health() {
+    return health;
   }
 
   /** How often this member looked for rows since it started. */
@@ -204,6 +214,12 @@ final class GroupMember implements TransportSubscription {
           leases.commit(c);
           nextCommit = System.nanoTime() + settings.commitInterval.toNanos();
         }
+        List<Integer> lost = leases.takeLost();
+        if (!lost.isEmpty()) {
+          health.lost(lost);
+        } else if (beat || failures > 0) {
+          health.passed();
+        }
         if (failures > 0) {
           LOG.info("Member of group '{}' on topic '{}' reconnected after {} failure(s)", group,
               topic, failures);
@@ -213,6 +229,7 @@ final class GroupMember implements TransportSubscription {
         if (!running) {
           return;
         }
+        health.failed("heartbeat or fetch failed: " + Errors.describe(e));
         if (failures++ == 0) {
           LOG.warn("Member of group '{}' on topic '{}' lost the database ({}); retrying",
               group, topic, SqlErrors.rootCause(e));

@@ -3,7 +3,9 @@ package io.relaybus.postgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -96,6 +98,13 @@ final class MemberRegistry {
         }
       }
     }
+  }
+
+  /** This bus's running members. */
+  List<GroupMember> all() {
+    List<GroupMember> all = new ArrayList<>();
+    membersByTopic.values().forEach(all::addAll);
+    return all;
   }
 
   /** This bus's members of a topic (for tests). */

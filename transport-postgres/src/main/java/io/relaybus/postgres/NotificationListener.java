@@ -1,5 +1,6 @@
 package io.relaybus.postgres;
 
+import io.relaybus.spi.HealthGrace;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Holds the LISTEN connection. Waits for notifications with a finite timeout, checks the
  * connection with a query every health-check interval (pgjdbc does not notice a dead socket
  * while waiting), and reconnects with backoff. After every (re)connect it asks all members to
- * scan for events they missed while it was away.
+ * scan for events they missed while it was away. Each outcome is reported to the
+ * {@code postgres.listen} health component: connected and checked, or lost.
  */
 final class NotificationListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
@@ -23,13 +25,15 @@ final class NotificationListener implements AutoCloseable {
   private final PostgresSettings settings;
   private final Consumer<String> onPayload;
   private final Runnable onConnected;
+  private final HealthGrace health;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile Connection current;
 
   NotificationListener(Database database, PostgresSettings settings, Consumer<String> onPayload,
-      Runnable onConnected, ThreadFactory threads) {
+      Runnable onConnected, HealthGrace health, ThreadFactory threads) {
     this.database = database;
+    this.health = health;
     this.settings = settings;
     this.onPayload = onPayload;
     this.onConnected = onConnected;
@@ -50,12 +54,14 @@ final class NotificationListener implements AutoCloseable {
           LOG.info("LISTEN connection re-established after {} failed attempt(s)", failures);
         }
         failures = 0;
+        health.passed();
         onConnected.run();
         listen(c);
       } catch (SQLException | RuntimeException e) {
         if (!running) {
           return;
         }
+        health.failed("LISTEN connection lost or not re-established: " + e.getMessage());
         if (failures++ == 0) {
           LOG.warn("LISTEN connection lost ({}); reconnecting, members poll meanwhile",
               SqlErrors.rootCause(e));
@@ -86,6 +92,7 @@ final class NotificationListener implements AutoCloseable {
           st.setQueryTimeout((int) Math.max(1, checkEvery / 1000 * 2));
           st.execute("SELECT 1");
         }
+        health.passed();
         lastCheck = now;
       }
     }

@@ -40,6 +40,8 @@ final class PartitionLeases {
   private final int partitionCount;
   private final int maxInFlight;
   private final Map<Integer, PartitionState> owned = new ConcurrentHashMap<>();
+  /** Partitions taken over by another member since {@link #takeLost()}; member thread only. */
+  private final List<Integer> lost = new ArrayList<>();
 
   PartitionLeases(MemberStatements sql, CursorWriter cursors, PostgresSettings settings,
       String topic, String group, String memberId, int partitionCount, int maxInFlight) {
@@ -73,6 +75,16 @@ final class PartitionLeases {
       }
     }
     return false;
+  }
+
+  /** The partitions lost to another member since the last call, in the order lost. */
+  List<Integer> takeLost() {
+    if (lost.isEmpty()) {
+      return List.of();
+    }
+    List<Integer> taken = List.copyOf(lost);
+    lost.clear();
+    return taken;
   }
 
   /** The partitions held now. */
@@ -160,6 +172,7 @@ final class PartitionLeases {
         LOG.warn("Member of group '{}' lost partition {} of topic '{}' (lease expired); its "
             + "unfinished events go to another member", group, p, topic);
         it.remove();
+        lost.add(p);
       }
     }
     int live;
@@ -286,6 +299,7 @@ final class PartitionLeases {
   private void writeCursor(Connection c, PartitionState state, boolean release)
       throws SQLException {
     if (!cursors.write(c, state, release) && owned.remove(state.partition) != null) {
+      lost.add(state.partition);
       LOG.warn("Member of group '{}' no longer owns partition {} of topic '{}'; another member "
           + "continues from its last written position", group, state.partition, topic);
     }

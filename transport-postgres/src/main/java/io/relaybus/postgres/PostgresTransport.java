@@ -8,15 +8,15 @@ import io.relaybus.Event;
 import io.relaybus.PublishReceipt;
 import io.relaybus.RelaybusException;
 import io.relaybus.SubscribeOptions;
+import io.relaybus.ops.Operations;
 import io.relaybus.spi.EventSizes;
+import io.relaybus.spi.HealthGrace;
 import io.relaybus.spi.Names;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
 import io.relaybus.spi.TransportSubscription;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,6 +55,8 @@ public final class PostgresTransport implements Transport {
   private final NotificationListener listener;
   private final ScheduledExecutorService maintenance;
   private final PostgresDeadLetters deadLetters;
+  private final PostgresHealth health;
+  private final PostgresOperations operations;
   private volatile boolean closed;
   /** This bus's id in its notifications, so that its listener skips them. */
   private final String origin =
@@ -64,7 +67,8 @@ public final class PostgresTransport implements Transport {
     this.settings = settings;
     this.capabilities = Capabilities.of(Capability.PERSISTENT, Capability.CONSUMER_GROUPS,
         Capability.ORDERED_BY_KEY, Capability.REPLAY, Capability.BACKLOG,
-        Capability.TRANSACTIONAL_PUBLISH, Capability.DEAD_LETTERS)
+        Capability.TRANSACTIONAL_PUBLISH, Capability.DEAD_LETTERS, Capability.LAG,
+        Capability.EVENT_LOOKUP)
         .withMaxEventSize(settings.maxEventSize)
         .withMaxBatchSize(PostgresSettings.MAX_BATCH_SIZE);
     this.context = context;
@@ -72,8 +76,10 @@ public final class PostgresTransport implements Transport {
     this.database = new Database(settings, dataSource);
     this.topics = new Topics(settings);
     this.members = new MemberRegistry(settings, database);
-    this.memberContext = new MemberContext(settings, database, topics, context::threadFactory,
+    this.health = new PostgresHealth(settings, HealthGrace.gracePeriod(context.settings()),
         members);
+    this.memberContext = new MemberContext(settings, database, topics, context::threadFactory,
+        members, health);
     try {
       prepareSchema();
       PublishContext publishContext = new PublishContext(settings, database, topics,
@@ -85,11 +91,13 @@ public final class PostgresTransport implements Transport {
           ? new NotifyCoalescer(database, settings.channel(), origin, settings.notifyInterval,
               threads("notifier")) : null;
       this.listener = settings.pollOnly ? null : new NotificationListener(database, settings,
-          this::onNotification, members::catchUp, threads("listener"));
+          this::onNotification, members::catchUp, health.listen(), threads("listener"));
+      this.operations = new PostgresOperations(settings, database, deadLetters, health);
       this.maintenance = Executors.newSingleThreadScheduledExecutor(threads("maintenance"));
       long period = Math.max(1_000, Math.min(60_000, settings.retention.toMillis() / 10));
       maintenance.scheduleWithFixedDelay(new RetentionJob(settings, database), period, period,
           TimeUnit.MILLISECONDS);
+      health.start(database, threads("health"), threads("health-check"));
     } catch (RuntimeException e) {
       database.close();
       throw e;
@@ -195,6 +203,11 @@ public final class PostgresTransport implements Transport {
     return deadLetters;
   }
 
+  @Override
+  public Operations operations() {
+    return operations;
+  }
+
   /**
    * Counts the events a group has not consumed yet, over all partitions.
    *
@@ -207,48 +220,26 @@ public final class PostgresTransport implements Transport {
     Names.requireTopic(topic);
     Names.requireGroup(group);
     ensureOpen("compute the lag of group '" + group + "' on topic '" + topic + "'");
-    String s = settings.schema;
-    String sql = "SELECT (SELECT count(*) FROM " + s + ".cursors c JOIN " + s + ".events e ON "
-        + "e.topic = c.topic AND e.partition = c.partition AND (e.txid, e.seq) > (c.last_txid, "
-        + "c.last_seq) AND NOT e.seq = ANY (c.done_ahead) AND (e.target_group IS NULL OR "
-        + "e.target_group = c.grp) WHERE c.topic = ? AND c.grp = ?) + (SELECT count(*) FROM "
-        + s + ".cursors c JOIN " + s + ".packs k ON k.topic = c.topic AND k.partition = "
-        + "c.partition AND (k.txid, k.seq) > (c.last_txid, c.last_seq) AND (k.target_group IS "
-        + "NULL OR k.target_group = c.grp) CROSS JOIN LATERAL unnest(k.seqs) AS u(seq) WHERE "
-        + "c.topic = ? AND c.grp = ? AND (k.txid, u.seq) > (c.last_txid, c.last_seq) AND NOT "
-        + "u.seq = ANY (c.done_ahead))";
-    try {
-      return read(c -> {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-          ps.setString(1, topic);
-          ps.setString(2, group);
-          ps.setString(3, topic);
-          ps.setString(4, group);
-          try (ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-          }
-        }
-      });
-    } catch (SQLException e) {
-      throw new RelaybusException("Cannot compute the lag of group '" + group + "' on topic '"
-          + topic + "': " + e.getMessage(), e);
-    }
+    return operations.lag(topic, group).depth();
   }
 
   /** Where an event stands for one consumer group. */
   public enum Consumption {
-    /** The group finished it (handled or dead-lettered and then purged or replayed). */
+    /**
+     * The group finished it: handled it, or dead-lettered it and then purged the dead letter or
+     * handled its replay.
+     */
     CONSUMED,
     /** The group's dead letters hold it. */
     DEAD_LETTERED,
-    /** The group has not finished it yet. */
+    /** The group has not finished it (or a replay of it) yet. */
     PENDING
   }
 
   /**
    * Tells, for every group of the topic, whether it consumed an event: the record of who
-   * consumed what that the seed write-up asks for. Events removed by retention are unknown.
+   * consumed what that the seed write-up asks for. Events removed by retention are unknown,
+   * unless a group's dead letter keeps them.
    *
    * @param topic the topic
    * @param eventId the event's id
@@ -259,38 +250,14 @@ public final class PostgresTransport implements Transport {
     Names.requireTopic(topic);
     Objects.requireNonNull(eventId, "eventId");
     ensureOpen("look up event '" + eventId + "' of topic '" + topic + "'");
-    String s = settings.schema;
-    // Rows are found by the id index; packs (ADR 0012) by scanning their ids within retention.
-    String sql = "SELECT c.grp, EXISTS (SELECT 1 FROM " + s + ".dead_letters d WHERE d.topic = "
-        + "c.topic AND d.grp = c.grp AND d.event_seq = e.seq), ((e.txid, e.seq) <= (c.last_txid,"
-        + " c.last_seq) OR e.seq = ANY (c.done_ahead)) FROM (SELECT x.topic, x.partition, "
-        + "x.txid, x.seq FROM " + s + ".events x WHERE x.topic = ? AND x.id = ? AND "
-        + "x.target_group IS NULL UNION ALL SELECT k.topic, k.partition, k.txid, u.seq FROM "
-        + s + ".packs k CROSS JOIN LATERAL unnest(k.seqs, k.ids) AS u(seq, id) WHERE k.topic = ? "
-        + "AND ? = ANY (k.ids) AND u.id = ? AND k.target_group IS NULL) e JOIN " + s
-        + ".cursors c ON c.topic = e.topic AND c.partition = e.partition ORDER BY c.grp";
-    try {
-      return read(c -> {
-        Map<String, Consumption> result = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-          ps.setString(1, topic);
-          ps.setString(2, eventId);
-          ps.setString(3, topic);
-          ps.setString(4, eventId);
-          ps.setString(5, eventId);
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              result.put(rs.getString(1), rs.getBoolean(2) ? Consumption.DEAD_LETTERED
-                  : rs.getBoolean(3) ? Consumption.CONSUMED : Consumption.PENDING);
-            }
-          }
-        }
-        return result;
-      });
-    } catch (SQLException e) {
-      throw new RelaybusException("Cannot look up event '" + eventId + "' of topic '" + topic
-          + "': " + e.getMessage(), e);
-    }
+    Map<String, Consumption> result = new LinkedHashMap<>();
+    operations.event(topic, eventId).ifPresent(status -> new TreeMap<>(status.groups())
+        .forEach((group, consumption) -> result.put(group, switch (consumption) {
+          case CONSUMED -> Consumption.CONSUMED;
+          case PENDING -> Consumption.PENDING;
+          case DEAD_LETTER -> Consumption.DEAD_LETTERED;
+        })));
+    return result;
   }
 
   /**
@@ -327,41 +294,6 @@ public final class PostgresTransport implements Transport {
 
   private ThreadFactory threads(String purpose) {
     return context.threadFactory(purpose);
-  }
-
-  /** A read-only query. */
-  private interface Read<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  /**
-   * Runs a read-only query, again on another connection while the ones the pool hands out turn
-   * out to be dead: after a restart or {@code pg_terminate_backend} the pool may still hold
-   * connections the server closed (it checks only those idle for a while), and discards each on
-   * its failure, so at most pool-size attempts meet a dead one. Reading again has no effect to
-   * repeat.
-   */
-  private <T> T read(Read<T> query) throws SQLException {
-    SQLException first = null;
-    for (int attempt = 0; ; attempt++) {
-      // Not getting a connection at all (the server is down) is not retried here: the pool
-      // already waited its connection timeout.
-      try (Connection c = database.connection()) {
-        try {
-          return query.run(c);
-        } catch (SQLException e) {
-          if (!SqlErrors.isConnectionFailure(e) || attempt >= settings.poolSize) {
-            if (first != null) {
-              e.addSuppressed(first);
-            }
-            throw e;
-          }
-          if (first == null) {
-            first = e;
-          }
-        }
-      }
-    }
   }
 
   /**
@@ -416,6 +348,7 @@ public final class PostgresTransport implements Transport {
       notifier.close();
     }
     maintenance.shutdownNow();
+    health.close();
     database.close();
   }
 }

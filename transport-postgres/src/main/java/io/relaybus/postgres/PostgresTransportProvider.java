@@ -35,8 +35,8 @@ import javax.sql.DataSource;
  *   <li>{@code poll-only} ({@code false}) — no LISTEN connection, for PgBouncer transaction
  *       pooling; implies {@code notify=off} unless set.
  *   <li>{@code fetch-size} (500), {@code health-check-interval} (5s), {@code commit-interval}
- *       (100ms) — batch size of a fetch, liveness check of the LISTEN connection, and how often
- *       acknowledged positions are written.
+ *       (100ms) — batch size of a fetch, liveness check of the LISTEN connection and the health
+ *       checks (pool, overdue heartbeats), and how often acknowledged positions are written.
  *   <li>{@code pack-batches} ({@code true}) — the events of one topic and partition that a
  *       publisher writes together (two or more, up to 64) share one row of the {@code packs}
  *       table instead of one {@code events} row each (ADR 0012): about twice the batch publish

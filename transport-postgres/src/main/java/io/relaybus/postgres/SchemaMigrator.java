@@ -20,7 +20,7 @@ final class SchemaMigrator {
   private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
 
   /** The newest schema version this code needs. */
-  static final int CURRENT_VERSION = 3;
+  static final int CURRENT_VERSION = 4;
 
   private SchemaMigrator() {}
 

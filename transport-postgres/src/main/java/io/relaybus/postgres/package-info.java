@@ -27,7 +27,10 @@
  *   <li>Rows: {@code EventRows} (event to row and back, salvaging invalid rows),
  *       {@code EventWindows} (the SQL that reads a partition from rows and packs),
  *       {@code HeadersJson}.
- *   <li>Operations: {@code PostgresDeadLetters}, {@code RetentionJob}, {@code SchemaMigrator},
+ *   <li>Operations: {@code PostgresOperations} (the operations API: topics, groups, lag, event
+ *       lookup), {@code PostgresDeadLetters} with {@code DeadLetterFilter} (dead letters by
+ *       filter, keyset pages), {@code PostgresHealth} with {@code PoolHealthCheck} and
+ *       {@code MemberHealth} (health components), {@code RetentionJob}, {@code SchemaMigrator},
  *       {@code Database} (the pool or the application's DataSource), {@code PostgresSettings}.
  * </ul>
  */

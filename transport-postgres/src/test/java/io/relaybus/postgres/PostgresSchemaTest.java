@@ -113,10 +113,37 @@ class PostgresSchemaTest {
     // A schema left at version 2: compressed storage, no row for version 3.
     DB.execute("ALTER TABLE " + schema + ".packs ALTER COLUMN data SET STORAGE "
         + "EXTENDED, ALTER COLUMN ids SET STORAGE EXTENDED, RESET (toast_tuple_target)");
-    DB.execute("DELETE FROM " + schema + ".schema_version WHERE version = 3");
+    DB.execute("DELETE FROM " + schema + ".schema_version WHERE version >= 3");
     bus(schema, Map.of());
     assertPacksUncompressed(schema);
-    assertThat(query("SELECT max(version) FROM " + schema + ".schema_version")).isEqualTo(3);
+    assertThat(query("SELECT max(version) FROM " + schema + ".schema_version"))
+        .isEqualTo(SchemaMigrator.CURRENT_VERSION);
+  }
+
+  @Test
+  @DisplayName("version 4 adds the dead-letter search indexes to a version-3 schema, also when "
+      + "a DBA created them already")
+  void version4AddsDeadLetterIndexes() {
+    String schema = "dead_letter_indexes";
+    dropSchema(schema);
+    bus(schema, Map.of()).close();
+    assertThat(deadLetterIndexes(schema)).isEqualTo(2);
+
+    // A version-3 schema: without the indexes, then with them but without the version row.
+    DB.execute("DROP INDEX " + schema + ".dead_letters_topic, " + schema
+        + ".dead_letters_event");
+    DB.execute("DELETE FROM " + schema + ".schema_version WHERE version = 4");
+    bus(schema, Map.of()).close();
+    assertThat(deadLetterIndexes(schema)).isEqualTo(2);
+    DB.execute("DELETE FROM " + schema + ".schema_version WHERE version = 4");
+    bus(schema, Map.of()).close();
+    assertThat(deadLetterIndexes(schema)).isEqualTo(2);
+    assertThat(query("SELECT max(version) FROM " + schema + ".schema_version")).isEqualTo(4);
+  }
+
+  private static long deadLetterIndexes(String schema) {
+    return query("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema + "' AND "
+        + "indexname IN ('dead_letters_topic', 'dead_letters_event')");
   }
 
   private static void assertPacksUncompressed(String schema) {

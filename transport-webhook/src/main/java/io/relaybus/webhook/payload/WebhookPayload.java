@@ -48,8 +48,8 @@ public final class WebhookPayload {
 
   /**
    * Headers to send besides {@code Content-Type} and the Standard Webhooks headers: the
-   * {@code ce-*} attributes and {@code webhook-topic} in CloudEvents binary mode; empty in
-   * Standard Webhooks mode.
+   * {@code ce-*} attributes and {@code webhook-topic} in CloudEvents binary mode; in both modes
+   * the event's W3C {@code traceparent} and {@code tracestate}, when it has them.
    *
    * @return an immutable map of lower-case header names to values (ASCII only)
    */

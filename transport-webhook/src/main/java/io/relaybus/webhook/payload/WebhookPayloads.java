@@ -5,6 +5,7 @@ import io.relaybus.InvalidEventException;
 import io.relaybus.InvalidNameException;
 import io.relaybus.spi.CloudEventsJson;
 import io.relaybus.spi.Names;
+import io.relaybus.spi.TraceContextHeaders;
 import io.relaybus.webhook.signature.WebhookHeaders;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -74,6 +75,14 @@ import java.util.function.BiConsumer;
  * not JSON, else the JSON text) or {@code data_base64}; every other member an extension header.
  * The topic is the {@code webhook-topic} header, when present. Relaybus never sends this mode.
  *
+ * <h2>Trace context</h2>
+ * An event's W3C {@code traceparent} and {@code tracestate} headers are also sent as the HTTP
+ * headers of those names in both formats, so HTTP tools and tracing agents of the receiving side
+ * see them (besides the body's {@code extensions} or the {@code ce-traceparent} header, which are
+ * the event's own and win when decoding). A request whose event carries no {@code traceparent}
+ * but whose HTTP headers do (a sender that is not Relaybus, or an HTTP client instrumentation)
+ * decodes to an event with them.
+ *
  * <h2>Requests that do not decode</h2>
  * {@link #salvage(Map, byte[])} keeps one as an event all the same (a group member dead-letters
  * it): what it carries of the event's identity, and the whole body as data.
@@ -101,6 +110,10 @@ public final class WebhookPayloads {
   });
   /** The {@code relaybus.specversion} and {@code ce-specversion} this code writes and reads. */
   static final String SPEC_VERSION = "1.0";
+
+  /** W3C trace context: event headers that are also sent as HTTP headers. */
+  private static final String TRACEPARENT = TraceContextHeaders.TRACEPARENT;
+  private static final String TRACESTATE = TraceContextHeaders.TRACESTATE;
 
   private WebhookPayloads() {}
 
@@ -137,10 +150,25 @@ public final class WebhookPayloads {
     String id = webhookId(topic, event);
     if (format == PayloadFormat.CLOUDEVENTS_BINARY) {
       return new WebhookPayload(id, event.dataContentType().orElse(null),
-          CloudEventsBinary.headers(topic, event), event.data());
+          withTraceContext(CloudEventsBinary.headers(topic, event), event), event.data());
     }
-    return new WebhookPayload(id, StandardWebhooksJson.CONTENT_TYPE, Map.of(),
-        StandardWebhooksJson.encode(topic, event));
+    return new WebhookPayload(id, StandardWebhooksJson.CONTENT_TYPE,
+        withTraceContext(Map.of(), event), StandardWebhooksJson.encode(topic, event));
+  }
+
+  /** The request headers plus the event's trace context, when it has one. */
+  private static Map<String, String> withTraceContext(Map<String, String> headers, Event event) {
+    String traceparent = event.headers().get(TRACEPARENT);
+    if (traceparent == null) {
+      return headers;
+    }
+    Map<String, String> all = new TreeMap<>(headers);
+    all.put(TRACEPARENT, traceparent);
+    String tracestate = event.headers().get(TRACESTATE);
+    if (tracestate != null) {
+      all.put(TRACESTATE, tracestate);
+    }
+    return all;
   }
 
   /**
@@ -159,16 +187,34 @@ public final class WebhookPayloads {
     Objects.requireNonNull(body, "body");
     Map<String, String> h = firstValues(headers);
     try {
+      DecodedWebhook decoded;
       if (h.containsKey(CloudEventsBinary.SPEC_VERSION_HEADER)) {
-        return CloudEventsBinary.decode(h, body);
+        decoded = CloudEventsBinary.decode(h, body);
+      } else if (CloudEventsJson.isStructured(h.get("content-type"))) {
+        decoded = CloudEventsStructured.decode(h, body);
+      } else {
+        decoded = StandardWebhooksJson.decode(h, body);
       }
-      if (CloudEventsJson.isStructured(h.get("content-type"))) {
-        return CloudEventsStructured.decode(h, body);
-      }
-      return StandardWebhooksJson.decode(h, body);
+      return withHttpTraceContext(decoded, h);
     } catch (InvalidEventException | InvalidNameException e) {
       throw new PayloadException("Webhook payload holds an invalid event: " + e.getMessage(), e);
     }
+  }
+
+  /** The HTTP {@code traceparent} (and {@code tracestate}) for an event that has none. */
+  private static DecodedWebhook withHttpTraceContext(DecodedWebhook decoded,
+      Map<String, String> headers) {
+    String traceparent = headers.get(TRACEPARENT);
+    if (!TraceContextHeaders.isTraceparent(traceparent)
+        || decoded.event().headers().containsKey(TRACEPARENT)) {
+      return decoded;
+    }
+    Event.Builder event = decoded.event().toBuilder().header(TRACEPARENT, traceparent);
+    String tracestate = headers.get(TRACESTATE);
+    if (TraceContextHeaders.isTracestate(tracestate)) {
+      event.header(TRACESTATE, tracestate);
+    }
+    return new DecodedWebhook(decoded.topic().orElse(null), event.build());
   }
 
   /**

@@ -93,7 +93,8 @@ class WebhookPayloadsTest {
     WebhookPayload payload = WebhookPayloads.encode(PayloadFormat.STANDARD_WEBHOOKS, "orders",
         event);
     assertThat(payload.contentType()).isEqualTo("application/json");
-    assertThat(payload.headers()).isEmpty();
+    assertThat(payload.headers()).as("only the trace context, for HTTP tools")
+        .containsExactlyEntriesOf(Map.of("traceparent", event.headers().get("traceparent")));
     JsonNode body = MAPPER.readTree(payload.body());
     assertThat(body.get("type").asText()).isEqualTo("order.created");
     assertThat(body.get("timestamp").asText()).isEqualTo("2026-11-26T05:43:17.123456Z");
