@@ -220,7 +220,8 @@ public final class KafkaSettings {
         Duration.ofSeconds(10));
     commitInterval = r.duration(COMMIT_INTERVAL, Duration.ofMillis(100), Duration.ZERO,
         Duration.ofMinutes(1));
-    commitMetadataMaxBytes = r.integer(COMMIT_METADATA_MAX_BYTES, COMMIT_METADATA_MAX_BYTES_DEFAULT, 64, 1 << 20);
+    commitMetadataMaxBytes = r.integer(COMMIT_METADATA_MAX_BYTES,
+        COMMIT_METADATA_MAX_BYTES_DEFAULT, 64, 1 << 20);
     healthCheckInterval = r.duration(HEALTH_CHECK_INTERVAL, Duration.ofSeconds(5),
         Duration.ofMillis(100), Duration.ofMinutes(10));
 

@@ -362,7 +362,8 @@ final class KafkaSubscription implements TransportSubscription {
    * unreadable message, which the bus dead-letters.
    *
    * @return the message (finished already when an earlier owner of the partition finished it,
-   *     or it is a dead letter replayed for another group), or {@code null} when the record must wait for the registry
+   *     or it is a dead letter replayed for another group), or {@code null} when the record
+   *     must wait for the registry
    */
   private KafkaInboundMessage hand(AssignedPartition p, ConsumerRecord<byte[], byte[]> record) {
     KafkaInboundMessage msg = new KafkaInboundMessage(p, record, wakeups, deadLetters);
