@@ -133,6 +133,8 @@ class KafkaHealthTest {
               .allSatisfy(c -> assertThat(c.status()).as(c.name()).isEqualTo(Status.UP));
           assertThat(longGrace.operations().health().status()).isEqualTo(Status.UP);
         });
+        // The watch samples on its own thread: wait until it has seen the recovery too.
+        await().atMost(Duration.ofSeconds(30)).until(() -> longWatch.last() == Status.UP);
         assertThat(longWatch.statuses()).as("an outage shorter than the grace period")
             .containsExactly(Status.UP, Status.DEGRADED, Status.UP);
       }
