@@ -26,9 +26,57 @@ final class AssignedPartition {
   /** Attempts an earlier owner made on the event at priorOffset (from commit metadata). */
   long priorOffset = -1;
   int priorAttempts;
+  /**
+   * Offsets an earlier owner finished beyond the committed offset ({@code [start, end]} pairs,
+   * ascending, from commit metadata): skipped when fetched, and committed as finished again
+   * until this member has fetched past them.
+   */
+  private long[] finishedEarlier = NONE;
+  /** The first range of {@link #finishedEarlier} not yet fetched past. */
+  private int earlierAt;
+  private static final long[] NONE = new long[0];
 
   AssignedPartition(TopicPartition tp) {
     this.tp = tp;
+  }
+
+  void finishedEarlier(long[] ranges) {
+    finishedEarlier = ranges;
+    earlierAt = 0;
+  }
+
+  /**
+   * Whether an earlier owner finished the record at {@code offset}. Offsets are asked in
+   * ascending order (the order records are handed out).
+   */
+  boolean finishedEarlier(long offset) {
+    long[] r = finishedEarlier;
+    while (earlierAt < r.length && r[earlierAt + 1] < offset) {
+      earlierAt += 2;
+    }
+    return earlierAt < r.length && r[earlierAt] <= offset;
+  }
+
+  /**
+   * Adds to {@code out} the offsets finished beyond the commit point: those this member
+   * finished behind its first unfinished message, then those the earlier owner finished that
+   * this member has not fetched yet.
+   */
+  void finishedAhead(CommitMetadata.Writer out) {
+    long handedUpTo = next - 1;
+    for (KafkaInboundMessage m : submitted.finishedAhead()) {
+      out.add(m.offset(), m.offset());
+    }
+    PositionTracker.Entry<KafkaInboundMessage> last = submitted.last();
+    if (last != null) {
+      handedUpTo = last.position().offset();
+    }
+    long[] r = finishedEarlier;
+    for (int i = earlierAt; i < r.length; i += 2) {
+      if (r[i + 1] > handedUpTo) {
+        out.add(Math.max(r[i], handedUpTo + 1), r[i + 1]);
+      }
+    }
   }
 
   void committed(OffsetAndMetadata o) {

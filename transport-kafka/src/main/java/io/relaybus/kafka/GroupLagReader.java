@@ -85,7 +85,7 @@ final class GroupLagReader {
       long last = end.get(tp);
       long pos = c != null ? Math.max(c.offset(), first)
           : start == StartPosition.LATEST ? last : first;
-      long ahead = c == null ? 0 : OffsetCommitter.finishedAhead(c.metadata());
+      long ahead = c == null ? 0 : OffsetCommitter.finishedAhead(c, pos, last);
       long d = Math.max(0, last - pos - ahead);
       depth.put(tp, d);
       if (d > 0) {

@@ -66,6 +66,15 @@ public final class KafkaSettings {
    */
   public static final String COMMIT_INTERVAL = PREFIX + "commit-interval";
   /**
+   * The most characters of commit metadata a member writes per partition (default 4096, the
+   * brokers' default {@code offset.metadata.max.bytes}; at most that broker setting). The
+   * metadata records the events finished beyond the committed offset, so that the next owner
+   * skips them; those that do not fit are delivered again after a crash (ADR 0017).
+   */
+  public static final String COMMIT_METADATA_MAX_BYTES = PREFIX + "commit-metadata-max-bytes";
+  /** The default of {@link #COMMIT_METADATA_MAX_BYTES}. */
+  public static final int COMMIT_METADATA_MAX_BYTES_DEFAULT = 4096;
+  /**
    * How often a background check asks the brokers (and the schema registry, when one is
    * configured) whether they answer, for {@link io.relaybus.ops.Operations#health()} (default
    * 5s).
@@ -117,8 +126,8 @@ public final class KafkaSettings {
   /** Every fixed key. */
   static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, PARTITIONS, REPLICATION_FACTOR,
       CREATE_TOPICS, DEAD_LETTER_TOPIC, CLOSE_TIMEOUT, REBALANCE_TIMEOUT, ADMIN_TIMEOUT,
-      JOIN_TIMEOUT, POLL_TIMEOUT, COMMIT_INTERVAL, HEALTH_CHECK_INTERVAL, REGISTRY_URL,
-      REGISTRY_USERNAME, REGISTRY_PASSWORD,
+      JOIN_TIMEOUT, POLL_TIMEOUT, COMMIT_INTERVAL, COMMIT_METADATA_MAX_BYTES,
+      HEALTH_CHECK_INTERVAL, REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD,
       REGISTRY_BEARER_TOKEN, SUBJECT_STRATEGY, COMPATIBILITY, VALIDATE_ON_PRODUCE,
       VALIDATE_ON_CONSUME, MAX_EVENT_SIZE, CONNECT_TIMEOUT);
   static final List<String> FAMILIES = List.of(CLIENT_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX,
@@ -147,6 +156,7 @@ public final class KafkaSettings {
   private final Duration pollTimeout;
   private final Duration commitInterval;
   private final Duration healthCheckInterval;
+  private final int commitMetadataMaxBytes;
   private final String registryUrl;
   private final String registryUsername;
   private final String registryPassword;
@@ -210,6 +220,8 @@ public final class KafkaSettings {
         Duration.ofSeconds(10));
     commitInterval = r.duration(COMMIT_INTERVAL, Duration.ofMillis(100), Duration.ZERO,
         Duration.ofMinutes(1));
+    commitMetadataMaxBytes = r.integer(COMMIT_METADATA_MAX_BYTES,
+        COMMIT_METADATA_MAX_BYTES_DEFAULT, 64, 1 << 20);
     healthCheckInterval = r.duration(HEALTH_CHECK_INTERVAL, Duration.ofSeconds(5),
         Duration.ofMillis(100), Duration.ofMinutes(10));
 
@@ -412,6 +424,15 @@ public final class KafkaSettings {
    */
   public Duration commitInterval() {
     return commitInterval;
+  }
+
+  /**
+   * The most characters of commit metadata per partition.
+   *
+   * @return the limit ({@value #COMMIT_METADATA_MAX_BYTES_DEFAULT} unless configured)
+   */
+  public int commitMetadataMaxBytes() {
+    return commitMetadataMaxBytes;
   }
 
   /**

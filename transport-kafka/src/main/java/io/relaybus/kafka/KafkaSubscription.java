@@ -361,12 +361,14 @@ final class KafkaSubscription implements TransportSubscription {
    * registry, which may not answer now. A value that is no valid frame or payload makes an
    * unreadable message, which the bus dead-letters.
    *
-   * @return the message (finished already when it is a dead letter replayed for another
-   *     group), or {@code null} when the record must wait for the registry
+   * @return the message (finished already when an earlier owner of the partition finished it,
+   *     or it is a dead letter replayed for another group), or {@code null} when the record
+   *     must wait for the registry
    */
   private KafkaInboundMessage hand(AssignedPartition p, ConsumerRecord<byte[], byte[]> record) {
     KafkaInboundMessage msg = new KafkaInboundMessage(p, record, wakeups, deadLetters);
-    if (replayedForOtherGroup(EventRecords.header(record, EventRecords.REPLAY_GROUP))) {
+    if (p.finishedEarlier(record.offset())
+        || replayedForOtherGroup(EventRecords.header(record, EventRecords.REPLAY_GROUP))) {
       msg.entry = p.submitted.addFinished(msg);
       return msg;
     }

@@ -6,12 +6,12 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.OffsetMetadataTooLarge;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -20,20 +20,26 @@ import org.slf4j.LoggerFactory;
 /**
  * Commits a member's offsets: per partition, the offset after the longest finished prefix of
  * its submitted messages (never past an unfinished or released one), with commit metadata
- * carrying the attempts already made on the first unfinished event, so the next owner (after a
- * close, crash or rebalance) continues its count. Periodic commits are asynchronous; those of a
+ * ({@link CommitMetadata}) carrying the attempts already made on the first unfinished event and
+ * the offsets finished beyond it, so the next owner (after a close, crash or rebalance)
+ * continues the count and skips what is finished. Periodic commits are asynchronous; those of a
  * revoke and of close are synchronous. Poll thread only.
  */
 final class OffsetCommitter {
   private static final Logger LOG = LoggerFactory.getLogger(OffsetCommitter.class);
-  private static final String ATTEMPTS_META = "relaybus-attempts=";
-  private static final Pattern ATTEMPTS = Pattern.compile("relaybus-attempts=(\\d+)@(\\d+)");
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final KafkaSettings settings;
   private final String group;
   private final Map<TopicPartition, AssignedPartition> partitions;
   private final DeadLetterWriter deadLetters;
+  /**
+   * The most characters of commit metadata: {@code commit-metadata-max-bytes}, or 0 (attempts
+   * only) once the broker rejected metadata as too large.
+   */
+  private volatile int metadataLimit;
+  /** When metadata was last too small for the finished ranges. */
+  private long lastTruncationWarning = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
   /** A rebalance callback is running (no nested poll allowed). */
   private boolean inRebalanceCallback;
 
@@ -44,35 +50,54 @@ final class OffsetCommitter {
     this.group = group;
     this.partitions = partitions;
     this.deadLetters = deadLetters;
+    this.metadataLimit = settings.commitMetadataMaxBytes();
   }
 
   void inRebalanceCallback(boolean running) {
     inRebalanceCallback = running;
   }
 
-  /** Starts a newly assigned partition at its committed offset and the attempts stored with it. */
-  static void resume(AssignedPartition p, OffsetAndMetadata c) {
+  /**
+   * Starts a newly assigned partition at its committed offset, with the attempts and the
+   * finished offsets stored with it.
+   *
+   * @param logEnd the partition's end offset; finished ranges at or beyond it are ignored
+   */
+  static void resume(AssignedPartition p, OffsetAndMetadata c, long logEnd) {
     p.committed(c);
     p.requested(c);
     p.next = c.offset();
-    Matcher m = ATTEMPTS.matcher(c.metadata() == null ? "" : c.metadata());
-    if (m.matches()) {
-      p.priorAttempts = Integer.parseInt(m.group(1));
-      p.priorOffset = Long.parseLong(m.group(2));
+    CommitMetadata meta = CommitMetadata.parse(c.metadata(), c.offset());
+    if (meta.attempts > 0) {
+      p.priorAttempts = meta.attempts;
+      p.priorOffset = meta.attemptsOffset;
     }
+    p.finishedEarlier(meta.aheadWithin(c.offset() + 1, logEnd));
   }
 
   /**
-   * How many events after a committed offset its commit metadata records as already finished,
-   * for the lag's depth. The metadata this class writes records only the attempts made on the
-   * event at the committed offset ({@code relaybus-attempts=N@offset}), never events finished
-   * beyond it, so the answer is 0 for every commit it makes (and for foreign metadata).
-   *
-   * @param metadata a commit's metadata, possibly {@code null}
-   * @return events finished ahead of the committed offset
+   * Whether a commit's metadata records offsets finished beyond the committed one (then the
+   * partition's end offset is needed to {@link #resume} it).
    */
-  static long finishedAhead(String metadata) {
-    return 0;
+  static boolean recordsFinishedAhead(OffsetAndMetadata c) {
+    return c.metadata() != null && c.metadata().contains(CommitMetadata.AHEAD);
+  }
+
+  /**
+   * How many offsets of {@code [from, logEnd)} a commit's metadata records as finished beyond
+   * the committed offset, for the lag's depth. Ranges written for another offset than the
+   * committed one (an offset reset by a tool), below {@code from} or at or beyond the log end
+   * do not count, nor does metadata not written by Relaybus.
+   *
+   * @param c the commit
+   * @param from the group's position (the committed offset, or the log start when retention
+   *     has passed it)
+   * @param logEnd the partition's end offset
+   * @return events finished ahead of the position
+   */
+  static long finishedAhead(OffsetAndMetadata c, long from, long logEnd) {
+    return CommitMetadata.parse(c.metadata(), c.offset())
+        .finishedWithin(Math.max(from, c.offset() + 1), logEnd);
   }
 
   /** Commits, per partition, the offset after the finished prefix of its messages. */
@@ -80,7 +105,7 @@ final class OffsetCommitter {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (AssignedPartition p : which) {
       advance(p);
-      String meta = attemptsMetadata(p.submitted.first());
+      String meta = metadata(p);
       long known = sync ? p.committed : p.requested;
       String knownMeta = sync ? p.committedMeta : p.requestedMeta;
       if (p.next > known || (p.next == known && !meta.equals(knownMeta))) {
@@ -124,7 +149,12 @@ final class OffsetCommitter {
       }
       if (error == null) {
         p.committed(o);
-      } else if (p.requested == o.offset() && p.requestedMeta.equals(o.metadata())) {
+        return;
+      }
+      if (error instanceof OffsetMetadataTooLarge) {
+        metadataTooLarge(error);
+      }
+      if (p.requested == o.offset() && p.requestedMeta.equals(o.metadata())) {
         p.requestAgain();
       }
     }));
@@ -158,6 +188,15 @@ final class OffsetCommitter {
         if (offsets.isEmpty()) {
           return;
         }
+      } catch (OffsetMetadataTooLarge e) {
+        if (metadataLimit == 0) {
+          LOG.warn("Committing offsets {} of group '{}' failed; those events will be delivered "
+              + "again: {}", offsets, group, Errors.describe(e));
+          return;
+        }
+        metadataTooLarge(e);
+        offsets.replaceAll((tp, o) -> new OffsetAndMetadata(o.offset(),
+            metadata(partitions.get(tp))));
       } catch (WakeupException e) {
         throw e;
       } catch (KafkaException e) {
@@ -168,13 +207,48 @@ final class OffsetCommitter {
     }
   }
 
-  /** The commit metadata for the first unfinished message of a partition. */
-  private static String attemptsMetadata(PositionTracker.Entry<KafkaInboundMessage> head) {
-    if (head == null) {
-      return "";
+  /**
+   * The broker's {@code offset.metadata.max.bytes} is below {@code commit-metadata-max-bytes}:
+   * from now on the member commits attempt counts only, so its commits go through and after a
+   * crash more events are delivered again.
+   */
+  private void metadataTooLarge(Exception e) {
+    if (metadataLimit > 0) {
+      metadataLimit = 0;
+      LOG.warn("The broker rejected the commit metadata of group '{}' as too large ({}={} "
+          + "exceeds the broker's offset.metadata.max.bytes): from now on this member commits "
+          + "no finished offsets beyond the committed ones, so after a crash more events are "
+          + "delivered again: {}", group, KafkaSettings.COMMIT_METADATA_MAX_BYTES,
+          settings.commitMetadataMaxBytes(), Errors.describe(e));
     }
-    KafkaInboundMessage m = head.position();
-    int made = Math.max(m.failedAttempts, m.prior);
-    return made == 0 ? "" : ATTEMPTS_META + made + "@" + m.offset();
+  }
+
+  /**
+   * The commit metadata of a partition: the attempts made on its first unfinished message and
+   * the offsets finished beyond it, within {@link #metadataLimit}.
+   */
+  private String metadata(AssignedPartition p) {
+    PositionTracker.Entry<KafkaInboundMessage> head = p.submitted.first();
+    int made = 0;
+    if (head != null) {
+      KafkaInboundMessage m = head.position();
+      made = Math.max(m.failedAttempts, m.prior);
+    }
+    CommitMetadata.Writer w = new CommitMetadata.Writer(made, p.next, metadataLimit);
+    if (metadataLimit > 0) {
+      p.finishedAhead(w);
+    }
+    String text = w.finish();
+    if (w.left() > 0) {
+      long now = System.nanoTime();
+      if (now - lastTruncationWarning > TimeUnit.MINUTES.toNanos(1)) {
+        lastTruncationWarning = now;
+        LOG.warn("Commit metadata of partition {} group '{}' cannot record {} event(s) finished "
+            + "beyond offset {} within {} characters ({}); after a crash they will be delivered "
+            + "again", p.tp, group, w.left(), p.next, metadataLimit,
+            KafkaSettings.COMMIT_METADATA_MAX_BYTES);
+      }
+    }
+    return text;
   }
 }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a member does when the group moves partitions. An assigned partition starts at its
- * committed offset, with the attempts an earlier owner stored there; a new group's start
+ * committed offset, with the attempts and the finished offsets an earlier owner stored there; a new group's start
  * (EARLIEST/LATEST) is resolved and committed at once, so a later rebalance cannot move it past
  * events published meanwhile. On revoke, the member stops handing out records of the revoked
  * partitions, waits (up to the rebalance timeout) for their in-flight events and commits what
@@ -56,6 +57,7 @@ final class PartitionRebalance implements ConsumerRebalanceListener {
         Map<TopicPartition, OffsetAndMetadata> committed =
             consumer.committed(new HashSet<>(assigned), settings.adminTimeout());
         Map<TopicPartition, OffsetAndMetadata> pin = new HashMap<>();
+        Map<TopicPartition, Long> ends = logEnds(committed);
         for (TopicPartition tp : assigned) {
           AssignedPartition p = new AssignedPartition(tp);
           OffsetAndMetadata c = committed.get(tp);
@@ -63,7 +65,7 @@ final class PartitionRebalance implements ConsumerRebalanceListener {
             c = new OffsetAndMetadata(consumer.position(tp, settings.adminTimeout()));
             pin.put(tp, c);
           }
-          OffsetCommitter.resume(p, c);
+          OffsetCommitter.resume(p, c, ends.getOrDefault(tp, c.offset()));
           partitions.put(tp, p);
         }
         if (!pin.isEmpty()) {
@@ -74,6 +76,21 @@ final class PartitionRebalance implements ConsumerRebalanceListener {
     } finally {
       joined.countDown();
     }
+  }
+
+  /**
+   * The end offsets of the partitions whose commit records finished offsets (asked only for
+   * them): finished ranges at or beyond the log end are ignored, since they name records the
+   * log does not hold (a log truncated or a topic recreated since).
+   */
+  private Map<TopicPartition, Long> logEnds(Map<TopicPartition, OffsetAndMetadata> committed) {
+    Set<TopicPartition> ask = new HashSet<>();
+    committed.forEach((tp, c) -> {
+      if (c != null && OffsetCommitter.recordsFinishedAhead(c)) {
+        ask.add(tp);
+      }
+    });
+    return ask.isEmpty() ? Map.of() : consumer.endOffsets(ask, settings.adminTimeout());
   }
 
   @Override

@@ -85,6 +85,19 @@ public final class KafkaBroker implements AutoCloseable {
    * @throws TestInfrastructureException when it does not start
    */
   public static KafkaBroker startEmbedded(String name) {
+    return startEmbedded(name, Map.of());
+  }
+
+  /**
+   * Starts a new embedded broker on free ports and a fresh log directory, with broker settings
+   * of its own (e.g. a lower {@code offset.metadata.max.bytes}).
+   *
+   * @param name a name for logs and the directory
+   * @param brokerProperties broker properties set after the defaults
+   * @return the running broker
+   * @throws TestInfrastructureException when it does not start
+   */
+  public static KafkaBroker startEmbedded(String name, Map<String, String> brokerProperties) {
     try {
       Path dir = Files.createTempDirectory("relaybus-kafka-" + name + "-");
       int port = freePort();
@@ -116,6 +129,7 @@ public final class KafkaBroker implements AutoCloseable {
       p.setProperty("num.network.threads", "2");
       p.setProperty("num.io.threads", "4");
       p.setProperty("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+      brokerProperties.forEach(p::setProperty);
       Path config = dir.resolve("server.properties");
       try (var out = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
         p.store(out, "relaybus test broker " + name);
