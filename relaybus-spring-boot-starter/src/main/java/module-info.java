@@ -20,6 +20,8 @@ module io.relaybus.spring.boot {
   requires static micrometer.core;
   requires static io.relaybus.opentelemetry;
   requires static io.opentelemetry.api;
+  requires static io.relaybus.console;
+  requires static jakarta.servlet;
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;
 

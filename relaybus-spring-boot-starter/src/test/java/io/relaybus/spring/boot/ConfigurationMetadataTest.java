@@ -16,10 +16,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The configuration metadata IDEs complete from lists every key of the core and of the shipped
- * transports, each with a description, and nothing else: a key added to a transport without
- * its metadata fails here.
+ * transports and the console's keys the starter reads, each with a description, and nothing
+ * else: a key added to a transport without its metadata fails here.
  */
 class ConfigurationMetadataTest {
+
+  /** The console's keys as the starter mounts it (base-path, host and port are not its). */
+  private static final List<String> CONSOLE_KEYS = List.of("relaybus.console.path",
+      "relaybus.console.user", "relaybus.console.token", "relaybus.console.anonymous",
+      "relaybus.console.allowed-origins", "relaybus.console.secure-cookie");
 
   @Test
   void metadataListsEveryKeyOfTheCoreAndTheTransportsWithADescription() throws Exception {
@@ -38,6 +43,7 @@ class ConfigurationMetadataTest {
     for (TransportProvider p : RelaybusEnvironment.providers()) {
       declared.addAll(p.configKeys());
     }
+    declared.addAll(CONSOLE_KEYS);
     assertThat(RelaybusEnvironment.providers()).extracting(TransportProvider::name)
         .contains("memory", "postgres", "kafka", "webhook");
     assertThat(listed).isEqualTo(declared);

@@ -35,7 +35,8 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
  * does, an operating-system variable {@code RELAYBUS_*} that no transport on the class path
  * accepts is left out and named in one warning rather than failing start-up; and
  * {@code relaybus.test.*}, the settings of {@code relaybus-test}, are never read, from any
- * source.
+ * source; nor are {@code relaybus.console.*}, the operator console's settings (see {@link
+ * #readConsole}).
  */
 public final class RelaybusEnvironment {
   private static final Logger LOG = LoggerFactory.getLogger(RelaybusEnvironment.class);
@@ -56,6 +57,9 @@ public final class RelaybusEnvironment {
 
   /** Settings of relaybus-test and of this repository's tests, never settings of a bus. */
   private static final String TEST_VARIABLES = "relaybus.test.";
+
+  /** Settings of the operator console, read by the console, never settings of a bus. */
+  public static final String CONSOLE_PREFIX = "relaybus.console.";
 
   private RelaybusEnvironment() {}
 
@@ -82,6 +86,9 @@ public final class RelaybusEnvironment {
         if (dotted.startsWith(TEST_VARIABLES)) {
           return; // relaybus-test's own settings (-Drelaybus.test.servers=...), from any source
         }
+        if (dotted.startsWith(CONSOLE_PREFIX)) {
+          return; // the console's, read by RelaybusConsoleAutoConfiguration
+        }
         String key = known.get(squash(dotted));
         if (key == null) {
           if (system && !acceptedByAny(dotted, providers)) {
@@ -102,6 +109,35 @@ public final class RelaybusEnvironment {
     if (!ignored.isEmpty()) {
       LOG.warn("Ignored environment variables that are no setting of Relaybus or of a "
           + "transport on the class path: {}", new TreeSet<>(ignored));
+    }
+    return result;
+  }
+
+  /**
+   * Reads the operator console's settings, {@code relaybus.console.*}, in the forms the console
+   * reads: the fixed keys in their canonical form whatever relaxed spelling the application
+   * used, and the names below {@code user.} and {@code token.} as written.
+   *
+   * @param environment the application's environment
+   * @return the keys and values; placeholders resolved
+   */
+  public static Map<String, String> readConsole(Environment environment) {
+    Binder binder = Binder.get(environment);
+    Map<String, String> result = new LinkedHashMap<>();
+    ConfigurationPropertyName namespace = ConfigurationPropertyName.of("relaybus.console");
+    for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+      if (!(source instanceof IterableConfigurationPropertySource iterable)) {
+        continue;
+      }
+      iterable.filter(namespace::isAncestorOf).stream().forEach(name -> {
+        String key = name.toString();
+        if (!result.containsKey(key)) {
+          String value = binder.bind(name, Bindable.of(String.class)).orElse(null);
+          if (value != null) {
+            result.put(key, value);
+          }
+        }
+      });
     }
     return result;
   }
