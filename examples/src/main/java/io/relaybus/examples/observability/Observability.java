@@ -356,6 +356,10 @@ public final class Observability {
     return lines;
   }
 
+  /**
+   * Polls a condition read from the bus's stores or the span exporter, which signal nothing when
+   * it becomes true; bounded by {@code PATIENCE}. (The examples jar carries no Awaitility.)
+   */
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + PATIENCE.toNanos();
     while (!condition.getAsBoolean()) {
