@@ -156,9 +156,12 @@ public final class Buses {
     if (!problems.isEmpty()) {
       throw new ConfigurationException(problems);
     }
-    Transport transport = provider.create(new Context(settings, name));
+    // One chain for the bus and its transport, so that a transport's own publish path is
+    // observed by the same instrumentations (and the same failure-log budget) as bus.publish.
+    InstrumentationChain instrumentation = InstrumentationChain.of(List.copyOf(instrumentations));
+    Transport transport = provider.create(new Context(settings, name, instrumentation));
     LOG.info("Relaybus started on the {} transport ({})", name, transport.capabilities());
-    return new DefaultEventBus(name, transport, defaults, instrumentations);
+    return new DefaultEventBus(name, transport, defaults, instrumentation);
   }
 
   private static Map<String, TransportProvider> discover() {
@@ -373,10 +376,17 @@ public final class Buses {
   private static final class Context implements TransportContext {
     private final Settings settings;
     private final String transport;
+    private final InstrumentationChain instrumentation;
 
-    Context(Settings settings, String transport) {
+    Context(Settings settings, String transport, InstrumentationChain instrumentation) {
       this.settings = settings;
       this.transport = transport;
+      this.instrumentation = instrumentation;
+    }
+
+    @Override
+    public Instrumentation instrumentation() {
+      return instrumentation;
     }
 
     @Override

@@ -46,11 +46,11 @@ final class DefaultEventBus implements EventBus {
   private final CountDownLatch closedLatch = new CountDownLatch(1);
 
   DefaultEventBus(String transportName, Transport transport, SubscribeOptions defaults,
-      List<Instrumentation> instrumentations) {
+      InstrumentationChain instrumentation) {
     this.transportName = transportName;
     this.transport = transport;
     this.defaults = defaults;
-    this.instrumentation = InstrumentationChain.of(List.copyOf(instrumentations));
+    this.instrumentation = instrumentation;
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
         new NamedThreadFactory("relaybus-" + transportName + "-retry-scheduler"));
     scheduler.setRemoveOnCancelPolicy(true);

@@ -11,6 +11,7 @@ import io.relaybus.SubscribeOptions;
 import io.relaybus.ops.Operations;
 import io.relaybus.spi.EventSizes;
 import io.relaybus.spi.HealthGrace;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.spi.Names;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
@@ -46,6 +47,8 @@ public final class PostgresTransport implements Transport {
   private final Capabilities capabilities;
   private final PostgresSettings settings;
   private final TransportContext context;
+  /** The bus's instrumentations, for the publish into the caller's transaction; or null. */
+  private final Instrumentation instrumentation;
   private final Database database;
   private final Topics topics;
   private final MemberRegistry members;
@@ -72,6 +75,7 @@ public final class PostgresTransport implements Transport {
         .withMaxEventSize(settings.maxEventSize)
         .withMaxBatchSize(PostgresSettings.MAX_BATCH_SIZE);
     this.context = context;
+    this.instrumentation = context.instrumentation();
     ConnectionCheck.awaitDatabase(settings, dataSource);
     this.database = new Database(settings, dataSource);
     this.topics = new Topics(settings);
@@ -155,6 +159,11 @@ public final class PostgresTransport implements Transport {
    * to subscribers when the caller commits, and never when it rolls back. Subscribers are
    * notified at commit by the table's trigger. The connection is neither committed nor closed.
    *
+   * <p>The bus's instrumentations observe this publish as they observe {@code bus.publish}: a
+   * tracing instrumentation adds the caller's trace context to the stored events (so the trace
+   * continues into the handlers) and a metrics one counts them. The publish completes for them
+   * when the insert succeeded, before the caller commits or rolls back.
+   *
    * @param connection a connection to the same database, usually with auto-commit off
    * @param topic the topic
    * @param events the events
@@ -175,6 +184,28 @@ public final class PostgresTransport implements Transport {
     }
     ensureOpen("publish to topic '" + topic + "'");
     EventSizes.check(PostgresTransportProvider.NAME, capabilities, topic, events);
+    if (instrumentation == null || events.isEmpty()) {
+      return insert(connection, topic, events);
+    }
+    List<Event> given = List.copyOf(events);
+    Instrumentation.PublishObservation observation =
+        instrumentation.publishing(PostgresTransportProvider.NAME, topic, given);
+    try {
+      List<Event> observed = observation.events();
+      if (observed != given) {
+        // Headers an instrumentation added count towards the size limits too.
+        EventSizes.check(PostgresTransportProvider.NAME, capabilities, topic, observed);
+      }
+      List<PublishReceipt> receipts = insert(connection, topic, observed);
+      observation.completed(null);
+      return receipts;
+    } catch (RuntimeException e) {
+      observation.completed(e);
+      throw e;
+    }
+  }
+
+  private List<PublishReceipt> insert(Connection connection, String topic, List<Event> events) {
     try {
       int partitions;
       // Register the topic in its own committed transaction: if the caller rolls back, the

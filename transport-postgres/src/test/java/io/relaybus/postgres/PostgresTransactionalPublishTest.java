@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.relaybus.BusClosedException;
+import io.relaybus.Delivery;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.PublishReceipt;
 import io.relaybus.RelaybusException;
 import io.relaybus.SubscribeOptions;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.tck.Recorder;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -236,5 +239,63 @@ class PostgresTransactionalPublishTest {
       c.rollback();
     }
     assertThat(eventRows("placed-x")).isZero();
+  }
+
+  @Test
+  @DisplayName("the bus's instrumentations observe a publish into the caller's transaction, and "
+      + "the stored event carries the headers they added")
+  void transactionalPublishIsInstrumented() throws Exception {
+    List<String> calls = new CopyOnWriteArrayList<>();
+    Instrumentation tracing = new Instrumentation() {
+      @Override
+      public PublishObservation publishing(String system, String topic, List<Event> events) {
+        calls.add("publishing " + system + " " + topic + " " + events.size());
+        List<Event> traced = events.stream()
+            .map(e -> e.toBuilder().header("traceparent", "trace-of-" + e.id()).build())
+            .toList();
+        return new PublishObservation() {
+          @Override
+          public List<Event> events() {
+            return traced;
+          }
+
+          @Override
+          public void completed(Throwable failure) {
+            calls.add("completed " + (failure == null ? "ok" : failure.getClass().getSimpleName()));
+          }
+        };
+      }
+
+      @Override
+      public AttemptObservation attempting(String system, String topic, String group,
+          Delivery delivery) {
+        return null;
+      }
+    };
+    EventBus bus = buses.track(EventBus.builder().properties(buses.config(Map.of()))
+        .instrumentation(tracing).build());
+    PostgresTransport pg = bus.unwrap(PostgresTransport.class);
+    String topic = "outbox.traced";
+    Map<String, String> headers = new ConcurrentHashMap<>();
+    bus.subscribe(topic, "billing", d -> headers.put(d.event().id(),
+        d.event().headers().getOrDefault("traceparent", "none")));
+
+    try (Connection c = transaction()) {
+      pg.publish(c, topic, List.of(orderPlaced("traced")));
+      c.commit();
+    }
+    assertThat(calls).containsExactly("publishing postgres outbox.traced 1", "completed ok");
+    await().atMost(PATIENCE).until(() -> headers.containsKey("placed-traced"));
+    assertThat(headers).containsEntry("placed-traced", "trace-of-placed-traced");
+
+    calls.clear();
+    try (Connection c = transaction()) {
+      assertThatThrownBy(() -> insertOrder(c, null)).isInstanceOf(SQLException.class);
+      assertThatThrownBy(() -> pg.publish(c, topic, List.of(orderPlaced("refused"))))
+          .isInstanceOf(RelaybusException.class);
+      c.rollback();
+    }
+    assertThat(calls).containsExactly("publishing postgres outbox.traced 1",
+        "completed RelaybusException");
   }
 }

@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.PublishReceipt;
@@ -84,6 +91,32 @@ class TransactionalPublishTest {
   }
 
   @Test
+  void onPostgresTheTraceOfTheTransactionContinuesIntoTheListener() {
+    OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider
+        .builder().addSpanProcessor(SimpleSpanProcessor.create(InMemorySpanExporter.create()))
+        .build()).build();
+    String topic = "traced-" + java.util.UUID.randomUUID();
+    runner.withConfiguration(AutoConfigurations.of(RelaybusObservabilityAutoConfiguration.class))
+        .withBean(OpenTelemetry.class, () -> otel)
+        .withUserConfiguration(TracedListener.class)
+        .withPropertyValues(TestDatabases.springDataSource(db))
+        .withPropertyValues("relaybus.transport=postgres", "traced.topic=" + topic)
+        .run(context -> {
+          Orders orders = context.getBean(Orders.class);
+          orders.topic(topic);
+          Span request = otel.getTracer("test").spanBuilder("POST /orders").startSpan();
+          try (Scope ignored = request.makeCurrent()) {
+            orders.place("pg-traced", false);
+          } finally {
+            request.end();
+          }
+          List<String> traces = context.getBean(TracedListener.class).traces;
+          await().atMost(Duration.ofSeconds(30)).until(() -> traces.size() == 1);
+          assertThat(traces).containsExactly(request.getSpanContext().getTraceId());
+        });
+  }
+
+  @Test
   void onMemoryAPublishHappensAfterTheCommit() {
     runner.withPropertyValues(TestDatabases.springDataSource(db))
         .withPropertyValues("relaybus.transport=memory").run(context -> {
@@ -156,6 +189,17 @@ class TransactionalPublishTest {
     @Bean
     Orders orders(JdbcTemplate jdbc, RelaybusTemplate relaybus, EventBus bus) {
       return new Orders(jdbc, relaybus, bus);
+    }
+  }
+
+  /** A listener that records the trace each delivery runs in. */
+  @Configuration(proxyBeanMethods = false)
+  static class TracedListener {
+    final List<String> traces = new CopyOnWriteArrayList<>();
+
+    @RelaybusListener(topic = "${traced.topic}", group = "traced")
+    void on(String id) {
+      traces.add(Span.current().getSpanContext().getTraceId());
     }
   }
 
