@@ -16,6 +16,7 @@ module io.relaybus.spring.boot {
   requires static spring.jdbc;
   requires static spring.tx;
   requires static spring.boot.actuator;
+  requires static spring.boot.health;
   requires static io.relaybus.micrometer;
   requires static micrometer.core;
   requires static io.relaybus.opentelemetry;

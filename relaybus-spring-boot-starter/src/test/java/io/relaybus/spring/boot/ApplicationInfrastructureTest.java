@@ -17,8 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -31,11 +29,11 @@ class ApplicationInfrastructureTest {
   private static PostgresServer db;
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-          JacksonAutoConfiguration.class, RelaybusAutoConfiguration.class));
+      .withConfiguration(AutoConfigurations.of(BootAutoConfigurations.dataSource(),
+          BootAutoConfigurations.jackson2(), RelaybusAutoConfiguration.class));
 
   private final ApplicationContextRunner withoutDataSource = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class,
+      .withConfiguration(AutoConfigurations.of(BootAutoConfigurations.jackson2(),
           RelaybusAutoConfiguration.class));
 
   @BeforeAll

@@ -16,41 +16,19 @@ import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.micrometer.RelaybusMetrics;
 import io.relaybus.micrometer.RelaybusOperationsMetrics;
-import io.relaybus.spring.boot.internal.RelaybusHealthIndicator;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-/** Health, meters and traces of the auto-configured bus. */
+/** Meters and traces of the auto-configured bus (health: {@link HealthTest}). */
 class ObservabilityTest {
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(RelaybusAutoConfiguration.class,
-          RelaybusObservabilityAutoConfiguration.class, RelaybusHealthAutoConfiguration.class));
-
-  @Test
-  void theHealthContributorReportsTheBusHealthWithItsComponents() {
-    runner.run(context -> {
-      Health health = context.getBean("relaybusHealthIndicator", RelaybusHealthIndicator.class)
-          .health();
-      assertThat(health.getStatus()).isEqualTo(Status.UP);
-      assertThat(health.getDetails()).containsEntry("transport", "memory")
-          .containsKey("components");
-      assertThat((Map<?, ?>) health.getDetails().get("components")).isNotEmpty();
-    });
-  }
-
-  @Test
-  void theHealthContributorCanBeSwitchedOff() {
-    runner.withPropertyValues("management.health.relaybus.enabled=false").run(context ->
-        assertThat(context).doesNotHaveBean(RelaybusHealthIndicator.class));
-  }
+          RelaybusObservabilityAutoConfiguration.class));
 
   @Test
   void withAMeterRegistryTheBusIsMetered() {

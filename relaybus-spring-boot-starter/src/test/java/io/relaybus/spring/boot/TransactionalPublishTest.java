@@ -22,10 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.JdbcTemplateAutoConfiguration;
-import org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -44,9 +40,9 @@ class TransactionalPublishTest {
   private static final ThreadLocal<String> TOPIC = new ThreadLocal<>();
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-          DataSourceTransactionManagerAutoConfiguration.class, TransactionAutoConfiguration.class,
-          JdbcTemplateAutoConfiguration.class,
+      .withConfiguration(AutoConfigurations.of(BootAutoConfigurations.dataSource(),
+          BootAutoConfigurations.dataSourceTransactionManager(),
+          BootAutoConfigurations.transaction(), BootAutoConfigurations.jdbcTemplate(),
           RelaybusAutoConfiguration.class))
       .withUserConfiguration(Shop.class);
 
