@@ -6,6 +6,7 @@ import io.relaybus.RetryPolicy;
 import io.relaybus.StartPosition;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.UnknownTransportException;
+import io.relaybus.spi.CoreKeys;
 import io.relaybus.spi.HealthGrace;
 import io.relaybus.spi.Instrumentation;
 import io.relaybus.spi.Settings;
@@ -53,10 +54,8 @@ public final class Buses {
   /** The prefix of the test servers' environment variables, never warned about. */
   private static final String TEST_VARIABLES = "RELAYBUS_TEST_";
 
-  /** Every key the core reads. */
-  public static final List<String> CORE_KEYS = List.of(TRANSPORT, GROUP, START_POSITION,
-      CONCURRENCY, MAX_IN_FLIGHT, DEAD_LETTERS, CLOSE_TIMEOUT, MAX_ATTEMPTS, INITIAL_DELAY,
-      MAX_DELAY, MULTIPLIER, JITTER, HEALTH_GRACE_PERIOD);
+  /** Every key the core reads (described, with its default, in {@link CoreKeys}). */
+  public static final List<String> CORE_KEYS = CoreKeys.names();
 
   /** Transports Relaybus ships, and the artifact that provides each. */
   private static final Map<String, String> KNOWN_ARTIFACTS = Map.of(

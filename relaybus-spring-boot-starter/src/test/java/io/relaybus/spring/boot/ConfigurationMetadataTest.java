@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.relaybus.spi.CoreKeys;
 import io.relaybus.spi.TransportProvider;
 import io.relaybus.spring.boot.internal.RelaybusEnvironment;
 import java.io.InputStream;
@@ -17,7 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The configuration metadata IDEs complete from lists every key of the core and of the shipped
  * transports and the console's keys the starter reads, each with a description, and nothing
- * else: a key added to a transport without its metadata fails here.
+ * else: a key added to a transport without its metadata fails here. The core's keys carry the
+ * core's own descriptions and defaults ({@link CoreKeys}), so a changed default or range fails
+ * here too.
  */
 class ConfigurationMetadataTest {
 
@@ -28,18 +31,14 @@ class ConfigurationMetadataTest {
 
   @Test
   void metadataListsEveryKeyOfTheCoreAndTheTransportsWithADescription() throws Exception {
-    JsonNode metadata;
-    try (InputStream in = getClass().getResourceAsStream(
-        "/META-INF/spring-configuration-metadata.json")) {
-      metadata = new ObjectMapper().readTree(in);
-    }
+    JsonNode metadata = metadata();
     Set<String> listed = new TreeSet<>();
     for (JsonNode property : metadata.get("properties")) {
       listed.add(property.get("name").asText());
       assertThat(property.path("description").asText())
           .as("description of %s", property.get("name")).isNotBlank();
     }
-    Set<String> declared = new TreeSet<>(coreKeys());
+    Set<String> declared = new TreeSet<>(CoreKeys.names());
     for (TransportProvider p : RelaybusEnvironment.providers()) {
       declared.addAll(p.configKeys());
     }
@@ -49,26 +48,40 @@ class ConfigurationMetadataTest {
     assertThat(listed).isEqualTo(declared);
   }
 
-  /** The core's own list; its package is not exported, and tests run on the class path. */
-  @SuppressWarnings("unchecked")
-  private static List<String> coreKeys() throws ReflectiveOperationException {
-    return (List<String>) Class.forName("io.relaybus.internal.Buses").getField("CORE_KEYS")
-        .get(null);
-  }
-
   @Test
-  void theStarterKnowsTheKeysTheCoreReads() throws Exception {
-    assertThat(RelaybusEnvironment.CORE_KEYS).containsExactlyInAnyOrderElementsOf(coreKeys());
+  void theCoresKeysHaveTheCoresDescriptionsAndDefaults() throws Exception {
+    Map<String, JsonNode> byName = new HashMap<>();
+    for (JsonNode property : metadata().get("properties")) {
+      byName.put(property.get("name").asText(), property);
+    }
+    for (CoreKeys.Key key : CoreKeys.all()) {
+      JsonNode property = byName.get(key.name());
+      // The entry the metadata should have, for copying into the file when this fails.
+      String expected = "{\"name\": \"" + key.name() + "\", \"description\": \""
+          + key.description() + "\", \"defaultValue\": " + key.defaultValue() + "}";
+      assertThat(property).as(expected).isNotNull();
+      assertThat(property.path("description").asText()).as(expected)
+          .isEqualTo(key.description());
+      assertThat(property.path("defaultValue").asText()).as(expected)
+          .isEqualTo(key.defaultValue());
+    }
   }
 
   @Test
   void noTwoKeysShareARelaxedForm() throws Exception {
     Map<String, String> bySquashed = new HashMap<>();
-    Set<String> declared = new TreeSet<>(coreKeys());
+    Set<String> declared = new TreeSet<>(CoreKeys.names());
     RelaybusEnvironment.providers().forEach(p -> declared.addAll(p.configKeys()));
     for (String key : declared) {
       String squashed = key.replaceAll("[._-]", "").toLowerCase();
       assertThat(bySquashed.put(squashed, key)).as(key).isNull();
+    }
+  }
+
+  private JsonNode metadata() throws Exception {
+    try (InputStream in = getClass().getResourceAsStream(
+        "/META-INF/spring-configuration-metadata.json")) {
+      return new ObjectMapper().readTree(in);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.relaybus.spring.boot.internal;
 
+import io.relaybus.spi.CoreKeys;
 import io.relaybus.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,17 +44,6 @@ public final class RelaybusEnvironment {
 
   /** The namespace. */
   public static final String PREFIX = "relaybus";
-
-  /**
-   * Every key the core reads (the core keeps this list in an unexported class; a test of this
-   * module checks the two agree).
-   */
-  public static final List<String> CORE_KEYS = List.of("relaybus.transport",
-      "relaybus.subscriber.group", "relaybus.subscriber.start-position",
-      "relaybus.subscriber.concurrency", "relaybus.subscriber.max-in-flight",
-      "relaybus.subscriber.dead-letters", "relaybus.subscriber.close-timeout",
-      "relaybus.retry.max-attempts", "relaybus.retry.initial-delay", "relaybus.retry.max-delay",
-      "relaybus.retry.multiplier", "relaybus.retry.jitter", "relaybus.health.grace-period");
 
   /** Settings of relaybus-test and of this repository's tests, never settings of a bus. */
   private static final String TEST_VARIABLES = "relaybus.test.";
@@ -150,7 +140,7 @@ public final class RelaybusEnvironment {
    */
   static Map<String, String> knownKeys(List<TransportProvider> providers) {
     Map<String, String> known = new HashMap<>();
-    CORE_KEYS.forEach(k -> known.put(squash(k), k));
+    CoreKeys.names().forEach(k -> known.put(squash(k), k));
     for (TransportProvider p : providers) {
       p.configKeys().forEach(k -> known.put(squash(k), k));
     }
