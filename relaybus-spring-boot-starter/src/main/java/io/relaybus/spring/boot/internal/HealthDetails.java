@@ -7,22 +7,16 @@ import java.util.Map;
 
 /**
  * The bus's health as Actuator shows it, whichever Spring Boot's health API the application
- * has: the details ({@code transport}, and each component with its status, reason and since
- * when) and the status name. Boot 3 and Boot 4 each have an indicator over it.
+ * has: the status code ({@code UP}, {@code DOWN}, or {@code DEGRADED} for a failing check within
+ * {@code relaybus.health.grace-period}) with its description, and the details ({@code
+ * transport}, and each component with its status, reason and since when). Boot 3 and Boot 4
+ * each have an indicator over it.
  */
-final class HealthDetails {
+record HealthDetails(String status, String description, Map<String, Object> details) {
 
-  /** The name of the status of a component that fails within its grace period. */
-  static final String DEGRADED = "DEGRADED";
-
-  /** The description of {@link #DEGRADED}. */
-  static final String DEGRADED_DESCRIPTION =
-      "a check failed within relaybus.health.grace-period";
-
-  private HealthDetails() {}
-
-  /** The details of a health of the bus. */
-  static Map<String, Object> of(EventBus bus, Health health) {
+  /** The bus's health now. */
+  static HealthDetails of(EventBus bus) {
+    Health health = bus.operations().health();
     Map<String, Object> components = new LinkedHashMap<>();
     for (Health.Component c : health.components()) {
       Map<String, Object> detail = new LinkedHashMap<>();
@@ -34,6 +28,8 @@ final class HealthDetails {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("transport", bus.transportName());
     details.put("components", components);
-    return details;
+    String description = health.status() == Health.Status.DEGRADED
+        ? "a check failed within relaybus.health.grace-period" : "";
+    return new HealthDetails(health.status().name(), description, details);
   }
 }

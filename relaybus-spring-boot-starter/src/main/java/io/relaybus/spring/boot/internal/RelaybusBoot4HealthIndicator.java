@@ -1,20 +1,16 @@
 package io.relaybus.spring.boot.internal;
 
 import io.relaybus.EventBus;
-import io.relaybus.ops.Health;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
 /**
- * {@link RelaybusHealthIndicator} for Spring Boot 4, whose health API moved to
- * {@code org.springframework.boot.health}: the same status and details.
+ * The bus's {@code operations().health()} as a Spring Boot 4 Actuator health contributor
+ * (Boot 4 moved the health API to {@code org.springframework.boot.health}), as {@link
+ * HealthDetails} describes it.
  */
 public final class RelaybusBoot4HealthIndicator extends AbstractHealthIndicator {
-
-  /** The status of a component that fails within its grace period. */
-  public static final Status DEGRADED = new Status(HealthDetails.DEGRADED,
-      HealthDetails.DEGRADED_DESCRIPTION);
-
   private final EventBus bus;
 
   /**
@@ -28,16 +24,9 @@ public final class RelaybusBoot4HealthIndicator extends AbstractHealthIndicator 
   }
 
   @Override
-  protected void doHealthCheck(org.springframework.boot.health.contributor.Health.Builder builder) {
-    Health health = bus.operations().health();
-    builder.status(status(health.status())).withDetails(HealthDetails.of(bus, health));
-  }
-
-  private static Status status(Health.Status status) {
-    return switch (status) {
-      case UP -> Status.UP;
-      case DEGRADED -> DEGRADED;
-      case DOWN -> Status.DOWN;
-    };
+  protected void doHealthCheck(Health.Builder builder) {
+    HealthDetails health = HealthDetails.of(bus);
+    builder.status(new Status(health.status(), health.description()))
+        .withDetails(health.details());
   }
 }
