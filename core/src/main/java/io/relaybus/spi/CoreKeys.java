@@ -42,7 +42,7 @@ public final class CoreKeys {
   private CoreKeys() {}
 
   /**
-   * Every key the core reads, in the order of the configuration reference.
+   * Every key the core reads.
    *
    * @return the keys, unmodifiable
    */
