@@ -71,6 +71,21 @@ public final class Event {
     this.data = b.data;
   }
 
+  /** {@code base} with other headers and, when known, its size ({@code 0}: not computed). */
+  private Event(Event base, Map<String, String> headers, long size) {
+    this.id = base.id;
+    this.source = base.source;
+    this.type = base.type;
+    this.subject = base.subject;
+    this.time = base.time;
+    this.dataContentType = base.dataContentType;
+    this.dataSchema = base.dataSchema;
+    this.key = base.key;
+    this.headers = headers;
+    this.data = base.data;
+    this.size = size;
+  }
+
   /**
    * Starts a new event.
    *
@@ -98,6 +113,36 @@ public final class Event {
     b.headers.putAll(headers);
     b.data = data;
     return b;
+  }
+
+  /**
+   * A copy of this event with headers added, replacing those of the same name; the id, every
+   * other attribute and the data stay this event's (the data is shared, not copied). The same
+   * as adding the headers through {@link #toBuilder()}, without validating again what this
+   * event already holds: what instrumentation uses to attach trace context to each event of a
+   * publish.
+   *
+   * @param added the headers to add; see {@link Builder#header(String, String)} for the rules
+   * @return the copy, or this event when {@code added} is empty
+   * @throws InvalidEventException naming the first header that breaks a rule
+   */
+  public Event withHeaders(Map<String, String> added) {
+    Objects.requireNonNull(added, "added");
+    if (added.isEmpty()) {
+      return this;
+    }
+    Map<String, String> merged = new LinkedHashMap<>(headers);
+    long s = size;
+    for (Map.Entry<String, String> h : added.entrySet()) {
+      String name = Objects.requireNonNull(h.getKey(), "header name");
+      String value = Objects.requireNonNull(h.getValue(), "value of header " + name);
+      Builder.checkHeader(name, value);
+      String replaced = merged.put(name, value);
+      if (s != 0) {
+        s += utf8Length(value) - (replaced == null ? -utf8Length(name) : utf8Length(replaced));
+      }
+    }
+    return new Event(this, Collections.unmodifiableMap(merged), s);
   }
 
   /**
@@ -552,21 +597,24 @@ public final class Event {
         requireUri("dataschema", dataSchema);
       }
       for (Map.Entry<String, String> header : headers.entrySet()) {
-        String name = header.getKey();
-        if (!isHeaderName(name)) {
-          throw new InvalidEventException("Event header name '" + abbreviate(name)
-              + "' is invalid: use 1-64 lower-case letters and digits (CloudEvents extension "
-              + "attribute rule)");
-        }
-        if (RESERVED_HEADER_NAMES.contains(name)) {
-          throw new InvalidEventException("Event header name '" + name + "' is a CloudEvents "
-              + "context attribute; set it through its own builder method");
-        }
-        if (!isPlainText(header.getValue())) { // the label is built only for the error
-          checkLength("header " + name, header.getValue());
-        }
+        checkHeader(header.getKey(), header.getValue());
       }
       return new Event(this);
+    }
+
+    private static void checkHeader(String name, String value) {
+      if (!isHeaderName(name)) {
+        throw new InvalidEventException("Event header name '" + abbreviate(name)
+            + "' is invalid: use 1-64 lower-case letters and digits (CloudEvents extension "
+            + "attribute rule)");
+      }
+      if (RESERVED_HEADER_NAMES.contains(name)) {
+        throw new InvalidEventException("Event header name '" + name + "' is a CloudEvents "
+            + "context attribute; set it through its own builder method");
+      }
+      if (!isPlainText(value)) { // the label is built only for the error
+        checkLength("header " + name, value);
+      }
     }
 
     /** The last URI reference that parsed; a benign race only costs a re-parse. */

@@ -259,6 +259,51 @@ class EventTest {
   }
 
   @Test
+  void withHeadersAddsAndReplacesHeadersAndKeepsEverythingElse() {
+    Event event = minimal().id("e-1").subject("s").key("k").dataSchema("/schemas/x")
+        .dataContentType("text/plain").header("tenant", "t1").header("region", "eu")
+        .data("payload".getBytes(StandardCharsets.UTF_8)).build();
+    long sizeBefore = event.size();
+
+    Event copy = event.withHeaders(Map.of("region", "us-east", "traceparent", "00-abc-def-01"));
+
+    assertThat(copy.headers()).containsExactly(Map.entry("tenant", "t1"),
+        Map.entry("region", "us-east"), Map.entry("traceparent", "00-abc-def-01"));
+    assertThat(copy).isEqualTo(event.toBuilder().header("region", "us-east")
+        .header("traceparent", "00-abc-def-01").build());
+    assertThat(copy.size()).isEqualTo(sizeBefore - "eu".length() + "us-east".length()
+        + "traceparent".length() + "00-abc-def-01".length());
+    assertThat(event.headers()).containsEntry("region", "eu").doesNotContainKey("traceparent");
+    assertThat(event.size()).isEqualTo(sizeBefore);
+    assertThat(event.withHeaders(Map.of())).isSameAs(event);
+  }
+
+  @Test
+  void withHeadersSizeIsRightWhenTheOriginalsSizeWasNeverComputed() {
+    Event event = minimal().header("tenant", "ünï").data(new byte[10]).build();
+
+    Event copy = event.withHeaders(Map.of("tenant", "€", "note", "x"));
+
+    assertThat(copy.size()).isEqualTo(
+        event.toBuilder().header("tenant", "€").header("note", "x").build().size());
+  }
+
+  @Test
+  void withHeadersAppliesTheHeaderRules() {
+    Event event = minimal().build();
+    assertThatThrownBy(() -> event.withHeaders(Map.of("Bad-Name", "v")))
+        .isInstanceOf(InvalidEventException.class).hasMessageContaining("'Bad-Name'");
+    assertThatThrownBy(() -> event.withHeaders(Map.of("type", "v")))
+        .isInstanceOf(InvalidEventException.class).hasMessageContaining("context attribute");
+    assertThatThrownBy(() -> event.withHeaders(Map.of("note", "a\u0000b")))
+        .isInstanceOf(InvalidEventException.class).hasMessageContaining("header note");
+    Map<String, String> withNull = new LinkedHashMap<>();
+    withNull.put("note", null);
+    assertThatThrownBy(() -> event.withHeaders(withNull))
+        .isInstanceOf(NullPointerException.class).hasMessage("value of header note");
+  }
+
+  @Test
   void headersReplacesEarlierHeaders() {
     Event event = minimal().header("old", "1").headers(Map.of("tenant", "acme")).build();
 

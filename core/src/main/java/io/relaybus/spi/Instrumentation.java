@@ -4,6 +4,7 @@ import io.relaybus.DeadLetterReason;
 import io.relaybus.Delivery;
 import io.relaybus.Event;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Observes what a bus does, for metrics and tracing modules: publishing, each delivery attempt
@@ -18,7 +19,8 @@ public interface Instrumentation {
   /**
    * Events are about to be handed to the transport. The returned observation's {@link
    * PublishObservation#events()} are what the transport stores: an implementation may return
-   * them with headers added (trace context), never otherwise changed.
+   * them with headers added (trace context, through {@link Event#withHeaders(Map)}, which
+   * copies no more than the headers), never otherwise changed.
    *
    * @param system the transport's name ({@code memory}, {@code postgres}, {@code kafka},
    *     {@code webhook})

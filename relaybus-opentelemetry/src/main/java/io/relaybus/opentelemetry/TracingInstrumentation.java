@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /** The spans of {@link RelaybusTelemetry}: see there for what is recorded. */
 final class TracingInstrumentation implements Instrumentation {
@@ -41,9 +40,6 @@ final class TracingInstrumentation implements Instrumentation {
   static final AttributeKey<Long> BODY_SIZE = AttributeKey.longKey("messaging.message.body.size");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 
-  /** The rule of Relaybus header names; a propagator field that breaks it is not written. */
-  private static final Pattern HEADER_NAME = Pattern.compile("[a-z0-9]{1,64}");
-
   private static final TextMapGetter<Map<String, String>> HEADERS = new TextMapGetter<>() {
     @Override
     public Iterable<String> keys(Map<String, String> carrier) {
@@ -56,11 +52,30 @@ final class TracingInstrumentation implements Instrumentation {
     }
   };
 
+  /** Collects the propagator's fields that Relaybus can carry as headers. */
   private static final TextMapSetter<Map<String, String>> COLLECT = (carrier, key, value) -> {
-    if (carrier != null && key != null && value != null) {
+    if (carrier != null && key != null && value != null && isHeaderName(key)) {
       carrier.put(key, value);
     }
   };
+
+  /**
+   * The rule of Relaybus header names (1-64 lower-case letters and digits); a propagator field
+   * that breaks it is not written, as the event would refuse it.
+   */
+  private static boolean isHeaderName(String name) {
+    int n = name.length();
+    if (n < 1 || n > 64) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+        return false;
+      }
+    }
+    return true;
+  }
 
 
   private record GaveUp(String eventId, String topic, String group, SpanContext span) {}
@@ -101,36 +116,33 @@ final class TracingInstrumentation implements Instrumentation {
     if (events.size() == 1) {
       Event e = events.get(0);
       builder.setAttribute(MESSAGE_ID, e.id());
-      builder.setAttribute(BODY_SIZE, (long) e.dataBuffer().remaining());
+      builder.setAttribute(BODY_SIZE, (long) e.dataLength());
     } else {
       builder.setAttribute(BATCH_COUNT, (long) events.size());
     }
-    boolean anyOwnContext = false;
-    for (Event e : events) {
-      SpanContext own = creationContext(e);
+    boolean[] ownContext = null; // events whose creation context the caller put in, which stays
+    for (int i = 0; i < events.size(); i++) {
+      SpanContext own = creationContext(events.get(i));
       if (own.isValid()) {
-        builder.addLink(own); // the creation context the caller put in, which stays
-        anyOwnContext = true;
+        builder.addLink(own);
+        if (ownContext == null) {
+          ownContext = new boolean[events.size()];
+        }
+        ownContext[i] = true;
       }
     }
     Span span = builder.startSpan();
-    Map<String, String> fields = new LinkedHashMap<>();
+    Map<String, String> fields = new LinkedHashMap<>(4);
     propagator.inject(Context.current().with(span), fields, COLLECT);
-    fields.keySet().removeIf(name -> !HEADER_NAME.matcher(name).matches());
     List<Event> carrying = events;
     if (!fields.isEmpty()) {
       carrying = new ArrayList<>(events.size());
-      for (Event e : events) {
-        carrying.add(anyOwnContext && creationContext(e).isValid() ? e : withFields(e, fields));
+      for (int i = 0; i < events.size(); i++) {
+        Event e = events.get(i);
+        carrying.add(ownContext != null && ownContext[i] ? e : e.withHeaders(fields));
       }
     }
     return new Publish(span, carrying);
-  }
-
-  private static Event withFields(Event event, Map<String, String> fields) {
-    Event.Builder b = event.toBuilder();
-    fields.forEach(b::header);
-    return b.build();
   }
 
   private static final class Publish implements PublishObservation {
@@ -172,7 +184,7 @@ final class TracingInstrumentation implements Instrumentation {
         .setAttribute(OPERATION_NAME, "process")
         .setAttribute(GROUP, group)
         .setAttribute(MESSAGE_ID, event.id())
-        .setAttribute(BODY_SIZE, (long) event.dataBuffer().remaining())
+        .setAttribute(BODY_SIZE, (long) event.dataLength())
         .setAttribute(RelaybusTelemetry.ATTEMPT, (long) delivery.attempt());
     Context parent = attemptsInProducerTrace ? extracted : Context.root();
     builder.setParent(parent);
