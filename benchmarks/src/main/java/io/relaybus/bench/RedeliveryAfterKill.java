@@ -34,14 +34,13 @@ import java.util.concurrent.locks.LockSupport;
  * and how long before the kill the re-handled events had been handled, and the per-key order.
  *
  * <pre>
- * java -jar relaybus-benchmarks.jar ... (see {@link #USAGE})
  * java -cp benchmarks/target/relaybus-benchmarks.jar io.relaybus.bench.RedeliveryAfterKill \
  *     --transport kafka --events 60000 --members 3 --handlers 4 --kills 8 --fail-rate 0.01
  * </pre>
  *
- * <p>The server is the one the end-to-end benchmark uses ({@link KafkaTarget},
- * {@link PostgresServer}). {@code --member-jar} puts another build's jar first on the members'
- * class path, so the same harness measures an older transport.
+ * <p>{@code --help} lists the options. The server is the one the end-to-end benchmark uses
+ * ({@link KafkaTarget}, {@link PostgresServer}). {@code --member-jar} puts another build's jar
+ * first on the members' class path, so the same harness measures an older transport.
  */
 public final class RedeliveryAfterKill {
   static final String USAGE = String.join("\n",
