@@ -146,6 +146,33 @@ public final class Event {
   }
 
   /**
+   * Whether a header of this name is allowed: 1-64 lower-case letters and digits (the
+   * CloudEvents extension attribute rule), and not the name of a context attribute such as
+   * {@code id} or {@code type}. For code that copies headers from elsewhere (a propagator's
+   * fields, another system's message) and skips what an event would refuse.
+   *
+   * @param name a header name
+   * @return whether {@link Builder#header(String, String)} accepts it
+   */
+  public static boolean isAllowedHeaderName(String name) {
+    return name != null && hasHeaderNameForm(name) && !RESERVED_HEADER_NAMES.contains(name);
+  }
+
+  private static boolean hasHeaderNameForm(String name) {
+    int n = name.length();
+    if (n < 1 || n > 64) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * The event id, unique per source. Defaults to a time-ordered (version 7) UUID.
    *
    * @return the id, never {@code null}
@@ -603,7 +630,7 @@ public final class Event {
     }
 
     private static void checkHeader(String name, String value) {
-      if (!isHeaderName(name)) {
+      if (!hasHeaderNameForm(name)) {
         throw new InvalidEventException("Event header name '" + abbreviate(name)
             + "' is invalid: use 1-64 lower-case letters and digits (CloudEvents extension "
             + "attribute rule)");
@@ -673,20 +700,6 @@ public final class Event {
         throw new InvalidEventException("Event attribute '" + attribute
             + "' must be a URI reference, got '" + abbreviate(value) + "': " + e.getReason());
       }
-    }
-
-    private static boolean isHeaderName(String name) {
-      int n = name.length();
-      if (n < 1 || n > 64) {
-        return false;
-      }
-      for (int i = 0; i < n; i++) {
-        char c = name.charAt(i);
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-          return false;
-        }
-      }
-      return true;
     }
 
     private static String describe(Object value) {

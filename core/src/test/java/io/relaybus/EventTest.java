@@ -288,6 +288,21 @@ class EventTest {
         event.toBuilder().header("tenant", "€").header("note", "x").build().size());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"traceparent", "tenant", "a", "x1"})
+  void allowedHeaderNames(String name) {
+    assertThat(Event.isAllowedHeaderName(name)).isTrue();
+    assertThat(minimal().header(name, "v").build().headers()).containsKey(name);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "Trace-Parent", "uber-trace-id", "x_1", "id", "type", "data"})
+  void refusedHeaderNames(String name) {
+    assertThat(Event.isAllowedHeaderName(name)).isFalse();
+    assertThatThrownBy(() -> minimal().header(name, "v").build())
+        .isInstanceOf(InvalidEventException.class);
+  }
+
   @Test
   void withHeadersAppliesTheHeaderRules() {
     Event event = minimal().build();

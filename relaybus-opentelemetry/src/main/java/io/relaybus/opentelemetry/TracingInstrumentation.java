@@ -54,29 +54,10 @@ final class TracingInstrumentation implements Instrumentation {
 
   /** Collects the propagator's fields that Relaybus can carry as headers. */
   private static final TextMapSetter<Map<String, String>> COLLECT = (carrier, key, value) -> {
-    if (carrier != null && key != null && value != null && isHeaderName(key)) {
+    if (carrier != null && key != null && value != null && Event.isAllowedHeaderName(key)) {
       carrier.put(key, value);
     }
   };
-
-  /**
-   * The rule of Relaybus header names (1-64 lower-case letters and digits); a propagator field
-   * that breaks it is not written, as the event would refuse it.
-   */
-  private static boolean isHeaderName(String name) {
-    int n = name.length();
-    if (n < 1 || n > 64) {
-      return false;
-    }
-    for (int i = 0; i < n; i++) {
-      char c = name.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
 
   private record GaveUp(String eventId, String topic, String group, SpanContext span) {}
 
