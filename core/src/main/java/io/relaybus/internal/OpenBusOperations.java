@@ -7,6 +7,7 @@ import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.ops.EndpointStatus;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.GroupLag;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import io.relaybus.spi.Names;
@@ -43,6 +44,14 @@ final class OpenBusOperations implements Operations {
     Names.requireTopic(topic);
     bus.ensureOpen("list the groups of topic '" + topic + "'");
     return transport.operations().groups(topic);
+  }
+
+  @Override
+  public List<GroupMember> members(String topic, String group) {
+    Names.requireTopic(topic);
+    Names.requireGroup(group);
+    bus.ensureOpen("list the members of topic '" + topic + "' group '" + group + "'");
+    return transport.operations().members(topic, group);
   }
 
   @Override

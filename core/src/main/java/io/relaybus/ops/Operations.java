@@ -38,6 +38,20 @@ public interface Operations {
   List<String> groups(String topic);
 
   /**
+   * The running members of a consumer group: who they are, where they run, the partitions each
+   * holds and when each was last seen alive. A member counts while the transport considers it
+   * alive: it leaves the list when it closes, or when its liveness expires after a crash (the
+   * transport's lease, session or registration timeout). Read from the transport's membership
+   * record; cost is one query (or one broker round trip) per call.
+   *
+   * @param topic the topic
+   * @param group the group
+   * @return the members, sorted by id; empty for an unknown topic or group, or a group with no
+   *     running member
+   */
+  List<GroupMember> members(String topic, String group);
+
+  /**
    * How far behind a group is, per partition and in total: the events it has not finished,
    * and how long ago the oldest of them was published. Read from stored positions; cost is one
    * query (or one broker round trip) per call, never a scan of the events.

@@ -6,6 +6,7 @@ import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.EventStatus.Consumption;
 import io.relaybus.ops.GroupLag;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import io.relaybus.ops.PartitionLag;
@@ -15,8 +16,10 @@ import io.relaybus.webhook.internal.outbox.Backlog;
 import io.relaybus.webhook.internal.outbox.EventTrace;
 import io.relaybus.webhook.internal.outbox.Outbox;
 import io.relaybus.webhook.internal.outbox.Route;
+import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -77,6 +80,30 @@ final class WebhookOperations implements Operations {
       }
     }
     return Optional.ofNullable(endpoint);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The live members of the group's route, each by its receiver URL, running on that URL's
+   * host and port. Deliveries of a group are one queue handed to its members in turn, so each
+   * holds partition 0. Registrations do not record a last-seen time: {@code lastSeen} is empty.
+   * An endpoint's name, accepted as a group elsewhere, has no members.
+   */
+  @Override
+  public List<GroupMember> members(String topic, String group) {
+    Optional<Route> route = routeOf(outbox.routes(), topic, group).filter(Route::isGroup);
+    if (route.isEmpty()) {
+      return List.of();
+    }
+    List<GroupMember> members = new ArrayList<>();
+    for (Route.Member m : route.get().members()) {
+      URI url = URI.create(m.url());
+      members.add(new GroupMember(m.url(), Optional.of(url.getAuthority()),
+          List.of(0), Optional.empty()));
+    }
+    members.sort(Comparator.comparing(GroupMember::id));
+    return List.copyOf(members);
   }
 
   @Override

@@ -270,6 +270,7 @@ final class Pages {
       } else {
         h.el("p", "empty", "This transport does not offer lag.");
       }
+      render.members(h, ops.members(topic, group));
       if (has(Capability.DEAD_LETTERS)) {
         h.raw("<p>Dead letters: ");
         render.deadLetterCounts(h, topic, group, ops.deadLetterCounts(topic, group));

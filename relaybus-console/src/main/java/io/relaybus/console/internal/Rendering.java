@@ -8,6 +8,7 @@ import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.ops.EndpointStatus;
 import io.relaybus.ops.EventStatus;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /** The markup of the pages' parts: tables, forms and the layout around them. */
 final class Rendering {
@@ -62,6 +64,23 @@ final class Rendering {
           .text(c.status().name().toLowerCase(Locale.ROOT)).raw("\">").text(c.status())
           .raw("</span></td><td>").text(Html.time(c.since())).raw("</td><td>")
           .text(c.reason().orElse("")).raw("</td></tr>");
+    }
+    h.raw("</tbody></table>");
+  }
+
+  /** A group's running members: id, where each runs, its partitions, when last seen. */
+  void members(Html h, List<GroupMember> members) {
+    h.raw("<h3>Members</h3>");
+    if (members.isEmpty()) {
+      h.el("p", "empty members", "No running member.");
+      return;
+    }
+    h.raw("<table class=\"members\"><thead><tr><th>member</th><th>where</th>"
+        + "<th>partitions</th><th>last seen</th></tr></thead><tbody>");
+    for (GroupMember m : members) {
+      h.raw("<tr><td>").text(m.id()).raw("</td><td>").text(m.host().orElse("")).raw("</td><td>")
+          .text(m.partitions().stream().map(String::valueOf).collect(Collectors.joining(", ")))
+          .raw("</td><td>").text(m.lastSeen().map(Html::time).orElse("")).raw("</td></tr>");
     }
     h.raw("</tbody></table>");
   }
