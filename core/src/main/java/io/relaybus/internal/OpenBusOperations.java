@@ -107,6 +107,27 @@ final class OpenBusOperations implements Operations {
   }
 
   @Override
+  public EndpointStatus.Attempt testEndpoint(String name) {
+    Objects.requireNonNull(name, "name");
+    ready(Capability.WEBHOOK_ENDPOINTS, "send a test event to webhook endpoint '" + name + "'");
+    return transport.operations().testEndpoint(name);
+  }
+
+  @Override
+  public void enableEndpoint(String name) {
+    Objects.requireNonNull(name, "name");
+    ready(Capability.WEBHOOK_ENDPOINTS, "enable webhook endpoint '" + name + "'");
+    transport.operations().enableEndpoint(name);
+  }
+
+  @Override
+  public void disableEndpoint(String name) {
+    Objects.requireNonNull(name, "name");
+    ready(Capability.WEBHOOK_ENDPOINTS, "disable webhook endpoint '" + name + "'");
+    transport.operations().disableEndpoint(name);
+  }
+
+  @Override
   public Health health() {
     bus.ensureOpen("check the health");
     return transport.operations().health();

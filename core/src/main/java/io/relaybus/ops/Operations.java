@@ -21,6 +21,9 @@ import java.util.Optional;
  */
 public interface Operations {
 
+  /** The type of the event {@link #testEndpoint} sends. */
+  String TEST_EVENT_TYPE = "relaybus.test";
+
   /**
    * The topics the transport knows: published to or subscribed to, and still stored.
    *
@@ -121,6 +124,45 @@ public interface Operations {
    *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
    */
   List<EndpointStatus> endpoints();
+
+  /**
+   * Sends one test event to a webhook endpoint now and waits for its answer, whatever the
+   * endpoint's state and circuit breaker: an event of type {@value #TEST_EVENT_TYPE} with a
+   * fresh id and small JSON data saying it is a test, built, signed and sent exactly as the
+   * endpoint's deliveries are (its payload mode, secret, headers, timeout and address
+   * checks). The attempt is recorded among the endpoint's {@link EndpointStatus#recentAttempts()
+   * recent attempts}; nothing retries it, and it changes neither the endpoint's state nor its
+   * circuit breaker.
+   *
+   * @param name the endpoint's name
+   * @return the attempt: the test event's id, HTTP status (0 when no response came), latency
+   *     and error
+   * @throws IllegalArgumentException naming the endpoint when there is none of that name
+   * @throws UnsupportedOperationException without
+   *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
+   */
+  EndpointStatus.Attempt testEndpoint(String name);
+
+  /**
+   * Enables a webhook endpoint (also one disabled by a {@code 410 Gone}): its kept deliveries
+   * are sent.
+   *
+   * @param name the endpoint's name
+   * @throws IllegalArgumentException naming the endpoint when there is none of that name
+   * @throws UnsupportedOperationException without
+   *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
+   */
+  void enableEndpoint(String name);
+
+  /**
+   * Disables a webhook endpoint: nothing is sent to it, its deliveries are kept.
+   *
+   * @param name the endpoint's name
+   * @throws IllegalArgumentException naming the endpoint when there is none of that name
+   * @throws UnsupportedOperationException without
+   *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
+   */
+  void disableEndpoint(String name);
 
   /**
    * The bus's health, per component, each with the reason when it is not up.

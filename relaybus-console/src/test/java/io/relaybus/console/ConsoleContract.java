@@ -186,8 +186,8 @@ abstract class ConsoleContract {
     List<GroupMember> members = scene.bus.operations().members(topic, "shipping");
     String html = page(operator, url);
     assertThat(html).contains("<table class=\"members\">");
-    String table = html.substring(html.indexOf("<table class=\"members\">"));
-    table = table.substring(0, table.indexOf("</table>"));
+    String from = html.substring(html.indexOf("<table class=\"members\">"));
+    String table = from.substring(0, from.indexOf("</table>"));
     assertThat(table.split("<tr><td>", -1)).as("member rows").hasSize(3);
     for (GroupMember m : members) {
       assertThat(table).contains("<td>" + m.id() + "</td>");

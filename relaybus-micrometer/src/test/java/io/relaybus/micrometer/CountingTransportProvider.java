@@ -163,6 +163,21 @@ final class CountingTransportProvider implements TransportProvider {
     }
 
     @Override
+    public EndpointStatus.Attempt testEndpoint(String name) {
+      return transport.operations().testEndpoint(name);
+    }
+
+    @Override
+    public void enableEndpoint(String name) {
+      transport.operations().enableEndpoint(name);
+    }
+
+    @Override
+    public void disableEndpoint(String name) {
+      transport.operations().disableEndpoint(name);
+    }
+
+    @Override
     public GroupLag lag(String topic, String group) {
       lagCalls.incrementAndGet();
       RuntimeException failure = lagFailure;
