@@ -98,8 +98,8 @@ final class Pages {
         String group = required(form, "group");
         String id = required(form, "dl");
         boolean done = bus.deadLetters().replay(topic, group, id);
-        ConsoleHandler.AUDIT.info("user={} action=replay-dead-letter filter={{topic={}, "
-            + "group={}, deadLetterId={}}} count={}", who.user(), topic, group, id, done ? 1 : 0);
+        ConsoleHandler.AUDIT.info("user={} action=replay-dead-letter filter={topic={}, "
+            + "group={}, deadLetterId={}} count={}", who.user(), topic, group, id, done ? 1 : 0);
         Html h = new Html();
         h.el("p", "done", done ? "Replayed 1 dead letter." : "That dead letter is gone "
             + "(replayed or purged meanwhile); nothing was replayed.");
@@ -116,14 +116,14 @@ final class Pages {
         } else {
           ops.enableEndpoint(name);
         }
-        ConsoleHandler.AUDIT.info("user={} action={} filter={{endpoint={}}} count=1",
+        ConsoleHandler.AUDIT.info("user={} action={} filter={endpoint={}} count=1",
             who.user(), disable ? "disable-endpoint" : "enable-endpoint", name);
         return Responses.redirect(base + "/endpoints");
       }
       case "/endpoints/test": {
         String name = required(form, "endpoint");
         EndpointStatus.Attempt sent = ops.testEndpoint(name);
-        ConsoleHandler.AUDIT.info("user={} action=test-endpoint filter={{endpoint={}}} count=1 "
+        ConsoleHandler.AUDIT.info("user={} action=test-endpoint filter={endpoint={}} count=1 "
             + "eventId={} status={} latencyMs={} error={}", who.user(), name, sent.eventId(),
             sent.status(), sent.latencyMillis(), sent.error().orElse(""));
         Html h = new Html();
