@@ -239,29 +239,7 @@ final class MemoryOperations implements Operations {
   /** Throws: the in-memory transport has no webhook endpoints. */
   @Override
   public List<EndpointStatus> endpoints() {
-    throw noEndpoints();
-  }
-
-  /** Throws: the in-memory transport has no webhook endpoints. */
-  @Override
-  public EndpointStatus.Attempt testEndpoint(String name) {
-    throw noEndpoints();
-  }
-
-  /** Throws: the in-memory transport has no webhook endpoints. */
-  @Override
-  public void enableEndpoint(String name) {
-    throw noEndpoints();
-  }
-
-  /** Throws: the in-memory transport has no webhook endpoints. */
-  @Override
-  public void disableEndpoint(String name) {
-    throw noEndpoints();
-  }
-
-  private static UnsupportedOperationException noEndpoints() {
-    return new UnsupportedOperationException("The memory transport does not declare "
+    throw new UnsupportedOperationException("The memory transport does not declare "
         + "WEBHOOK_ENDPOINTS: it has no webhook endpoints");
   }
 

@@ -132,7 +132,8 @@ public interface Operations {
    * endpoint's deliveries are (its payload mode, secret, headers, timeout and address
    * checks). The attempt is recorded among the endpoint's {@link EndpointStatus#recentAttempts()
    * recent attempts}; nothing retries it, and it changes neither the endpoint's state nor its
-   * circuit breaker.
+   * circuit breaker. The default implementation throws {@link UnsupportedOperationException}:
+   * transports without webhook endpoints need not implement it.
    *
    * @param name the endpoint's name
    * @return the attempt: the test event's id, HTTP status (0 when no response came), latency
@@ -141,28 +142,41 @@ public interface Operations {
    * @throws UnsupportedOperationException without
    *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
    */
-  EndpointStatus.Attempt testEndpoint(String name);
+  default EndpointStatus.Attempt testEndpoint(String name) {
+    throw noEndpoints("send a test event to webhook endpoint '" + name + "'");
+  }
 
   /**
    * Enables a webhook endpoint (also one disabled by a {@code 410 Gone}): its kept deliveries
-   * are sent.
+   * are sent. The default implementation throws {@link UnsupportedOperationException}.
    *
    * @param name the endpoint's name
    * @throws IllegalArgumentException naming the endpoint when there is none of that name
    * @throws UnsupportedOperationException without
    *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
    */
-  void enableEndpoint(String name);
+  default void enableEndpoint(String name) {
+    throw noEndpoints("enable webhook endpoint '" + name + "'");
+  }
 
   /**
-   * Disables a webhook endpoint: nothing is sent to it, its deliveries are kept.
+   * Disables a webhook endpoint: nothing is sent to it, its deliveries are kept. The default
+   * implementation throws {@link UnsupportedOperationException}.
    *
    * @param name the endpoint's name
    * @throws IllegalArgumentException naming the endpoint when there is none of that name
    * @throws UnsupportedOperationException without
    *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
    */
-  void disableEndpoint(String name);
+  default void disableEndpoint(String name) {
+    throw noEndpoints("disable webhook endpoint '" + name + "'");
+  }
+
+  /** What the webhook-endpoint operations throw on a transport without webhook endpoints. */
+  private static UnsupportedOperationException noEndpoints(String operation) {
+    return new UnsupportedOperationException("Cannot " + operation + ": the transport does not "
+        + "declare " + io.relaybus.Capability.WEBHOOK_ENDPOINTS);
+  }
 
   /**
    * The bus's health, per component, each with the reason when it is not up.

@@ -197,26 +197,7 @@ final class KafkaOperations implements Operations {
 
   @Override
   public List<EndpointStatus> endpoints() {
-    throw noEndpoints("list webhook endpoints");
-  }
-
-  @Override
-  public EndpointStatus.Attempt testEndpoint(String name) {
-    throw noEndpoints("send a test event to webhook endpoint '" + name + "'");
-  }
-
-  @Override
-  public void enableEndpoint(String name) {
-    throw noEndpoints("enable webhook endpoint '" + name + "'");
-  }
-
-  @Override
-  public void disableEndpoint(String name) {
-    throw noEndpoints("disable webhook endpoint '" + name + "'");
-  }
-
-  private static UnsupportedOperationException noEndpoints(String operation) {
-    return new UnsupportedOperationException("Cannot " + operation + ": the kafka transport "
+    throw new UnsupportedOperationException("Cannot list webhook endpoints: the kafka transport "
         + "does not declare " + Capability.WEBHOOK_ENDPOINTS);
   }
 

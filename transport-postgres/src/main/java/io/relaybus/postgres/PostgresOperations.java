@@ -289,29 +289,7 @@ final class PostgresOperations implements Operations {
   /** Always throws: PostgreSQL has no webhook endpoints (no {@code WEBHOOK_ENDPOINTS}). */
   @Override
   public List<EndpointStatus> endpoints() {
-    throw noEndpoints();
-  }
-
-  /** Always throws: PostgreSQL has no webhook endpoints (no {@code WEBHOOK_ENDPOINTS}). */
-  @Override
-  public EndpointStatus.Attempt testEndpoint(String name) {
-    throw noEndpoints();
-  }
-
-  /** Always throws: PostgreSQL has no webhook endpoints (no {@code WEBHOOK_ENDPOINTS}). */
-  @Override
-  public void enableEndpoint(String name) {
-    throw noEndpoints();
-  }
-
-  /** Always throws: PostgreSQL has no webhook endpoints (no {@code WEBHOOK_ENDPOINTS}). */
-  @Override
-  public void disableEndpoint(String name) {
-    throw noEndpoints();
-  }
-
-  private static UnsupportedOperationException noEndpoints() {
-    return new UnsupportedOperationException("The postgres transport has no webhook endpoints "
+    throw new UnsupportedOperationException("The postgres transport has no webhook endpoints "
         + "(it does not declare WEBHOOK_ENDPOINTS)");
   }
 
