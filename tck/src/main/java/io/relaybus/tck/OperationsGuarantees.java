@@ -459,7 +459,8 @@ abstract class OperationsGuarantees extends GuaranteeFamily {
           .hasMessageContaining(topic);
     }
     for (ThrowingCallable call : List.<ThrowingCallable>of(before::topics, before::endpoints,
-        before::health)) {
+        () -> before.testEndpoint("any"), () -> before.enableEndpoint("any"),
+        () -> before.disableEndpoint("any"), before::health)) {
       assertThatThrownBy(call).isInstanceOf(BusClosedException.class);
     }
   }
