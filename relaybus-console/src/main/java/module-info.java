@@ -6,7 +6,6 @@
  */
 module io.relaybus.console {
   requires transitive io.relaybus;
-  requires static io.relaybus.webhook;
   requires com.fasterxml.jackson.databind;
   requires jdk.httpserver;
   requires org.slf4j;

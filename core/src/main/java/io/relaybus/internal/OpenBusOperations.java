@@ -7,6 +7,7 @@ import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.ops.EndpointStatus;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.GroupLag;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import io.relaybus.spi.Names;
@@ -43,6 +44,14 @@ final class OpenBusOperations implements Operations {
     Names.requireTopic(topic);
     bus.ensureOpen("list the groups of topic '" + topic + "'");
     return transport.operations().groups(topic);
+  }
+
+  @Override
+  public List<GroupMember> members(String topic, String group) {
+    Names.requireTopic(topic);
+    Names.requireGroup(group);
+    bus.ensureOpen("list the members of topic '" + topic + "' group '" + group + "'");
+    return transport.operations().members(topic, group);
   }
 
   @Override
@@ -95,6 +104,27 @@ final class OpenBusOperations implements Operations {
   public List<EndpointStatus> endpoints() {
     ready(Capability.WEBHOOK_ENDPOINTS, "list the webhook endpoints");
     return transport.operations().endpoints();
+  }
+
+  @Override
+  public EndpointStatus.Attempt testEndpoint(String name) {
+    Objects.requireNonNull(name, "name");
+    ready(Capability.WEBHOOK_ENDPOINTS, "send a test event to webhook endpoint '" + name + "'");
+    return transport.operations().testEndpoint(name);
+  }
+
+  @Override
+  public void enableEndpoint(String name) {
+    Objects.requireNonNull(name, "name");
+    ready(Capability.WEBHOOK_ENDPOINTS, "enable webhook endpoint '" + name + "'");
+    transport.operations().enableEndpoint(name);
+  }
+
+  @Override
+  public void disableEndpoint(String name) {
+    Objects.requireNonNull(name, "name");
+    ready(Capability.WEBHOOK_ENDPOINTS, "disable webhook endpoint '" + name + "'");
+    transport.operations().disableEndpoint(name);
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.ops.EndpointStatus;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.GroupLag;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +53,31 @@ final class MemoryOperations implements Operations {
     synchronized (t) {
       return t.groups.keySet().stream().sorted().toList();
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every member runs in this process and holds the one partition, 0: the group's events go
+   * to whichever member has capacity.
+   */
+  @Override
+  public List<GroupMember> members(String topic, String group) {
+    MemoryTransport.Topic t = transport.existingTopic(topic);
+    if (t == null) {
+      return List.of();
+    }
+    List<GroupMember> members = new ArrayList<>();
+    synchronized (t) {
+      MemoryTransport.Group g = t.groups.get(group);
+      if (g != null) {
+        for (MemoryTransport.Member m : g.members) {
+          members.add(GroupMember.inThisProcess(m.id, List.of(0)));
+        }
+      }
+    }
+    members.sort(Comparator.comparing(GroupMember::id));
+    return members;
   }
 
   /**

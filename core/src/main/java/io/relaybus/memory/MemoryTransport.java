@@ -182,8 +182,9 @@ final class MemoryTransport implements Transport {
     }
   }
 
-  /** A group member: its sink. Identity matters. */
-  private static final class Member {
+  /** A group member: its id, as the operations API shows it, and its sink. Identity matters. */
+  static final class Member {
+    final String id = TimeOrderedIds.next();
     final MessageSink sink;
 
     Member(MessageSink sink) {

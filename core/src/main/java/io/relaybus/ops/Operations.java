@@ -21,6 +21,9 @@ import java.util.Optional;
  */
 public interface Operations {
 
+  /** The type of the event {@link #testEndpoint} sends. */
+  String TEST_EVENT_TYPE = "relaybus.test";
+
   /**
    * The topics the transport knows: published to or subscribed to, and still stored.
    *
@@ -36,6 +39,20 @@ public interface Operations {
    * @return group names, sorted; empty for an unknown topic
    */
   List<String> groups(String topic);
+
+  /**
+   * The running members of a consumer group: who they are, where they run, the partitions each
+   * holds and when each was last seen alive. A member counts while the transport considers it
+   * alive: it leaves the list when it closes, or when its liveness expires after a crash (the
+   * transport's lease, session or registration timeout). Read from the transport's membership
+   * record; cost is one query (or one broker round trip) per call.
+   *
+   * @param topic the topic
+   * @param group the group
+   * @return the members, sorted by id; empty for an unknown topic or group, or a group with no
+   *     running member
+   */
+  List<GroupMember> members(String topic, String group);
 
   /**
    * How far behind a group is, per partition and in total: the events it has not finished,
@@ -107,6 +124,59 @@ public interface Operations {
    *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
    */
   List<EndpointStatus> endpoints();
+
+  /**
+   * Sends one test event to a webhook endpoint now and waits for its answer, whatever the
+   * endpoint's state and circuit breaker: an event of type {@value #TEST_EVENT_TYPE} with a
+   * fresh id and small JSON data saying it is a test, built, signed and sent exactly as the
+   * endpoint's deliveries are (its payload mode, secret, headers, timeout and address
+   * checks). The attempt is recorded among the endpoint's {@link EndpointStatus#recentAttempts()
+   * recent attempts}; nothing retries it, and it changes neither the endpoint's state nor its
+   * circuit breaker. The default implementation throws {@link UnsupportedOperationException}:
+   * transports without webhook endpoints need not implement it.
+   *
+   * @param name the endpoint's name
+   * @return the attempt: the test event's id, HTTP status (0 when no response came), latency
+   *     and error
+   * @throws IllegalArgumentException naming the endpoint when there is none of that name
+   * @throws UnsupportedOperationException without
+   *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
+   */
+  default EndpointStatus.Attempt testEndpoint(String name) {
+    throw noEndpoints("send a test event to webhook endpoint '" + name + "'");
+  }
+
+  /**
+   * Enables a webhook endpoint (also one disabled by a {@code 410 Gone}): its kept deliveries
+   * are sent. The default implementation throws {@link UnsupportedOperationException}.
+   *
+   * @param name the endpoint's name
+   * @throws IllegalArgumentException naming the endpoint when there is none of that name
+   * @throws UnsupportedOperationException without
+   *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
+   */
+  default void enableEndpoint(String name) {
+    throw noEndpoints("enable webhook endpoint '" + name + "'");
+  }
+
+  /**
+   * Disables a webhook endpoint: nothing is sent to it, its deliveries are kept. The default
+   * implementation throws {@link UnsupportedOperationException}.
+   *
+   * @param name the endpoint's name
+   * @throws IllegalArgumentException naming the endpoint when there is none of that name
+   * @throws UnsupportedOperationException without
+   *     {@link io.relaybus.Capability#WEBHOOK_ENDPOINTS}
+   */
+  default void disableEndpoint(String name) {
+    throw noEndpoints("disable webhook endpoint '" + name + "'");
+  }
+
+  /** What the webhook-endpoint operations throw on a transport without webhook endpoints. */
+  private static UnsupportedOperationException noEndpoints(String operation) {
+    return new UnsupportedOperationException("Cannot " + operation + ": the transport does not "
+        + "declare " + io.relaybus.Capability.WEBHOOK_ENDPOINTS);
+  }
 
   /**
    * The bus's health, per component, each with the reason when it is not up.

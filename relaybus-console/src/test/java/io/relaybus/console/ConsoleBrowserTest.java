@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.relaybus.Event;
+import io.relaybus.EventBus;
+import io.relaybus.webhook.WebhookEndpoint;
+import io.relaybus.webhook.WebhookTransport;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -156,6 +160,8 @@ class ConsoleBrowserTest {
         return lag() == published;
       });
     }
+    assertThat(driver.findElements(By.cssSelector("table.members tbody tr")))
+        .as("the group's one member").hasSize(1);
     shot("group-lag");
     scene.openGate();
     await().atMost(Scene.PATIENCE).until(() -> {
@@ -306,5 +312,48 @@ class ConsoleBrowserTest {
     }
     assertThat(scene.count("orders", "billing")).isEqualTo(2);
     assertThat(console.getHost()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  @DisplayName("an operator sends a test event to a webhook endpoint and sees its status and "
+      + "latency, and the attempt among the recent attempts")
+  void sendTestEventToAnEndpoint() throws IOException {
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      try (exchange) {
+        exchange.getRequestBody().readAllBytes();
+        exchange.sendResponseHeaders(204, -1);
+      }
+    });
+    receiver.start();
+    EventBus webhooks = EventBus.create(Map.of(
+        "relaybus.transport", "webhook",
+        "relaybus.webhook.outbox", "memory",
+        "relaybus.webhook.ssrf.allow-categories", "loopback"));
+    ConsoleServer webhookConsole = null;
+    try {
+      webhooks.unwrap(WebhookTransport.class).endpoints().add(WebhookEndpoint.builder("crm")
+          .url("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook")
+          .topics("orders").secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").build());
+      webhookConsole = ConsoleServer.start(Console.builder(webhooks)
+          .user("olga", Role.OPERATOR, ConsoleContract.OPERATOR_PASSWORD).build(),
+          new InetSocketAddress("127.0.0.1", 0));
+      base = webhookConsole.uri().toString().replaceAll("/$", "");
+      signIn("olga", ConsoleContract.OPERATOR_PASSWORD);
+      driver.get(base + "/endpoints");
+      clickThrough(driver.findElement(By.cssSelector("button.endpoint-test")));
+      WebElement result = driver.findElement(By.id("test-result"));
+      assertThat(result.getText()).contains("Test event sent to crm").contains("204")
+          .contains(" ms");
+      assertThat(driver.findElement(By.cssSelector("section.endpoint")).getText())
+          .contains("204");
+      shot("send-test-event");
+    } finally {
+      if (webhookConsole != null) {
+        webhookConsole.close();
+      }
+      webhooks.close();
+      receiver.stop(0);
+    }
   }
 }

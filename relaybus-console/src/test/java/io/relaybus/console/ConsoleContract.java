@@ -12,6 +12,7 @@ import io.relaybus.Capability;
 import io.relaybus.ConfigurationException;
 import io.relaybus.Event;
 import io.relaybus.ops.DeadLetterQuery;
+import io.relaybus.ops.GroupMember;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -169,6 +170,32 @@ abstract class ConsoleContract {
     scene.openGate();
     await().atMost(Scene.PATIENCE).until(() -> page(operator, "/")
         .contains("<td class=\"num lag-depth\">0</td>"));
+  }
+
+  @Test
+  @DisplayName("the topic page lists a group's running members: id, where each runs, the "
+      + "partitions each holds, last seen; a member that closed leaves the list")
+  void groupMembers() {
+    scene.gatedGroup(topic, "shipping");
+    scene.gatedGroup(topic, "shipping");
+    scene.publish(topic, Scene.order("order.placed", "{\"n\":1}"));
+    String url = "/topic?topic=" + topic + "&group=shipping";
+    await().atMost(Scene.PATIENCE).until(() -> scene.bus.operations().members(topic, "shipping")
+        .stream().mapToInt(m -> m.partitions().size()).sum() > 0
+        && scene.bus.operations().members(topic, "shipping").size() == 2);
+    List<GroupMember> members = scene.bus.operations().members(topic, "shipping");
+    String html = page(operator, url);
+    assertThat(html).contains("<table class=\"members\">");
+    String from = html.substring(html.indexOf("<table class=\"members\">"));
+    String table = from.substring(0, from.indexOf("</table>"));
+    assertThat(table.split("<tr><td>", -1)).as("member rows").hasSize(3);
+    for (GroupMember m : members) {
+      assertThat(table).contains("<td>" + m.id() + "</td>");
+      m.host().ifPresent(where -> assertThat(table).contains("<td>" + where + "</td>"));
+    }
+    scene.closeSubscriptions();
+    await().atMost(Scene.PATIENCE).until(() -> page(operator, url)
+        .contains("No running member."));
   }
 
   @Test

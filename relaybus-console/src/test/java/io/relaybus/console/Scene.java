@@ -125,10 +125,16 @@ final class Scene implements AutoCloseable {
         .mapToLong(Long::longValue).sum();
   }
 
-  @Override
-  public void close() {
+  /** Closes every subscription of the scene: its groups have no running member left. */
+  void closeSubscriptions() {
     openGate();
     subscriptions.forEach(Subscription::close);
+    subscriptions.clear();
+  }
+
+  @Override
+  public void close() {
+    closeSubscriptions();
     bus.close();
   }
 }

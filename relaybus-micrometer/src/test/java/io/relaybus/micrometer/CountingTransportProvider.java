@@ -12,6 +12,7 @@ import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.ops.EndpointStatus;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.GroupLag;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import io.relaybus.spi.MessageSink;
@@ -154,6 +155,26 @@ final class CountingTransportProvider implements TransportProvider {
     public List<String> groups(String topic) {
       groupsCalls.incrementAndGet();
       return transport.operations().groups(topic);
+    }
+
+    @Override
+    public List<GroupMember> members(String topic, String group) {
+      return transport.operations().members(topic, group);
+    }
+
+    @Override
+    public EndpointStatus.Attempt testEndpoint(String name) {
+      return transport.operations().testEndpoint(name);
+    }
+
+    @Override
+    public void enableEndpoint(String name) {
+      transport.operations().enableEndpoint(name);
+    }
+
+    @Override
+    public void disableEndpoint(String name) {
+      transport.operations().disableEndpoint(name);
     }
 
     @Override

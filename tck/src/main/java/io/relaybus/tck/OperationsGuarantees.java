@@ -19,6 +19,7 @@ import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.EventStatus.Consumption;
 import io.relaybus.ops.GroupLag;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import io.relaybus.ops.PartitionLag;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operations API ({@code bus.operations()}): topics and groups, lag in events and in time
+ * The operations API ({@code bus.operations()}): topics, groups and their members, lag in events and in time
  * (capability {@code LAG}), dead letters found by filter, paged, counted, replayed and purged in
  * bulk ({@code DEAD_LETTERS}), an event's state per group ({@code EVENT_LOOKUP}), health, and a
  * closed bus refusing all of it.
@@ -97,6 +98,43 @@ abstract class OperationsGuarantees extends GuaranteeFamily {
     awaitQuietly(() -> assertThat(ops.groups(topicA)).as("groups after %s's member closed",
         group1).containsExactlyElementsOf(groupsOfA));
     assertThat(ops.groups(uniqueName("unknown"))).isEmpty();
+  }
+
+  @Test
+  @DisplayName("members: two running members of a group are listed, distinct, holding every "
+      + "partition between them; once one closes, eventually only the other; an unknown group "
+      + "or topic has none")
+  void membersOfAGroupAreListed() {
+    EventBus bus = bus();
+    assumeCapability(bus, Capability.CONSUMER_GROUPS);
+    Operations ops = bus.operations();
+    String topic = uniqueName("t");
+    String group = uniqueName("g");
+    Recorder r = new Recorder();
+    Subscription first = bus.subscribe(topic, options(group).build(), d -> r.record("1", d));
+    bus.subscribe(topic, options(group).build(), d -> r.record("2", d));
+    publishTexts(bus, topic, 0, 4, null);
+    await().atMost(patience()).until(() -> r.distinct() == 4);
+
+    await().atMost(patience()).untilAsserted(() -> {
+      List<GroupMember> members = ops.members(topic, group);
+      assertThat(members).as("members of %s", group).hasSize(2)
+          .extracting(GroupMember::id).doesNotHaveDuplicates().isSorted();
+      Set<Integer> held = new HashSet<>();
+      members.forEach(m -> held.addAll(m.partitions()));
+      assertThat(held).as("partitions held").isNotEmpty();
+      if (bus.capabilities().has(Capability.LAG)) {
+        assertThat(held).as("partitions held").containsExactlyInAnyOrderElementsOf(
+            ops.lag(topic, group).partitions().stream().map(PartitionLag::partition).toList());
+      }
+      assertThat(members).allSatisfy(m -> m.lastSeen().ifPresent(seen ->
+          assertThat(seen).isBefore(Instant.now().plusSeconds(1))));
+    });
+    first.close();
+    await().atMost(patience()).untilAsserted(() ->
+        assertThat(ops.members(topic, group)).as("members after one closed").hasSize(1));
+    assertThat(ops.members(topic, uniqueName("unknown"))).isEmpty();
+    assertThat(ops.members(uniqueName("unknown"), group)).isEmpty();
   }
 
   @Test
@@ -410,6 +448,7 @@ abstract class OperationsGuarantees extends GuaranteeFamily {
     List<ThrowingCallable> naming = List.of(
         () -> before.groups(topic),
         () -> before.lag(topic, group),
+        () -> before.members(topic, group),
         () -> before.deadLetters(query),
         () -> before.deadLetterCounts(topic, group),
         () -> before.replayDeadLetters(query),
@@ -420,7 +459,8 @@ abstract class OperationsGuarantees extends GuaranteeFamily {
           .hasMessageContaining(topic);
     }
     for (ThrowingCallable call : List.<ThrowingCallable>of(before::topics, before::endpoints,
-        before::health)) {
+        () -> before.testEndpoint("any"), () -> before.enableEndpoint("any"),
+        () -> before.disableEndpoint("any"), before::health)) {
       assertThatThrownBy(call).isInstanceOf(BusClosedException.class);
     }
   }

@@ -2,15 +2,18 @@ package io.relaybus.kafka;
 
 import io.relaybus.Capability;
 import io.relaybus.DeadLetterReason;
+import io.relaybus.RelaybusException;
 import io.relaybus.ops.DeadLetterPage;
 import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.ops.EndpointStatus;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.GroupLag;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +21,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 /**
  * The operations API of the Kafka transport, answered from the cluster through the transport's
@@ -110,6 +117,50 @@ final class KafkaOperations implements Operations {
       });
     }
     return List.copyOf(result);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The group's members as its coordinator describes them, each with its consumer's member
+   * id, client id and host, and its assigned partitions of the topic. A Kafka group may read
+   * several topics: members assigned only partitions of other topics are left out, members
+   * assigned nothing yet are listed. The broker does not report heartbeat times, so
+   * {@code lastSeen} is empty.
+   */
+  @Override
+  public List<GroupMember> members(String topic, String group) {
+    Admin admin = topics.admin();
+    ConsumerGroupDescription description;
+    try {
+      description = topics.await(admin.describeConsumerGroups(List.of(group),
+          new DescribeConsumerGroupsOptions().timeoutMs(
+              (int) transport.settings().adminTimeout().toMillis())).describedGroups()
+          .get(group), "describe consumer group '" + group + "' of Kafka topic '" + topic + "'");
+    } catch (RelaybusException e) {
+      if (e.getCause() instanceof GroupIdNotFoundException) {
+        return List.of();
+      }
+      throw e;
+    }
+    List<GroupMember> members = new ArrayList<>();
+    for (MemberDescription m : description.members()) {
+      Set<TopicPartition> assigned = m.assignment().topicPartitions();
+      List<Integer> partitions = new ArrayList<>();
+      for (TopicPartition tp : assigned) {
+        if (tp.topic().equals(topic)) {
+          partitions.add(tp.partition());
+        }
+      }
+      if (partitions.isEmpty() && !assigned.isEmpty()) {
+        continue;
+      }
+      String host = m.host().startsWith("/") ? m.host().substring(1) : m.host();
+      members.add(new GroupMember(m.consumerId(), Optional.of(m.clientId() + " on " + host),
+          partitions, Optional.empty()));
+    }
+    members.sort(Comparator.comparing(GroupMember::id));
+    return List.copyOf(members);
   }
 
   @Override

@@ -44,6 +44,7 @@ final class GroupMember implements TransportSubscription {
   private final PostgresSettings settings;
   private final String topic;
   private final String group;
+  private final String memberId;
   private final MessageSink sink;
   private final MemberStatements sql;
   private final PartitionLeases leases;
@@ -79,7 +80,7 @@ final class GroupMember implements TransportSubscription {
     this.group = options.group();
     this.sink = sink;
     this.health = context.health().member(topic, group);
-    String memberId = TimeOrderedIds.next();
+    this.memberId = TimeOrderedIds.next();
     try (Connection c = context.database().connection()) {
       int partitionCount = context.topics().partitions(c, topic);
       this.sql = new MemberStatements(settings.schema, partitionCount);
@@ -104,6 +105,11 @@ final class GroupMember implements TransportSubscription {
 
   String topic() {
     return topic;
+  }
+
+  /** Its id in the {@code members} table and as the owner of the partitions it leases. */
+  String memberId() {
+    return memberId;
   }
 
   // ------------------------------------------------------------------ signals

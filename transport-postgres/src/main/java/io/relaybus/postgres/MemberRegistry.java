@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -105,6 +106,13 @@ final class MemberRegistry {
     List<GroupMember> all = new ArrayList<>();
     membersByTopic.values().forEach(all::addAll);
     return all;
+  }
+
+  /** The ids of this bus's running members of a topic. */
+  Set<String> memberIds(String topic) {
+    Set<String> ids = new HashSet<>();
+    membersByTopic.getOrDefault(topic, Set.of()).forEach(m -> ids.add(m.memberId()));
+    return ids;
   }
 
   /** This bus's members of a topic (for tests). */

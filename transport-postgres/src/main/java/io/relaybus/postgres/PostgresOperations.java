@@ -7,9 +7,11 @@ import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.ops.EndpointStatus;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.GroupLag;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import io.relaybus.ops.PartitionLag;
+import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,10 +19,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The operations API on PostgreSQL: topics from the {@code topics} table, groups and lag from
@@ -33,19 +37,33 @@ final class PostgresOperations implements Operations {
   private final Database database;
   private final PostgresDeadLetters deadLetters;
   private final PostgresHealth health;
+  private final MemberRegistry localMembers;
+  private final Duration leaseTimeout;
   private final String topicsSql;
   private final String groupsSql;
+  private final String membersSql;
   private final String lagSql;
   private final String eventSql;
 
   PostgresOperations(PostgresSettings settings, Database database,
-      PostgresDeadLetters deadLetters, PostgresHealth health) {
+      PostgresDeadLetters deadLetters, PostgresHealth health, MemberRegistry localMembers) {
     this.database = database;
     this.deadLetters = deadLetters;
     this.health = health;
+    this.localMembers = localMembers;
+    this.leaseTimeout = settings.leaseTimeout;
     String s = settings.schema;
     this.topicsSql = "SELECT topic FROM " + s + ".topics";
     this.groupsSql = "SELECT DISTINCT grp FROM " + s + ".cursors WHERE topic = ?";
+    // A member counts while its heartbeat is within the lease timeout, as the members count
+    // each other when they share the partitions out; it holds the partitions whose lease it
+    // owns and has not let expire.
+    this.membersSql = "SELECT m.member, m.heartbeat_at, coalesce(array_agg(c.partition ORDER BY "
+        + "c.partition) FILTER (WHERE c.partition IS NOT NULL), '{}') FROM " + s + ".members m "
+        + "LEFT JOIN " + s + ".cursors c ON c.topic = m.topic AND c.grp = m.grp AND c.owner = "
+        + "m.member AND c.lease_until > now() WHERE m.topic = ? AND m.grp = ? AND "
+        + "m.heartbeat_at > now() - ? * interval '1 millisecond' GROUP BY m.member, "
+        + "m.heartbeat_at";
     // One row per partition of the group. Its cost is bounded by the group's backlog, not by the
     // tables: each partition reads the range of the primary key (topic, partition, txid, seq)
     // past its cursor, in events and in packs, so consumed events, other partitions, topics and
@@ -128,6 +146,44 @@ final class PostgresOperations implements Operations {
   private static List<String> sorted(List<String> names) {
     names.sort(null);
     return List.copyOf(names);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>From the {@code members} table (a member's heartbeat is its last-seen time, on the
+   * server's clock) and the leases of the group's cursors. Where a member runs is known for the
+   * members of this bus (this process); the table does not record it for the others.
+   */
+  @Override
+  public List<GroupMember> members(String topic, String group) {
+    Set<String> local = localMembers.memberIds(topic);
+    try {
+      return database.read(c -> {
+        List<GroupMember> members = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(membersSql)) {
+          ps.setString(1, topic);
+          ps.setString(2, group);
+          ps.setLong(3, leaseTimeout.toMillis());
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              String id = rs.getString(1);
+              Array held = rs.getArray(3);
+              List<Integer> partitions = List.of((Integer[]) held.getArray());
+              held.free();
+              members.add(new GroupMember(id, local.contains(id)
+                  ? Optional.of(GroupMember.thisProcess()) : Optional.empty(), partitions,
+                  Optional.of(rs.getObject(2, OffsetDateTime.class).toInstant())));
+            }
+          }
+        }
+        members.sort(Comparator.comparing(GroupMember::id));
+        return List.copyOf(members);
+      });
+    } catch (SQLException e) {
+      throw new RelaybusException("Cannot list the members of group '" + group + "' on topic '"
+          + topic + "': " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -96,7 +96,8 @@ public final class PostgresTransport implements Transport {
               threads("notifier")) : null;
       this.listener = settings.pollOnly ? null : new NotificationListener(database, settings,
           this::onNotification, members::catchUp, health.listen(), threads("listener"));
-      this.operations = new PostgresOperations(settings, database, deadLetters, health);
+      this.operations = new PostgresOperations(settings, database, deadLetters, health,
+          members);
       this.maintenance = Executors.newSingleThreadScheduledExecutor(threads("maintenance"));
       long period = Math.max(1_000, Math.min(60_000, settings.retention.toMillis() / 10));
       maintenance.scheduleWithFixedDelay(new RetentionJob(settings, database), period, period,

@@ -1,11 +1,15 @@
 package io.relaybus.webhook;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.relaybus.DeadLetterReason;
+import io.relaybus.Event;
 import io.relaybus.ops.DeadLetterPage;
 import io.relaybus.ops.DeadLetterQuery;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.EventStatus.Consumption;
 import io.relaybus.ops.GroupLag;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import io.relaybus.ops.PartitionLag;
@@ -14,10 +18,14 @@ import io.relaybus.webhook.internal.outbox.AttemptRecord;
 import io.relaybus.webhook.internal.outbox.Backlog;
 import io.relaybus.webhook.internal.outbox.EventTrace;
 import io.relaybus.webhook.internal.outbox.Outbox;
+import io.relaybus.webhook.internal.outbox.OutboxDelivery;
 import io.relaybus.webhook.internal.outbox.Route;
+import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,18 +43,23 @@ import java.util.TreeSet;
 final class WebhookOperations implements Operations {
   /** Attempts shown per endpoint by {@link #endpoints()}. */
   static final int RECENT_ATTEMPTS = 10;
+  /** The source of the test events {@link #testEndpoint} sends. */
+  static final String TEST_SOURCE = "/relaybus/operations";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Outbox outbox;
   private final WebhookDeadLetters deadLetters;
   private final OutboxDispatcher dispatcher;
   private final WebhookHealth health;
+  private final WebhookEndpoints switches;
 
   WebhookOperations(Outbox outbox, WebhookDeadLetters deadLetters, OutboxDispatcher dispatcher,
-      WebhookHealth health) {
+      WebhookHealth health, WebhookEndpoints switches) {
     this.outbox = outbox;
     this.deadLetters = deadLetters;
     this.dispatcher = dispatcher;
     this.health = health;
+    this.switches = switches;
   }
 
   @Override
@@ -77,6 +90,30 @@ final class WebhookOperations implements Operations {
       }
     }
     return Optional.ofNullable(endpoint);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The live members of the group's route, each by its receiver URL, running on that URL's
+   * host and port. Deliveries of a group are one queue handed to its members in turn, so each
+   * holds partition 0. Registrations do not record a last-seen time: {@code lastSeen} is empty.
+   * An endpoint's name, accepted as a group elsewhere, has no members.
+   */
+  @Override
+  public List<GroupMember> members(String topic, String group) {
+    Optional<Route> route = routeOf(outbox.routes(), topic, group).filter(Route::isGroup);
+    if (route.isEmpty()) {
+      return List.of();
+    }
+    List<GroupMember> members = new ArrayList<>();
+    for (Route.Member m : route.get().members()) {
+      URI url = URI.create(m.url());
+      members.add(new GroupMember(m.url(), Optional.of(url.getAuthority()),
+          List.of(0), Optional.empty()));
+    }
+    members.sort(Comparator.comparing(GroupMember::id));
+    return List.copyOf(members);
   }
 
   @Override
@@ -162,6 +199,58 @@ final class WebhookOperations implements Operations {
     }
     out.sort((a, b) -> a.name().compareTo(b.name()));
     return out;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The event's source is {@value #TEST_SOURCE}, its topic the endpoint's first topic (by
+   * name; {@code relaybus.test} for an endpoint of every topic), its data JSON naming the
+   * endpoint. The attempt is recorded under delivery id 0: it is no delivery of the outbox.
+   */
+  @Override
+  public io.relaybus.ops.EndpointStatus.Attempt testEndpoint(String name) {
+    Route route = null;
+    for (Route r : outbox.routes()) {
+      if (!r.isGroup() && r.name().equals(name)) {
+        route = r;
+      }
+    }
+    if (route == null) {
+      throw new IllegalArgumentException("No webhook endpoint named '" + name + "'");
+    }
+    String topic = new TreeSet<>(route.endpoint().topics()).first();
+    if (topic.equals(WebhookEndpoint.ALL_TOPICS)) {
+      topic = TEST_EVENT_TYPE;
+    }
+    Event event = Event.builder().source(TEST_SOURCE).type(TEST_EVENT_TYPE)
+        .dataContentType("application/json").data(testData(name)).build();
+    AttemptRecord a = dispatcher.sendTest(route,
+        new OutboxDelivery(0, route.name(), topic, event, 0, 1));
+    return new io.relaybus.ops.EndpointStatus.Attempt(event.id(), a.startedAt(), a.attempt(),
+        a.status(), a.duration().toMillis(), Optional.ofNullable(a.error()));
+  }
+
+  private static byte[] testData(String endpoint) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("test", true);
+    data.put("endpoint", endpoint);
+    data.put("message", "A test event sent by an operator: no action is needed.");
+    try {
+      return JSON.writeValueAsBytes(data);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot write the test event's data", e);
+    }
+  }
+
+  @Override
+  public void enableEndpoint(String name) {
+    switches.enable(name);
+  }
+
+  @Override
+  public void disableEndpoint(String name) {
+    switches.disable(name);
   }
 
   /** {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN} as the API spells them. */

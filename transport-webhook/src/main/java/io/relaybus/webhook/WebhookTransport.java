@@ -103,7 +103,8 @@ public final class WebhookTransport implements Transport {
     this.gracePeriod = settings.healthGracePeriod;
     this.health = new WebhookHealth(outbox, dispatcher, () -> receiver, gracePeriod,
         settings.dispatcher.breakerThreshold(), context.threadFactory("health"));
-    this.operations = new WebhookOperations(outbox, deadLetters, dispatcher, health);
+    this.operations = new WebhookOperations(outbox, deadLetters, dispatcher, health,
+        endpoints);
     try {
       for (Map.Entry<String, WebhookEndpoint> e : settings.endpoints.entrySet()) {
         outbox.putEndpoint(e.getValue());

@@ -1,6 +1,7 @@
 package io.relaybus.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.relaybus.Capability;
@@ -20,8 +21,12 @@ import io.relaybus.ops.GroupLag;
 import io.relaybus.ops.Health;
 import io.relaybus.ops.Operations;
 import io.relaybus.ops.PartitionLag;
+import io.relaybus.webhook.signature.WebhookHeaders;
+import io.relaybus.webhook.signature.WebhookSecret;
+import io.relaybus.webhook.signature.WebhookVerifier;
 import io.relaybus.webhook.testing.ScriptedReceiver;
 import io.relaybus.webhook.testing.ScriptedReceiver.Answer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -116,6 +121,73 @@ abstract class OperationsContract {
     assertThat(bus.capabilities().has(Capability.WEBHOOK_ENDPOINTS)).isTrue();
     assertThat(bus.operations().health().components()).extracting(Health.Component::name)
         .containsExactly("webhook.outbox");
+  }
+
+  @Test
+  @DisplayName("testEndpoint(name) sends one relaybus.test event now, signed with the "
+      + "endpoint's secret, also while the endpoint is disabled; its status and latency are "
+      + "returned and recorded first among the recent attempts; a failing answer is returned and "
+      + "not retried; an unknown endpoint is named")
+  void testEndpointSendsOneSignedEvent() {
+    EventBus bus = bus(Map.of());
+    Operations ops = bus.operations();
+    ScriptedReceiver r = receiver().always(Answer.status(200));
+    String name = unique("e");
+    String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    endpoints(bus).add(WebhookEndpoint.builder(name).url(r.url("/hook")).topics(unique("t"))
+        .secret(secret).build());
+    endpoints(bus).disable(name);
+
+    EndpointStatus.Attempt sent = ops.testEndpoint(name);
+    assertThat(sent.status()).as("status; error %s", sent.error()).isEqualTo(200);
+    assertThat(sent.error()).isEmpty();
+    assertThat(sent.latencyMillis()).isNotNegative();
+    assertThat(r.requests()).hasSize(1);
+    ScriptedReceiver.Request request = r.requests().get(0);
+    WebhookVerifier.builder().secret(WebhookSecret.parse(secret)).build().verify(
+        request.webhookId(), request.headers().get(WebhookHeaders.TIMESTAMP),
+        request.headers().get(WebhookHeaders.SIGNATURE), request.body());
+    Event test = request.event();
+    assertThat(test.id()).isEqualTo(sent.eventId());
+    assertThat(test.type()).isEqualTo(Operations.TEST_EVENT_TYPE);
+    assertThat(new String(test.data(), StandardCharsets.UTF_8)).contains("\"test\":true")
+        .contains(name);
+    assertThat(endpoint(bus, name).recentAttempts()).first().satisfies(a -> {
+      assertThat(a.eventId()).isEqualTo(sent.eventId());
+      assertThat(a.status()).isEqualTo(200);
+    });
+    assertThat(endpoint(bus, name).enabled()).as("still disabled").isFalse();
+
+    r.always(Answer.status(500));
+    endpoints(bus).enable(name);
+    EndpointStatus.Attempt failed = ops.testEndpoint(name);
+    assertThat(failed.status()).isEqualTo(500);
+    assertThat(failed.error()).hasValueSatisfying(e -> assertThat(e).contains("HTTP 500"));
+    assertThat(failed.eventId()).isNotEqualTo(sent.eventId());
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+        .until(() -> r.requests().size() == 2);
+    assertThat(endpoint(bus, name).recentAttempts()).first()
+        .satisfies(a -> assertThat(a.status()).isEqualTo(500));
+    assertThat(endpoint(bus, name).pending()).isZero();
+    assertThatThrownBy(() -> ops.testEndpoint("nope")).isInstanceOf(
+        IllegalArgumentException.class).hasMessageContaining("'nope'");
+  }
+
+  @Test
+  @DisplayName("enableEndpoint and disableEndpoint switch an endpoint through the operations "
+      + "API; an unknown endpoint is named")
+  void endpointsAreSwitchedThroughOperations() {
+    EventBus bus = bus(Map.of());
+    Operations ops = bus.operations();
+    String name = unique("e");
+    endpoints(bus).add(WebhookEndpoint.builder(name).url(receiver().url("/hook"))
+        .topics(unique("t")).build());
+    ops.disableEndpoint(name);
+    assertThat(endpoint(bus, name).enabled()).isFalse();
+    ops.enableEndpoint(name);
+    assertThat(endpoint(bus, name).enabled()).isTrue();
+    assertThatThrownBy(() -> ops.disableEndpoint("nope")).isInstanceOf(
+        IllegalArgumentException.class).hasMessageContaining("'nope'");
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.relaybus.EventBus;
 import io.relaybus.console.ConsoleResponse;
 import io.relaybus.console.Role;
 import io.relaybus.ops.DeadLetterPage;
+import io.relaybus.ops.EndpointStatus;
 import io.relaybus.ops.EventStatus;
 import io.relaybus.ops.GroupLag;
 import io.relaybus.ops.Health;
@@ -97,8 +98,8 @@ final class Pages {
         String group = required(form, "group");
         String id = required(form, "dl");
         boolean done = bus.deadLetters().replay(topic, group, id);
-        ConsoleHandler.AUDIT.info("user={} action=replay-dead-letter filter={{topic={}, "
-            + "group={}, deadLetterId={}}} count={}", who.user(), topic, group, id, done ? 1 : 0);
+        ConsoleHandler.AUDIT.info("user={} action=replay-dead-letter filter={topic={}, "
+            + "group={}, deadLetterId={}} count={}", who.user(), topic, group, id, done ? 1 : 0);
         Html h = new Html();
         h.el("p", "done", done ? "Replayed 1 dead letter." : "That dead letter is gone "
             + "(replayed or purged meanwhile); nothing was replayed.");
@@ -108,32 +109,29 @@ final class Pages {
       }
       case "/endpoints/disable":
       case "/endpoints/enable": {
-        WebhookSwitch sw = webhookSwitch();
-        if (sw == null) {
-          throw new UnsupportedOperationException("This bus's transport cannot disable or "
-              + "enable webhook endpoints");
-        }
         String name = required(form, "endpoint");
         boolean disable = path.endsWith("disable");
         if (disable) {
-          sw.disable(name);
+          ops.disableEndpoint(name);
         } else {
-          sw.enable(name);
+          ops.enableEndpoint(name);
         }
-        ConsoleHandler.AUDIT.info("user={} action={} filter={{endpoint={}}} count=1",
+        ConsoleHandler.AUDIT.info("user={} action={} filter={endpoint={}} count=1",
             who.user(), disable ? "disable-endpoint" : "enable-endpoint", name);
         return Responses.redirect(base + "/endpoints");
       }
+      case "/endpoints/test": {
+        String name = required(form, "endpoint");
+        EndpointStatus.Attempt sent = ops.testEndpoint(name);
+        ConsoleHandler.AUDIT.info("user={} action=test-endpoint filter={endpoint={}} count=1 "
+            + "eventId={} status={} latencyMs={} error={}", who.user(), name, sent.eventId(),
+            sent.status(), sent.latencyMillis(), sent.error().orElse(""));
+        Html h = new Html();
+        render.testResult(h, name, sent);
+        return page(who, "Webhook endpoints", h + endpoints(who));
+      }
       default:
         return Responses.page(404, layout(who, "Not found", "<p>No such action.</p>"));
-    }
-  }
-
-  private WebhookSwitch webhookSwitch() {
-    try {
-      return WebhookSwitch.of(bus);
-    } catch (LinkageError e) {
-      return null; // the webhook module is not present
     }
   }
 
@@ -270,6 +268,7 @@ final class Pages {
       } else {
         h.el("p", "empty", "This transport does not offer lag.");
       }
+      render.members(h, ops.members(topic, group));
       if (has(Capability.DEAD_LETTERS)) {
         h.raw("<p>Dead letters: ");
         render.deadLetterCounts(h, topic, group, ops.deadLetterCounts(topic, group));
@@ -458,8 +457,7 @@ final class Pages {
       h.el("p", "empty", "This bus's transport has no webhook endpoints.");
       return h.toString();
     }
-    boolean canSwitch = who.role() == Role.OPERATOR && webhookSwitch() != null;
-    render.endpoints(h, bus.operations().endpoints(), canSwitch,
+    render.endpoints(h, bus.operations().endpoints(), who.role() == Role.OPERATOR,
         who.session() == null ? "" : who.session().csrf);
     return h.toString();
   }

@@ -8,6 +8,7 @@ import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.ops.EndpointStatus;
 import io.relaybus.ops.EventStatus;
+import io.relaybus.ops.GroupMember;
 import io.relaybus.ops.Health;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /** The markup of the pages' parts: tables, forms and the layout around them. */
 final class Rendering {
@@ -62,6 +64,31 @@ final class Rendering {
           .text(c.status().name().toLowerCase(Locale.ROOT)).raw("\">").text(c.status())
           .raw("</span></td><td>").text(Html.time(c.since())).raw("</td><td>")
           .text(c.reason().orElse("")).raw("</td></tr>");
+    }
+    h.raw("</tbody></table>");
+  }
+
+  private void endpointAction(Html h, String action, String endpoint, String csrf,
+      String label) {
+    h.raw("<form method=\"post\" action=\"").text(base + "/endpoints/" + action)
+        .raw("\" class=\"inline\">").hidden("csrf", csrf).hidden("endpoint", endpoint)
+        .raw("<button type=\"submit\" class=\"endpoint-").raw(action).raw("\">").text(label)
+        .raw("</button></form>");
+  }
+
+  /** A group's running members: id, where each runs, its partitions, when last seen. */
+  void members(Html h, List<GroupMember> members) {
+    h.raw("<h3>Members</h3>");
+    if (members.isEmpty()) {
+      h.el("p", "empty members", "No running member.");
+      return;
+    }
+    h.raw("<table class=\"members\"><thead><tr><th>member</th><th>where</th>"
+        + "<th>partitions</th><th>last seen</th></tr></thead><tbody>");
+    for (GroupMember m : members) {
+      h.raw("<tr><td>").text(m.id()).raw("</td><td>").text(m.host().orElse("")).raw("</td><td>")
+          .text(m.partitions().stream().map(String::valueOf).collect(Collectors.joining(", ")))
+          .raw("</td><td>").text(m.lastSeen().map(Html::time).orElse("")).raw("</td></tr>");
     }
     h.raw("</tbody></table>");
   }
@@ -211,7 +238,20 @@ final class Rendering {
     h.raw("</tbody></table></section>");
   }
 
-  void endpoints(Html h, List<EndpointStatus> endpoints, boolean canSwitch, String csrf) {
+  /** What a test event sent to an endpoint met: status, latency, error. */
+  void testResult(Html h, String endpoint, EndpointStatus.Attempt sent) {
+    boolean ok = sent.status() >= 200 && sent.status() < 300;
+    h.raw("<section class=\"test-result ").raw(ok ? "ok" : "failed").raw("\" id=\"test-result\">"
+        + "<h2>Test event sent to ").text(endpoint).raw("</h2><table class=\"attributes\">"
+        + "<tbody>");
+    row(h, "event", sent.eventId());
+    row(h, "status", sent.status() == 0 ? "no response" : sent.status());
+    row(h, "latency", sent.latencyMillis() + " ms");
+    row(h, "error", sent.error().orElse(""));
+    h.raw("</tbody></table></section>");
+  }
+
+  void endpoints(Html h, List<EndpointStatus> endpoints, boolean canAct, String csrf) {
     if (endpoints.isEmpty()) {
       h.el("p", "empty", "No endpoints.");
       return;
@@ -225,12 +265,10 @@ final class Rendering {
       row(h, "breaker", ep.breaker());
       row(h, "pending", ep.pending());
       h.raw("</tbody></table>");
-      if (canSwitch) {
+      if (canAct) {
         String action = ep.enabled() ? "disable" : "enable";
-        h.raw("<form method=\"post\" action=\"").text(base + "/endpoints/" + action)
-            .raw("\">").hidden("csrf", csrf).hidden("endpoint", ep.name())
-            .raw("<button type=\"submit\">").text(ep.enabled() ? "Disable" : "Enable")
-            .raw("</button></form>");
+        endpointAction(h, action, ep.name(), csrf, ep.enabled() ? "Disable" : "Enable");
+        endpointAction(h, "test", ep.name(), csrf, "Send test event");
       }
       h.raw("<h3>Recent attempts</h3>");
       if (ep.recentAttempts().isEmpty()) {

@@ -99,12 +99,7 @@ final class AttemptOutcomes {
       recorder.queueSuccess(ok); // recorded next round; the lane's slot release wakes it
       return true;
     }
-    String error = "HTTP " + code + (response.message().isEmpty() ? ""
-        : " " + response.message());
-    if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
-      error += " (redirect to " + response.header("Location", "?") + " not followed)";
-    }
-    AttemptRecord rec = record(d, started, nanos, code, error);
+    AttemptRecord rec = record(d, started, nanos, code, error(response));
     if (r.isGroup() && response.header(DeliveryRequests.RELEASE_HEADER) != null) {
       int next = parseInt(response.header(DeliveryRequests.NEXT_ATTEMPT_HEADER),
           d.handlerAttempt());
@@ -170,7 +165,18 @@ final class AttemptOutcomes {
     recorder.write(d, () -> outbox.failed(rec, due, nextHandlerAttempt, true));
   }
 
-  private static AttemptRecord record(OutboxDelivery d, Instant started, long nanos, int status,
+  /** What a response that is not a 2xx means, as an attempt's error. */
+  static String error(Response response) {
+    int code = response.code();
+    String error = "HTTP " + code + (response.message().isEmpty() ? ""
+        : " " + response.message());
+    if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
+      error += " (redirect to " + response.header("Location", "?") + " not followed)";
+    }
+    return error;
+  }
+
+  static AttemptRecord record(OutboxDelivery d, Instant started, long nanos, int status,
       String error) {
     String e = error;
     if (e != null && e.length() > MAX_ERROR) {

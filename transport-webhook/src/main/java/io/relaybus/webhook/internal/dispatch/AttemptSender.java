@@ -1,9 +1,11 @@
 package io.relaybus.webhook.internal.dispatch;
 
+import io.relaybus.webhook.internal.outbox.AttemptRecord;
 import io.relaybus.webhook.internal.outbox.OutboxDelivery;
 import io.relaybus.webhook.internal.outbox.Route;
 import java.io.IOException;
 import java.time.Instant;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.slf4j.Logger;
@@ -27,6 +29,26 @@ final class AttemptSender {
     this.dispatcher = dispatcher;
     this.requests = requests;
     this.outcomes = outcomes;
+  }
+
+  /**
+   * Makes one attempt of a delivery that is not in the outbox (a test event), now, on the
+   * calling thread: built and signed as every delivery, sent with {@code client}. Nothing
+   * retries it and it counts in no circuit breaker.
+   *
+   * @return its record, with the status, latency and error
+   */
+  AttemptRecord test(OkHttpClient client, Route r, OutboxDelivery d) {
+    Instant started = Instant.now();
+    long t0 = System.nanoTime();
+    try (Response response = client.newCall(requests.build(r, d, r.endpoint().url().toString()))
+        .execute()) {
+      int code = response.code();
+      return AttemptOutcomes.record(d, started, System.nanoTime() - t0, code,
+          code >= 200 && code < 300 ? null : AttemptOutcomes.error(response));
+    } catch (IOException | RuntimeException e) {
+      return AttemptOutcomes.record(d, started, System.nanoTime() - t0, 0, e.toString());
+    }
   }
 
   void attempt(Lane lane, Route r, OutboxDelivery d, String url) {

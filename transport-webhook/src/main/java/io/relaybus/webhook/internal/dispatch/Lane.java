@@ -73,10 +73,15 @@ final class Lane {
     this.breaker = route.isGroup() ? new CircuitBreaker(0, Duration.ZERO)
         : new CircuitBreaker(config.breakerThreshold(), config.breakerOpenFor());
     this.limiter = new RateLimiter(route.isGroup() ? 0 : route.endpoint().rateLimit());
-    Duration timeout = route.timeout(config.groupTimeout());
+    this.client = client(ctx, route);
+  }
+
+  /** The HTTP client of a route: the endpoints' (SSRF guard) or the groups', its timeouts. */
+  static OkHttpClient client(LaneContext ctx, Route route) {
+    Duration timeout = route.timeout(ctx.config().groupTimeout());
     OkHttpClient base = route.isGroup() ? ctx.groupClient() : ctx.endpointClient();
-    this.client = base.newBuilder().callTimeout(timeout).readTimeout(timeout)
-        .writeTimeout(timeout).build();
+    return base.newBuilder().callTimeout(timeout).readTimeout(timeout).writeTimeout(timeout)
+        .build();
   }
 
   /** Claims and starts what the route may take now; true when it took a full batch. */

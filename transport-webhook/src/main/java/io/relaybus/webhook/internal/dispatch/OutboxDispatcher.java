@@ -1,6 +1,8 @@
 package io.relaybus.webhook.internal.dispatch;
 
+import io.relaybus.webhook.internal.outbox.AttemptRecord;
 import io.relaybus.webhook.internal.outbox.Outbox;
+import io.relaybus.webhook.internal.outbox.OutboxDelivery;
 import io.relaybus.webhook.internal.outbox.Route;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +47,7 @@ public final class OutboxDispatcher implements AutoCloseable {
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
   private final InFlightLeases leases;
   private final OutcomeRecorder recorder;
+  private final AttemptSender sender;
   private final LaneContext laneContext;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
@@ -72,9 +75,9 @@ public final class OutboxDispatcher implements AutoCloseable {
     this.leases = new InFlightLeases(outbox, config.lease());
     this.recorder = new OutcomeRecorder(outbox, leases, this::wake);
     AttemptOutcomes outcomes = new AttemptOutcomes(this, outbox, config, leases, recorder);
-    this.laneContext = new LaneContext(this, outbox, config, leases,
-        new AttemptSender(this, requests, outcomes), outcomes, recorder, endpointClient,
-        groupClient);
+    this.sender = new AttemptSender(this, requests, outcomes);
+    this.laneContext = new LaneContext(this, outbox, config, leases, sender, outcomes, recorder,
+        endpointClient, groupClient);
     this.thread = threads.newThread(this::run);
   }
 
@@ -134,6 +137,29 @@ public final class OutboxDispatcher implements AutoCloseable {
       out.add(lane.route);
     }
     return out;
+  }
+
+  /**
+   * Sends a delivery that is not in the outbox (a test event) to an endpoint now and waits for
+   * the answer: the request built and signed as every delivery of the endpoint, sent with its
+   * client (the SSRF guard, its timeout), whatever its state, circuit breaker and rate limit,
+   * none of which it changes. The attempt is recorded among the endpoint's attempts.
+   *
+   * @param route the endpoint's route
+   * @param delivery the delivery (its id is recorded as the attempt's)
+   * @return the attempt: status, latency, error
+   */
+  public AttemptRecord sendTest(Route route, OutboxDelivery delivery) {
+    if (route.isGroup()) {
+      throw new IllegalArgumentException("Cannot send a test event to " + route
+          + ": test events go to webhook endpoints");
+    }
+    Lane lane = lanes.get(route.name());
+    OkHttpClient client = lane != null && sameSettings(lane.route, route) ? lane.client
+        : Lane.client(laneContext, route);
+    AttemptRecord attempt = sender.test(client, route, delivery);
+    outbox.recordAttempt(route.name(), attempt);
+    return attempt;
   }
 
   /**

@@ -38,9 +38,18 @@ public final class JdbcOutbox implements Outbox {
 
   private static final int KEY_WINDOW = 2000;
   /** Records an attempt of a delivery that still exists ({@code %s}: the schema). */
-  private static final String INSERT_ATTEMPT = "INSERT INTO %s.attempt "
+  private static final String ATTEMPT_COLUMNS = "INSERT INTO %s.attempt "
       + "(delivery_id, route, attempt, started_at, duration_ms, status, error, event_id, "
-      + "webhook_id) SELECT ?, route, ?, ?, ?, ?, ?, ?, ? FROM %s.delivery WHERE id = ?";
+      + "webhook_id) ";
+  /** An attempt of a delivery, under the delivery's route. */
+  private static final String INSERT_ATTEMPT = ATTEMPT_COLUMNS
+      + "SELECT ?, route, ?, ?, ?, ?, ?, ?, ? FROM %s.delivery WHERE id = ?";
+  /**
+   * An attempt of no stored delivery (a test event), under a route named by the caller: the
+   * same parameters as {@link #INSERT_ATTEMPT}, the last one the route.
+   */
+  private static final String INSERT_ROUTE_ATTEMPT = ATTEMPT_COLUMNS
+      + "SELECT ?, r.route, ?, ?, ?, ?, ?, ?, ? FROM (SELECT ?::text AS route) r";
 
   private final JdbcTransactions tx;
   private final JdbcDeadLetters deadLetters;
@@ -361,6 +370,18 @@ public final class JdbcOutbox implements Outbox {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
           + ".delivery WHERE id = ?")) {
         ps.setLong(1, attempt.deliveryId());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void recordAttempt(String route, AttemptRecord attempt) {
+    tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement(INSERT_ROUTE_ATTEMPT.replace("%s", s))) {
+        bindAttempt(ps, attempt);
+        ps.setString(9, route);
         ps.executeUpdate();
       }
       return null;

@@ -255,6 +255,13 @@ public final class MemoryOutbox implements Outbox {
   }
 
   @Override
+  public void recordAttempt(String route, AttemptRecord attempt) {
+    synchronized (lock) {
+      record(route, attempt);
+    }
+  }
+
+  @Override
   public void succeeded(List<AttemptRecord> attempts) {
     synchronized (lock) {
       for (AttemptRecord a : attempts) {

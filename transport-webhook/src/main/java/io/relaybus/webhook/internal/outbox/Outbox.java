@@ -145,6 +145,15 @@ public interface Outbox extends AutoCloseable {
   }
 
   /**
+   * Records an attempt of a delivery that is not in the outbox (a test event) among a route's
+   * attempts, where {@link #attempts} lists it and {@code attempt-retention} prunes it.
+   *
+   * @param route the route
+   * @param attempt the attempt
+   */
+  void recordAttempt(String route, AttemptRecord attempt);
+
+  /**
    * The attempt failed: record it, count it, release the lease and make it due at {@code due}.
    *
    * @param attempt the attempt
