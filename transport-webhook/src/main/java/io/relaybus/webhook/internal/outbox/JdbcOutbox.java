@@ -31,6 +31,13 @@ import javax.sql.DataSource;
  * Dispatchers claim due deliveries with {@code FOR UPDATE SKIP LOCKED} and a lease: several
  * sender processes share the work, and a crashed sender's claims come back when their lease
  * ends. The schema is created idempotently under an advisory lock.
+ *
+ * <p>Lock order: every statement that may wait for several delivery rows locks them in id order
+ * first ({@code lockedInIdOrder}), and a transaction that waits for a delivery row holds no
+ * other, so two writers of this outbox cannot wait for each other in a cycle (claims skip what
+ * is locked and never wait). Outcome writes touch a delivery only while this sender's lease on
+ * it holds: a sender whose lease ran out must not release or reschedule a delivery that another
+ * sender has claimed and is sending.
  */
 public final class JdbcOutbox implements Outbox {
   /** Schema names: lower-case identifiers. */
@@ -164,7 +171,7 @@ public final class JdbcOutbox implements Outbox {
   public boolean removeRoute(String name) {
     return tx.run(c -> {
       try (PreparedStatement del = c.prepareStatement("DELETE FROM " + s
-          + ".delivery WHERE route = ?");
+          + ".delivery WHERE id IN (" + lockedInIdOrder("route = ?") + ")");
           PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
               + ".route WHERE name = ?")) {
         del.setString(1, name);
@@ -325,9 +332,10 @@ public final class JdbcOutbox implements Outbox {
     }
     tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
-          + "lease_until = now() + ? * interval '1 ms' WHERE id = ANY(?) AND lease_owner = ?")) {
+          + "lease_until = now() + ? * interval '1 ms' WHERE id IN ("
+          + lockedInIdOrder("id = ANY(?) AND lease_owner = ?") + ")")) {
         ps.setLong(1, lease.toMillis());
-        ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+        ps.setArray(2, c.createArrayOf("bigint", sortedIds(ids)));
         ps.setString(3, owner);
         ps.executeUpdate();
       }
@@ -386,13 +394,13 @@ public final class JdbcOutbox implements Outbox {
         }
         ps.executeBatch();
       }
-      Long[] ids = new Long[attempts.size()];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = attempts.get(i).deliveryId();
+      List<Long> ids = new ArrayList<>(attempts.size());
+      for (AttemptRecord a : attempts) {
+        ids.add(a.deliveryId());
       }
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
-          + ".delivery WHERE id = ANY(?)")) {
-        ps.setArray(1, c.createArrayOf("bigint", ids));
+          + ".delivery WHERE id IN (" + lockedInIdOrder("id = ANY(?)") + ")")) {
+        ps.setArray(1, c.createArrayOf("bigint", sortedIds(ids)));
         ps.executeUpdate();
       }
       return null;
@@ -405,11 +413,12 @@ public final class JdbcOutbox implements Outbox {
       insertAttempt(c, attempt);
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
           + "attempts = attempts + ?, handler_attempt = ?, due_at = ?, lease_owner = NULL, "
-          + "lease_until = NULL WHERE id = ?")) {
+          + "lease_until = NULL WHERE id = ? AND lease_owner = ?")) {
         ps.setInt(1, counted ? 1 : 0);
         ps.setInt(2, handlerAttempt);
         ps.setTimestamp(3, Timestamp.from(due));
         ps.setLong(4, attempt.deliveryId());
+        ps.setString(5, owner);
         ps.executeUpdate();
       }
       return null;
@@ -424,10 +433,11 @@ public final class JdbcOutbox implements Outbox {
         insertAttempt(c, attempt);
       }
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
-          + ".delivery WHERE id = ?")) {
+          + ".delivery WHERE id = ? AND lease_owner = ?")) {
         ps.setLong(1, delivery.id());
+        ps.setString(2, owner);
         if (ps.executeUpdate() == 0) {
-          return null; // finished by another sender after our lease ran out
+          return null; // finished or claimed by another sender after our lease ran out
         }
       }
       deadLetters.insert(c, delivery.topic(), group, delivery.event(), reason, attempts,
@@ -528,6 +538,20 @@ public final class JdbcOutbox implements Outbox {
       }
       return n;
     });
+  }
+
+  /**
+   * A subquery locking the deliveries that match {@code filter} in id order: the one lock order
+   * of every statement here that may wait for several delivery rows (see the class).
+   */
+  private String lockedInIdOrder(String filter) {
+    return "SELECT id FROM " + s + ".delivery WHERE " + filter + " ORDER BY id FOR UPDATE";
+  }
+
+  private static Long[] sortedIds(Collection<Long> ids) {
+    Long[] sorted = ids.toArray(Long[]::new);
+    java.util.Arrays.sort(sorted);
+    return sorted;
   }
 
   @Override
