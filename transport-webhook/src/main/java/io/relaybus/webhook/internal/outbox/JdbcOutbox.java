@@ -21,13 +21,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * The durable outbox in PostgreSQL. Publishing inserts one delivery per matching route with a
- * single {@code INSERT … SELECT} per event, all events in one transaction, so the set of routes
- * is read where the rows are written (a route added by another process counts at once).
+ * The durable outbox in PostgreSQL. Publishing inserts one delivery per matching route with one
+ * statement for all events of a transaction ({@link OutboxPublisher}: the bus's publishes are
+ * group-committed), so the set of routes is read where the rows are written (a route added by
+ * another process counts at once).
  * Dispatchers claim due deliveries with {@code FOR UPDATE SKIP LOCKED} and a lease: several
  * sender processes share the work, and a crashed sender's claims come back when their lease
  * ends. The schema is created idempotently under an advisory lock.
@@ -52,6 +54,7 @@ public final class JdbcOutbox implements Outbox {
   private final JdbcTransactions tx;
   private final JdbcDeadLetters deadLetters;
   private final JdbcOperatorQueries queries;
+  private final OutboxPublisher publisher;
   private final HikariDataSource ownPool;
   private final String s;
   private final String owner = UUID.randomUUID().toString();
@@ -67,6 +70,7 @@ public final class JdbcOutbox implements Outbox {
     this.tx = new JdbcTransactions(dataSource, schema);
     this.deadLetters = new JdbcDeadLetters(tx, schema);
     this.queries = new JdbcOperatorQueries(tx, schema);
+    this.publisher = new OutboxPublisher(tx, schema);
     this.ownPool = ownPool;
     this.s = schema;
     try {
@@ -105,24 +109,14 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public int publish(String topic, List<Event> events) {
-    return tx.run(c -> {
-      int n = 0;
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".delivery "
-          + "(route, topic, event_id, ordering_key, attributes, data) "
-          + "SELECT r.name, ?, ?, ?, ?, ? FROM " + s
-          + ".route r WHERE ? = ANY(r.topics) OR '*' = ANY(r.topics)")) {
-        for (Event e : events) {
-          ps.setString(1, topic);
-          ps.setString(2, e.id());
-          ps.setString(3, e.key().orElse(null));
-          ps.setString(4, EventAttributes.encode(e));
-          ps.setBytes(5, e.data());
-          ps.setString(6, topic);
-          n += ps.executeUpdate();
-        }
-      }
-      return n;
-    });
+    return tx.run(c -> publisher.insert(c,
+        List.of(new OutboxPublisher.Request(topic, events, 0, null))))[0];
+  }
+
+  /** Group-committed with concurrent publishes ({@link OutboxPublisher}). */
+  @Override
+  public CompletableFuture<Integer> publishAsync(String topic, List<Event> events) {
+    return publisher.submit(topic, events);
   }
 
   @Override
@@ -561,6 +555,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public void close() {
+    publisher.close();
     if (ownPool != null) {
       ownPool.close();
     }
