@@ -370,31 +370,58 @@ public final class JdbcOutbox implements Outbox {
   }
 
   /**
-   * Records the outcomes of many successful deliveries in one transaction: one batched
-   * {@code INSERT} of their attempt records and one {@code DELETE} of the deliveries. The
-   * dispatcher collects its successes per round, so a busy sender pays one commit per round
-   * instead of one per delivery.
+   * Records the outcomes of many successful deliveries with one statement: it locks the
+   * deliveries in id order, deletes them and inserts their attempt records (for the deliveries
+   * that still existed, as {@link #succeeded(AttemptRecord)} does). The dispatcher collects its
+   * successes per round, so a busy sender pays one statement and one commit per round instead of
+   * one per delivery.
    */
   @Override
   public void succeeded(List<AttemptRecord> attempts) {
     if (attempts.isEmpty()) {
       return;
     }
+    int n = attempts.size();
+    Long[] ids = new Long[n];
+    Integer[] numbers = new Integer[n];
+    String[] started = new String[n];
+    Long[] millis = new Long[n];
+    Integer[] statuses = new Integer[n];
+    String[] errors = new String[n];
+    String[] eventIds = new String[n];
+    String[] webhookIds = new String[n];
+    for (int i = 0; i < n; i++) {
+      AttemptRecord a = attempts.get(i);
+      ids[i] = a.deliveryId();
+      numbers[i] = a.attempt();
+      started[i] = a.startedAt().toString();
+      millis[i] = a.duration().toMillis();
+      statuses[i] = a.status();
+      errors[i] = a.error();
+      eventIds[i] = a.eventId();
+      webhookIds[i] = a.webhookId();
+    }
     tx.run(c -> {
-      try (PreparedStatement ps = c.prepareStatement(INSERT_ATTEMPT.replace("%s", s))) {
-        for (AttemptRecord a : attempts) {
-          bindAttempt(ps, a);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-      List<Long> ids = new ArrayList<>(attempts.size());
-      for (AttemptRecord a : attempts) {
-        ids.add(a.deliveryId());
-      }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
-          + ".delivery WHERE id IN (" + lockedInIdOrder("id = ANY(?)") + ")")) {
-        ps.setArray(1, c.createArrayOf("bigint", sortedIds(ids)));
+      // The data-modifying CTE runs whether or not the outer statement reads it; the outer
+      // INSERT reads the deliveries as they were before it (one snapshot for the statement).
+      try (PreparedStatement ps = c.prepareStatement("WITH gone AS (DELETE FROM " + s
+          + ".delivery WHERE id IN (" + lockedInIdOrder("id = ANY(?)") + ") RETURNING id) "
+          + "INSERT INTO " + s + ".attempt (delivery_id, route, attempt, started_at, "
+          + "duration_ms, status, error, event_id, webhook_id) SELECT a.delivery_id, d.route, "
+          + "a.attempt, a.started_at::timestamptz, a.duration_ms, a.status, a.error, "
+          + "a.event_id, a.webhook_id FROM unnest(?::bigint[], ?::int[], ?::text[], "
+          + "?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[]) AS a(delivery_id, attempt, "
+          + "started_at, duration_ms, status, error, event_id, webhook_id) JOIN " + s
+          + ".delivery d ON d.id = a.delivery_id")) {
+        ps.setArray(1, c.createArrayOf("bigint", sortedIds(List.of(ids))));
+        ps.setArray(2, c.createArrayOf("bigint", ids));
+        ps.setArray(3, c.createArrayOf("int4", numbers));
+        ps.setArray(4, c.createArrayOf("text", started));
+        ps.setArray(5, c.createArrayOf("bigint", millis));
+        ps.setArray(6, c.createArrayOf("int4", statuses));
+        ps.setArray(7, c.createArrayOf("text", errors));
+        ps.setArray(8, c.createArrayOf("text", eventIds));
+        ps.setArray(9, c.createArrayOf("text", webhookIds));
         ps.executeUpdate();
       }
       return null;
