@@ -16,8 +16,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * Writes publishes into the JDBC outbox with group commit, as the PostgreSQL transport's publish
  * pipeline does (ADR 0010): one writer thread takes every publish waiting in its queue (up to
  * {@value #MAX_EVENTS_PER_TRANSACTION} events and {@value #MAX_BYTES_PER_TRANSACTION} bytes) and
- * writes them with one statement in one transaction, so many concurrent single publishes and
- * batches cost one commit. A publish's future completes after that commit: its deliveries are
+ * writes them with one statement in auto-commit (atomic on its own: one round trip, no
+ * {@code BEGIN}/{@code COMMIT}), so many concurrent single publishes and batches cost one commit. A publish's future completes after that commit: its deliveries are
  * durable. One writer keeps publish order, which ordered endpoints and per-key groups rely on
  * (delivery ids follow it).
  *
@@ -165,7 +165,7 @@ final class OutboxPublisher implements AutoCloseable {
   private void write(List<Request> batch) {
     int[] counts;
     try {
-      counts = tx.run(c -> insert(c, batch));
+      counts = tx.runStatement(c -> insert(c, batch));
     } catch (RuntimeException e) {
       if (batch.size() > 1) {
         // One publish the database refuses must not fail those it was grouped with: the
