@@ -308,9 +308,8 @@ public final class JdbcOutbox implements Outbox {
         }
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(new OutboxDelivery(rs.getLong(1), route, rs.getString(2),
-                EventAttributes.decode(rs.getString(3), rs.getBytes(4)), rs.getInt(5),
-                rs.getInt(6)));
+            out.add(OutboxDelivery.stored(rs.getLong(1), route, rs.getString(2),
+                rs.getString(3), rs.getBytes(4), rs.getInt(5), rs.getInt(6)));
           }
         }
       }
