@@ -142,11 +142,8 @@ class JdbcOutboxLockOrderTest {
   }
 
   private static long deadlocks() throws SQLException {
-    try (Connection c = DriverManager.getConnection(url, server.user(), server.password());
-        Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")) {
-      rs.next();
-      return rs.getLong(1);
+    try (Connection c = DriverManager.getConnection(url, server.user(), server.password())) {
+      return JdbcOutboxTest.deadlocks(c);
     }
   }
 

@@ -283,7 +283,7 @@ class JdbcOutboxTest {
     }
   }
 
-  private static long deadlocks(Connection c) throws SQLException {
+  static long deadlocks(Connection c) throws SQLException {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")) {
       rs.next();

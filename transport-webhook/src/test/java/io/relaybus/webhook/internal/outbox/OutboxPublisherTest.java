@@ -6,9 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.Event;
 import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
+import io.relaybus.webhook.testing.CountingStatements;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -115,32 +113,9 @@ class OutboxPublisherTest {
         .build();
   }
 
+  /** The pool, counting the statements that write deliveries: a write of publishes is one. */
   private DataSource countingCommits(AtomicInteger commits) {
-    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
-        new Class<?>[] {DataSource.class}, (ds, dm, dargs) -> {
-          Object result = invoke(dm, pool, dargs);
-          if (!dm.getName().equals("getConnection")) {
-            return result;
-          }
-          Connection c = (Connection) result;
-          return Proxy.newProxyInstance(Connection.class.getClassLoader(),
-              new Class<?>[] {Connection.class}, (proxy, m, args) -> {
-                // A write of publishes is one statement in auto-commit, or one with a commit.
-                if (m.getName().equals("prepareStatement") && args != null
-                    && args[0] instanceof String sql && sql.contains("INSERT INTO")
-                    && sql.contains(".delivery")) {
-                  commits.incrementAndGet();
-                }
-                return invoke(m, c, args);
-              });
-        });
-  }
-
-  private static Object invoke(Method m, Object target, Object[] args) throws Throwable {
-    try {
-      return m.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
+    return CountingStatements.counting(pool, sql -> sql.contains("INSERT INTO")
+        && sql.contains(".delivery"), commits);
   }
 }
