@@ -288,7 +288,7 @@ public final class JdbcOutbox implements Outbox {
           + "(lease_until IS NULL OR lease_until < now()) ORDER BY due_at, id LIMIT ? "
           + "FOR UPDATE SKIP LOCKED";
     }
-    return tx.run(c -> {
+    return tx.runStatement(c -> { // one statement: atomic on its own, one round trip
       List<OutboxDelivery> out = new ArrayList<>();
       // A lease still set here has lapsed (outcomes clear it): its sender died with the request
       // in flight, so for a group the member may have run the handler — that counts an attempt.
@@ -323,7 +323,7 @@ public final class JdbcOutbox implements Outbox {
     if (ids.isEmpty()) {
       return;
     }
-    tx.run(c -> {
+    tx.runStatement(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
           + "lease_until = now() + ? * interval '1 ms' WHERE id IN ("
           + lockedInIdOrder("id = ANY(?) AND lease_owner = ?") + ")")) {
