@@ -26,7 +26,14 @@ final class PostgresServer {
   static final String USER_ENV = "RELAYBUS_BENCH_POSTGRES_USER";
   static final String PASSWORD_ENV = "RELAYBUS_BENCH_POSTGRES_PASSWORD";
 
+  /**
+   * {@code on} starts the embedded server with {@code fsync=on} (commits reach the disk, as in
+   * production); default {@code off}. Ignored for an external server.
+   */
+  static final String FSYNC_KEY = "relaybus.bench.postgres.fsync";
+
   private static PostgresServer instance;
+  private static String fsync = "off";
 
   private final String url;
   private final String user;
@@ -41,6 +48,23 @@ final class PostgresServer {
     this.password = password;
     this.description = description;
     this.embedded = embedded;
+  }
+
+  /**
+   * Chooses fsync for the embedded server, before it starts.
+   *
+   * @param value {@code on} or {@code off}
+   */
+  static synchronized void fsync(String value) {
+    String v = value.trim();
+    if (!v.equals("on") && !v.equals("off")) {
+      throw new IllegalArgumentException(FSYNC_KEY + " must be on or off, got '" + value + "'");
+    }
+    if (instance != null && !v.equals(fsync)) {
+      throw new IllegalStateException("The benchmark PostgreSQL already runs with fsync="
+          + fsync);
+    }
+    fsync = v;
   }
 
   /** The server of this JVM, started on first call. */
@@ -67,7 +91,7 @@ final class PostgresServer {
           .setPGStartupWait(Duration.ofSeconds(60))
           .setServerConfig("listen_addresses", "127.0.0.1")
           .setServerConfig("unix_socket_directories", "''")
-          .setServerConfig("fsync", "off")
+          .setServerConfig("fsync", fsync)
           .setServerConfig("synchronous_commit", "on")
           .setServerConfig("max_connections", "300")
           .setServerConfig("shared_buffers", "256MB")
@@ -83,7 +107,8 @@ final class PostgresServer {
       }, "bench-postgres-stop"));
       String url = pg.getJdbcUrl("postgres", "postgres");
       PostgresServer server = new PostgresServer(url, "postgres", "", "embedded PostgreSQL "
-          + "(zonky binaries) on " + url + ", fsync=off, synchronous_commit=on, log " + log, pg);
+          + "(zonky binaries) on " + url + ", fsync=" + fsync + ", synchronous_commit=on, log " + log,
+          pg);
       try (Connection c = server.connect();
           var rs = c.createStatement().executeQuery("SELECT version()")) {
         rs.next();

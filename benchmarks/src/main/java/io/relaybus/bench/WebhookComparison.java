@@ -90,6 +90,7 @@ public final class WebhookComparison {
       throw new IllegalArgumentException(WebhookRawBaseline.REQUEST + " is set by each raw side "
           + "of the comparison; remove it");
     }
+    PostgresServer.fsync(config.settings().getOrDefault(PostgresServer.FSYNC_KEY, "off"));
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     double loadAtStart = load();
     WebhookTarget target = new WebhookTarget();
@@ -109,6 +110,13 @@ public final class WebhookComparison {
     Side bare = new Side("raw-bare", bareBaseline.description(), bareBaseline::open, payload,
         config.batch(), config.timeout(), rawSettings);
     List<Side> sides = List.of(relaybus, signed, bare);
+    // With the JDBC outbox, publishing is one durable write, as the PostgreSQL transport's is:
+    // its publish rows compare the two on the same server in the same run.
+    boolean jdbc = "jdbc".equals(busSettings.get("relaybus.webhook.outbox"));
+    PostgresTarget postgresTarget = new PostgresTarget();
+    Side postgres = jdbc ? new Side("postgres", postgresTarget.description(),
+        postgresTarget::openRelaybus, payload, config.batch(), config.timeout(), Map.of())
+        : null;
     ConsumerSpec consumers = config.consumers();
     List<Scenario> scenarios = List.of(
         new Scenario("publish.single", "publish, single (events/s)",
@@ -122,13 +130,18 @@ public final class WebhookComparison {
     for (Side side : sides) {
       side.open().close(); // a bad setting fails here, before minutes of measuring
     }
+    Map<Side, Map<String, List<Double>>> samples = new LinkedHashMap<>();
+    sides.forEach(s -> samples.put(s, new LinkedHashMap<>()));
+    if (postgres != null) {
+      samples.put(postgres, new LinkedHashMap<>());
+    }
 
     int rounds = (int) ((config.warmup() + config.events() - 1L) / config.events());
     for (int round = 0; round < rounds; round++) {
       int events = (int) Math.min(config.events(),
           config.warmup() - (long) round * config.events());
       for (Scenario s : scenarios) {
-        for (Side side : sides) {
+        for (Side side : withPostgres(sides, postgres, s)) {
           double rate = s.measure.run(side, events);
           if (round == rounds - 1) {
             log(progress, "warm-up %s %s: %,.0f events/s", side.name(), s.key, rate);
@@ -143,15 +156,13 @@ public final class WebhookComparison {
       }
     }
 
-    Map<Side, Map<String, List<Double>>> samples = new LinkedHashMap<>();
-    sides.forEach(s -> samples.put(s, new LinkedHashMap<>()));
     Map<Side, List<Double>> cpu = new LinkedHashMap<>();
     sides.forEach(s -> cpu.put(s, new ArrayList<>()));
     for (int i = 0; i < config.iterations(); i++) {
       List<Side> order = new ArrayList<>(sides);
       Collections.rotate(order, -(i % sides.size()));
       for (Scenario s : scenarios) {
-        for (Side side : order) {
+        for (Side side : withPostgres(order, postgres, s)) {
           long cpuBefore = processCpuNanos();
           double value = s.measure.run(side, config.events());
           if (s.key.equals("e2e.throughput") && cpuBefore >= 0) {
@@ -174,8 +185,13 @@ public final class WebhookComparison {
 
     List<Metric> vsSigned = new ArrayList<>();
     List<Metric> vsBare = new ArrayList<>();
+    List<Metric> vsPostgres = new ArrayList<>();
     for (Scenario s : scenarios) {
       List<Double> r = samples.get(relaybus).get(s.key);
+      if (postgres != null && samples.get(postgres).containsKey(s.key)) {
+        vsPostgres.add(Metric.of(s.key, s.label, Metric.EVENTS_PER_SECOND, true, r,
+            samples.get(postgres).get(s.key)));
+      }
       vsSigned.add(Metric.of(s.key, s.label, Metric.EVENTS_PER_SECOND, true, r,
           samples.get(signed).get(s.key)));
       vsBare.add(Metric.of(s.key, s.label, Metric.EVENTS_PER_SECOND, true, r,
@@ -204,8 +220,12 @@ public final class WebhookComparison {
         : ", settings " + busSettings));
     descriptions.put("rawSigned", signed.description());
     descriptions.put("rawBare", bare.description());
+    descriptions.put("server", jdbc ? PostgresServer.get().description() : "none");
+    if (postgres != null) {
+      descriptions.put("postgres", postgres.description());
+    }
     Comparison result = new Comparison(started.toString(), loadAtStart, load(),
-        config.toString(), descriptions, vsSigned, vsBare);
+        config.toString(), descriptions, vsSigned, vsBare, vsPostgres);
     Path json = config.json() != null ? config.json()
         : Path.of("benchmarks", "results", "webhook-comparison-"
             + started.toString().replace(":", "") + ".json");
@@ -218,6 +238,16 @@ public final class WebhookComparison {
     out.println(result.toMarkdown());
     out.println("JSON report: " + json);
     return result;
+  }
+
+  /** The sides measuring a scenario: the PostgreSQL transport only publishes. */
+  private static List<Side> withPostgres(List<Side> sides, Side postgres, Scenario s) {
+    if (postgres == null || !s.key.startsWith("publish.")) {
+      return sides;
+    }
+    List<Side> all = new ArrayList<>(sides);
+    all.add(postgres);
+    return all;
   }
 
   /** CPU time of this process (every thread: sender, receiver, harness), or -1. */
@@ -244,9 +274,12 @@ public final class WebhookComparison {
    * @param sides what each side ran
    * @param vsSigned every row, Relaybus against the raw loop posting the same signed request
    * @param vsBare every row, Relaybus against the raw loop posting the bare data
+   * @param vsPostgres the publish rows against the PostgreSQL transport on the same server
+   *     (JDBC outbox only; empty otherwise)
    */
   public record Comparison(String timestamp, double loadAtStart, double loadAtEnd,
-      String config, Map<String, String> sides, List<Metric> vsSigned, List<Metric> vsBare) {
+      String config, Map<String, String> sides, List<Metric> vsSigned, List<Metric> vsBare,
+      List<Metric> vsPostgres) {
 
     /**
      * Validates and copies the components.
@@ -258,11 +291,13 @@ public final class WebhookComparison {
      * @param sides the descriptions
      * @param vsSigned the rows against raw signed
      * @param vsBare the rows against raw bare, in the same order
+     * @param vsPostgres the publish rows against the PostgreSQL transport
      */
     public Comparison {
       sides = Map.copyOf(sides);
       vsSigned = List.copyOf(vsSigned);
       vsBare = List.copyOf(vsBare);
+      vsPostgres = List.copyOf(vsPostgres);
     }
 
     /**
@@ -278,6 +313,7 @@ public final class WebhookComparison {
       md.append("- relaybus: ").append(sides.get("relaybus")).append('\n');
       md.append("- raw signed: ").append(sides.get("rawSigned")).append('\n');
       md.append("- raw bare: ").append(sides.get("rawBare")).append('\n');
+      md.append("- PostgreSQL server: ").append(sides.get("server")).append('\n');
       md.append("- options: ").append(config).append("\n\n");
       md.append("| metric | relaybus | raw signed | raw bare | relaybus/raw signed "
           + "| relaybus/raw bare |\n|---|--:|--:|--:|--:|--:|\n");
@@ -288,16 +324,37 @@ public final class WebhookComparison {
             .append(" | ").append(s.format(s.raw())).append(" | ").append(b.format(b.raw()))
             .append(String.format(Locale.ROOT, " | %.2f | %.2f |%n", s.ratio(), b.ratio()));
       }
+      if (!vsPostgres.isEmpty()) {
+        md.append("\n| publish into the outbox vs the PostgreSQL transport, same server "
+            + "| relaybus | postgres transport | relaybus/postgres |\n|---|--:|--:|--:|\n");
+        for (Metric p : vsPostgres) {
+          md.append("| ").append(p.label()).append(" | ").append(p.format(p.relaybus()))
+              .append(" | ").append(p.format(p.raw()))
+              .append(String.format(Locale.ROOT, " | %.2f |%n", p.ratio()));
+        }
+      }
       md.append("\nSamples (events/s) relaybus / raw signed / raw bare:\n");
       for (int i = 0; i < vsSigned.size(); i++) {
         Metric s = vsSigned.get(i);
         if (s.unit().equals(Metric.EVENTS_PER_SECOND)) {
           md.append("- ").append(s.key()).append(": ").append(samples(s.relaybusSamples()))
               .append(" / ").append(samples(s.rawSamples())).append(" / ")
-              .append(samples(vsBare.get(i).rawSamples())).append('\n');
+              .append(samples(vsBare.get(i).rawSamples()))
+              .append(String.format(Locale.ROOT, " (relaybus samples below half its median: "
+                  + "%d of %d)", belowHalfMedian(s), s.relaybusSamples().size()))
+              .append('\n');
         }
       }
+      for (Metric p : vsPostgres) {
+        md.append("- ").append(p.key()).append(", postgres transport: ")
+            .append(samples(p.rawSamples())).append('\n');
+      }
       return md.toString();
+    }
+
+    /** Samples below half the median: stalls, not noise. */
+    private static long belowHalfMedian(Metric m) {
+      return m.relaybusSamples().stream().filter(v -> v < m.relaybus() / 2).count();
     }
 
     private static String samples(List<Double> values) {

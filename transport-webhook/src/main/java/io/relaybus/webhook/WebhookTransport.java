@@ -144,8 +144,13 @@ public final class WebhookTransport implements Transport {
 
   @Override
   public CompletableFuture<List<PublishReceipt>> publish(String topic, List<Event> events) {
+    CompletableFuture<Integer> written;
     try {
-      int deliveries = outbox.publish(topic, events);
+      written = outbox.publishAsync(topic, events);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return written.thenApply(deliveries -> {
       if (deliveries > 0) {
         dispatcher.wake();
       }
@@ -154,10 +159,8 @@ public final class WebhookTransport implements Transport {
       for (Event e : events) {
         receipts.add(new PublishReceipt(topic, e.id(), position));
       }
-      return CompletableFuture.completedFuture(receipts);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+      return receipts;
+    });
   }
 
   @Override

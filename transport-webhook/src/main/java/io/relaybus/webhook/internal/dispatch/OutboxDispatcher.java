@@ -55,6 +55,8 @@ public final class OutboxDispatcher implements AutoCloseable {
   private volatile boolean refresh = true;
   private volatile boolean running = true;
   private volatile boolean cancelled;
+  /** When the leases of what this sender holds are renewed next (dispatcher thread only). */
+  private long nextRenew;
 
   /**
    * Creates a dispatcher; {@link #start()} starts it.
@@ -192,15 +194,11 @@ public final class OutboxDispatcher implements AutoCloseable {
   private void run() {
     long nextRefresh = 0;
     long nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
-    long nextRenew = System.nanoTime(); // nanoTime may be negative: never compare with 0
+    nextRenew = System.nanoTime(); // nanoTime may be negative: never compare with 0
     while (running) {
       long waitNanos = config.pollInterval().toNanos();
       try {
-        long renewEvery = leases.renewEveryNanos();
-        if (System.nanoTime() - nextRenew >= 0) {
-          leases.renew();
-          nextRenew = System.nanoTime() + renewEvery;
-        }
+        renewIfDue();
         waitNanos = Math.min(waitNanos, Math.max(0, nextRenew - System.nanoTime()));
         if (refresh || System.nanoTime() - nextRefresh >= 0) {
           refresh = false;
@@ -222,6 +220,7 @@ public final class OutboxDispatcher implements AutoCloseable {
           if (!running) {
             return;
           }
+          renewIfDue();
           more |= lane.claimAndSend();
           long untilToken = lane.limiter.nanosUntilToken();
           if (untilToken > 0) {
@@ -245,6 +244,20 @@ public final class OutboxDispatcher implements AutoCloseable {
       } finally {
         lock.unlock();
       }
+    }
+  }
+
+  /**
+   * Renews the leases of what this sender holds when a third of the lease has passed. Called
+   * between the steps of a round, not only at its start: a round may be long (many routes, an
+   * outbox that answers slowly), and a lease that runs out while this sender still holds the
+   * delivery (a request in flight, a success not yet recorded) lets another sender claim and
+   * send it again.
+   */
+  private void renewIfDue() {
+    if (System.nanoTime() - nextRenew >= 0) {
+      leases.renew();
+      nextRenew = System.nanoTime() + leases.renewEveryNanos();
     }
   }
 
@@ -289,12 +302,12 @@ public final class OutboxDispatcher implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    long nextRenew = System.nanoTime();
+    long renewAt = System.nanoTime();
     while (System.nanoTime() < deadline && lanes.values().stream()
         .anyMatch(l -> l.inFlight.get() > 0)) {
-      if (System.nanoTime() - nextRenew >= 0) { // the requests still run: keep them ours
+      if (System.nanoTime() - renewAt >= 0) { // the requests still run: keep them ours
         leases.renew();
-        nextRenew = System.nanoTime() + leases.renewEveryNanos();
+        renewAt = System.nanoTime() + leases.renewEveryNanos();
       }
       try {
         Thread.sleep(10); // short poll: callbacks of OkHttp threads decrement the counters

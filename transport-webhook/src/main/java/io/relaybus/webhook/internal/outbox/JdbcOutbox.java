@@ -21,16 +21,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * The durable outbox in PostgreSQL. Publishing inserts one delivery per matching route with a
- * single {@code INSERT … SELECT} per event, all events in one transaction, so the set of routes
- * is read where the rows are written (a route added by another process counts at once).
+ * The durable outbox in PostgreSQL. Publishing inserts one delivery per matching route with one
+ * statement for all events of a transaction ({@link OutboxPublisher}: the bus's publishes are
+ * group-committed), so the set of routes is read where the rows are written (a route added by
+ * another process counts at once).
  * Dispatchers claim due deliveries with {@code FOR UPDATE SKIP LOCKED} and a lease: several
  * sender processes share the work, and a crashed sender's claims come back when their lease
  * ends. The schema is created idempotently under an advisory lock.
+ *
+ * <p>Lock order: every statement that may wait for several delivery rows locks them in id order
+ * first ({@code lockedInIdOrder}), and a transaction that waits for a delivery row holds no
+ * other, so two writers of this outbox cannot wait for each other in a cycle (claims skip what
+ * is locked and never wait). Outcome writes touch a delivery only while this sender's lease on
+ * it holds: a sender whose lease ran out must not release or reschedule a delivery that another
+ * sender has claimed and is sending.
  */
 public final class JdbcOutbox implements Outbox {
   /** Schema names: lower-case identifiers. */
@@ -54,6 +63,7 @@ public final class JdbcOutbox implements Outbox {
   private final JdbcTransactions tx;
   private final JdbcDeadLetters deadLetters;
   private final JdbcOperatorQueries queries;
+  private final OutboxPublisher publisher;
   private final HikariDataSource ownPool;
   private final String s;
   private final String owner = UUID.randomUUID().toString();
@@ -69,6 +79,7 @@ public final class JdbcOutbox implements Outbox {
     this.tx = new JdbcTransactions(dataSource, schema);
     this.deadLetters = new JdbcDeadLetters(tx, schema);
     this.queries = new JdbcOperatorQueries(tx, schema);
+    this.publisher = new OutboxPublisher(tx, schema);
     this.ownPool = ownPool;
     this.s = schema;
     try {
@@ -107,24 +118,14 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public int publish(String topic, List<Event> events) {
-    return tx.run(c -> {
-      int n = 0;
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".delivery "
-          + "(route, topic, event_id, ordering_key, attributes, data) "
-          + "SELECT r.name, ?, ?, ?, ?, ? FROM " + s
-          + ".route r WHERE ? = ANY(r.topics) OR '*' = ANY(r.topics)")) {
-        for (Event e : events) {
-          ps.setString(1, topic);
-          ps.setString(2, e.id());
-          ps.setString(3, e.key().orElse(null));
-          ps.setString(4, EventAttributes.encode(e));
-          ps.setBytes(5, e.data());
-          ps.setString(6, topic);
-          n += ps.executeUpdate();
-        }
-      }
-      return n;
-    });
+    return tx.run(c -> publisher.insert(c,
+        List.of(new OutboxPublisher.Request(topic, events, 0, null))))[0];
+  }
+
+  /** Group-committed with concurrent publishes ({@link OutboxPublisher}). */
+  @Override
+  public CompletableFuture<Integer> publishAsync(String topic, List<Event> events) {
+    return publisher.submit(topic, events);
   }
 
   @Override
@@ -173,7 +174,7 @@ public final class JdbcOutbox implements Outbox {
   public boolean removeRoute(String name) {
     return tx.run(c -> {
       try (PreparedStatement del = c.prepareStatement("DELETE FROM " + s
-          + ".delivery WHERE route = ?");
+          + ".delivery WHERE id IN (" + lockedInIdOrder("route = ?") + ")");
           PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
               + ".route WHERE name = ?")) {
         del.setString(1, name);
@@ -296,7 +297,7 @@ public final class JdbcOutbox implements Outbox {
           + "(lease_until IS NULL OR lease_until < now()) ORDER BY due_at, id LIMIT ? "
           + "FOR UPDATE SKIP LOCKED";
     }
-    return tx.run(c -> {
+    return tx.runStatement(c -> { // one statement: atomic on its own, one round trip
       List<OutboxDelivery> out = new ArrayList<>();
       // A lease still set here has lapsed (outcomes clear it): its sender died with the request
       // in flight, so for a group the member may have run the handler — that counts an attempt.
@@ -316,9 +317,8 @@ public final class JdbcOutbox implements Outbox {
         }
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(new OutboxDelivery(rs.getLong(1), route, rs.getString(2),
-                EventAttributes.decode(rs.getString(3), rs.getBytes(4)), rs.getInt(5),
-                rs.getInt(6)));
+            out.add(OutboxDelivery.stored(rs.getLong(1), route, rs.getString(2),
+                rs.getString(3), rs.getBytes(4), rs.getInt(5), rs.getInt(6)));
           }
         }
       }
@@ -332,11 +332,12 @@ public final class JdbcOutbox implements Outbox {
     if (ids.isEmpty()) {
       return;
     }
-    tx.run(c -> {
+    tx.runStatement(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
-          + "lease_until = now() + ? * interval '1 ms' WHERE id = ANY(?) AND lease_owner = ?")) {
+          + "lease_until = now() + ? * interval '1 ms' WHERE id IN ("
+          + lockedInIdOrder("id = ANY(?) AND lease_owner = ?") + ")")) {
         ps.setLong(1, lease.toMillis());
-        ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+        ps.setArray(2, c.createArrayOf("bigint", sortedIds(ids)));
         ps.setString(3, owner);
         ps.executeUpdate();
       }
@@ -389,31 +390,58 @@ public final class JdbcOutbox implements Outbox {
   }
 
   /**
-   * Records the outcomes of many successful deliveries in one transaction: one batched
-   * {@code INSERT} of their attempt records and one {@code DELETE} of the deliveries. The
-   * dispatcher collects its successes per round, so a busy sender pays one commit per round
-   * instead of one per delivery.
+   * Records the outcomes of many successful deliveries with one statement: it locks the
+   * deliveries in id order, deletes them and inserts their attempt records (for the deliveries
+   * that still existed, as {@link #succeeded(AttemptRecord)} does). The dispatcher collects its
+   * successes per round, so a busy sender pays one statement and one commit per round instead of
+   * one per delivery.
    */
   @Override
   public void succeeded(List<AttemptRecord> attempts) {
     if (attempts.isEmpty()) {
       return;
     }
+    int n = attempts.size();
+    Long[] ids = new Long[n];
+    Integer[] numbers = new Integer[n];
+    String[] started = new String[n];
+    Long[] millis = new Long[n];
+    Integer[] statuses = new Integer[n];
+    String[] errors = new String[n];
+    String[] eventIds = new String[n];
+    String[] webhookIds = new String[n];
+    for (int i = 0; i < n; i++) {
+      AttemptRecord a = attempts.get(i);
+      ids[i] = a.deliveryId();
+      numbers[i] = a.attempt();
+      started[i] = a.startedAt().toString();
+      millis[i] = a.duration().toMillis();
+      statuses[i] = a.status();
+      errors[i] = a.error();
+      eventIds[i] = a.eventId();
+      webhookIds[i] = a.webhookId();
+    }
     tx.run(c -> {
-      try (PreparedStatement ps = c.prepareStatement(INSERT_ATTEMPT.replace("%s", s))) {
-        for (AttemptRecord a : attempts) {
-          bindAttempt(ps, a);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-      Long[] ids = new Long[attempts.size()];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = attempts.get(i).deliveryId();
-      }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
-          + ".delivery WHERE id = ANY(?)")) {
-        ps.setArray(1, c.createArrayOf("bigint", ids));
+      // The data-modifying CTE runs whether or not the outer statement reads it; the outer
+      // INSERT reads the deliveries as they were before it (one snapshot for the statement).
+      try (PreparedStatement ps = c.prepareStatement("WITH gone AS (DELETE FROM " + s
+          + ".delivery WHERE id IN (" + lockedInIdOrder("id = ANY(?)") + ") RETURNING id) "
+          + "INSERT INTO " + s + ".attempt (delivery_id, route, attempt, started_at, "
+          + "duration_ms, status, error, event_id, webhook_id) SELECT a.delivery_id, d.route, "
+          + "a.attempt, a.started_at::timestamptz, a.duration_ms, a.status, a.error, "
+          + "a.event_id, a.webhook_id FROM unnest(?::bigint[], ?::int[], ?::text[], "
+          + "?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[]) AS a(delivery_id, attempt, "
+          + "started_at, duration_ms, status, error, event_id, webhook_id) JOIN " + s
+          + ".delivery d ON d.id = a.delivery_id")) {
+        ps.setArray(1, c.createArrayOf("bigint", sortedIds(List.of(ids))));
+        ps.setArray(2, c.createArrayOf("bigint", ids));
+        ps.setArray(3, c.createArrayOf("int4", numbers));
+        ps.setArray(4, c.createArrayOf("text", started));
+        ps.setArray(5, c.createArrayOf("bigint", millis));
+        ps.setArray(6, c.createArrayOf("int4", statuses));
+        ps.setArray(7, c.createArrayOf("text", errors));
+        ps.setArray(8, c.createArrayOf("text", eventIds));
+        ps.setArray(9, c.createArrayOf("text", webhookIds));
         ps.executeUpdate();
       }
       return null;
@@ -426,11 +454,12 @@ public final class JdbcOutbox implements Outbox {
       insertAttempt(c, attempt);
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
           + "attempts = attempts + ?, handler_attempt = ?, due_at = ?, lease_owner = NULL, "
-          + "lease_until = NULL WHERE id = ?")) {
+          + "lease_until = NULL WHERE id = ? AND lease_owner = ?")) {
         ps.setInt(1, counted ? 1 : 0);
         ps.setInt(2, handlerAttempt);
         ps.setTimestamp(3, Timestamp.from(due));
         ps.setLong(4, attempt.deliveryId());
+        ps.setString(5, owner);
         ps.executeUpdate();
       }
       return null;
@@ -445,10 +474,11 @@ public final class JdbcOutbox implements Outbox {
         insertAttempt(c, attempt);
       }
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s
-          + ".delivery WHERE id = ?")) {
+          + ".delivery WHERE id = ? AND lease_owner = ?")) {
         ps.setLong(1, delivery.id());
+        ps.setString(2, owner);
         if (ps.executeUpdate() == 0) {
-          return null; // finished by another sender after our lease ran out
+          return null; // finished or claimed by another sender after our lease ran out
         }
       }
       deadLetters.insert(c, delivery.topic(), group, delivery.event(), reason, attempts,
@@ -551,6 +581,20 @@ public final class JdbcOutbox implements Outbox {
     });
   }
 
+  /**
+   * A subquery locking the deliveries that match {@code filter} in id order: the one lock order
+   * of every statement here that may wait for several delivery rows (see the class).
+   */
+  private String lockedInIdOrder(String filter) {
+    return "SELECT id FROM " + s + ".delivery WHERE " + filter + " ORDER BY id FOR UPDATE";
+  }
+
+  private static Long[] sortedIds(Collection<Long> ids) {
+    Long[] sorted = ids.toArray(Long[]::new);
+    java.util.Arrays.sort(sorted);
+    return sorted;
+  }
+
   @Override
   public boolean durable() {
     return true;
@@ -558,6 +602,7 @@ public final class JdbcOutbox implements Outbox {
 
   @Override
   public void close() {
+    publisher.close();
     if (ownPool != null) {
       ownPool.close();
     }

@@ -40,9 +40,21 @@ final class JdbcTransactions {
 
   /** Runs work in one transaction, again when PostgreSQL aborted it (see the class). */
   <T> T run(Work<T> work) {
+    return run(work, false);
+  }
+
+  /**
+   * Runs work that is one statement in auto-commit: atomic on its own, and one round trip
+   * instead of a statement and a {@code COMMIT}. Run again when PostgreSQL aborted it.
+   */
+  <T> T runStatement(Work<T> statement) {
+    return run(statement, true);
+  }
+
+  private <T> T run(Work<T> work, boolean autoCommit) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return runOnce(work);
+        return autoCommit ? runAutoCommit(work) : runOnce(work);
       } catch (RelaybusException e) {
         if (attempt >= TRANSACTION_TRIES || !retryable(e.getCause())) {
           throw e;
@@ -57,6 +69,22 @@ final class JdbcTransactions {
   private static boolean retryable(Throwable cause) {
     return cause instanceof SQLException
         && RETRYABLE_STATES.contains(String.valueOf(((SQLException) cause).getSQLState()));
+  }
+
+  private <T> T runAutoCommit(Work<T> statement) {
+    try (Connection c = dataSource.getConnection()) {
+      if (!c.getAutoCommit()) {
+        c.setAutoCommit(true);
+      }
+      return statement.run(c);
+    } catch (SQLException e) {
+      throw failure(e);
+    }
+  }
+
+  private RelaybusException failure(SQLException e) {
+    return new RelaybusException("Webhook outbox (PostgreSQL, schema " + schema + ") failed: "
+        + e.getMessage(), e);
   }
 
   private <T> T runOnce(Work<T> work) {
@@ -78,8 +106,7 @@ final class JdbcTransactions {
         c.setAutoCommit(auto);
       }
     } catch (SQLException e) {
-      throw new RelaybusException("Webhook outbox (PostgreSQL, schema " + schema + ") failed: "
-          + e.getMessage(), e);
+      throw failure(e);
     }
   }
 }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 
 /**
@@ -27,6 +28,23 @@ public interface Outbox extends AutoCloseable {
    * @return how many deliveries were written
    */
   int publish(String topic, List<Event> events);
+
+  /**
+   * Stores the deliveries of a publish like {@link #publish}, possibly together with other
+   * publishes (one commit for many); the future completes once they are stored (durably, for a
+   * durable outbox).
+   *
+   * @param topic the topic
+   * @param events the events
+   * @return how many deliveries were written
+   */
+  default CompletableFuture<Integer> publishAsync(String topic, List<Event> events) {
+    try {
+      return CompletableFuture.completedFuture(publish(topic, events));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   /**
    * Adds or replaces a configured endpoint, keeping its state.

@@ -142,7 +142,7 @@ class BatchedOutcomesTest {
       return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
           new Class<?>[] {Connection.class}, (proxy, m, args) -> {
             if (m.getName().equals("prepareStatement") && args != null
-                && args[0] instanceof String sql && sql.startsWith("DELETE FROM")
+                && args[0] instanceof String sql && sql.contains("DELETE FROM")
                 && sql.contains(".delivery WHERE")) {
               deletes.set(true);
             } else if (m.getName().equals("commit") && deletes.getAndSet(false)) {

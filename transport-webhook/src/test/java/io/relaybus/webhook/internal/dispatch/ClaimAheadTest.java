@@ -8,9 +8,8 @@ import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
 import io.relaybus.webhook.internal.outbox.JdbcOutbox;
 import io.relaybus.webhook.internal.outbox.OutboxDelivery;
+import io.relaybus.webhook.testing.CountingStatements;
 import io.relaybus.webhook.testing.ScriptedReceiver;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,32 +126,7 @@ class ClaimAheadTest {
 
   /** The pool, counting the claim statements prepared on its connections. */
   private javax.sql.DataSource countingClaims(AtomicInteger claims) {
-    return (javax.sql.DataSource) Proxy.newProxyInstance(
-        javax.sql.DataSource.class.getClassLoader(), new Class<?>[] {javax.sql.DataSource.class},
-        (ds, dm, dargs) -> {
-          Object result = invoke(dm, pool, dargs);
-          if (!dm.getName().equals("getConnection")) {
-            return result;
-          }
-          Connection c = (Connection) result;
-          return Proxy.newProxyInstance(Connection.class.getClassLoader(),
-              new Class<?>[] {Connection.class}, (proxy, m, args) -> {
-                if (m.getName().equals("prepareStatement") && args != null
-                    && args[0] instanceof String sql && sql.startsWith("UPDATE ")
-                    && sql.contains("lease_owner = ?, lease_until")) {
-                  claims.incrementAndGet();
-                }
-                return invoke(m, c, args);
-              });
-        });
-  }
-
-  private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args)
-      throws Throwable {
-    try {
-      return m.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
+    return CountingStatements.counting(pool, sql -> sql.startsWith("UPDATE ")
+        && sql.contains("lease_owner = ?, lease_until"), claims);
   }
 }

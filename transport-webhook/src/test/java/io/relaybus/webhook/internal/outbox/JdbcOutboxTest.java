@@ -210,6 +210,25 @@ class JdbcOutboxTest {
   }
 
   @Test
+  void aClaimDoesNotDecodeEventsSoOneUndecodableRowDoesNotStopItsRoute() throws SQLException {
+    JdbcOutbox o = open();
+    o.putEndpoint(WebhookEndpoint.builder("lazy").url("https://example.com/z")
+        .topics("lazy-t").build());
+    o.publish("lazy-t", events(2, null));
+    try (Connection c = DriverManager.getConnection(url, server.user(), server.password());
+        Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE relaybus_webhook.delivery SET attributes = 'not json' WHERE id = "
+          + "(SELECT min(id) FROM relaybus_webhook.delivery WHERE route = 'lazy')");
+    }
+    List<OutboxDelivery> claimed = o.claim("lazy", 10, false, false, Duration.ofMinutes(1));
+    assertThat(claimed).as("decoded by the thread that sends each, not by the claim")
+        .hasSize(2);
+    assertThat(claimed.get(1).event().type()).isEqualTo("unit");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> claimed.get(0).event())
+        .isInstanceOf(RuntimeException.class);
+  }
+
+  @Test
   void pruneDeletesOldAttempts() {
     JdbcOutbox o = open();
     o.putEndpoint(WebhookEndpoint.builder("prune").url("https://example.com/p").topics("prune-t")
@@ -264,7 +283,7 @@ class JdbcOutboxTest {
     }
   }
 
-  private static long deadlocks(Connection c) throws SQLException {
+  static long deadlocks(Connection c) throws SQLException {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")) {
       rs.next();

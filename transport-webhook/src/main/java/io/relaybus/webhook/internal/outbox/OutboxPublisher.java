@@ -1,0 +1,217 @@
+package io.relaybus.webhook.internal.outbox;
+
+import io.relaybus.Event;
+import io.relaybus.RelaybusException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * Writes publishes into the JDBC outbox with group commit, as the PostgreSQL transport's publish
+ * pipeline does (ADR 0010): one writer thread takes every publish waiting in its queue (up to
+ * {@value #MAX_EVENTS_PER_TRANSACTION} events and {@value #MAX_BYTES_PER_TRANSACTION} bytes) and
+ * writes them with one statement in auto-commit (atomic on its own: one round trip, no
+ * {@code BEGIN}/{@code COMMIT}), so many concurrent single publishes and batches cost one commit. A publish's future completes after that commit: its deliveries are
+ * durable. One writer keeps publish order, which ordered endpoints and per-key groups rely on
+ * (delivery ids follow it).
+ *
+ * <p>The statement matches every event against the routes where it writes the rows (a route
+ * added by another process counts at once) and returns how many deliveries each event got.
+ */
+final class OutboxPublisher implements AutoCloseable {
+
+  private static final int MAX_EVENTS_PER_TRANSACTION = 1_000;
+  private static final long MAX_BYTES_PER_TRANSACTION = 16L << 20;
+
+  /** One publish: its events and the future of how many deliveries they got. */
+  record Request(String topic, List<Event> events, long bytes,
+      CompletableFuture<Integer> future) {}
+
+  private static final Request STOP = new Request(null, List.of(), 0, null);
+
+  private final JdbcTransactions tx;
+  private final String sql;
+  private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+  private final Object startLock = new Object();
+  private Thread thread;
+  private volatile boolean closed;
+
+  OutboxPublisher(JdbcTransactions tx, String schema) {
+    this.tx = tx;
+    String s = schema;
+    // Rows are inserted in (event, route) order so that delivery ids follow publish order.
+    this.sql = "WITH e AS MATERIALIZED (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], "
+        + "?::text[], ?::bytea[]) WITH ORDINALITY AS e(topic, event_id, ordering_key, "
+        + "attributes, data, n)), m AS MATERIALIZED (SELECT e.n, r.name FROM e JOIN " + s
+        + ".route r ON e.topic = ANY(r.topics) OR '*' = ANY(r.topics)), ins AS (INSERT INTO "
+        + s + ".delivery (route, topic, event_id, ordering_key, attributes, data) SELECT "
+        + "m.name, e.topic, e.event_id, e.ordering_key, e.attributes, e.data FROM m JOIN e "
+        + "ON e.n = m.n ORDER BY m.n, m.name RETURNING 1) SELECT n, count(*) FROM m GROUP BY n";
+  }
+
+  /**
+   * Queues a publish for the next group commit.
+   *
+   * @return how many deliveries were written, once they are committed
+   */
+  CompletableFuture<Integer> submit(String topic, List<Event> events) {
+    CompletableFuture<Integer> future = new CompletableFuture<>();
+    if (closed) {
+      future.completeExceptionally(new RelaybusException("Publishing " + events.size()
+          + " event(s) to topic '" + topic + "' failed: the webhook outbox is closed; none was "
+          + "stored"));
+      return future;
+    }
+    long bytes = 0;
+    for (Event e : events) {
+      bytes += e.size();
+    }
+    ensureStarted();
+    queue.add(new Request(topic, events, bytes, future));
+    return future;
+  }
+
+  /** Writes publishes on a connection inside its transaction; the caller commits. */
+  int[] insert(Connection c, List<Request> batch) throws SQLException {
+    int count = 0;
+    for (Request r : batch) {
+      count += r.events().size();
+    }
+    String[] topics = new String[count];
+    String[] ids = new String[count];
+    String[] keys = new String[count];
+    String[] attributes = new String[count];
+    byte[][] data = new byte[count][];
+    int i = 0;
+    for (Request r : batch) {
+      for (Event e : r.events()) {
+        topics[i] = r.topic();
+        ids[i] = e.id();
+        keys[i] = e.key().orElse(null);
+        attributes[i] = EventAttributes.encode(e);
+        data[i] = e.data();
+        i++;
+      }
+    }
+    int[] perEvent = new int[count];
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setArray(1, c.createArrayOf("text", topics));
+      ps.setArray(2, c.createArrayOf("text", ids));
+      ps.setArray(3, c.createArrayOf("text", keys));
+      ps.setArray(4, c.createArrayOf("text", attributes));
+      ps.setArray(5, c.createArrayOf("bytea", data));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          perEvent[rs.getInt(1) - 1] = rs.getInt(2);
+        }
+      }
+    }
+    int[] perRequest = new int[batch.size()];
+    int event = 0;
+    for (int r = 0; r < perRequest.length; r++) {
+      for (int k = 0; k < batch.get(r).events().size(); k++) {
+        perRequest[r] += perEvent[event++];
+      }
+    }
+    return perRequest;
+  }
+
+  private void ensureStarted() {
+    synchronized (startLock) {
+      if (thread == null) {
+        thread = new Thread(this::run, "relaybus-webhook-outbox-publisher");
+        thread.setDaemon(true);
+        thread.start();
+      }
+    }
+  }
+
+  private void run() {
+    List<Request> batch = new ArrayList<>();
+    while (true) {
+      Request first;
+      try {
+        first = queue.take();
+      } catch (InterruptedException e) {
+        failPending();
+        return;
+      }
+      if (first == STOP) {
+        failPending();
+        return;
+      }
+      batch.clear();
+      batch.add(first);
+      int events = first.events().size();
+      long bytes = first.bytes();
+      Request next;
+      while ((next = queue.peek()) != null && next != STOP
+          && events + next.events().size() <= MAX_EVENTS_PER_TRANSACTION
+          && bytes + next.bytes() <= MAX_BYTES_PER_TRANSACTION) {
+        batch.add(queue.poll());
+        events += next.events().size();
+        bytes += next.bytes();
+      }
+      write(List.copyOf(batch));
+    }
+  }
+
+  private void write(List<Request> batch) {
+    int[] counts;
+    try {
+      counts = tx.runStatement(c -> insert(c, batch));
+    } catch (RuntimeException e) {
+      if (batch.size() > 1) {
+        // One publish the database refuses must not fail those it was grouped with: the
+        // transaction stored nothing, so each is written on its own.
+        for (Request r : batch) {
+          write(List.of(r));
+        }
+        return;
+      }
+      batch.get(0).future().completeExceptionally(e);
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      batch.get(i).future().complete(counts[i]);
+    }
+  }
+
+  private void failPending() {
+    Request r;
+    while ((r = queue.poll()) != null) {
+      if (r != STOP) {
+        r.future().completeExceptionally(new RelaybusException("Publishing "
+            + r.events().size() + " event(s) to topic '" + r.topic() + "' failed: the webhook "
+            + "outbox is closed; none was stored"));
+      }
+    }
+  }
+
+  /** Writes what is queued, then stops the writer. */
+  @Override
+  public void close() {
+    closed = true;
+    Thread t;
+    synchronized (startLock) {
+      t = thread;
+    }
+    if (t == null) {
+      return;
+    }
+    queue.add(STOP);
+    try {
+      t.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    t.interrupt();
+    failPending(); // a publish that raced with close
+  }
+}
