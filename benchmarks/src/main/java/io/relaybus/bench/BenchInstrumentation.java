@@ -7,6 +7,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.relaybus.EventBus;
 import io.relaybus.micrometer.RelaybusMetrics;
 import io.relaybus.opentelemetry.RelaybusTelemetry;
@@ -33,6 +34,13 @@ public final class BenchInstrumentation {
   /** The key: {@code none}, or a comma-separated list of {@code metrics} and {@code tracing}. */
   public static final String KEY = "relaybus.bench.instrumentation";
 
+  /**
+   * With {@code tracing}: the share of traces sampled, {@code 0} to {@code 1} (default {@code 1},
+   * every span recorded). Below 1 the SDK samples by trace id, parent-based, as applications
+   * commonly run it: unsampled spans are not recorded, and their trace context still travels.
+   */
+  public static final String SAMPLE_RATIO_KEY = "relaybus.bench.tracing.sample-ratio";
+
   /** What can be turned on. */
   enum Kind {
     METRICS, TRACING
@@ -58,7 +66,7 @@ public final class BenchInstrumentation {
       builder.instrumentation(new RelaybusMetrics(REGISTRY));
     }
     if (kinds.contains(Kind.TRACING)) {
-      builder.instrumentation(RelaybusTelemetry.create(openTelemetry()));
+      builder.instrumentation(RelaybusTelemetry.create(openTelemetry(sampleRatio(settings))));
     }
     return builder;
   }
@@ -99,7 +107,26 @@ public final class BenchInstrumentation {
     }
   }
 
-  private static OpenTelemetrySdk openTelemetry() {
+  /** The value of {@link #SAMPLE_RATIO_KEY}, checked. */
+  static double sampleRatio(Map<String, String> settings) {
+    String value = settings.get(SAMPLE_RATIO_KEY);
+    if (value == null) {
+      return 1.0;
+    }
+    try {
+      double ratio = Double.parseDouble(value.trim());
+      if (ratio >= 0 && ratio <= 1) {
+        return ratio;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(SAMPLE_RATIO_KEY + " must be a number from 0 to 1, got '"
+        + value + "'");
+  }
+
+  /** The process's SDK, built by the first call with that call's sample ratio. */
+  private static OpenTelemetrySdk openTelemetry(double sampleRatio) {
     OpenTelemetrySdk sdk = openTelemetry;
     if (sdk == null) {
       synchronized (BenchInstrumentation.class) {
@@ -107,7 +134,10 @@ public final class BenchInstrumentation {
         if (sdk == null) {
           // The batch processor's worker is a daemon thread: the SDK lives as long as the
           // process, as an application's does.
+          Sampler sampler = sampleRatio >= 1 ? Sampler.parentBased(Sampler.alwaysOn())
+              : Sampler.parentBased(Sampler.traceIdRatioBased(sampleRatio));
           sdk = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+              .setSampler(sampler)
               .addSpanProcessor(BatchSpanProcessor.builder(new CountingExporter()).build())
               .build()).build();
           openTelemetry = sdk;

@@ -26,7 +26,7 @@ public final class MemoryTarget implements TransportTarget {
   @Override
   public EventBus createBus(Map<String, String> settings) {
     Map<String, String> props = new LinkedHashMap<>(settings);
-    props.remove(BenchInstrumentation.KEY);
+    props.keySet().removeIf(key -> key.startsWith("relaybus.bench."));
     return BenchInstrumentation.apply(EventBus.builder(), settings).transport("memory")
         .properties(props).build();
   }

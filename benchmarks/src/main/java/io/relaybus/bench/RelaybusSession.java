@@ -9,6 +9,7 @@ import io.relaybus.Subscription;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Relaybus side of every transport: the public API only ({@link EventBus#publish},
@@ -18,6 +19,14 @@ import java.util.List;
 final class RelaybusSession implements MessagingSession {
   /** The header carrying the stamp; CloudEvents extension names are lower-case alphanumeric. */
   static final String STAMP_HEADER = "sentnanos";
+
+  /**
+   * {@code --set relaybus.bench.extra-header=N}: every event of the Relaybus side also carries a
+   * header {@code benchpad} of N characters. With N = 55, the length of a W3C
+   * {@code traceparent}, it measures what carrying a trace context costs the transport apart
+   * from the tracing itself. Default 0: no such header.
+   */
+  static final String EXTRA_HEADER_KEY = "relaybus.bench.extra-header";
   static final String GROUP = "bench";
   static final String SOURCE = "/relaybus/bench";
   static final String TYPE = "bench.order.placed";
@@ -31,6 +40,8 @@ final class RelaybusSession implements MessagingSession {
   private final byte[][] payloads;
   /** Which of {@link #payloads} the next event carries; the harness publishes from one thread. */
   private int next;
+  /** The {@link #EXTRA_HEADER_KEY} header's value, {@code null} without one. */
+  private final String extraHeader;
   private final PendingPublishes pending;
   private final List<Subscription> subscriptions = new ArrayList<>();
 
@@ -51,6 +62,7 @@ final class RelaybusSession implements MessagingSession {
     this.consumerBus = consumerBus;
     this.topic = spec.topic();
     this.payloads = payloads.clone();
+    this.extraHeader = extraHeader(spec.settings());
     this.pending = new PendingPublishes(spec.publishWindow(), spec.timeout());
   }
 
@@ -84,7 +96,25 @@ final class RelaybusSession implements MessagingSession {
   private Event event(long stampNanos) {
     byte[] payload = payloads[next];
     next = next + 1 == payloads.length ? 0 : next + 1;
-    return event(payload, stampNanos);
+    Event event = event(payload, stampNanos);
+    return extraHeader == null ? event : event.withHeaders(Map.of("benchpad", extraHeader));
+  }
+
+  static String extraHeader(Map<String, String> settings) {
+    String value = settings.get(EXTRA_HEADER_KEY);
+    if (value == null) {
+      return null;
+    }
+    try {
+      int length = Integer.parseInt(value.trim());
+      if (length >= 0 && length <= 4096) {
+        return length == 0 ? null : "x".repeat(length);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(EXTRA_HEADER_KEY + " must be a length from 0 to 4096, got '"
+        + value + "'");
   }
 
   /** The benchmark event: what every Relaybus publish of the harness sends. */

@@ -127,6 +127,30 @@ class BenchmarkSmokeTest {
             + "got 'metrics,logs' ('logs' is neither)");
   }
 
+  @Test
+  void sampleRatioOptionIsCheckedAndNamesTheKey() {
+    assertThat(BenchInstrumentation.sampleRatio(Map.of())).isEqualTo(1.0);
+    assertThat(BenchInstrumentation.sampleRatio(
+        Map.of(BenchInstrumentation.SAMPLE_RATIO_KEY, "0.1"))).isEqualTo(0.1);
+    for (String bad : new String[] {"1.5", "-0.1", "ten"}) {
+      assertThatThrownBy(() -> BenchInstrumentation.sampleRatio(
+          Map.of(BenchInstrumentation.SAMPLE_RATIO_KEY, bad)))
+          .hasMessage(BenchInstrumentation.SAMPLE_RATIO_KEY
+              + " must be a number from 0 to 1, got '" + bad + "'");
+    }
+  }
+
+  @Test
+  void extraHeaderOptionIsCheckedAndNamesTheKey() {
+    assertThat(RelaybusSession.extraHeader(Map.of())).isNull();
+    assertThat(RelaybusSession.extraHeader(Map.of(RelaybusSession.EXTRA_HEADER_KEY, "55")))
+        .hasSize(55);
+    assertThatThrownBy(() -> RelaybusSession.extraHeader(
+        Map.of(RelaybusSession.EXTRA_HEADER_KEY, "-1")))
+        .hasMessage(RelaybusSession.EXTRA_HEADER_KEY
+            + " must be a length from 0 to 4096, got '-1'");
+  }
+
   private static double sent() {
     return BenchInstrumentation.registry().find("messaging.client.sent.messages").counters()
         .stream().mapToDouble(c -> c.count()).sum();
