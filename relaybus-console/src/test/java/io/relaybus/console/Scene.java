@@ -67,6 +67,25 @@ final class Scene implements AutoCloseable {
         + DATABASES.incrementAndGet());
   }
 
+  /**
+   * The webhook transport with its durable outbox on the embedded PostgreSQL: groups are member
+   * receivers on loopback, reached by the transport's own sender.
+   */
+  static Scene webhook() {
+    PostgresServer db = RelaybusServers.postgres()
+        .createDatabase("console_webhook_" + ProcessHandle.current().pid() + "_"
+            + DATABASES.incrementAndGet());
+    Map<String, String> props = new java.util.LinkedHashMap<>();
+    props.put("relaybus.transport", "webhook");
+    props.put("relaybus.webhook.outbox", "jdbc");
+    props.put("relaybus.webhook.jdbc.url", db.jdbcUrl());
+    props.put("relaybus.webhook.jdbc.user", db.user());
+    props.put("relaybus.webhook.jdbc.password", db.password());
+    props.put("relaybus.webhook.poll-interval", "50ms");
+    props.put("relaybus.webhook.route-refresh", "100ms");
+    return new Scene(EventBus.create(props), "");
+  }
+
   /** Subscribes a group that dead-letters {@code order.failed} events while failing. */
   Scene failingGroup(String topic, String group) {
     subscriptions.add(bus.subscribe(topic, SubscribeOptions.builder().group(group)
