@@ -37,12 +37,15 @@ public final class HoldingMemberMain {
             throw new IllegalStateException("held, attempt " + d.attempt());
           }
           if (handleMillis > 0) {
+            // Not a wait for anything: handling takes this long, so that the parent's SIGKILL
+            // lands while events are being handled (the fault window the test needs).
             Thread.sleep(handleMillis);
           }
           print("HANDLED " + d.event().id() + " " + System.currentTimeMillis());
         });
     print("READY");
-    Thread.sleep(Long.MAX_VALUE); // runs until the parent test SIGKILLs this JVM
+    // Nothing to wait for: this JVM handles events until the parent test SIGKILLs it.
+    Thread.sleep(Long.MAX_VALUE);
   }
 
   private static void print(String line) {

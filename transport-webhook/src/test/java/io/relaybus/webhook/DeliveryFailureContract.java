@@ -19,11 +19,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * How the sender treats failing receivers, against a real loopback HTTP server. Each subclass
  * runs it on one outbox. Schedules are milliseconds long: no test waits for a real backoff.
  */
-abstract class DeliveryFailureContract {
+abstract class DeliveryFailureContract extends WebhookBusContract {
 
   /** 5 attempts, 50 ms apart, no jitter. */
   static final Map<String, String> FAST = Map.of(
@@ -43,36 +40,9 @@ abstract class DeliveryFailureContract {
       "relaybus.webhook.breaker.threshold", "0",
       "relaybus.webhook.ssrf.allow-categories", "loopback");
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
-
-  /** The outbox settings of this run (transport keys come from {@link #FAST}). */
-  abstract Map<String, String> outboxConfig();
-
-  EventBus bus(Map<String, String> overrides) {
-    Map<String, String> config = new LinkedHashMap<>(FAST);
-    config.putAll(outboxConfig());
-    config.putAll(overrides);
-    EventBus bus = EventBus.create(config);
-    resources.add(0, bus);
-    return bus;
-  }
-
-  ScriptedReceiver receiver() {
-    ScriptedReceiver r = ScriptedReceiver.start();
-    resources.add(r);
-    return r;
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : resources) {
-      c.close();
-    }
-    resources.clear();
-  }
-
-  static String unique(String hint) {
-    return hint + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 20);
+  @Override
+  Map<String, String> contractSettings() {
+    return FAST;
   }
 
   static Event event(String text) {

@@ -31,15 +31,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * their breakers and attempts, health per endpoint, lag of a held-back endpoint, dead letters
  * by filter, event lookup. Each subclass runs it on one outbox.
  */
-abstract class OperationsContract {
+abstract class OperationsContract extends WebhookBusContract {
 
   /** Fast retries and routes, a breaker that opens after 3 failures for 500 ms. */
   static final Map<String, String> FAST = Map.of(
@@ -61,36 +58,9 @@ abstract class OperationsContract {
       "relaybus.webhook.ssrf.allow-categories", "loopback",
       "relaybus.webhook.subscriber.member-ttl", "3s");
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
-
-  /** The outbox settings of this run. */
-  abstract Map<String, String> outboxConfig();
-
-  EventBus bus(Map<String, String> overrides) {
-    Map<String, String> config = new LinkedHashMap<>(FAST);
-    config.putAll(outboxConfig());
-    config.putAll(overrides);
-    EventBus bus = EventBus.create(config);
-    resources.add(0, bus);
-    return bus;
-  }
-
-  ScriptedReceiver receiver() {
-    ScriptedReceiver r = ScriptedReceiver.start();
-    resources.add(r);
-    return r;
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : resources) {
-      c.close();
-    }
-    resources.clear();
-  }
-
-  static String unique(String hint) {
-    return hint + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 20);
+  @Override
+  Map<String, String> contractSettings() {
+    return FAST;
   }
 
   static Event event(String type, String text) {
