@@ -20,7 +20,20 @@ final class TourConsole {
 
   private TourConsole() {}
 
-  static void serve(PostgresServer postgres, Console out) throws InterruptedException {
+  /** The console being served and the bus it reads; closing stops both. */
+  record Running(ConsoleServer server, EventBus bus) implements AutoCloseable {
+    @Override
+    public void close() {
+      server.close();
+      bus.close();
+    }
+  }
+
+  /**
+   * Starts the console over the tour's database on {@link #PORT} (or a free port) and prints
+   * its address and a fresh operator token.
+   */
+  static Running start(PostgresServer postgres, Console out) {
     byte[] random = new byte[18];
     new SecureRandom().nextBytes(random);
     String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
@@ -33,16 +46,20 @@ final class TourConsole {
     } catch (UncheckedIOException busy) {
       server = ConsoleServer.start(console, new InetSocketAddress("127.0.0.1", 0));
     }
-    ConsoleServer running = server;
+    out.raw("");
+    out.step("operator console: %s", server.uri());
+    out.step("sign in with the token %s (leave the user empty)", token);
+    return new Running(server, bus);
+  }
+
+  /** {@link #start}, then serves until the process is stopped. */
+  static void serve(PostgresServer postgres, Console out) throws InterruptedException {
+    Running running = start(postgres, out);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       running.close();
-      bus.close();
       stopped.countDown();
     }, "tour-console-shutdown"));
-    out.raw("");
-    out.step("operator console: %s", running.uri());
-    out.step("sign in with the token %s (leave the user empty)", token);
     out.step("the servers stay up; Ctrl-C stops them");
     stopped.await();
   }
