@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.net.SocketFactory;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
@@ -81,13 +82,14 @@ public final class WebhookTransport implements Transport {
         .followRedirects(false)
         .followSslRedirects(false)
         .connectTimeout(connect)
+        .socketFactory(new NoDelaySocketFactory(SocketFactory.getDefault()))
         .build();
     // Configured endpoints go through the SSRF guard at connect time (every resolved address,
     // and IP literals at the socket); group members are this library's own receivers, reached
     // over loopback or the network their public-url names.
     this.endpointClient = groupClient.newBuilder()
         .dns(new SsrfGuardDns(settings.ssrf))
-        .socketFactory(new SsrfGuardSocketFactory(settings.ssrf))
+        .socketFactory(new NoDelaySocketFactory(new SsrfGuardSocketFactory(settings.ssrf)))
         .build();
     this.dispatcher = new OutboxDispatcher(outbox, settings.dispatcher, endpointClient,
         groupClient, new HttpDeliveryRequests(), context.threadFactory("dispatcher"));
