@@ -131,11 +131,17 @@ public final class Event {
     if (added.isEmpty()) {
       return this;
     }
-    Map<String, String> merged = new LinkedHashMap<>(headers);
+    // Sized for both, so that adding does not rehash (capacity over size / 0.75).
+    Map<String, String> merged = new LinkedHashMap<>(
+        (headers.size() + added.size()) * 4 / 3 + 1);
+    merged.putAll(headers);
     long s = size;
     for (Map.Entry<String, String> h : added.entrySet()) {
       String name = Objects.requireNonNull(h.getKey(), "header name");
-      String value = Objects.requireNonNull(h.getValue(), "value of header " + name);
+      String value = h.getValue();
+      if (value == null) {
+        throw new NullPointerException("value of header " + name);
+      }
       Builder.checkHeader(name, value);
       String replaced = merged.put(name, value);
       if (s != 0) {

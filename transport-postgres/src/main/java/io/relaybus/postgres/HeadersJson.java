@@ -32,7 +32,12 @@ final class HeadersJson {
     if (headers.isEmpty()) {
       return "{}";
     }
-    StringBuilder out = new StringBuilder(16 + 32 * headers.size());
+    // Exact when nothing needs escaping (the usual case), so the builder never grows.
+    int length = 1 + 6 * headers.size();
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      length += h.getKey().length() + h.getValue().length();
+    }
+    StringBuilder out = new StringBuilder(length);
     out.append('{');
     for (Map.Entry<String, String> h : headers.entrySet()) {
       if (out.length() > 1) {
