@@ -11,8 +11,11 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.relaybus.EventBus;
 import io.relaybus.micrometer.RelaybusMetrics;
 import io.relaybus.opentelemetry.RelaybusTelemetry;
+import io.relaybus.spi.Instrumentation;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -61,14 +64,27 @@ public final class BenchInstrumentation {
    * @throws IllegalArgumentException naming the key and value when the value is not understood
    */
   static EventBus.Builder apply(EventBus.Builder builder, Map<String, String> settings) {
+    create(settings).forEach(builder::instrumentation);
+    return builder;
+  }
+
+  /**
+   * The instrumentations {@link #KEY} in {@code settings} asks for, metrics first.
+   *
+   * @param settings the measurement's settings
+   * @return the instrumentations, empty for {@code none}
+   * @throws IllegalArgumentException naming the key and value when the value is not understood
+   */
+  static List<Instrumentation> create(Map<String, String> settings) {
     Set<Kind> kinds = parse(settings.get(KEY));
+    List<Instrumentation> created = new ArrayList<>(2);
     if (kinds.contains(Kind.METRICS)) {
-      builder.instrumentation(new RelaybusMetrics(REGISTRY));
+      created.add(new RelaybusMetrics(REGISTRY));
     }
     if (kinds.contains(Kind.TRACING)) {
-      builder.instrumentation(RelaybusTelemetry.create(openTelemetry(sampleRatio(settings))));
+      created.add(RelaybusTelemetry.create(openTelemetry(sampleRatio(settings))));
     }
-    return builder;
+    return created;
   }
 
   /** The instrumentations a value of {@link #KEY} names; none for {@code null} or {@code none}. */
