@@ -24,11 +24,12 @@ import java.util.logging.Logger;
  * {@code relaybus.bench.extra-header}).
  *
  * <pre>
- * java -cp relaybus-benchmarks.jar io.relaybus.bench.InstrumentationCost [events] [rounds]
+ * java -cp relaybus-benchmarks.jar io.relaybus.bench.InstrumentationCost [events] [rounds] [ratio]
  * </pre>
  *
  * <p>Prints nanoseconds per event for each hook and module, the best of {@code rounds} (5)
- * rounds of {@code events} (200,000) after one warm-up round. One thread creates spans faster
+ * rounds of {@code events} (200,000) after one warm-up round; {@code ratio} (1) is the share of
+ * traces the tracer samples ({@code relaybus.bench.tracing.sample-ratio}). One thread creates spans faster
  * than the SDK's default batch processor drains them, so it drops some (a full queue): the
  * spans created and exported are printed, and the queueing cost is a lower bound.
  */
@@ -58,12 +59,14 @@ public final class InstrumentationCost {
   /**
    * Runs the measurement.
    *
-   * @param args events per round (default 200,000), rounds (default 5)
+   * @param args events per round (default 200,000), rounds (default 5), share of traces
+   *     sampled (default 1)
    */
   public static void main(String[] args) {
     QUIET.setLevel(Level.SEVERE); // one "dropped spans" warning per export otherwise
     int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    String ratio = args.length > 2 ? args[2] : "1";
     byte[] payload = Payloads.json(Payloads.SIZE);
     List<Event> source = new ArrayList<>(events);
     for (int i = 0; i < events; i++) {
@@ -72,7 +75,8 @@ public final class InstrumentationCost {
           .json(payload).build());
     }
     for (String mode : List.of("metrics", "tracing")) {
-      Instrumentation in = BenchInstrumentation.create(Map.of(BenchInstrumentation.KEY, mode))
+      Instrumentation in = BenchInstrumentation.create(Map.of(BenchInstrumentation.KEY, mode,
+          BenchInstrumentation.SAMPLE_RATIO_KEY, ratio))
           .get(0);
       double single = Double.MAX_VALUE;
       double batch = Double.MAX_VALUE;
@@ -113,7 +117,7 @@ public final class InstrumentationCost {
     }
     BenchInstrumentation.flushSpans();
     long created = (rounds + 1L) * (2L * events + (events + 99) / 100);
-    System.out.printf("spans created: %,d, exported: %,d (the rest dropped by a full queue)%n",
+    System.out.printf("spans created: %,d, exported: %,d (the rest not sampled, or dropped by a full queue)%n",
         created, BenchInstrumentation.exportedSpans());
   }
 }
