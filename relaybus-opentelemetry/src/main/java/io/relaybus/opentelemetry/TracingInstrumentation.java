@@ -18,6 +18,7 @@ import io.relaybus.Delivery;
 import io.relaybus.Event;
 import io.relaybus.spi.Instrumentation;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +59,10 @@ final class TracingInstrumentation implements Instrumentation {
       carrier.put(key, value);
     }
   };
+
+  /** The {@code relaybus.outcome} values by {@link Next#ordinal()}, made once. */
+  private static final String[] OUTCOMES = Arrays.stream(Next.values())
+      .map(n -> n.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
 
   private record GaveUp(String eventId, String topic, String group, SpanContext span) {}
 
@@ -199,7 +204,7 @@ final class TracingInstrumentation implements Instrumentation {
 
     @Override
     public void ended(Throwable failure, Next next) {
-      span.setAttribute(RelaybusTelemetry.OUTCOME, next.name().toLowerCase(Locale.ROOT));
+      span.setAttribute(RelaybusTelemetry.OUTCOME, OUTCOMES[next.ordinal()]);
       if (failure != null) {
         failed(span, failure);
       }
