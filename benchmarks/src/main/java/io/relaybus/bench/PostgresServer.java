@@ -34,20 +34,23 @@ final class PostgresServer {
 
   private static PostgresServer instance;
   private static String fsync = "off";
+  private static boolean statementStatistics;
 
   private final String url;
   private final String user;
   private final String password;
   private final String description;
   private final EmbeddedPostgres embedded;
+  private final Path pidFile;
 
   private PostgresServer(String url, String user, String password, String description,
-      EmbeddedPostgres embedded) {
+      EmbeddedPostgres embedded, Path pidFile) {
     this.url = url;
     this.user = user;
     this.password = password;
     this.description = description;
     this.embedded = embedded;
+    this.pidFile = pidFile;
   }
 
   /**
@@ -67,6 +70,18 @@ final class PostgresServer {
     fsync = v;
   }
 
+  /**
+   * Loads {@code pg_stat_statements} into the embedded server, before it starts ({@link
+   * BenchProfile}). Ignored for an external server.
+   */
+  static synchronized void statementStatistics() {
+    if (instance != null && !statementStatistics) {
+      throw new IllegalStateException("The benchmark PostgreSQL already runs without "
+          + "pg_stat_statements");
+    }
+    statementStatistics = true;
+  }
+
   /** The server of this JVM, started on first call. */
   static synchronized PostgresServer get() {
     if (instance == null) {
@@ -80,12 +95,16 @@ final class PostgresServer {
     if (envUrl != null && !envUrl.isBlank()) {
       String user = System.getenv().getOrDefault(USER_ENV, "postgres");
       String password = System.getenv().getOrDefault(PASSWORD_ENV, "");
-      return new PostgresServer(envUrl, user, password, "external " + envUrl, null);
+      return new PostgresServer(envUrl, user, password, "external " + envUrl, null, null);
     }
     try {
       Path dir = Files.createTempDirectory("relaybus-bench-pg");
       Path log = dir.resolve("postgres.log");
-      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+      if (statementStatistics) {
+        builder.setServerConfig("shared_preload_libraries", "pg_stat_statements");
+      }
+      EmbeddedPostgres pg = builder
           .setDataDirectory(dir.resolve("data").toFile())
           .setCleanDataDirectory(true)
           .setPGStartupWait(Duration.ofSeconds(60))
@@ -108,7 +127,7 @@ final class PostgresServer {
       String url = pg.getJdbcUrl("postgres", "postgres");
       PostgresServer server = new PostgresServer(url, "postgres", "", "embedded PostgreSQL "
           + "(zonky binaries) on " + url + ", fsync=" + fsync + ", synchronous_commit=on, log " + log,
-          pg);
+          pg, dir.resolve("data").resolve("postmaster.pid"));
       try (Connection c = server.connect();
           var rs = c.createStatement().executeQuery("SELECT version()")) {
         rs.next();
@@ -138,6 +157,18 @@ final class PostgresServer {
 
   boolean embedded() {
     return embedded != null;
+  }
+
+  /** The embedded server's postmaster process id, or {@code null} (external server). */
+  Integer postmasterPid() {
+    if (pidFile == null) {
+      return null;
+    }
+    try {
+      return Integer.parseInt(Files.readAllLines(pidFile).get(0).trim());
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /** A new connection, auto-commit on. */

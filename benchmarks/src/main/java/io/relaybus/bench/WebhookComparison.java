@@ -27,6 +27,9 @@ import java.util.Map;
  * <p>Same options as {@link BenchmarkMain} ({@code --transport} must be {@code webhook} or
  * absent). The three sides run every scenario in turn, the order rotating per iteration; every
  * row reports both ratios. {@code raw.request} must not be given: each raw side sets its own.
+ * {@code --set relaybus.bench.profile=on} profiles the Relaybus side's end-to-end runs
+ * ({@link BenchProfile}: CPU per thread and of the PostgreSQL server, the server's statements,
+ * where the dispatcher thread waits) and prints it after the table.
  *
  * <pre>
  * java -Xms2g -Xmx2g -cp benchmarks/target/relaybus-benchmarks.jar \
@@ -91,6 +94,7 @@ public final class WebhookComparison {
           + "of the comparison; remove it");
     }
     PostgresServer.fsync(config.settings().getOrDefault(PostgresServer.FSYNC_KEY, "off"));
+    BenchProfile profile = BenchProfile.requested(config.settings()) ? new BenchProfile() : null;
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     double loadAtStart = load();
     WebhookTarget target = new WebhookTarget();
@@ -113,6 +117,9 @@ public final class WebhookComparison {
     // With the JDBC outbox, publishing is one durable write, as the PostgreSQL transport's is:
     // its publish rows compare the two on the same server in the same run.
     boolean jdbc = "jdbc".equals(busSettings.get("relaybus.webhook.outbox"));
+    if (profile != null && jdbc) {
+      PostgresServer.statementStatistics();
+    }
     PostgresTarget postgresTarget = new PostgresTarget();
     Side postgres = jdbc ? new Side("postgres", postgresTarget.description(),
         postgresTarget::openRelaybus, payload, config.batch(), config.timeout(), Map.of())
@@ -163,10 +170,18 @@ public final class WebhookComparison {
       Collections.rotate(order, -(i % sides.size()));
       for (Scenario s : scenarios) {
         for (Side side : withPostgres(order, postgres, s)) {
+          boolean profiled = profile != null && side == relaybus
+              && s.key.equals("e2e.throughput");
+          if (profiled) {
+            profile.start(jdbc);
+          }
           long cpuBefore = processCpuNanos();
           double value = s.measure.run(side, config.events());
           if (s.key.equals("e2e.throughput") && cpuBefore >= 0) {
             cpu.get(side).add((processCpuNanos() - cpuBefore) / 1e3 / config.events());
+          }
+          if (profiled) {
+            profile.stop(jdbc, config.events(), (long) (config.events() / value * 1e9));
           }
           samples.get(side).computeIfAbsent(s.key, k -> new ArrayList<>()).add(value);
           log(progress, "%s %s (%d/%d): %,.0f events/s", side.name(), s.key, i + 1,
@@ -236,6 +251,9 @@ public final class WebhookComparison {
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(absolute.toFile(), result);
     out.println(result.toMarkdown());
+    if (profile != null) {
+      profile.print(out);
+    }
     out.println("JSON report: " + json);
     return result;
   }
