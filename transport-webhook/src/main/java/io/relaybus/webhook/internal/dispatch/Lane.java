@@ -112,7 +112,7 @@ final class Lane {
       }
       return false;
     }
-    List<OutboxDelivery> claimed = outbox.claim(r.name(), tokens, r.ordered(), r.isGroup(),
+    List<OutboxDelivery> claimed = recorder.claim(r.name(), tokens, r.ordered(), r.isGroup(),
         leases.lease());
     limiter.giveBack(tokens - claimed.size());
     if (claimed.isEmpty()) {
@@ -148,7 +148,7 @@ final class Lane {
 
   /**
    * Tops the claimed-ahead deliveries up once they fell to half the target (one claim for
-   * many deliveries; not while the breaker is not closed, so a failing endpoint's deliveries
+   * many deliveries, with the successes waiting to be recorded; not while the breaker is not closed, so a failing endpoint's deliveries
    * stay claimable by others), then starts as many as the free slots, breaker and rate limit
    * allow.
    */
@@ -157,7 +157,7 @@ final class Lane {
     int held = ahead.size();
     boolean closed = breaker.state() == CircuitBreaker.State.CLOSED;
     if (held <= target / 2 && closed) {
-      for (OutboxDelivery d : outbox.claim(r.name(), target - held, false, false,
+      for (OutboxDelivery d : recorder.claim(r.name(), target - held, false, false,
           leases.lease())) {
         if (leases.add(d.id())) {
           ahead.add(d);
@@ -204,7 +204,7 @@ final class Lane {
       breaker.probeNotSent();
       return;
     }
-    List<OutboxDelivery> claimed = outbox.claim(r.name(), 1, false, false, leases.lease());
+    List<OutboxDelivery> claimed = recorder.claim(r.name(), 1, false, false, leases.lease());
     if (claimed.isEmpty() || !leases.add(claimed.get(0).id())) {
       limiter.giveBack(1);
       breaker.probeNotSent();

@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * <p>Each round the same thread first renews the leases of what this sender holds ({@link
  * InFlightLeases}, every third of the lease, so a request may outlast its lease while a dead
  * sender's claims return one lease after its last renewal), re-reads routes when they changed,
- * and writes the outcomes that wait ({@link OutcomeRecorder}: with a durable outbox, the
- * successes since the last round in one transaction) before it claims again.
+ * and retries the outcome writes that wait before it claims again. With a durable outbox the
+ * successes since the last claim are recorded by the next claim's statement ({@link
+ * OutcomeRecorder#claim}: one round trip for both), or alone when no claim came for a short
+ * while.
  */
 public final class OutboxDispatcher implements AutoCloseable {
 
@@ -211,9 +213,11 @@ public final class OutboxDispatcher implements AutoCloseable {
           LOG.debug("Pruned {} old attempt and member rows", pruned);
         }
         wake = false;
-        if (!recorder.flushWrites() || !recorder.flushSuccesses()) {
-          throw new IllegalStateException(recorder.unrecorded()
-              + " delivery outcomes wait for the outbox");
+        // Successes go with the round's claims; a batch the outbox refused before goes first,
+        // so that claims wait while the outbox is away.
+        if (!recorder.flushWrites()
+            || (recorder.successesKept() && !recorder.flushSuccesses())) {
+          throw outcomesWait();
         }
         boolean more = false;
         for (Lane lane : lanes.values()) {
@@ -227,6 +231,10 @@ public final class OutboxDispatcher implements AutoCloseable {
             waitNanos = Math.min(waitNanos, untilToken);
           }
         }
+        if (recorder.nanosUntilSuccessesDue() == 0 && !recorder.flushSuccesses()) {
+          throw outcomesWait(); // no claim took them along in time
+        }
+        waitNanos = Math.min(waitNanos, recorder.nanosUntilSuccessesDue());
         if (more) {
           continue;
         }
@@ -245,6 +253,11 @@ public final class OutboxDispatcher implements AutoCloseable {
         lock.unlock();
       }
     }
+  }
+
+  private IllegalStateException outcomesWait() {
+    return new IllegalStateException(recorder.unrecorded()
+        + " delivery outcomes wait for the outbox");
   }
 
   /**

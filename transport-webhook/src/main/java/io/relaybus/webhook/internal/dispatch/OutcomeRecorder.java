@@ -3,6 +3,7 @@ package io.relaybus.webhook.internal.dispatch;
 import io.relaybus.webhook.internal.outbox.AttemptRecord;
 import io.relaybus.webhook.internal.outbox.Outbox;
 import io.relaybus.webhook.internal.outbox.OutboxDelivery;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -13,16 +14,24 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes delivery outcomes to the outbox. Failures (and every outcome of the memory outbox) are
  * written at once; successes to a durable outbox are queued and written together by the
- * dispatcher thread at the start of its next round, one transaction for all that completed
- * since the last one, so a busy sender pays one commit per round instead of one per delivery.
- * A write that fails (outbox unreachable) is kept and retried every round,
- * in order, so no outcome is lost and no delivery waits for its lease.
+ * dispatcher thread with its next claim ({@link #claim}: one statement for the outcomes and
+ * the claim), or alone once the oldest has waited {@link #SUCCESS_LINGER_NANOS} without a claim
+ * to go with — so a busy sender pays one round trip for many outcomes and its next claim
+ * instead of one per delivery. A write that fails (outbox unreachable) is kept and retried every
+ * round, in order, so no outcome is lost and no delivery waits for its lease.
  */
 final class OutcomeRecorder {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
   /** The most successful outcomes recorded in one outbox call. */
   private static final int MAX_SUCCESS_BATCH = 500;
+  /**
+   * How long successes may wait for a claim to be recorded with before they are written alone:
+   * short against any lease (they stay leased and renewed meanwhile) and against what an
+   * operator sees as pending, long against the time between two claims of a busy route.
+   */
+  static final long SUCCESS_LINGER_NANOS = 20_000_000L;
+  private static final long NONE = Long.MIN_VALUE;
 
   private final Outbox outbox;
   private final InFlightLeases leases;
@@ -34,6 +43,11 @@ final class OutcomeRecorder {
   private final Object flushLock = new Object();
   /** A batch of successes whose write failed (outbox unreachable): written again first. */
   private List<AttemptRecord> unrecorded = List.of();
+  /**
+   * When the oldest queued success was queued ({@link System#nanoTime()}), or {@link #NONE}:
+   * set by the thread that queues into an empty queue, cleared by the one that empties it.
+   */
+  private volatile long oldestQueued = NONE;
 
   OutcomeRecorder(Outbox outbox, InFlightLeases leases, Runnable wake) {
     this.outbox = outbox;
@@ -72,6 +86,51 @@ final class OutcomeRecorder {
    */
   void queueSuccess(AttemptRecord success) {
     successes.add(success);
+    if (oldestQueued == NONE) {
+      oldestQueued = System.nanoTime();
+    }
+  }
+
+  /**
+   * Nanoseconds until the queued successes must be written without a claim (0: now), or
+   * {@link Long#MAX_VALUE} when none is queued.
+   */
+  long nanosUntilSuccessesDue() {
+    long oldest = oldestQueued;
+    if (oldest == NONE) {
+      return Long.MAX_VALUE;
+    }
+    return Math.max(0, oldest + SUCCESS_LINGER_NANOS - System.nanoTime());
+  }
+
+  /** Whether a batch of successes could not be written last time (outbox unreachable). */
+  boolean successesKept() {
+    synchronized (flushLock) {
+      return !unrecorded.isEmpty();
+    }
+  }
+
+  /**
+   * Claims for the dispatcher thread, recording the queued successes in the same outbox call
+   * ({@link Outbox#succeededAndClaim}); when the call fails, they are kept and written again
+   * first, like a failed {@link #flushSuccesses}. The successes of a route must be recorded
+   * before its next claim (an ordered route's next delivery, a key's next event, follow them),
+   * and they are: a success is queued before its slot is given back.
+   */
+  List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
+      Duration lease) {
+    synchronized (flushLock) {
+      List<AttemptRecord> batch = nextBatch();
+      while (!successes.isEmpty()) { // more than one call takes: the full batches alone first
+        outbox.succeeded(batch);
+        recorded(batch);
+        batch = nextBatch();
+      }
+      List<OutboxDelivery> claimed = outbox.succeededAndClaim(batch, route, max, ordered, byKey,
+          lease);
+      recorded(batch);
+      return claimed;
+    }
   }
 
   /** Whether kept writes wait for the outbox. */
@@ -103,30 +162,50 @@ final class OutcomeRecorder {
   boolean flushSuccesses() {
     synchronized (flushLock) {
       while (true) { // ends: new successes need free slots, which only the dispatcher fills
-        if (unrecorded.isEmpty()) {
-          List<AttemptRecord> batch = new ArrayList<>();
-          AttemptRecord a;
-          while (batch.size() < MAX_SUCCESS_BATCH && (a = successes.poll()) != null) {
-            batch.add(a);
-          }
-          if (batch.isEmpty()) {
-            return true;
-          }
-          unrecorded = batch;
+        List<AttemptRecord> batch = nextBatch();
+        if (batch.isEmpty()) {
+          return true;
         }
         try {
-          outbox.succeeded(unrecorded);
+          outbox.succeeded(batch);
         } catch (RuntimeException e) {
           LOG.debug("Could not record {} successful deliveries, retrying them: {}",
-              unrecorded.size() + successes.size(), e.toString());
+              batch.size() + successes.size(), e.toString());
           return false;
         }
-        for (AttemptRecord a : unrecorded) {
-          leases.remove(a.deliveryId());
-        }
-        unrecorded = List.of();
+        recorded(batch);
       }
     }
+  }
+
+  /**
+   * The batch to write next (under {@link #flushLock}): the kept one, or up to {@link
+   * #MAX_SUCCESS_BATCH} queued successes, kept until {@link #recorded}.
+   */
+  private List<AttemptRecord> nextBatch() {
+    if (unrecorded.isEmpty()) {
+      List<AttemptRecord> batch = new ArrayList<>();
+      AttemptRecord a;
+      while (batch.size() < MAX_SUCCESS_BATCH && (a = successes.poll()) != null) {
+        batch.add(a);
+      }
+      if (successes.isEmpty()) {
+        oldestQueued = NONE;
+        if (!successes.isEmpty()) { // queued meanwhile, perhaps after its thread saw a time
+          oldestQueued = System.nanoTime();
+        }
+      }
+      unrecorded = batch;
+    }
+    return unrecorded;
+  }
+
+  /** The batch was written: its deliveries are no longer this sender's (under the lock). */
+  private void recorded(List<AttemptRecord> batch) {
+    for (AttemptRecord a : batch) {
+      leases.remove(a.deliveryId());
+    }
+    unrecorded = List.of();
   }
 
   /** How many outcomes wait to be written. */

@@ -60,6 +60,24 @@ public final class JdbcOutbox implements Outbox {
   private static final String INSERT_ROUTE_ATTEMPT = ATTEMPT_COLUMNS
       + "SELECT ?, r.route, ?, ?, ?, ?, ?, ?, ? FROM (SELECT ?::text AS route) r";
 
+  /**
+   * Deletes successful deliveries ({@code %s}: the schema; parameter 1: their ids), locked in
+   * id order first: a data-modifying CTE, which runs whether or not the statement reads it.
+   */
+  private static final String SUCCEEDED = "gone AS (DELETE FROM %s.delivery WHERE id IN ("
+      + "SELECT id FROM %s.delivery WHERE id = ANY(?) ORDER BY id FOR UPDATE) RETURNING id)";
+  /**
+   * Records the attempts of {@link #SUCCEEDED}'s deliveries (parameters 2 to 9: their columns
+   * as arrays), for those that existed: it reads the deliveries as they were before the
+   * statement (one snapshot for the statement), under their route.
+   */
+  private static final String SUCCEEDED_ATTEMPTS = ATTEMPT_COLUMNS + "SELECT a.delivery_id, "
+      + "d.route, a.attempt, a.started_at::timestamptz, a.duration_ms, a.status, a.error, "
+      + "a.event_id, a.webhook_id FROM unnest(?::bigint[], ?::int[], ?::text[], ?::bigint[], "
+      + "?::int[], ?::text[], ?::text[], ?::text[]) AS a(delivery_id, attempt, started_at, "
+      + "duration_ms, status, error, event_id, webhook_id) JOIN %s.delivery d "
+      + "ON d.id = a.delivery_id";
+
   private final JdbcTransactions tx;
   private final JdbcDeadLetters deadLetters;
   private final JdbcOperatorQueries queries;
@@ -274,6 +292,24 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public List<OutboxDelivery> claim(String route, int max, boolean ordered, boolean byKey,
       Duration lease) {
+    return succeededAndClaim(List.of(), route, max, ordered, byKey, lease);
+  }
+
+  /**
+   * One statement, in auto-commit: the successes' data-modifying CTEs ({@link #SUCCEEDED}) and
+   * the claim. The claim's pick excludes the recorded deliveries (the statement's snapshot
+   * still shows them: an ordered route's oldest delivery, a key's head) and starts only once
+   * the successes are deleted (a one-time filter on the CTE), so the statement locks the
+   * deliveries it waits for in id order before it locks any it claims (those it skips when
+   * locked, never waits for).
+   */
+  @Override
+  public List<OutboxDelivery> succeededAndClaim(List<AttemptRecord> succeeded, String route,
+      int max, boolean ordered, boolean byKey, Duration lease) {
+    boolean records = !succeeded.isEmpty();
+    // After the successes, and without them: the pick's own filter gets these conditions.
+    String after = records ? " AND id <> ALL(?) AND (SELECT count(*) FROM gone) >= 0" : "";
+    String notRecorded = records ? " AND id <> ALL(?)" : "";
     // Per-key order: a delivery with a key is claimable only as the oldest pending one of its
     // key. Looking at the route's oldest KEY_WINDOW deliveries makes that a row_number() over
     // the window instead of a probe per row (any older row of the same key is in the window
@@ -281,39 +317,49 @@ public final class JdbcOutbox implements Outbox {
     String pick;
     if (ordered) {
       pick = "SELECT id FROM " + s + ".delivery WHERE id = (SELECT min(id) FROM " + s
-          + ".delivery WHERE route = ?) AND due_at <= now() AND (lease_until IS NULL OR "
-          + "lease_until < now()) FOR UPDATE SKIP LOCKED";
+          + ".delivery WHERE route = ?" + notRecorded + ") AND due_at <= now() AND "
+          + "(lease_until IS NULL OR lease_until < now())"
+          + (records ? " AND (SELECT count(*) FROM gone) >= 0" : "") + " FOR UPDATE SKIP LOCKED";
     } else if (byKey) {
       pick = "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.id IN (SELECT h.id FROM ("
           + "SELECT w.id, w.due_at, w.lease_until, w.ordering_key, row_number() OVER "
           + "(PARTITION BY w.ordering_key ORDER BY w.id) AS rn FROM (SELECT id, due_at, "
-          + "lease_until, ordering_key FROM " + s + ".delivery WHERE route = ? ORDER BY id LIMIT "
-          + KEY_WINDOW + ") w) h WHERE (h.ordering_key IS NULL OR h.rn = 1) AND h.due_at <= "
-          + "now() AND (h.lease_until IS NULL OR h.lease_until < now()) ORDER BY h.due_at, h.id "
-          + "LIMIT ?) AND d0.due_at <= now() AND (d0.lease_until IS NULL OR d0.lease_until < "
-          + "now()) FOR UPDATE SKIP LOCKED"; // re-checked on rows another claimer just leased
+          + "lease_until, ordering_key FROM " + s + ".delivery WHERE route = ?" + notRecorded
+          + " ORDER BY id LIMIT " + KEY_WINDOW + ") w) h WHERE (h.ordering_key IS NULL OR h.rn "
+          + "= 1) AND h.due_at <= now() AND (h.lease_until IS NULL OR h.lease_until < now()) "
+          + "ORDER BY h.due_at, h.id LIMIT ?) AND d0.due_at <= now() AND (d0.lease_until IS "
+          + "NULL OR d0.lease_until < now())"
+          + (records ? " AND (SELECT count(*) FROM gone) >= 0" : "")
+          + " FOR UPDATE SKIP LOCKED"; // re-checked on rows another claimer just leased
     } else {
-      pick = "SELECT id FROM " + s + ".delivery WHERE route = ? AND due_at <= now() AND "
-          + "(lease_until IS NULL OR lease_until < now()) ORDER BY due_at, id LIMIT ? "
+      pick = "SELECT id FROM " + s + ".delivery WHERE route = ?" + after + " AND due_at <= "
+          + "now() AND (lease_until IS NULL OR lease_until < now()) ORDER BY due_at, id LIMIT ? "
           + "FOR UPDATE SKIP LOCKED";
     }
+    SuccessArrays arrays = records ? new SuccessArrays(succeeded) : null;
     return tx.runStatement(c -> { // one statement: atomic on its own, one round trip
       List<OutboxDelivery> out = new ArrayList<>();
       // A lease still set here has lapsed (outcomes clear it): its sender died with the request
       // in flight, so for a group the member may have run the handler — that counts an attempt.
-      try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery d SET "
+      try (PreparedStatement ps = c.prepareStatement((records ? "WITH " + SUCCEEDED.replace(
+          "%s", s) + ", recorded AS (" + SUCCEEDED_ATTEMPTS.replace("%s", s) + ") " : "")
+          + "UPDATE " + s + ".delivery d SET "
           + "handler_attempt = d.handler_attempt + CASE WHEN ? AND d.lease_until IS NOT NULL "
           + "THEN 1 ELSE 0 END, lease_owner = ?, lease_until = now() + ? * interval '1 ms' "
           + "WHERE d.id IN (" + pick + ") AND EXISTS (SELECT 1 FROM " + s + ".route r "
           + "WHERE r.name = d.route AND r.state = 'ENABLED') " // not for a stale route list
           + "RETURNING d.id, d.topic, d.attributes, d.data, "
           + "d.attempts, d.handler_attempt")) {
-        ps.setBoolean(1, byKey);
-        ps.setString(2, owner);
-        ps.setLong(3, lease.toMillis());
-        ps.setString(4, route);
+        int i = records ? arrays.bind(c, ps) : 0;
+        ps.setBoolean(++i, byKey);
+        ps.setString(++i, owner);
+        ps.setLong(++i, lease.toMillis());
+        ps.setString(++i, route);
+        if (records) {
+          ps.setArray(++i, c.createArrayOf("bigint", arrays.ids));
+        }
         if (!ordered) {
-          ps.setInt(5, max);
+          ps.setInt(++i, max);
         }
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
@@ -390,62 +436,75 @@ public final class JdbcOutbox implements Outbox {
   }
 
   /**
-   * Records the outcomes of many successful deliveries with one statement: it locks the
-   * deliveries in id order, deletes them and inserts their attempt records (for the deliveries
-   * that still existed, as {@link #succeeded(AttemptRecord)} does). The dispatcher collects its
-   * successes per round, so a busy sender pays one statement and one commit per round instead of
-   * one per delivery.
+   * Records the outcomes of many successful deliveries with one statement in auto-commit
+   * ({@link #SUCCEEDED}, {@link #SUCCEEDED_ATTEMPTS}): it locks the deliveries in id order,
+   * deletes them and inserts their attempt records (for the deliveries that still existed, as
+   * {@link #succeeded(AttemptRecord)} does). The dispatcher collects its successes, so a busy
+   * sender pays one statement for many deliveries instead of one transaction per delivery.
    */
   @Override
   public void succeeded(List<AttemptRecord> attempts) {
     if (attempts.isEmpty()) {
       return;
     }
-    int n = attempts.size();
-    Long[] ids = new Long[n];
-    Integer[] numbers = new Integer[n];
-    String[] started = new String[n];
-    Long[] millis = new Long[n];
-    Integer[] statuses = new Integer[n];
-    String[] errors = new String[n];
-    String[] eventIds = new String[n];
-    String[] webhookIds = new String[n];
-    for (int i = 0; i < n; i++) {
-      AttemptRecord a = attempts.get(i);
-      ids[i] = a.deliveryId();
-      numbers[i] = a.attempt();
-      started[i] = a.startedAt().toString();
-      millis[i] = a.duration().toMillis();
-      statuses[i] = a.status();
-      errors[i] = a.error();
-      eventIds[i] = a.eventId();
-      webhookIds[i] = a.webhookId();
-    }
-    tx.run(c -> {
-      // The data-modifying CTE runs whether or not the outer statement reads it; the outer
-      // INSERT reads the deliveries as they were before it (one snapshot for the statement).
-      try (PreparedStatement ps = c.prepareStatement("WITH gone AS (DELETE FROM " + s
-          + ".delivery WHERE id IN (" + lockedInIdOrder("id = ANY(?)") + ") RETURNING id) "
-          + "INSERT INTO " + s + ".attempt (delivery_id, route, attempt, started_at, "
-          + "duration_ms, status, error, event_id, webhook_id) SELECT a.delivery_id, d.route, "
-          + "a.attempt, a.started_at::timestamptz, a.duration_ms, a.status, a.error, "
-          + "a.event_id, a.webhook_id FROM unnest(?::bigint[], ?::int[], ?::text[], "
-          + "?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[]) AS a(delivery_id, attempt, "
-          + "started_at, duration_ms, status, error, event_id, webhook_id) JOIN " + s
-          + ".delivery d ON d.id = a.delivery_id")) {
-        ps.setArray(1, c.createArrayOf("bigint", sortedIds(List.of(ids))));
-        ps.setArray(2, c.createArrayOf("bigint", ids));
-        ps.setArray(3, c.createArrayOf("int4", numbers));
-        ps.setArray(4, c.createArrayOf("text", started));
-        ps.setArray(5, c.createArrayOf("bigint", millis));
-        ps.setArray(6, c.createArrayOf("int4", statuses));
-        ps.setArray(7, c.createArrayOf("text", errors));
-        ps.setArray(8, c.createArrayOf("text", eventIds));
-        ps.setArray(9, c.createArrayOf("text", webhookIds));
+    SuccessArrays arrays = new SuccessArrays(attempts);
+    tx.runStatement(c -> { // one statement: atomic on its own, one round trip
+      try (PreparedStatement ps = c.prepareStatement("WITH " + SUCCEEDED.replace("%s", s) + " "
+          + SUCCEEDED_ATTEMPTS.replace("%s", s))) {
+        arrays.bind(c, ps);
         ps.executeUpdate();
       }
       return null;
     });
+  }
+
+  /** The columns of successful attempts, as the arrays {@link #SUCCEEDED} binds. */
+  private static final class SuccessArrays {
+    final Long[] ids;
+    final Integer[] numbers;
+    final String[] started;
+    final Long[] millis;
+    final Integer[] statuses;
+    final String[] errors;
+    final String[] eventIds;
+    final String[] webhookIds;
+
+    SuccessArrays(List<AttemptRecord> attempts) {
+      int n = attempts.size();
+      ids = new Long[n];
+      numbers = new Integer[n];
+      started = new String[n];
+      millis = new Long[n];
+      statuses = new Integer[n];
+      errors = new String[n];
+      eventIds = new String[n];
+      webhookIds = new String[n];
+      for (int i = 0; i < n; i++) {
+        AttemptRecord a = attempts.get(i);
+        ids[i] = a.deliveryId();
+        numbers[i] = a.attempt();
+        started[i] = a.startedAt().toString();
+        millis[i] = a.duration().toMillis();
+        statuses[i] = a.status();
+        errors[i] = a.error();
+        eventIds[i] = a.eventId();
+        webhookIds[i] = a.webhookId();
+      }
+    }
+
+    /** Binds the first nine parameters; returns how many it bound. */
+    int bind(Connection c, PreparedStatement ps) throws SQLException {
+      ps.setArray(1, c.createArrayOf("bigint", sortedIds(List.of(ids))));
+      ps.setArray(2, c.createArrayOf("bigint", ids));
+      ps.setArray(3, c.createArrayOf("int4", numbers));
+      ps.setArray(4, c.createArrayOf("text", started));
+      ps.setArray(5, c.createArrayOf("bigint", millis));
+      ps.setArray(6, c.createArrayOf("int4", statuses));
+      ps.setArray(7, c.createArrayOf("text", errors));
+      ps.setArray(8, c.createArrayOf("text", eventIds));
+      ps.setArray(9, c.createArrayOf("text", webhookIds));
+      return 9;
+    }
   }
 
   @Override

@@ -133,6 +133,28 @@ public interface Outbox extends AutoCloseable {
       Duration lease);
 
   /**
+   * Records successful deliveries ({@link #succeeded(List)}) and then claims like {@link
+   * #claim}, in one call: a durable outbox makes it one statement, so a sender pays one round
+   * trip for a round's outcomes and its next claim. The successes are recorded whether or not
+   * the claim finds anything; when the call throws, neither happened. The claim treats the
+   * recorded deliveries as gone (an ordered route's next delivery, a key's next event, is
+   * claimable in the same call).
+   *
+   * @param succeeded the successful attempts to record first, one per delivery
+   * @param route the route
+   * @param max the most to claim
+   * @param ordered as for {@link #claim}
+   * @param byKey as for {@link #claim}
+   * @param lease how long the claim holds
+   * @return the claimed deliveries
+   */
+  default List<OutboxDelivery> succeededAndClaim(List<AttemptRecord> succeeded, String route,
+      int max, boolean ordered, boolean byKey, Duration lease) {
+    succeeded(succeeded);
+    return claim(route, max, ordered, byKey, lease);
+  }
+
+  /**
    * Extends the leases of deliveries this outbox's sender still has in flight, so a request may
    * run longer than one lease while a sender that dies loses its claims after at most one lease.
    * Deliveries finished meanwhile, or claimed by another sender after the lease ran out, are

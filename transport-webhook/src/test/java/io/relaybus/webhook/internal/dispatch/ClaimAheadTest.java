@@ -124,9 +124,12 @@ class ClaimAheadTest {
     return DispatcherFixture.dispatcher(outbox, client, "claim-ahead-dispatcher");
   }
 
-  /** The pool, counting the claim statements prepared on its connections. */
+  /**
+   * The pool, counting the claim statements prepared on its connections (alone, or after a
+   * round's successes in the same statement).
+   */
   private javax.sql.DataSource countingClaims(AtomicInteger claims) {
-    return CountingStatements.counting(pool, sql -> sql.startsWith("UPDATE ")
+    return CountingStatements.counting(pool, sql -> sql.contains("UPDATE ")
         && sql.contains("lease_owner = ?, lease_until"), claims);
   }
 }

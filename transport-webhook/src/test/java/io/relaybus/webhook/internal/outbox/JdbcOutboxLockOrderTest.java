@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The outbox's writers cannot deadlock: several senders (each its own lease owner) claim with
- * leases so short that they take each other's deliveries, renew, record successes in batches and
- * failures one by one, in shuffled orders, while a publisher adds deliveries — and PostgreSQL
+ * leases so short that they take each other's deliveries, renew, record successes in batches
+ * (alone or with the next claim) and failures one by one, in shuffled orders, while a publisher adds deliveries — and PostgreSQL
  * reports no deadlock for the database. And a sender whose lease ran out does not release a
  * delivery another sender claimed since: that would let a third claim send it again.
  */
@@ -70,9 +70,11 @@ class JdbcOutboxLockOrderTest {
       }));
       for (JdbcOutbox sender : senders) {
         work.add(threads.submit(() -> {
+          List<AttemptRecord> succeeded = List.of();
           while (System.nanoTime() < end) {
-            contend(sender);
+            succeeded = contend(sender, succeeded);
           }
+          sender.succeeded(succeeded);
           return null;
         }));
       }
@@ -110,12 +112,19 @@ class JdbcOutboxLockOrderTest {
     }
   }
 
-  /** One round of a sender: claim, then renew, succeed and fail what it took, shuffled. */
-  private static void contend(JdbcOutbox sender) {
+  /**
+   * One round of a sender: claim (alone, or with the last round's successes in the same
+   * statement, as the dispatcher does), then renew, succeed and fail what it took, shuffled;
+   * returns the successes that go with the next claim, or records them now.
+   */
+  private static List<AttemptRecord> contend(JdbcOutbox sender,
+      List<AttemptRecord> succeeded) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     // Leases of a few milliseconds: the senders claim each other's deliveries all the time.
-    List<OutboxDelivery> claimed = new ArrayList<>(sender.claim("contended", 1000, false, false,
-        Duration.ofMillis(random.nextInt(1, 20))));
+    Duration lease = Duration.ofMillis(random.nextInt(1, 20));
+    List<OutboxDelivery> claimed = new ArrayList<>(succeeded.isEmpty()
+        ? sender.claim("contended", 1000, false, false, lease)
+        : sender.succeededAndClaim(succeeded, "contended", 1000, false, false, lease));
     Collections.shuffle(claimed);
     List<Long> ids = new ArrayList<>();
     claimed.forEach(d -> ids.add(d.id()));
@@ -130,7 +139,11 @@ class JdbcOutboxLockOrderTest {
         sender.failed(a, Instant.now(), 1, true);
       }
     }
+    if (random.nextBoolean()) {
+      return ok;
+    }
     sender.succeeded(ok);
+    return List.of();
   }
 
   private static List<Event> events(int n) {

@@ -292,9 +292,15 @@ class JdbcOutboxTest {
   }
 
   private static boolean waitingForALock(String url) throws SQLException {
-    try (Connection c = DriverManager.getConnection(url, server.user(), server.password());
-        Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+    try (Connection c = DriverManager.getConnection(url, server.user(), server.password())) {
+      return waitingForALock(c);
+    }
+  }
+
+  /** Whether a statement of the outbox that sets leases waits for a row lock. */
+  static boolean waitingForALock(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
             + "AND query LIKE '%lease_until = now()%'")) {
       rs.next();
       return rs.getLong(1) > 0;
