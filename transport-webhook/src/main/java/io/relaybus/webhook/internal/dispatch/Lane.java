@@ -148,9 +148,9 @@ final class Lane {
 
   /**
    * Tops the claimed-ahead deliveries up once they fell to half the target (one claim for
-   * many deliveries, with the successes waiting to be recorded; not while the breaker is not closed, so a failing endpoint's deliveries
-   * stay claimable by others), then starts as many as the free slots, breaker and rate limit
-   * allow.
+   * many deliveries, with the successes waiting to be recorded; not while the breaker is not
+   * closed, so a failing endpoint's deliveries stay claimable by others), then starts as many
+   * as the free slots, breaker and rate limit allow.
    */
   private boolean claimAheadAndSend(Route r, int wanted) {
     int target = aheadTarget(r);

@@ -307,9 +307,10 @@ public final class JdbcOutbox implements Outbox {
   public List<OutboxDelivery> succeededAndClaim(List<AttemptRecord> succeeded, String route,
       int max, boolean ordered, boolean byKey, Duration lease) {
     boolean records = !succeeded.isEmpty();
-    // After the successes, and without them: the pick's own filter gets these conditions.
-    String after = records ? " AND id <> ALL(?) AND (SELECT count(*) FROM gone) >= 0" : "";
+    // The pick leaves the recorded deliveries out of the route's rows it looks at, and runs
+    // only after they are deleted (a one-time filter: the CTE runs to its end first).
     String notRecorded = records ? " AND id <> ALL(?)" : "";
+    String afterRecorded = records ? " AND (SELECT count(*) FROM gone) >= 0" : "";
     // Per-key order: a delivery with a key is claimable only as the oldest pending one of its
     // key. Looking at the route's oldest KEY_WINDOW deliveries makes that a row_number() over
     // the window instead of a probe per row (any older row of the same key is in the window
@@ -318,8 +319,8 @@ public final class JdbcOutbox implements Outbox {
     if (ordered) {
       pick = "SELECT id FROM " + s + ".delivery WHERE id = (SELECT min(id) FROM " + s
           + ".delivery WHERE route = ?" + notRecorded + ") AND due_at <= now() AND "
-          + "(lease_until IS NULL OR lease_until < now())"
-          + (records ? " AND (SELECT count(*) FROM gone) >= 0" : "") + " FOR UPDATE SKIP LOCKED";
+          + "(lease_until IS NULL OR lease_until < now())" + afterRecorded
+          + " FOR UPDATE SKIP LOCKED";
     } else if (byKey) {
       pick = "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.id IN (SELECT h.id FROM ("
           + "SELECT w.id, w.due_at, w.lease_until, w.ordering_key, row_number() OVER "
@@ -328,13 +329,12 @@ public final class JdbcOutbox implements Outbox {
           + " ORDER BY id LIMIT " + KEY_WINDOW + ") w) h WHERE (h.ordering_key IS NULL OR h.rn "
           + "= 1) AND h.due_at <= now() AND (h.lease_until IS NULL OR h.lease_until < now()) "
           + "ORDER BY h.due_at, h.id LIMIT ?) AND d0.due_at <= now() AND (d0.lease_until IS "
-          + "NULL OR d0.lease_until < now())"
-          + (records ? " AND (SELECT count(*) FROM gone) >= 0" : "")
+          + "NULL OR d0.lease_until < now())" + afterRecorded
           + " FOR UPDATE SKIP LOCKED"; // re-checked on rows another claimer just leased
     } else {
-      pick = "SELECT id FROM " + s + ".delivery WHERE route = ?" + after + " AND due_at <= "
-          + "now() AND (lease_until IS NULL OR lease_until < now()) ORDER BY due_at, id LIMIT ? "
-          + "FOR UPDATE SKIP LOCKED";
+      pick = "SELECT id FROM " + s + ".delivery WHERE route = ?" + notRecorded + afterRecorded
+          + " AND due_at <= now() AND (lease_until IS NULL OR lease_until < now()) "
+          + "ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
     }
     SuccessArrays arrays = records ? new SuccessArrays(succeeded) : null;
     return tx.runStatement(c -> { // one statement: atomic on its own, one round trip

@@ -28,9 +28,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The outbox's writers cannot deadlock: several senders (each its own lease owner) claim with
  * leases so short that they take each other's deliveries, renew, record successes in batches
- * (alone or with the next claim) and failures one by one, in shuffled orders, while a publisher adds deliveries — and PostgreSQL
- * reports no deadlock for the database. And a sender whose lease ran out does not release a
- * delivery another sender claimed since: that would let a third claim send it again.
+ * (alone or with the next claim) and failures one by one, in shuffled orders, while a
+ * publisher adds deliveries — and PostgreSQL reports no deadlock for the database. And a sender
+ * whose lease ran out does not release a delivery another sender claimed since: that would let
+ * a third claim send it again.
  */
 class JdbcOutboxLockOrderTest {
 
