@@ -46,6 +46,16 @@ public final class JdbcOutbox implements Outbox {
   public static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
 
   private static final int KEY_WINDOW = 2000;
+  /**
+   * A route's deliveries in id (publish) order, for ordered and keyed claims, through the
+   * {@code (route, id)} index. A range rather than {@code route = ?}: with an equality the
+   * planner may instead walk the primary key in id order and filter by route, which it costs as
+   * cheap because it assumes a route's rows are spread evenly over the ids — but a route's
+   * deliveries come after every older delivery of every other route (a dead endpoint's backlog),
+   * and that walk reads them all on every claim. With a range, only the {@code (route, id)}
+   * index returns rows in {@code ORDER BY route, id}. Binds the route twice.
+   */
+  static final String ROUTE_IN_ID_ORDER = "route >= ? AND route <= ?";
   /** Records an attempt of a delivery that still exists ({@code %s}: the schema). */
   private static final String ATTEMPT_COLUMNS = "INSERT INTO %s.attempt "
       + "(delivery_id, route, attempt, started_at, duration_ms, status, error, event_id, "
@@ -307,35 +317,7 @@ public final class JdbcOutbox implements Outbox {
   public List<OutboxDelivery> succeededAndClaim(List<AttemptRecord> succeeded, String route,
       int max, boolean ordered, boolean byKey, Duration lease) {
     boolean records = !succeeded.isEmpty();
-    // The pick leaves the recorded deliveries out of the route's rows it looks at, and runs
-    // only after they are deleted (a one-time filter: the CTE runs to its end first).
-    String notRecorded = records ? " AND id <> ALL(?)" : "";
-    String afterRecorded = records ? " AND (SELECT count(*) FROM gone) >= 0" : "";
-    // Per-key order: a delivery with a key is claimable only as the oldest pending one of its
-    // key. Looking at the route's oldest KEY_WINDOW deliveries makes that a row_number() over
-    // the window instead of a probe per row (any older row of the same key is in the window
-    // too); keys whose head lies beyond the window wait until older deliveries finish.
-    String pick;
-    if (ordered) {
-      pick = "SELECT id FROM " + s + ".delivery WHERE id = (SELECT min(id) FROM " + s
-          + ".delivery WHERE route = ?" + notRecorded + ") AND due_at <= now() AND "
-          + "(lease_until IS NULL OR lease_until < now())" + afterRecorded
-          + " FOR UPDATE SKIP LOCKED";
-    } else if (byKey) {
-      pick = "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.id IN (SELECT h.id FROM ("
-          + "SELECT w.id, w.due_at, w.lease_until, w.ordering_key, row_number() OVER "
-          + "(PARTITION BY w.ordering_key ORDER BY w.id) AS rn FROM (SELECT id, due_at, "
-          + "lease_until, ordering_key FROM " + s + ".delivery WHERE route = ?" + notRecorded
-          + " ORDER BY id LIMIT " + KEY_WINDOW + ") w) h WHERE (h.ordering_key IS NULL OR h.rn "
-          + "= 1) AND h.due_at <= now() AND (h.lease_until IS NULL OR h.lease_until < now()) "
-          + "ORDER BY h.due_at, h.id LIMIT ?) AND d0.due_at <= now() AND (d0.lease_until IS "
-          + "NULL OR d0.lease_until < now())" + afterRecorded
-          + " FOR UPDATE SKIP LOCKED"; // re-checked on rows another claimer just leased
-    } else {
-      pick = "SELECT id FROM " + s + ".delivery WHERE route = ?" + notRecorded + afterRecorded
-          + " AND due_at <= now() AND (lease_until IS NULL OR lease_until < now()) "
-          + "ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
-    }
+    String pick = pick(s, ordered, byKey, records);
     SuccessArrays arrays = records ? new SuccessArrays(succeeded) : null;
     return tx.runStatement(c -> { // one statement: atomic on its own, one round trip
       List<OutboxDelivery> out = new ArrayList<>();
@@ -355,6 +337,9 @@ public final class JdbcOutbox implements Outbox {
         ps.setString(++i, owner);
         ps.setLong(++i, lease.toMillis());
         ps.setString(++i, route);
+        if (ordered || byKey) {
+          ps.setString(++i, route); // ROUTE_IN_ID_ORDER's upper bound
+        }
         if (records) {
           ps.setArray(++i, c.createArrayOf("bigint", arrays.ids));
         }
@@ -371,6 +356,42 @@ public final class JdbcOutbox implements Outbox {
       out.sort((a, b) -> Long.compare(a.id(), b.id()));
       return out;
     });
+  }
+
+  /**
+   * The claim's choice of deliveries: parameters the route ({@link #ROUTE_IN_ID_ORDER}: twice for
+   * an ordered or keyed route), the recorded ids when {@code records}, and the most to claim
+   * unless {@code ordered}.
+   */
+  static String pick(String s, boolean ordered, boolean byKey, boolean records) {
+    // The pick leaves the recorded deliveries out of the route's rows it looks at, and runs
+    // only after they are deleted (a one-time filter: the CTE runs to its end first).
+    String notRecorded = records ? " AND id <> ALL(?)" : "";
+    String afterRecorded = records ? " AND (SELECT count(*) FROM gone) >= 0" : "";
+    if (ordered) {
+      return "SELECT id FROM " + s + ".delivery WHERE id = (SELECT id FROM " + s
+          + ".delivery WHERE " + ROUTE_IN_ID_ORDER + notRecorded + " ORDER BY route, id LIMIT 1)"
+          + " AND due_at <= now() AND (lease_until IS NULL OR lease_until < now())"
+          + afterRecorded + " FOR UPDATE SKIP LOCKED";
+    }
+    if (byKey) {
+      // Per-key order: a delivery with a key is claimable only as the oldest pending one of its
+      // key. Looking at the route's oldest KEY_WINDOW deliveries makes that a row_number() over
+      // the window instead of a probe per row (any older row of the same key is in the window
+      // too); keys whose head lies beyond the window wait until older deliveries finish.
+      return "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.id IN (SELECT h.id FROM ("
+          + "SELECT w.id, w.due_at, w.lease_until, w.ordering_key, row_number() OVER "
+          + "(PARTITION BY w.ordering_key ORDER BY w.id) AS rn FROM (SELECT id, due_at, "
+          + "lease_until, ordering_key FROM " + s + ".delivery WHERE " + ROUTE_IN_ID_ORDER
+          + notRecorded + " ORDER BY route, id LIMIT " + KEY_WINDOW + ") w) h WHERE "
+          + "(h.ordering_key IS NULL OR h.rn = 1) AND h.due_at <= now() AND (h.lease_until IS "
+          + "NULL OR h.lease_until < now()) ORDER BY h.due_at, h.id LIMIT ?) AND d0.due_at <= "
+          + "now() AND (d0.lease_until IS NULL OR d0.lease_until < now())" + afterRecorded
+          + " FOR UPDATE SKIP LOCKED"; // re-checked on rows another claimer just leased
+    }
+    return "SELECT id FROM " + s + ".delivery WHERE route = ?" + notRecorded + afterRecorded
+        + " AND due_at <= now() AND (lease_until IS NULL OR lease_until < now()) "
+        + "ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
   }
 
   @Override

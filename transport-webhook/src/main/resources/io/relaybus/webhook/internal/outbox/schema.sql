@@ -40,7 +40,10 @@ CREATE TABLE IF NOT EXISTS ${schema}.delivery (
   created_at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS delivery_route_due ON ${schema}.delivery (route, due_at, id);
-CREATE INDEX IF NOT EXISTS delivery_route_key ON ${schema}.delivery (route, ordering_key, id);
+-- A route's deliveries in publish order: the oldest of an ordered route, a keyed route's window.
+CREATE INDEX IF NOT EXISTS delivery_route_id ON ${schema}.delivery (route, id);
+-- Replaced by delivery_route_id: no statement reads (route, ordering_key, id).
+DROP INDEX IF EXISTS ${schema}.delivery_route_key;
 
 -- Every HTTP attempt: status 0 means no response (timeout, reset, refused).
 CREATE TABLE IF NOT EXISTS ${schema}.attempt (
