@@ -24,6 +24,13 @@ class SmallMainsSmokeTest {
         .contains("data 9,000 bytes, concurrency 8:");
   }
 
+  @Test
+  void orderedBehindBacklogDeliversWithAndWithoutTheBacklog() {
+    String out = stdout(() -> OrderedBehindBacklog.main(new String[] {"500", "50"}));
+    assertThat(out).contains("ordered endpoint, 0 deliveries of a disabled endpoint before it:")
+        .contains("ordered endpoint, 500 deliveries of a disabled endpoint before it:");
+  }
+
   private interface Main {
     void run() throws Exception;
   }
