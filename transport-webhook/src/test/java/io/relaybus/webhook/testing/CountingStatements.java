@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
@@ -32,15 +33,41 @@ public final class CountingStatements {
           if (!dm.getName().equals("getConnection")) {
             return result;
           }
-          Connection c = (Connection) result;
-          return Proxy.newProxyInstance(Connection.class.getClassLoader(),
-              new Class<?>[] {Connection.class}, (proxy, m, args) -> {
-                if (m.getName().equals("prepareStatement") && args != null
-                    && args[0] instanceof String sql && counted.test(sql)) {
-                  count.incrementAndGet();
-                }
-                return invoke(m, c, args);
-              });
+          return observing((Connection) result, (c, m, args) -> {
+            if (m.getName().equals("prepareStatement") && args != null
+                && args[0] instanceof String sql && counted.test(sql)) {
+              count.incrementAndGet();
+            }
+          });
+        });
+  }
+
+  /** What a test does before each call on an observed connection. */
+  @FunctionalInterface
+  public interface Observer {
+    /**
+     * Called before the call goes to the connection.
+     *
+     * @param c the real connection
+     * @param m the method called
+     * @param args its arguments, {@code null} for none
+     * @throws SQLException to fail the call instead
+     */
+    void before(Connection c, Method m, Object[] args) throws SQLException;
+  }
+
+  /**
+   * A connection that tells {@code observer} of every call before making it on {@code c}.
+   *
+   * @param c the real connection
+   * @param observer what to tell
+   * @return the observed connection
+   */
+  public static Connection observing(Connection c, Observer observer) {
+    return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+        new Class<?>[] {Connection.class}, (proxy, m, args) -> {
+          observer.before(c, m, args);
+          return invoke(m, c, args);
         });
   }
 

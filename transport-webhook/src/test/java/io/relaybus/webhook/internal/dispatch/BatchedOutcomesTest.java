@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
 import io.relaybus.webhook.internal.outbox.AttemptRecord;
 import io.relaybus.webhook.internal.outbox.JdbcOutbox;
 import io.relaybus.webhook.internal.outbox.OutboxDelivery;
+import io.relaybus.webhook.testing.CountingStatements;
+import io.relaybus.webhook.testing.OutboxDatabase;
 import io.relaybus.webhook.testing.ScriptedReceiver;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -35,19 +33,16 @@ import org.junit.jupiter.api.Test;
  */
 class BatchedOutcomesTest {
 
-  private static PostgresServer server;
-  private static String url;
+  private static OutboxDatabase database;
 
   @BeforeAll
-  static void database() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("webhook_batched_outcomes");
+  static void createDatabase() {
+    database = OutboxDatabase.create("webhook_batched_outcomes");
   }
 
   @Test
   void outcomesOfManyDeliveriesAreOneTransaction() {
-    CountingDataSource db = new CountingDataSource(
-        JdbcOutbox.pool(url, server.user(), server.password(), 4));
+    CountingDataSource db = new CountingDataSource(database.pool(4));
     try (JdbcOutbox outbox = new JdbcOutbox(db, db.pool, "batch_unit")) {
       outbox.putEndpoint(WebhookEndpoint.builder("unit").url("https://example.com/h")
           .topics("unit-t").build());
@@ -77,9 +72,8 @@ class BatchedOutcomesTest {
   @Test
   void successesWaitForAnUnreachableDatabaseAndAreRecordedTogether() {
     int n = 40;
-    CountingDataSource db = new CountingDataSource(
-        JdbcOutbox.pool(url, server.user(), server.password(), 4));
-    OkHttpClient client = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+    CountingDataSource db = new CountingDataSource(database.pool(4));
+    OkHttpClient client = DispatcherFixture.client();
     ScriptedReceiver.Answer[] hangs = new ScriptedReceiver.Answer[n];
     java.util.Arrays.fill(hangs, ScriptedReceiver.Answer.hang());
     try (ScriptedReceiver r = ScriptedReceiver.start().script(hangs);
@@ -114,8 +108,7 @@ class BatchedOutcomesTest {
         dispatcher.close(Duration.ofSeconds(5));
       }
     } finally {
-      client.dispatcher().executorService().shutdown();
-      client.connectionPool().evictAll();
+      DispatcherFixture.close(client);
     }
   }
 
@@ -138,33 +131,22 @@ class BatchedOutcomesTest {
       if (!reachable.get()) {
         throw new SQLTransientConnectionException("database unreachable (test)");
       }
-      Connection c = pool.getConnection();
       AtomicBoolean deletes = new AtomicBoolean();
-      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-          new Class<?>[] {Connection.class}, (proxy, m, args) -> {
-            if (m.getName().equals("prepareStatement") && args != null
-                && args[0] instanceof String sql && sql.contains("DELETE FROM")
-                && sql.contains(".delivery WHERE")) {
-              if (c.getAutoCommit()) { // one statement, committed on its own
-                outcomeCommits.incrementAndGet();
-              } else {
-                deletes.set(true);
-              }
-            } else if (m.getName().equals("commit") && deletes.getAndSet(false)) {
-              outcomeCommits.incrementAndGet();
-            } else if (m.getName().equals("rollback")) {
-              deletes.set(false);
-            }
-            return invoke(m, c, args);
-          });
-    }
-
-    private static Object invoke(Method m, Object target, Object[] args) throws Throwable {
-      try {
-        return m.invoke(target, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause();
-      }
+      return CountingStatements.observing(pool.getConnection(), (c, m, args) -> {
+        if (m.getName().equals("prepareStatement") && args != null
+            && args[0] instanceof String sql && sql.contains("DELETE FROM")
+            && sql.contains(".delivery WHERE")) {
+          if (c.getAutoCommit()) { // one statement, committed on its own
+            outcomeCommits.incrementAndGet();
+          } else {
+            deletes.set(true);
+          }
+        } else if (m.getName().equals("commit") && deletes.getAndSet(false)) {
+          outcomeCommits.incrementAndGet();
+        } else if (m.getName().equals("rollback")) {
+          deletes.set(false);
+        }
+      });
     }
 
     @Override

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
 import io.relaybus.webhook.internal.outbox.JdbcOutbox;
 import io.relaybus.webhook.internal.outbox.OutboxDelivery;
 import io.relaybus.webhook.testing.CountingStatements;
+import io.relaybus.webhook.testing.OutboxDatabase;
 import io.relaybus.webhook.testing.ScriptedReceiver;
 import java.sql.Connection;
 import java.time.Duration;
@@ -31,27 +31,24 @@ import org.junit.jupiter.api.Test;
  */
 class ClaimAheadTest {
 
-  private static PostgresServer server;
-  private static String url;
+  private static OutboxDatabase db;
   private HikariDataSource pool;
   private OkHttpClient client;
 
   @BeforeAll
   static void database() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("webhook_claim_ahead");
+    db = OutboxDatabase.create("webhook_claim_ahead");
   }
 
   @BeforeEach
   void open() {
-    pool = JdbcOutbox.pool(url, server.user(), server.password(), 4);
-    client = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+    pool = db.pool(4);
+    client = DispatcherFixture.client();
   }
 
   @AfterEach
   void close() {
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
+    DispatcherFixture.close(client);
     pool.close();
   }
 

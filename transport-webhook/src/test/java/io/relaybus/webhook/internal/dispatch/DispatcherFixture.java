@@ -21,6 +21,17 @@ final class DispatcherFixture {
         });
   }
 
+  /** A client that does not retry a failed connection (the tests script failures). */
+  static OkHttpClient client() {
+    return new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+  }
+
+  /** Stops {@link #client()}'s threads and closes its connections. */
+  static void close(OkHttpClient client) {
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+  }
+
   static DispatcherConfig config() {
     return new DispatcherConfig(new RetrySchedule(RetrySchedule.STANDARD, 0),
         Duration.ofHours(1), Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofMinutes(1),

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
 import io.relaybus.webhook.internal.outbox.JdbcOutbox;
+import io.relaybus.webhook.testing.OutboxDatabase;
 import io.relaybus.webhook.testing.ScriptedReceiver;
 import java.time.Duration;
 import okhttp3.OkHttpClient;
@@ -26,27 +26,24 @@ class LostWakeUpTest {
   private static final Duration LONG_POLL = Duration.ofSeconds(30);
   private static final Duration WELL_BEFORE_POLL = Duration.ofSeconds(5);
 
-  private static PostgresServer server;
-  private static String url;
+  private static OutboxDatabase db;
   private HikariDataSource pool;
   private OkHttpClient client;
 
   @BeforeAll
   static void database() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("webhook_lost_wake_up");
+    db = OutboxDatabase.create("webhook_lost_wake_up");
   }
 
   @BeforeEach
   void open() {
-    pool = JdbcOutbox.pool(url, server.user(), server.password(), 8);
-    client = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+    pool = db.pool(8);
+    client = DispatcherFixture.client();
   }
 
   @AfterEach
   void close() {
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
+    DispatcherFixture.close(client);
     pool.close();
   }
 

@@ -3,7 +3,7 @@ package io.relaybus.webhook.internal.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.relaybus.postgres.testing.PostgresServer;
+import io.relaybus.webhook.testing.OutboxDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -41,9 +41,8 @@ class JdbcOutboxClaimPlanTest {
 
   @BeforeAll
   static void database() throws SQLException {
-    PostgresServer server = PostgresServer.shared();
-    String url = server.createDatabase("webhook_claim_plan");
-    pool = JdbcOutbox.pool(url, server.user(), server.password(), 2);
+    OutboxDatabase db = OutboxDatabase.create("webhook_claim_plan");
+    pool = db.pool(2);
     outbox = new JdbcOutbox(pool, null, SCHEMA);
     try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
       // Rows of a real size (attributes, 200 bytes of data), one route after the other.

@@ -5,10 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.Event;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
+import io.relaybus.webhook.testing.OutboxDatabase;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -36,13 +35,11 @@ import org.junit.jupiter.api.Test;
 class JdbcOutboxLockOrderTest {
 
   private static final String SCHEMA = "lock_order";
-  private static PostgresServer server;
-  private static String url;
+  private static OutboxDatabase db;
 
   @BeforeAll
   static void database() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("webhook_lock_order");
+    db = OutboxDatabase.create("webhook_lock_order");
   }
 
   @Test
@@ -51,7 +48,7 @@ class JdbcOutboxLockOrderTest {
     List<HikariDataSource> pools = new ArrayList<>();
     List<JdbcOutbox> senders = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      HikariDataSource pool = JdbcOutbox.pool(url, server.user(), server.password(), 3);
+      HikariDataSource pool = db.pool(3);
       pools.add(pool);
       senders.add(new JdbcOutbox(pool, null, SCHEMA));
     }
@@ -94,8 +91,8 @@ class JdbcOutboxLockOrderTest {
 
   @Test
   void aSenderWhoseLeaseRanOutDoesNotReleaseAnotherSendersClaim() throws Exception {
-    try (HikariDataSource poolA = JdbcOutbox.pool(url, server.user(), server.password(), 2);
-        HikariDataSource poolB = JdbcOutbox.pool(url, server.user(), server.password(), 2)) {
+    try (HikariDataSource poolA = db.pool(2);
+        HikariDataSource poolB = db.pool(2)) {
       JdbcOutbox a = new JdbcOutbox(poolA, null, "lease_lapse");
       JdbcOutbox b = new JdbcOutbox(poolB, null, "lease_lapse");
       a.putEndpoint(WebhookEndpoint.builder("lapse").url("https://example.com/l")
@@ -156,13 +153,13 @@ class JdbcOutboxLockOrderTest {
   }
 
   private static long deadlocks() throws SQLException {
-    try (Connection c = DriverManager.getConnection(url, server.user(), server.password())) {
+    try (Connection c = db.connect()) {
       return JdbcOutboxTest.deadlocks(c);
     }
   }
 
   private static long sessionsOf(String application) throws SQLException {
-    try (Connection c = DriverManager.getConnection(url, server.user(), server.password());
+    try (Connection c = db.connect();
         Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + application
                 + "' AND datname = current_database()")) {

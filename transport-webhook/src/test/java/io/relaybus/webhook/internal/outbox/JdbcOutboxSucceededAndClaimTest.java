@@ -6,11 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.Event;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
 import io.relaybus.webhook.signature.WebhookSecret;
+import io.relaybus.webhook.testing.OutboxDatabase;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -34,16 +33,14 @@ import org.junit.jupiter.api.Test;
 class JdbcOutboxSucceededAndClaimTest {
 
   private static final String SCHEMA = "succeeded_and_claim";
-  private static PostgresServer server;
-  private static String url;
+  private static OutboxDatabase db;
   private static HikariDataSource pool;
   private static JdbcOutbox outbox;
 
   @BeforeAll
   static void database() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("webhook_succeeded_and_claim");
-    pool = JdbcOutbox.pool(url, server.user(), server.password(), 4);
+    db = OutboxDatabase.create("webhook_succeeded_and_claim");
+    pool = db.pool(4);
     outbox = new JdbcOutbox(pool, null, SCHEMA);
   }
 
@@ -116,15 +113,14 @@ class JdbcOutboxSucceededAndClaimTest {
     OutboxDelivery done = claim("locks", false, false).get(0);
     outbox.publish("locks-t", events(1, null));
     ExecutorService thread = Executors.newSingleThreadExecutor();
-    try (Connection other = DriverManager.getConnection(url, server.user(), server.password())) {
+    try (Connection other = db.connect()) {
       // Another writer (an endpoint being removed, say) holds the succeeded delivery.
       other.setAutoCommit(false);
       lock(other, "SELECT id FROM " + SCHEMA + ".delivery WHERE id = ? FOR UPDATE", done.id());
       Future<List<OutboxDelivery>> combined = thread.submit(() -> outbox.succeededAndClaim(
           List.of(ok(done)), "locks", 10, false, false, Duration.ofMinutes(1)));
       await().atMost(Duration.ofSeconds(10)).until(() -> {
-        try (Connection c = DriverManager.getConnection(url, server.user(),
-            server.password())) {
+        try (Connection c = db.connect()) {
           return JdbcOutboxTest.waitingForALock(c);
         }
       });

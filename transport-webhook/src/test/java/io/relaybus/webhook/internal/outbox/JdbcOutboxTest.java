@@ -5,10 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.Event;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
+import io.relaybus.webhook.testing.OutboxDatabase;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,14 +32,12 @@ import org.junit.jupiter.api.Test;
  * pools) on one database.
  */
 class JdbcOutboxTest {
-  private static PostgresServer server;
-  private static String url;
+  private static OutboxDatabase db;
   private static final List<JdbcOutbox> OPEN = new ArrayList<>();
 
   @BeforeAll
   static void database() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("webhook_outbox_unit");
+    db = OutboxDatabase.create("webhook_outbox_unit");
   }
 
   @AfterAll
@@ -49,7 +46,7 @@ class JdbcOutboxTest {
   }
 
   private static JdbcOutbox open() {
-    HikariDataSource pool = JdbcOutbox.pool(url, server.user(), server.password(), 4);
+    HikariDataSource pool = db.pool(4);
     JdbcOutbox o = new JdbcOutbox(pool, pool, "relaybus_webhook");
     OPEN.add(o);
     return o;
@@ -161,8 +158,7 @@ class JdbcOutboxTest {
     String schema = "relaybus_webhook_pre_event_id";
     JdbcOutbox o = openSchema(schema);
     // Make it the schema of an older version: no event columns, one attempt recorded then.
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, server.user(),
-        server.password()); java.sql.Statement st = c.createStatement()) {
+    try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
       st.execute("ALTER TABLE " + schema + ".attempt DROP COLUMN event_id, DROP COLUMN "
           + "webhook_id");
       st.execute("INSERT INTO " + schema + ".attempt (delivery_id, route, attempt, started_at, "
@@ -188,7 +184,7 @@ class JdbcOutboxTest {
   }
 
   private static JdbcOutbox openSchema(String schema) {
-    HikariDataSource pool = JdbcOutbox.pool(url, server.user(), server.password(), 2);
+    HikariDataSource pool = db.pool(2);
     JdbcOutbox o = new JdbcOutbox(pool, pool, schema);
     OPEN.add(o);
     return o;
@@ -201,7 +197,7 @@ class JdbcOutboxTest {
    */
   @Test
   void aFailureWithoutSqlStateFailsWithTheOutboxError() {
-    HikariDataSource pool = JdbcOutbox.pool(url, server.user(), server.password(), 2);
+    HikariDataSource pool = db.pool(2);
     JdbcOutbox o = new JdbcOutbox(pool, pool, "relaybus_webhook");
     pool.close();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> o.publish("closed-t", events(1,
@@ -215,7 +211,7 @@ class JdbcOutboxTest {
     o.putEndpoint(WebhookEndpoint.builder("lazy").url("https://example.com/z")
         .topics("lazy-t").build());
     o.publish("lazy-t", events(2, null));
-    try (Connection c = DriverManager.getConnection(url, server.user(), server.password());
+    try (Connection c = db.connect();
         Statement st = c.createStatement()) {
       st.executeUpdate("UPDATE relaybus_webhook.delivery SET attributes = 'not json' WHERE id = "
           + "(SELECT min(id) FROM relaybus_webhook.delivery WHERE route = 'lazy')");
@@ -256,7 +252,7 @@ class JdbcOutboxTest {
     long second = claimed.get(1).id();
     String touch = "UPDATE relaybus_webhook.delivery SET due_at = due_at WHERE id = ?";
     ExecutorService pool = Executors.newSingleThreadExecutor();
-    try (Connection other = DriverManager.getConnection(url, server.user(), server.password())) {
+    try (Connection other = db.connect()) {
       long deadlocksBefore = deadlocks(other);
       other.setAutoCommit(false);
       update(other, touch, second);
@@ -264,7 +260,7 @@ class JdbcOutboxTest {
       // waits for the first: a deadlock, detected by the renewal (it waited first).
       Future<?> renewal = pool.submit(() -> o.renew(List.of(first, second),
           Duration.ofMinutes(1)));
-      await().atMost(Duration.ofSeconds(10)).until(() -> waitingForALock(url));
+      await().atMost(Duration.ofSeconds(10)).until(JdbcOutboxTest::aStatementWaitsForALock);
       update(other, touch, first);
       other.commit();
       renewal.get(20, TimeUnit.SECONDS); // ran again after the abort: no exception
@@ -291,8 +287,8 @@ class JdbcOutboxTest {
     }
   }
 
-  private static boolean waitingForALock(String url) throws SQLException {
-    try (Connection c = DriverManager.getConnection(url, server.user(), server.password())) {
+  private static boolean aStatementWaitsForALock() throws SQLException {
+    try (Connection c = db.connect()) {
       return waitingForALock(c);
     }
   }

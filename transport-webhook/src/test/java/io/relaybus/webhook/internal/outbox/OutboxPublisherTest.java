@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.relaybus.Event;
-import io.relaybus.postgres.testing.PostgresServer;
 import io.relaybus.webhook.WebhookEndpoint;
 import io.relaybus.webhook.testing.CountingStatements;
+import io.relaybus.webhook.testing.OutboxDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,19 +30,17 @@ import org.junit.jupiter.api.Test;
  */
 class OutboxPublisherTest {
 
-  private static PostgresServer server;
-  private static String url;
+  private static OutboxDatabase db;
   private HikariDataSource pool;
 
   @BeforeAll
   static void database() {
-    server = PostgresServer.shared();
-    url = server.createDatabase("webhook_group_commit");
+    db = OutboxDatabase.create("webhook_group_commit");
   }
 
   @BeforeEach
   void open() {
-    pool = JdbcOutbox.pool(url, server.user(), server.password(), 4);
+    pool = db.pool(4);
   }
 
   @AfterEach
