@@ -95,6 +95,10 @@ public final class JdbcOutbox implements Outbox {
   private final HikariDataSource ownPool;
   private final String s;
   private final String owner = UUID.randomUUID().toString();
+  /** The claim statements, by {@link #claimIndex}: made once, not per claim. */
+  private final String[] claims = new String[8];
+  /** {@link #SUCCEEDED} and {@link #SUCCEEDED_ATTEMPTS} as one statement of their own. */
+  private final String succeededSql;
 
   /**
    * Opens the outbox on a data source and creates the schema if needed.
@@ -110,6 +114,15 @@ public final class JdbcOutbox implements Outbox {
     this.publisher = new OutboxPublisher(tx, schema);
     this.ownPool = ownPool;
     this.s = schema;
+    for (boolean ordered : new boolean[] {false, true}) {
+      for (boolean byKey : new boolean[] {false, true}) {
+        for (boolean records : new boolean[] {false, true}) {
+          claims[claimIndex(ordered, byKey, records)] = claimSql(ordered, byKey, records);
+        }
+      }
+    }
+    this.succeededSql = "WITH " + SUCCEEDED.replace("%s", s) + " "
+        + SUCCEEDED_ATTEMPTS.replace("%s", s);
     try {
       OutboxSchema.create(tx, schema);
     } catch (RuntimeException e) {
@@ -317,21 +330,11 @@ public final class JdbcOutbox implements Outbox {
   public List<OutboxDelivery> succeededAndClaim(List<AttemptRecord> succeeded, String route,
       int max, boolean ordered, boolean byKey, Duration lease) {
     boolean records = !succeeded.isEmpty();
-    String pick = pick(s, ordered, byKey, records);
     SuccessArrays arrays = records ? new SuccessArrays(succeeded) : null;
     return tx.runStatement(c -> { // one statement: atomic on its own, one round trip
       List<OutboxDelivery> out = new ArrayList<>();
-      // A lease still set here has lapsed (outcomes clear it): its sender died with the request
-      // in flight, so for a group the member may have run the handler — that counts an attempt.
-      try (PreparedStatement ps = c.prepareStatement((records ? "WITH " + SUCCEEDED.replace(
-          "%s", s) + ", recorded AS (" + SUCCEEDED_ATTEMPTS.replace("%s", s) + ") " : "")
-          + "UPDATE " + s + ".delivery d SET "
-          + "handler_attempt = d.handler_attempt + CASE WHEN ? AND d.lease_until IS NOT NULL "
-          + "THEN 1 ELSE 0 END, lease_owner = ?, lease_until = now() + ? * interval '1 ms' "
-          + "WHERE d.id IN (" + pick + ") AND EXISTS (SELECT 1 FROM " + s + ".route r "
-          + "WHERE r.name = d.route AND r.state = 'ENABLED') " // not for a stale route list
-          + "RETURNING d.id, d.topic, d.attributes, d.data, "
-          + "d.attempts, d.handler_attempt")) {
+      try (PreparedStatement ps = c.prepareStatement(claims[claimIndex(ordered, byKey,
+          records)])) {
         int i = records ? arrays.bind(c, ps) : 0;
         ps.setBoolean(++i, byKey);
         ps.setString(++i, owner);
@@ -356,6 +359,28 @@ public final class JdbcOutbox implements Outbox {
       out.sort((a, b) -> Long.compare(a.id(), b.id()));
       return out;
     });
+  }
+
+  private static int claimIndex(boolean ordered, boolean byKey, boolean records) {
+    return (ordered ? 4 : 0) | (byKey ? 2 : 0) | (records ? 1 : 0);
+  }
+
+  /**
+   * A claim: with {@code records}, the successes' CTEs first ({@link #SUCCEEDED}); then the
+   * lease on what {@link #pick} chooses, for routes still enabled.
+   */
+  private String claimSql(boolean ordered, boolean byKey, boolean records) {
+    // A lease still set here has lapsed (outcomes clear it): its sender died with the request
+    // in flight, so for a group the member may have run the handler — that counts an attempt.
+    // The route must still be enabled: the dispatcher's list of routes may be stale.
+    return (records ? "WITH " + SUCCEEDED.replace("%s", s) + ", recorded AS ("
+        + SUCCEEDED_ATTEMPTS.replace("%s", s) + ") " : "")
+        + "UPDATE " + s + ".delivery d SET "
+        + "handler_attempt = d.handler_attempt + CASE WHEN ? AND d.lease_until IS NOT NULL "
+        + "THEN 1 ELSE 0 END, lease_owner = ?, lease_until = now() + ? * interval '1 ms' "
+        + "WHERE d.id IN (" + pick(s, ordered, byKey, records) + ") AND EXISTS (SELECT 1 FROM "
+        + s + ".route r WHERE r.name = d.route AND r.state = 'ENABLED') "
+        + "RETURNING d.id, d.topic, d.attributes, d.data, d.attempts, d.handler_attempt";
   }
 
   /**
@@ -470,8 +495,7 @@ public final class JdbcOutbox implements Outbox {
     }
     SuccessArrays arrays = new SuccessArrays(attempts);
     tx.runStatement(c -> { // one statement: atomic on its own, one round trip
-      try (PreparedStatement ps = c.prepareStatement("WITH " + SUCCEEDED.replace("%s", s) + " "
-          + SUCCEEDED_ATTEMPTS.replace("%s", s))) {
+      try (PreparedStatement ps = c.prepareStatement(succeededSql)) {
         arrays.bind(c, ps);
         ps.executeUpdate();
       }
