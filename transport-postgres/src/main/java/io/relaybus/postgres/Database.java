@@ -111,7 +111,18 @@ final class Database implements AutoCloseable {
     }
   }
 
-  /** A connection outside the pool, for LISTEN; the caller closes it. */
+  /**
+   * Whether {@link #dedicatedConnection()} is one of the application's pool (the DataSource
+   * mode) rather than a connection of its own.
+   */
+  boolean listensOnThePool() {
+    return ownPool == null;
+  }
+
+  /**
+   * A connection for LISTEN, outside the pool in the URL mode (the application's pool's in the
+   * DataSource mode); the caller closes it.
+   */
   Connection dedicatedConnection() throws SQLException {
     if (ownPool == null) {
       return dataSource.getConnection();

@@ -57,6 +57,9 @@ final class NotificationListener implements AutoCloseable {
         health.passed();
         onConnected.run();
         listen(c);
+        try (Statement st = c.createStatement()) {
+          st.execute("UNLISTEN *"); // a pool's connection goes back to the pool
+        }
       } catch (SQLException | RuntimeException e) {
         if (!running) {
           return;
@@ -107,12 +110,18 @@ final class NotificationListener implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops listening. A connection of its own is closed at once; a connection of the
+   * application's pool is not closed under the listener's thread (it would go back to the pool
+   * while that thread still reads from it, still listening): the thread stops within its wait,
+   * unlistens and gives it back.
+   */
   @Override
   public void close() {
     running = false;
     thread.interrupt();
     Connection c = current;
-    if (c != null) {
+    if (c != null && !database.listensOnThePool()) {
       try {
         c.close();
       } catch (SQLException e) {
