@@ -9,7 +9,7 @@ import io.relaybus.PublishReceipt;
 import io.relaybus.RelaybusException;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.ops.Operations;
-import io.relaybus.spi.EventSizes;
+import io.relaybus.spi.CallerTransactionPublish;
 import io.relaybus.spi.HealthGrace;
 import io.relaybus.spi.Instrumentation;
 import io.relaybus.spi.Names;
@@ -177,33 +177,10 @@ public final class PostgresTransport implements Transport {
    */
   public List<PublishReceipt> publish(Connection connection, String topic, List<Event> events) {
     Objects.requireNonNull(connection, "connection");
-    Objects.requireNonNull(topic, "topic");
-    Objects.requireNonNull(events, "events");
-    Names.requireTopic(topic);
-    for (int i = 0; i < events.size(); i++) {
-      Objects.requireNonNull(events.get(i), "events[" + i + "]");
-    }
+    CallerTransactionPublish.requireArguments(topic, events);
     ensureOpen("publish to topic '" + topic + "'");
-    EventSizes.check(PostgresTransportProvider.NAME, capabilities, topic, events);
-    if (instrumentation == null || events.isEmpty()) {
-      return insert(connection, topic, events);
-    }
-    List<Event> given = List.copyOf(events);
-    Instrumentation.PublishObservation observation =
-        instrumentation.publishing(PostgresTransportProvider.NAME, topic, given);
-    try {
-      List<Event> observed = observation.events();
-      if (observed != given) {
-        // Headers an instrumentation added count towards the size limits too.
-        EventSizes.check(PostgresTransportProvider.NAME, capabilities, topic, observed);
-      }
-      List<PublishReceipt> receipts = insert(connection, topic, observed);
-      observation.completed(null);
-      return receipts;
-    } catch (RuntimeException e) {
-      observation.completed(e);
-      throw e;
-    }
+    return CallerTransactionPublish.observed(PostgresTransportProvider.NAME, capabilities,
+        instrumentation, topic, events, checked -> insert(connection, topic, checked));
   }
 
   private List<PublishReceipt> insert(Connection connection, String topic, List<Event> events) {
