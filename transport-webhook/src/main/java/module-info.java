@@ -12,6 +12,7 @@ module io.relaybus.webhook {
   requires com.fasterxml.jackson.databind;
   requires com.zaxxer.hikari;
   requires jdk.httpserver;
+  requires org.postgresql.jdbc;
   requires org.slf4j;
 
   exports io.relaybus.webhook;

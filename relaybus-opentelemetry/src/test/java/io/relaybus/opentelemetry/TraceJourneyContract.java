@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -21,6 +23,9 @@ import io.relaybus.EventBus;
 import io.relaybus.RetryPolicy;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.spi.Instrumentation;
+import io.relaybus.test.PostgresServer;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -269,4 +274,48 @@ abstract class TraceJourneyContract {
         .isTrue();
     assertThat(process.getParentSpanId()).isEqualTo(send.getSpanId());
   }
+
+  /** A publish into a caller's transaction on this transport's own API. */
+  @FunctionalInterface
+  interface TransactionalPublish {
+    void publish(EventBus bus, Connection connection, String topic, List<Event> events);
+  }
+
+  /**
+   * A publish into the caller's transaction, made while the caller's request span is current,
+   * continues that trace into the handler (for the transports that have such a publish).
+   *
+   * @param database where the caller's connection goes
+   * @param publish the transport's publish into a transaction
+   */
+  void assertATransactionalPublishContinuesTheCallersTrace(PostgresServer database,
+      TransactionalPublish publish) throws Exception {
+    Tracing tracing = tracing();
+    EventBus bus = bus(RelaybusTelemetry.create(tracing.openTelemetry));
+    String topic = topic();
+    List<String> handlerTraces = new CopyOnWriteArrayList<>();
+    bus.subscribe(topic, GROUP,
+        d -> handlerTraces.add(Span.current().getSpanContext().getTraceId()));
+
+    Span request = tracing.openTelemetry.getTracer("test").spanBuilder("POST /orders")
+        .startSpan();
+    try (Scope ignored = request.makeCurrent();
+        Connection c = DriverManager.getConnection(database.jdbcUrl(), database.user(),
+            database.password())) {
+      c.setAutoCommit(false);
+      publish.publish(bus, c, topic,
+          List.of(Event.builder().source("/shop").type("order.placed").text("o-1").build()));
+      c.commit();
+    } finally {
+      request.end();
+    }
+
+    await().atMost(patience()).until(() -> handlerTraces.size() == 1);
+    assertThat(handlerTraces).containsExactly(request.getSpanContext().getTraceId());
+    List<SpanData> producers = tracing.spans().stream()
+        .filter(s -> s.getKind() == SpanKind.PRODUCER).toList();
+    assertThat(producers).singleElement().satisfies(s -> assertThat(s.getParentSpanId())
+        .isEqualTo(request.getSpanContext().getSpanId()));
+  }
 }
+

@@ -1,11 +1,13 @@
 package io.relaybus.opentelemetry;
 
 import io.relaybus.test.PostgresServer;
+import io.relaybus.webhook.WebhookTransport;
 import io.relaybus.test.RelaybusServers;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The traced journey on webhooks: the context travels in the outbox (PostgreSQL, shared by the
@@ -32,5 +34,11 @@ class WebhookTraceJourneyTest extends TraceJourneyContract {
     config.put("relaybus.webhook.route-refresh", "200ms");
     config.put("relaybus.webhook.subscriber.member-ttl", "5s");
     return config;
+  }
+
+  @Test
+  void aPublishIntoTheCallersTransactionContinuesTheCallersTrace() throws Exception {
+    assertATransactionalPublishContinuesTheCallersTrace(database, (bus, c, topic, events) ->
+        bus.unwrap(WebhookTransport.class).publish(c, topic, events));
   }
 }

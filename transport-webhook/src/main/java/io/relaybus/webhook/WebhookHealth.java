@@ -42,6 +42,9 @@ import java.util.function.Supplier;
  *       its deliveries kept, not a fault the bus could recover from.
  *   <li>{@code webhook.receiver}, once this bus subscribed: its members' heartbeats ({@link
  *       MemberReceiver#health()}).
+ *   <li>{@code webhook.listen}, with the JDBC outbox unless {@code jdbc.poll-only}: the LISTEN
+ *       connection that learns of deliveries other connections commit. Degraded while it is
+ *       lost, never down: those deliveries are still found every poll-interval.
  * </ul>
  */
 final class WebhookHealth implements AutoCloseable {
@@ -58,26 +61,47 @@ final class WebhookHealth implements AutoCloseable {
   private final Duration checkTimeout;
   /** The storage check (always passing for the memory outbox: nothing to reach). */
   private final HealthGrace storage;
+  /** The LISTEN connection's component, or {@code null} when there is none. */
+  private final HealthGrace listen;
   private final Map<String, EndpointHealth> endpoints = new TreeMap<>(); // guarded by this
   private final ScheduledExecutorService ticker;
   private final ExecutorService checker;
   private CompletableFuture<Void> check; // only the ticker thread touches it
 
   WebhookHealth(Outbox outbox, OutboxDispatcher dispatcher, Supplier<MemberReceiver> receiver,
-      Duration gracePeriod, int breakerThreshold, ThreadFactory threads) {
+      HealthGrace listen, Duration gracePeriod, int breakerThreshold, ThreadFactory threads) {
     this.outbox = outbox;
+    this.listen = listen;
     this.dispatcher = dispatcher;
     this.receiver = receiver;
     this.gracePeriod = gracePeriod;
     this.breakerThreshold = breakerThreshold;
-    Duration period = gracePeriod.dividedBy(4);
-    period = period.compareTo(MIN_PERIOD) < 0 ? MIN_PERIOD
-        : period.compareTo(MAX_PERIOD) > 0 ? MAX_PERIOD : period;
+    Duration period = checkPeriod(gracePeriod);
     this.checkTimeout = period.compareTo(MIN_CHECK_TIMEOUT) < 0 ? MIN_CHECK_TIMEOUT : period;
     this.storage = new HealthGrace("webhook.outbox", gracePeriod, Clock.systemUTC());
     this.ticker = Executors.newSingleThreadScheduledExecutor(threads);
     this.checker = Executors.newSingleThreadExecutor(threads);
     ticker.scheduleWithFixedDelay(this::tick, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * How often a component is checked: a quarter of the grace period, at least every 5 s and at
+   * most every 250 ms.
+   */
+  static Duration checkPeriod(Duration gracePeriod) {
+    Duration period = gracePeriod.dividedBy(4);
+    return period.compareTo(MIN_PERIOD) < 0 ? MIN_PERIOD
+        : period.compareTo(MAX_PERIOD) > 0 ? MAX_PERIOD : period;
+  }
+
+  /**
+   * The component of a LISTEN connection: degraded while it is lost, never down.
+   *
+   * @return a new component
+   */
+  static HealthGrace listenComponent() {
+    return new HealthGrace("webhook.listen", ChronoUnit.FOREVER.getDuration(),
+        Clock.systemUTC());
   }
 
   private void tick() {
@@ -127,6 +151,9 @@ final class WebhookHealth implements AutoCloseable {
     MemberReceiver r = receiver.get();
     if (r != null) {
       components.add(r.health());
+    }
+    if (listen != null) {
+      components.add(listen.component());
     }
     return Health.of(components);
   }

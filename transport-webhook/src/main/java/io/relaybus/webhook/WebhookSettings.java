@@ -26,6 +26,7 @@ final class WebhookSettings {
   static final String JDBC_PASSWORD = PREFIX + "jdbc.password";
   static final String JDBC_SCHEMA = PREFIX + "jdbc.schema";
   static final String JDBC_POOL_SIZE = PREFIX + "jdbc.pool-size";
+  static final String JDBC_POLL_ONLY = PREFIX + "jdbc.poll-only";
   static final String RETRY_SCHEDULE = PREFIX + "retry.schedule";
   static final String RETRY_JITTER = PREFIX + "retry.jitter";
   static final String RETRY_AFTER_MAX = PREFIX + "retry.retry-after-max";
@@ -60,7 +61,7 @@ final class WebhookSettings {
   static final long MAX_EVENT_SIZE_CEILING = 64L << 20;
 
   static final Set<String> KEYS = Set.of(OUTBOX, JDBC_URL, JDBC_USER, JDBC_PASSWORD, JDBC_SCHEMA,
-      JDBC_POOL_SIZE, RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
+      JDBC_POOL_SIZE, JDBC_POLL_ONLY, RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
       LEASE, CONNECT_TIMEOUT, BREAKER_THRESHOLD, BREAKER_OPEN_DURATION, BATCH, ATTEMPT_RETENTION,
       SSRF_PREFIX + SsrfPolicy.ALLOW_CATEGORIES, SSRF_PREFIX + SsrfPolicy.ALLOW_CIDRS,
       SSRF_PREFIX + SsrfPolicy.ALLOW_HOSTS, RECEIVER_HOST, RECEIVER_PORT, RECEIVER_PUBLIC_URL, GROUP_TIMEOUT, MEMBER_TTL,
@@ -84,6 +85,11 @@ final class WebhookSettings {
   final String jdbcPassword;
   final String jdbcSchema;
   final int jdbcPoolSize;
+  /**
+   * No LISTEN connection: deliveries other connections commit (a publish in a caller's
+   * transaction, another process's) are found every poll-interval.
+   */
+  final boolean jdbcPollOnly;
   final DispatcherConfig dispatcher;
   final SsrfPolicy ssrf;
   final String receiverHost;
@@ -117,6 +123,7 @@ final class WebhookSettings {
           + "identifier [a-z_][a-z0-9_]{0,49}");
     }
     this.jdbcPoolSize = r.integer(JDBC_POOL_SIZE, 10, 2, 500);
+    this.jdbcPollOnly = r.bool(JDBC_POLL_ONLY, false);
     RetrySchedule schedule = new RetrySchedule(readSchedule(r),
         r.decimal(RETRY_JITTER, 0.2, 0, 1));
     Duration min = Duration.ofMillis(1);

@@ -6,8 +6,12 @@ import io.relaybus.Capability;
 import io.relaybus.DeadLetters;
 import io.relaybus.Event;
 import io.relaybus.PublishReceipt;
+import io.relaybus.RelaybusException;
 import io.relaybus.SubscribeOptions;
 import io.relaybus.ops.Operations;
+import io.relaybus.spi.CallerTransactionPublish;
+import io.relaybus.spi.HealthGrace;
+import io.relaybus.spi.Instrumentation;
 import io.relaybus.spi.MessageSink;
 import io.relaybus.spi.Transport;
 import io.relaybus.spi.TransportContext;
@@ -18,8 +22,11 @@ import io.relaybus.webhook.internal.member.MemberReceiver;
 import io.relaybus.webhook.net.SsrfGuardDns;
 import io.relaybus.webhook.net.SsrfGuardSocketFactory;
 import io.relaybus.webhook.internal.outbox.AttemptRecord;
+import io.relaybus.webhook.internal.outbox.JdbcOutbox;
 import io.relaybus.webhook.internal.outbox.Outbox;
 import io.relaybus.webhook.internal.outbox.Route;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +65,11 @@ public final class WebhookTransport implements Transport {
   private final WebhookDeadLetters deadLetters;
   private final Duration gracePeriod;
   private final WebhookHealth health;
+  /** The LISTEN connection's health component, or {@code null} without one. */
+  private final HealthGrace listenHealth;
+  /** The bus's instrumentations, for the publish into the caller's transaction; or null. */
+  private final Instrumentation instrumentation;
+  private volatile AutoCloseable listener;
   private final Operations operations;
   private final Endpoints endpoints = new Endpoints();
   private final Object receiverLock = new Object();
@@ -103,7 +115,11 @@ public final class WebhookTransport implements Transport {
         .withMaxEventSize(settings.maxEventSize);
     this.deadLetters = new WebhookDeadLetters(outbox, dispatcher::wake);
     this.gracePeriod = settings.healthGracePeriod;
-    this.health = new WebhookHealth(outbox, dispatcher, () -> receiver, gracePeriod,
+    this.instrumentation = context.instrumentation();
+    this.listenHealth = outbox instanceof JdbcOutbox && !settings.jdbcPollOnly
+        ? WebhookHealth.listenComponent() : null;
+    this.health = new WebhookHealth(outbox, dispatcher, () -> receiver, listenHealth,
+        gracePeriod,
         settings.dispatcher.breakerThreshold(), context.threadFactory("health"));
     this.operations = new WebhookOperations(outbox, deadLetters, dispatcher, health,
         endpoints);
@@ -119,6 +135,10 @@ public final class WebhookTransport implements Transport {
       throw e;
     }
     dispatcher.start();
+    if (listenHealth != null) {
+      listener = ((JdbcOutbox) outbox).listen(dispatcher::wake, listenHealth,
+          WebhookHealth.checkPeriod(gracePeriod), context.threadFactory("listen"));
+    }
   }
 
   /**
@@ -156,13 +176,74 @@ public final class WebhookTransport implements Transport {
       if (deliveries > 0) {
         dispatcher.wake();
       }
-      List<PublishReceipt> receipts = new ArrayList<>(events.size());
-      String position = "deliveries=" + deliveries;
-      for (Event e : events) {
-        receipts.add(new PublishReceipt(topic, e.id(), position));
-      }
-      return receipts;
+      return receipts(topic, events, deliveries);
     });
+  }
+
+  /**
+   * Publishes events inside the caller's transaction (transactional outbox, JDBC outbox only):
+   * their deliveries are stored when the caller commits, and never when it rolls back, so an
+   * order row and the webhook announcing it are both written or neither. The connection is
+   * neither committed nor closed; it must reach the outbox's database (the DataSource given to
+   * {@link WebhookTransportProvider#withDataSource}, or the database of {@code jdbc.url}).
+   *
+   * <p>Senders learn of the deliveries at commit through a PostgreSQL notification on a LISTEN
+   * connection each holds; with {@code relaybus.webhook.jdbc.poll-only=true} they find them
+   * within {@code poll-interval}. Deliveries take their ids, and so their place in an ordered
+   * endpoint's or a key's order, when this insert runs, not when the caller commits.
+   *
+   * <p>The bus's instrumentations observe this publish as they observe {@code bus.publish}: a
+   * tracing instrumentation adds the caller's trace context to the stored events and a metrics
+   * one counts them. The publish completes for them when the insert succeeded, before the caller
+   * commits or rolls back.
+   *
+   * @param connection a connection to the outbox's database, usually with auto-commit off
+   * @param topic the topic
+   * @param events the events
+   * @return receipts ({@code deliveries=N}: how many endpoint and group deliveries were
+   *     written), valid once the caller commits
+   * @throws io.relaybus.InvalidNameException when the topic name is invalid
+   * @throws io.relaybus.EventTooLargeException when an event is over {@code max-event-size};
+   *     nothing is inserted
+   * @throws IllegalStateException with the memory outbox ({@code relaybus.webhook.outbox}
+   *     is not {@code jdbc}): there is no database to share a transaction with
+   * @throws RelaybusException when the insert fails; the caller should roll back
+   * @throws BusClosedException when the bus is closed
+   */
+  public List<PublishReceipt> publish(Connection connection, String topic, List<Event> events) {
+    Objects.requireNonNull(connection, "connection");
+    CallerTransactionPublish.requireArguments(topic, events);
+    ensureOpen("publish to topic '" + topic + "'");
+    if (!(outbox instanceof JdbcOutbox jdbc)) {
+      throw new IllegalStateException("Cannot publish to topic '" + topic + "' inside the "
+          + "caller's transaction: " + WebhookSettings.OUTBOX + " is memory, which keeps "
+          + "deliveries in this JVM; set " + WebhookSettings.OUTBOX + "=jdbc (or give a "
+          + "DataSource with WebhookTransportProvider.withDataSource)");
+    }
+    return CallerTransactionPublish.observed(WebhookTransportProvider.NAME, capabilities,
+        instrumentation, topic, events, checked -> insert(jdbc, connection, topic, checked));
+  }
+
+  private static List<PublishReceipt> insert(JdbcOutbox jdbc, Connection connection,
+      String topic, List<Event> events) {
+    int deliveries;
+    try {
+      deliveries = jdbc.publish(connection, topic, events);
+    } catch (SQLException e) {
+      throw new RelaybusException("Publishing " + events.size() + " event(s) to topic '"
+          + topic + "' in the caller's transaction failed: " + e.getMessage(), e);
+    }
+    return receipts(topic, events, deliveries);
+  }
+
+  private static List<PublishReceipt> receipts(String topic, List<Event> events,
+      int deliveries) {
+    List<PublishReceipt> receipts = new ArrayList<>(events.size());
+    String position = "deliveries=" + deliveries;
+    for (Event e : events) {
+      receipts.add(new PublishReceipt(topic, e.id(), position));
+    }
+    return receipts;
   }
 
   @Override
@@ -211,6 +292,14 @@ public final class WebhookTransport implements Transport {
       return;
     }
     closed = true;
+    AutoCloseable l = listener;
+    if (l != null) {
+      try {
+        l.close();
+      } catch (Exception e) {
+        LOG.debug("Stopping the webhook outbox LISTEN connection failed", e);
+      }
+    }
     if (health != null) {
       health.close();
     }

@@ -54,6 +54,12 @@ class JdbcOutboxOperationsTest extends OperationsContract {
     return config;
   }
 
+  /** With the LISTEN connection of deliveries committed elsewhere. */
+  @Override
+  List<String> componentsOfANewBus() {
+    return List.of("webhook.outbox", "webhook.listen");
+  }
+
   private static Health.Status storage(EventBus bus) {
     return component(bus, "webhook.outbox").orElseThrow().status();
   }

@@ -6,9 +6,11 @@ import io.relaybus.DeadLetter;
 import io.relaybus.DeadLetterReason;
 import io.relaybus.Event;
 import io.relaybus.ops.DeadLetterQuery;
+import io.relaybus.spi.HealthGrace;
 import io.relaybus.webhook.EndpointState;
 import io.relaybus.webhook.WebhookEndpoint;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,8 +22,10 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -88,6 +92,7 @@ public final class JdbcOutbox implements Outbox {
       + "duration_ms, status, error, event_id, webhook_id) JOIN %s.delivery d "
       + "ON d.id = a.delivery_id";
 
+  private final DataSource dataSource;
   private final JdbcTransactions tx;
   private final JdbcDeadLetters deadLetters;
   private final JdbcOperatorQueries queries;
@@ -108,6 +113,7 @@ public final class JdbcOutbox implements Outbox {
    * @param schema the schema name
    */
   public JdbcOutbox(DataSource dataSource, HikariDataSource ownPool, String schema) {
+    this.dataSource = dataSource;
     this.tx = new JdbcTransactions(dataSource, schema);
     this.deadLetters = new JdbcDeadLetters(tx, schema);
     this.queries = new JdbcOperatorQueries(tx, schema);
@@ -161,6 +167,76 @@ public final class JdbcOutbox implements Outbox {
   public int publish(String topic, List<Event> events) {
     return tx.run(c -> publisher.insert(c,
         List.of(new OutboxPublisher.Request(topic, events, 0, null))))[0];
+  }
+
+  /**
+   * Writes a publish on the caller's connection, inside the caller's transaction: its
+   * deliveries exist if and only if the caller commits. When there are any, a notification on
+   * {@link #channel()} goes with them, which PostgreSQL delivers at commit to every listening
+   * sender ({@link #listen}). The connection is neither committed nor closed.
+   *
+   * @param connection a connection to the outbox's database
+   * @param topic the topic
+   * @param events the events
+   * @return how many deliveries were written (none for a topic no route takes)
+   * @throws SQLException when the database refuses the insert; the caller should roll back
+   */
+  public int publish(Connection connection, String topic, List<Event> events)
+      throws SQLException {
+    int deliveries = publisher.insert(connection,
+        List.of(new OutboxPublisher.Request(topic, events, 0, null)))[0];
+    if (deliveries > 0) {
+      try (PreparedStatement ps = connection.prepareStatement("SELECT pg_notify(?, '')")) {
+        ps.setString(1, channel());
+        ps.executeQuery().close();
+      }
+    }
+    return deliveries;
+  }
+
+  /**
+   * The notification channel of deliveries committed by a caller's transaction: the schema's
+   * name and {@code _deliveries} (at most 61 characters: a valid identifier).
+   *
+   * @return the channel
+   */
+  public String channel() {
+    return s + "_deliveries";
+  }
+
+  /**
+   * Starts listening on {@link #channel()} on a connection of its own: the data source's in the
+   * DataSource mode (held while listening), outside the pool in the URL mode.
+   *
+   * @param wake called on every notification and after every (re)connect
+   * @param health the {@code webhook.listen} component: passed while connected and checked
+   * @param checkEvery how often the connection is checked with a query
+   * @param threads makes the listening thread
+   * @return what stops it
+   */
+  public AutoCloseable listen(Runnable wake, HealthGrace health, Duration checkEvery,
+      ThreadFactory threads) {
+    return new CommitListener(this::listenConnection, channel(), wake, health, checkEvery,
+        threads);
+  }
+
+  private Connection listenConnection() throws SQLException {
+    if (ownPool == null) {
+      return dataSource.getConnection();
+    }
+    Properties props = new Properties();
+    if (ownPool.getUsername() != null) {
+      props.setProperty("user", ownPool.getUsername());
+    }
+    if (ownPool.getPassword() != null) {
+      props.setProperty("password", ownPool.getPassword());
+    }
+    props.setProperty("ApplicationName", "relaybus-webhook-listener");
+    props.setProperty("tcpKeepAlive", "true");
+    props.setProperty("connectTimeout", "10");
+    // A finite read timeout: a dead server must not block the check query forever.
+    props.setProperty("socketTimeout", "60");
+    return DriverManager.getConnection(ownPool.getJdbcUrl(), props);
   }
 
   /** Group-committed with concurrent publishes ({@link OutboxPublisher}). */
