@@ -96,9 +96,10 @@ public class RelaybusAutoConfiguration {
     String source = "/" + environment.getProperty("spring.application.name", "application");
     TransactionalPublishing transactions = null;
     if (TRANSACTIONS) {
-      DataSource joinable = bus == builtBus && "postgres".equals(bus.transportName())
-          ? busDataSource : null;
-      transactions = new TransactionalPublishing(joinable);
+      // busDataSource is set only when the bus stores in it: the PostgreSQL transport or the
+      // webhook transport's JDBC outbox, both of which can write into a caller's transaction.
+      DataSource joinable = bus == builtBus ? busDataSource : null;
+      transactions = new TransactionalPublishing(joinable, bus.transportName());
     }
     return new RelaybusTemplate(bus, mapper, source, transactions);
   }

@@ -17,11 +17,13 @@ import java.util.concurrent.CompletableFuture;
  * <p><b>Inside a Spring transaction</b> (a {@code @Transactional} method, a
  * {@code TransactionTemplate}):
  * <ul>
- *   <li>on the PostgreSQL transport running on the application's {@code DataSource}, the event is
- *       inserted through the transaction's own connection: it exists if and only if the
- *       transaction commits, and subscribers see it after the commit (the transactional outbox);
- *       the returned future is already complete.
- *   <li>on every other transport (memory, Kafka, webhook, or PostgreSQL on a database of its own)
+ *   <li>on the PostgreSQL transport, or the webhook transport's JDBC outbox, running on the
+ *       application's {@code DataSource}, the event (or its webhook deliveries) is inserted
+ *       through the transaction's own connection: it exists if and only if the transaction
+ *       commits, and subscribers or endpoints get it after the commit (the transactional
+ *       outbox); the returned future is already complete.
+ *   <li>on every other transport (memory, Kafka, the webhook transport's memory outbox, or
+ *       PostgreSQL or the JDBC outbox on a database of their own)
  *       the event is published after the commit ({@code TransactionSynchronization.afterCommit})
  *       and not at all when the transaction rolls back. <b>Trade-off:</b> the commit and the
  *       publish are two steps, so an event is lost if the process dies between them, or if the

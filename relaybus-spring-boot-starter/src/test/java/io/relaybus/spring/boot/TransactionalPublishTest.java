@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
@@ -15,6 +16,10 @@ import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.PublishReceipt;
 import io.relaybus.test.PostgresServer;
+import io.relaybus.webhook.payload.WebhookPayloads;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,8 +35,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Publishing from a {@code @Transactional} method: on PostgreSQL on the application's
- * DataSource the event joins the transaction; on memory it is published after the commit. A
+ * Publishing from a {@code @Transactional} method: on PostgreSQL and the webhook JDBC outbox on
+ * the application's DataSource the event joins the transaction; on memory it is published after
+ * the commit. A
  * method that throws delivers nothing; one that commits delivers once.
  */
 class TransactionalPublishTest {
@@ -110,6 +116,59 @@ class TransactionalPublishTest {
           await().atMost(Duration.ofSeconds(30)).until(() -> traces.size() == 1);
           assertThat(traces).containsExactly(request.getSpanContext().getTraceId());
         });
+  }
+
+  @Test
+  void onTheWebhookOutboxAPublishJoinsTheTransaction() throws Exception {
+    List<String> received = new CopyOnWriteArrayList<>();
+    HttpServer endpoint = HttpServer.create(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    endpoint.createContext("/hooks", exchange -> {
+      byte[] body = exchange.getRequestBody().readAllBytes();
+      received.add(new String(WebhookPayloads.decode(exchange.getRequestHeaders(), body).event()
+          .data(), StandardCharsets.UTF_8)); // the event's text
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    endpoint.start();
+    String topic = "webhook-orders-" + java.util.UUID.randomUUID();
+    try {
+      runner.withPropertyValues(TestDatabases.springDataSource(db))
+          .withPropertyValues("relaybus.transport=webhook", "relaybus.webhook.outbox=jdbc",
+              "relaybus.webhook.ssrf.allow-categories=loopback",
+              "relaybus.webhook.endpoints.shop.url=http://127.0.0.1:"
+                  + endpoint.getAddress().getPort() + "/hooks",
+              "relaybus.webhook.endpoints.shop.topics=" + topic)
+          .run(context -> {
+            assertThat(context).hasNotFailed();
+            Orders orders = context.getBean(Orders.class);
+            orders.topic(topic);
+
+            assertThatThrownBy(() -> orders.place("wh-rolled-back", true))
+                .hasMessage("payment declined");
+            CompletableFuture<PublishReceipt> receipt = orders.place("wh-committed", false);
+            // Joined: the deliveries were written on the transaction's connection.
+            assertThat(receipt).isCompleted();
+            assertThat(receipt.join().position()).isEqualTo("deliveries=1");
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> received.contains("wh-committed")
+                && deliveriesWaiting(context) == 0);
+            assertThat(received).containsExactly("wh-committed");
+            assertThat(context.getBean(JdbcTemplate.class).queryForList(
+                "select id from orders where id like 'wh-%'", String.class))
+                .containsExactly("wh-committed");
+            // Counted inside the transaction, on its connection: the delivery is already there.
+            assertThat(orders.placeAndCount("wh-visible-inside",
+                "select count(*) from relaybus_webhook.delivery where event_id = ?")).isOne();
+          });
+    } finally {
+      endpoint.stop(0);
+    }
+  }
+
+  private static long deliveriesWaiting(ApplicationContext context) {
+    return context.getBean(JdbcTemplate.class).queryForObject(
+        "select count(*) from relaybus_webhook.delivery", Long.class);
   }
 
   @Test
@@ -240,10 +299,15 @@ class TransactionalPublishTest {
 
     @Transactional
     public int placeAndCountOwnEvents(String id) {
+      return placeAndCount(id, "select count(*) from relaybus.events where id = ?");
+    }
+
+    /** Publishes, then counts on the transaction's connection with the event's id. */
+    @Transactional
+    public int placeAndCount(String id, String countById) {
       Event event = keyed(id);
       relaybus.publish(topic, event);
-      return jdbc.queryForObject("select count(*) from relaybus.events where id = ?",
-          Integer.class, event.id());
+      return jdbc.queryForObject(countById, Integer.class, event.id());
     }
   }
 }

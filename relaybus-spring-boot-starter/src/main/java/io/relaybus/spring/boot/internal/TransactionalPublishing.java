@@ -14,22 +14,27 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 /**
  * Publishing inside a Spring transaction: joined through the transaction's connection when the
- * bus is the PostgreSQL transport on the application's {@code DataSource}, else after the
- * commit. Loaded only when spring-tx is on the class path.
+ * bus stores in the application's {@code DataSource} (the PostgreSQL transport, or the webhook
+ * transport's JDBC outbox), else after the commit. Loaded only when spring-tx is on the class
+ * path.
  */
 public final class TransactionalPublishing {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalPublishing.class);
 
   private final DataSource joinable;
+  private final String transport;
 
   /**
    * Creates it.
    *
-   * @param joinable the data source the PostgreSQL transport stores in, whose transactions a
-   *     publish joins; {@code null} to publish after the commit always
+   * @param joinable the data source the bus stores in, whose transactions a publish joins;
+   *     {@code null} to publish after the commit always
+   * @param transport the bus's transport name ({@code postgres} or {@code webhook} when
+   *     {@code joinable} is given)
    */
-  public TransactionalPublishing(DataSource joinable) {
+  public TransactionalPublishing(DataSource joinable, String transport) {
     this.joinable = joinable;
+    this.transport = transport;
   }
 
   /**
@@ -46,7 +51,8 @@ public final class TransactionalPublishing {
       return null;
     }
     if (joinable != null && TransactionSynchronizationManager.hasResource(joinable)) {
-      List<PublishReceipt> receipts = PostgresJoin.publish(bus, joinable, topic, event);
+      List<PublishReceipt> receipts = JoinedPublish.publish(transport, bus, joinable, topic,
+          event);
       return CompletableFuture.completedFuture(receipts.get(0));
     }
     CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
