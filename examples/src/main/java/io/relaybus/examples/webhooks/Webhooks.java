@@ -22,6 +22,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +39,9 @@ import java.util.stream.Collectors;
 /**
  * The seed write-up's webhook scenario: a sender and a partner with Standard Webhooks
  * signatures. The sender is an {@link EventBus} on the webhook transport with the partner as a
- * configured endpoint (its URL, a {@code whsec_} secret, its topic) and the durable JDBC outbox;
+ * configured endpoint (its URL, a {@code whsec_} secret, its topic) and the durable JDBC outbox,
+ * into which the billing service writes its webhooks in the transaction that stores the paid
+ * invoices;
  * the partner ({@link PartnerService}) verifies every request and fails each event's first two
  * calls. The run shows the retries and the final delivery from both sides — the partner's log
  * and the sender's attempt log from the endpoint API — each event handled exactly once, and
@@ -187,17 +193,18 @@ public final class Webhooks {
           + "only", ALLOWED_CIDR);
 
       try (EventBus bus = EventBus.create(config)) {
-        WebhookEndpoints endpoints = bus.unwrap(WebhookTransport.class).endpoints();
-        List<Event> events = new ArrayList<>();
+        WebhookTransport webhooks = bus.unwrap(WebhookTransport.class);
+        WebhookEndpoints endpoints = webhooks.endpoints();
+        List<InvoicePaid> invoices = new ArrayList<>();
         for (int i = 1; i <= EVENTS; i++) {
-          events.add(Event.builder().source("/billing").type("invoice.paid")
-              .key("customer-" + i)
-              .json(new InvoicePaid(String.format(Locale.ROOT, "INV-%04d", i), "customer-" + i,
-                  1_000L * i + 99)).build());
+          invoices.add(new InvoicePaid(String.format(Locale.ROOT, "INV-%04d", i),
+              "customer-" + i, 1_000L * i + 99));
         }
-        bus.publishAll(topic, events).join();
-        console.step("published %d invoice.paid events: publish completed once they were stored "
-            + "in the outbox, without waiting for HTTP", EVENTS);
+        recordPaid(server, webhooks, runId, topic, invoices);
+        console.step("billing stored %d paid invoices and published their invoice.paid events "
+            + "in one transaction (WebhookTransport.publish(Connection, ...)): the deliveries "
+            + "were committed with the invoice rows, both or neither, without waiting for HTTP; "
+            + "the sender's LISTEN connection learned of them at the commit", EVENTS);
 
         boolean done = awaitDelivered(partner, endpoints, endpoint);
         console.step(done ? "all %d events delivered" : "only %d events delivered after "
@@ -232,6 +239,43 @@ public final class Webhooks {
             pending);
         report(console, outcome);
         return outcome;
+      }
+    }
+  }
+
+  /**
+   * The billing service's transaction: the paid invoices' rows and their webhooks, committed
+   * together (the transactional outbox), so a partner is never told of an invoice that was not
+   * stored, and no stored invoice goes unannounced when the process dies after the commit.
+   */
+  private static void recordPaid(PostgresServer server, WebhookTransport webhooks, String runId,
+      String topic, List<InvoicePaid> invoices) throws SQLException {
+    try (Connection c = server.connect()) {
+      try (Statement st = c.createStatement()) {
+        st.execute("CREATE SCHEMA IF NOT EXISTS billing_demo");
+        st.execute("CREATE TABLE IF NOT EXISTS billing_demo.paid_invoices (run text, "
+            + "invoice text, customer text NOT NULL, cents bigint NOT NULL, "
+            + "PRIMARY KEY (run, invoice))");
+      }
+      c.setAutoCommit(false);
+      try (PreparedStatement insert = c.prepareStatement(
+          "INSERT INTO billing_demo.paid_invoices VALUES (?, ?, ?, ?)")) {
+        List<Event> events = new ArrayList<>();
+        for (InvoicePaid invoice : invoices) {
+          insert.setString(1, runId);
+          insert.setString(2, invoice.invoice());
+          insert.setString(3, invoice.customer());
+          insert.setLong(4, invoice.cents());
+          insert.addBatch();
+          events.add(Event.builder().source("/billing").type("invoice.paid")
+              .key(invoice.customer()).json(invoice).build());
+        }
+        insert.executeBatch();
+        webhooks.publish(c, topic, events);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
       }
     }
   }
