@@ -108,7 +108,8 @@ public final class WebhookTransport implements Transport {
     this.capabilities = (outbox.durable()
         ? Capabilities.of(Capability.PERSISTENT, Capability.CONSUMER_GROUPS, Capability.BACKLOG,
             Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY, Capability.LAG,
-            Capability.EVENT_LOOKUP, Capability.WEBHOOK_ENDPOINTS)
+            Capability.EVENT_LOOKUP, Capability.WEBHOOK_ENDPOINTS,
+            Capability.TRANSACTIONAL_PUBLISH)
         : Capabilities.of(Capability.CONSUMER_GROUPS, Capability.BACKLOG,
             Capability.DEAD_LETTERS, Capability.ORDERED_BY_KEY, Capability.LAG,
             Capability.EVENT_LOOKUP, Capability.WEBHOOK_ENDPOINTS))

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.relaybus.Capability;
 import io.relaybus.Event;
 import io.relaybus.EventBus;
 import io.relaybus.PublishReceipt;
@@ -40,6 +41,7 @@ class TransactionalPublishTest {
     Map<String, String> config = config("tx_publish_commit", "60s");
     try (ScriptedReceiver r = ScriptedReceiver.start();
         EventBus bus = EventBus.create(config)) {
+      assertThat(bus.capabilities().has(Capability.TRANSACTIONAL_PUBLISH)).isTrue();
       WebhookTransport webhooks = bus.unwrap(WebhookTransport.class);
       webhooks.endpoints().add(endpoint(r));
       awaitListening(bus, "tx_publish_commit");
@@ -204,11 +206,12 @@ class TransactionalPublishTest {
   }
 
   @Test
-  void theMemoryOutboxRefusesAndNamesTheSetting() throws Exception {
+  void theMemoryOutboxDeclaresNoTransactionalPublishRefusesOneAndNamesTheSetting() throws Exception {
     PostgresServer server = PostgresServer.shared();
     try (EventBus bus = EventBus.create(Map.of("relaybus.transport", "webhook"));
         Connection c = DriverManager.getConnection(server.jdbcUrl(), server.user(),
             server.password())) {
+      assertThat(bus.capabilities().has(Capability.TRANSACTIONAL_PUBLISH)).isFalse();
       assertThatThrownBy(() -> bus.unwrap(WebhookTransport.class).publish(c, "orders",
           List.of(event("x"))))
           .isInstanceOf(IllegalStateException.class)
