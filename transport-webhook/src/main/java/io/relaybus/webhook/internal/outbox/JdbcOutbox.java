@@ -79,18 +79,18 @@ public final class JdbcOutbox implements Outbox {
    * id order first: a data-modifying CTE, which runs whether or not the statement reads it.
    */
   private static final String SUCCEEDED = "gone AS (DELETE FROM %s.delivery WHERE id IN ("
-      + "SELECT id FROM %s.delivery WHERE id = ANY(?) ORDER BY id FOR UPDATE) RETURNING id)";
+      + "SELECT id FROM %s.delivery WHERE id = ANY(?) ORDER BY id FOR UPDATE) "
+      + "RETURNING id, route)";
   /**
    * Records the attempts of {@link #SUCCEEDED}'s deliveries (parameters 2 to 9: their columns
-   * as arrays), for those that existed: it reads the deliveries as they were before the
-   * statement (one snapshot for the statement), under their route.
+   * as arrays), for those it deleted, under their route: joined with what the delete returned,
+   * not with the table, so that no delivery is looked up again.
    */
   private static final String SUCCEEDED_ATTEMPTS = ATTEMPT_COLUMNS + "SELECT a.delivery_id, "
-      + "d.route, a.attempt, a.started_at::timestamptz, a.duration_ms, a.status, a.error, "
+      + "g.route, a.attempt, a.started_at::timestamptz, a.duration_ms, a.status, a.error, "
       + "a.event_id, a.webhook_id FROM unnest(?::bigint[], ?::int[], ?::text[], ?::bigint[], "
       + "?::int[], ?::text[], ?::text[], ?::text[]) AS a(delivery_id, attempt, started_at, "
-      + "duration_ms, status, error, event_id, webhook_id) JOIN %s.delivery d "
-      + "ON d.id = a.delivery_id";
+      + "duration_ms, status, error, event_id, webhook_id) JOIN gone g ON g.id = a.delivery_id";
 
   private final DataSource dataSource;
   private final JdbcTransactions tx;
