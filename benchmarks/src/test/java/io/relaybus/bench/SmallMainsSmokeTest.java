@@ -31,6 +31,13 @@ class SmallMainsSmokeTest {
         .contains("ordered endpoint, 500 deliveries of a disabled endpoint before it:");
   }
 
+  @Test
+  void transactionalPublishPaceMeasuresEachKindAgainstRaw() {
+    String out = stdout(() -> TransactionalPublishPace.main(new String[] {"100", "2", "1"}));
+    assertThat(out).contains("raw      median").contains("postgres median")
+        .contains("webhook  median");
+  }
+
   private interface Main {
     void run() throws Exception;
   }
