@@ -96,6 +96,35 @@ class TransactionalPublishTest {
   }
 
   @Test
+  void oneEventGetsADeliveryPerMatchingEndpointAndATopicNobodyTakesNone() throws Exception {
+    Map<String, String> config = config("tx_publish_routes", "60s");
+    try (ScriptedReceiver r = ScriptedReceiver.start();
+        EventBus bus = EventBus.create(config)) {
+      WebhookTransport webhooks = bus.unwrap(WebhookTransport.class);
+      webhooks.endpoints().add(endpoint(r));
+      webhooks.endpoints().add(WebhookEndpoint.builder("everything").url(r.url("/all"))
+          .topics("*").build());
+      awaitListening(bus, "tx_publish_routes");
+      try (Connection c = connect(config)) {
+        c.setAutoCommit(false);
+        assertThat(webhooks.publish(c, "orders", List.of(event("both"))))
+            .extracting(PublishReceipt::position).containsExactly("deliveries=2");
+        assertThat(webhooks.publish(c, "refunds", List.of(event("one"))))
+            .extracting(PublishReceipt::position).containsExactly("deliveries=1");
+        c.commit();
+      }
+      await().atMost(WELL_BEFORE_THE_POLL).until(() -> r.accepted().size() == 3);
+      assertThat(r.accepted()).extracting(q -> q.path() + " " + q.event().subject().orElseThrow())
+          .containsExactlyInAnyOrder("/orders both", "/all both", "/all one");
+      webhooks.endpoints().remove("everything");
+      try (Connection c = connect(config)) {
+        assertThat(webhooks.publish(c, "refunds", List.of(event("nobody"))))
+            .extracting(PublishReceipt::position).containsExactly("deliveries=0");
+      }
+    }
+  }
+
+  @Test
   void aLostListenConnectionDegradesHealthAndIsReestablished() throws Exception {
     Map<String, String> config = config("tx_publish_relisten", "60s");
     PostgresServer server = PostgresServer.shared();
