@@ -38,13 +38,11 @@ class TransactionalPublishTest {
 
   @Test
   void deliveriesAndTheBusinessRowCommitTogetherAndGoOutAtCommit() throws Exception {
-    Map<String, String> config = config("tx_publish_commit", "60s");
-    try (ScriptedReceiver r = ScriptedReceiver.start();
-        EventBus bus = EventBus.create(config)) {
-      assertThat(bus.capabilities().has(Capability.TRANSACTIONAL_PUBLISH)).isTrue();
-      WebhookTransport webhooks = bus.unwrap(WebhookTransport.class);
-      webhooks.endpoints().add(endpoint(r));
-      awaitListening(bus, "tx_publish_commit");
+    try (Sender s = Sender.listening("tx_publish_commit")) {
+      ScriptedReceiver r = s.receiver();
+      WebhookTransport webhooks = s.webhooks();
+      Map<String, String> config = s.config();
+      assertThat(s.bus().capabilities().has(Capability.TRANSACTIONAL_PUBLISH)).isTrue();
       try (Connection c = connect(config)) {
         createOrders(c);
         c.setAutoCommit(false);
@@ -68,12 +66,10 @@ class TransactionalPublishTest {
 
   @Test
   void aRolledBackPublishStoresAndSendsNothing() throws Exception {
-    Map<String, String> config = config("tx_publish_rollback", "60s");
-    try (ScriptedReceiver r = ScriptedReceiver.start();
-        EventBus bus = EventBus.create(config)) {
-      WebhookTransport webhooks = bus.unwrap(WebhookTransport.class);
-      webhooks.endpoints().add(endpoint(r));
-      awaitListening(bus, "tx_publish_rollback");
+    try (Sender s = Sender.listening("tx_publish_rollback")) {
+      ScriptedReceiver r = s.receiver();
+      WebhookTransport webhooks = s.webhooks();
+      Map<String, String> config = s.config();
       try (Connection c = connect(config)) {
         createOrders(c);
         c.setAutoCommit(false);
@@ -97,14 +93,12 @@ class TransactionalPublishTest {
 
   @Test
   void oneEventGetsADeliveryPerMatchingEndpointAndATopicNobodyTakesNone() throws Exception {
-    Map<String, String> config = config("tx_publish_routes", "60s");
-    try (ScriptedReceiver r = ScriptedReceiver.start();
-        EventBus bus = EventBus.create(config)) {
-      WebhookTransport webhooks = bus.unwrap(WebhookTransport.class);
-      webhooks.endpoints().add(endpoint(r));
+    try (Sender s = Sender.listening("tx_publish_routes")) {
+      ScriptedReceiver r = s.receiver();
+      WebhookTransport webhooks = s.webhooks();
+      Map<String, String> config = s.config();
       webhooks.endpoints().add(WebhookEndpoint.builder("everything").url(r.url("/all"))
           .topics("*").build());
-      awaitListening(bus, "tx_publish_routes");
       try (Connection c = connect(config)) {
         c.setAutoCommit(false);
         assertThat(webhooks.publish(c, "orders", List.of(event("both"))))
@@ -126,15 +120,14 @@ class TransactionalPublishTest {
 
   @Test
   void aLostListenConnectionDegradesHealthAndIsReestablished() throws Exception {
-    Map<String, String> config = config("tx_publish_relisten", "60s");
     PostgresServer server = PostgresServer.shared();
-    try (ScriptedReceiver r = ScriptedReceiver.start();
-        EventBus bus = EventBus.create(config);
+    try (Sender s = Sender.listening("tx_publish_relisten");
         Connection admin = DriverManager.getConnection(server.jdbcUrl(), server.user(),
             server.password())) {
-      WebhookTransport webhooks = bus.unwrap(WebhookTransport.class);
-      webhooks.endpoints().add(endpoint(r));
-      awaitListening(bus, "tx_publish_relisten");
+      ScriptedReceiver r = s.receiver();
+      EventBus bus = s.bus();
+      WebhookTransport webhooks = s.webhooks();
+      Map<String, String> config = s.config();
       long first = listenerPid(admin, "tx_publish_relisten");
       assertThat(first).isNotZero();
       try (Statement st = admin.createStatement()) {
@@ -246,6 +239,29 @@ class TransactionalPublishTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("topic 'orders'")
           .hasMessageContaining("relaybus.webhook.outbox=jdbc");
+    }
+  }
+
+  /**
+   * A sender on a fresh database with the endpoint {@code orders}, a 60 s poll-interval, and its
+   * LISTEN connection up.
+   */
+  private record Sender(ScriptedReceiver receiver, EventBus bus, WebhookTransport webhooks,
+      Map<String, String> config) implements AutoCloseable {
+    static Sender listening(String database) throws SQLException {
+      Map<String, String> config = TransactionalPublishTest.config(database, "60s");
+      ScriptedReceiver receiver = ScriptedReceiver.start();
+      EventBus bus = EventBus.create(config);
+      WebhookTransport webhooks = bus.unwrap(WebhookTransport.class);
+      webhooks.endpoints().add(endpoint(receiver));
+      awaitListening(bus, database);
+      return new Sender(receiver, bus, webhooks, config);
+    }
+
+    @Override
+    public void close() {
+      bus.close();
+      receiver.close();
     }
   }
 
