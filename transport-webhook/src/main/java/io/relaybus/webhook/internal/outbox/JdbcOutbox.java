@@ -106,9 +106,9 @@ public final class JdbcOutbox implements Outbox {
   private final String succeededSql;
   /**
    * One event into the caller's transaction: its deliveries, one per matching route in route
-   * order, and the notification when there are any, in one statement. PostgreSQL plans a
-   * statement with array parameters again on every execution, and this one is several times
-   * cheaper to plan than the publisher's (RESULTS.md).
+   * order, and the notification when there are any, in one statement. PostgreSQL plans the
+   * publisher's statement again on every execution (it keeps a custom plan for it); this one
+   * costs a fraction of that to plan, and saves the notification's round trip (RESULTS.md).
    */
   private final String publishOneSql;
 
@@ -195,6 +195,9 @@ public final class JdbcOutbox implements Outbox {
    */
   public int publish(Connection connection, String topic, List<Event> events)
       throws SQLException {
+    if (events.isEmpty()) {
+      return 0;
+    }
     if (events.size() == 1) {
       Event e = events.get(0);
       try (PreparedStatement ps = connection.prepareStatement(publishOneSql)) {
