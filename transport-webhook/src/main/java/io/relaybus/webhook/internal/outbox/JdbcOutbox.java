@@ -104,13 +104,6 @@ public final class JdbcOutbox implements Outbox {
   private final String[] claims = new String[8];
   /** {@link #SUCCEEDED} and {@link #SUCCEEDED_ATTEMPTS} as one statement of their own. */
   private final String succeededSql;
-  /**
-   * One event into the caller's transaction: its deliveries, one per matching route in route
-   * order, and the notification when there are any, in one statement. PostgreSQL plans the
-   * publisher's statement again on every execution (it keeps a custom plan for it); this one
-   * costs a fraction of that to plan, and saves the notification's round trip (RESULTS.md).
-   */
-  private final String publishOneSql;
 
   /**
    * Opens the outbox on a data source and creates the schema if needed.
@@ -136,11 +129,6 @@ public final class JdbcOutbox implements Outbox {
     }
     this.succeededSql = "WITH " + SUCCEEDED.replace("%s", s) + " "
         + SUCCEEDED_ATTEMPTS.replace("%s", s);
-    this.publishOneSql = "WITH ins AS (INSERT INTO " + s + ".delivery (route, topic, event_id, "
-        + "ordering_key, attributes, data) SELECT r.name, ?::text, ?::text, ?::text, ?::text, "
-        + "?::bytea FROM " + s + ".route r WHERE ?::text = ANY(r.topics) OR '*' = ANY(r.topics) "
-        + "ORDER BY r.name RETURNING 1) SELECT n, CASE WHEN n > 0 THEN pg_notify(?, '') END "
-        + "FROM (SELECT count(*)::int AS n FROM ins) c";
     try {
       OutboxSchema.create(tx, schema);
     } catch (RuntimeException e) {
@@ -199,20 +187,7 @@ public final class JdbcOutbox implements Outbox {
       return 0;
     }
     if (events.size() == 1) {
-      Event e = events.get(0);
-      try (PreparedStatement ps = connection.prepareStatement(publishOneSql)) {
-        ps.setString(1, topic);
-        ps.setString(2, e.id());
-        ps.setString(3, e.key().orElse(null));
-        ps.setString(4, EventAttributes.encode(e));
-        ps.setBytes(5, e.data());
-        ps.setString(6, topic);
-        ps.setString(7, channel());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          return rs.getInt(1);
-        }
-      }
+      return publisher.insertOneAndNotify(connection, topic, events.get(0), channel());
     }
     int deliveries = publisher.insert(connection,
         List.of(new OutboxPublisher.Request(topic, events, 0, null)))[0];
