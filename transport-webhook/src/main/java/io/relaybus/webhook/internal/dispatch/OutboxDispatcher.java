@@ -40,6 +40,8 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
+  /** How often the outbox's row estimate is checked: a catalog lookup, rarely an analyze. */
+  private static final Duration ESTIMATE_EVERY = Duration.ofSeconds(5);
 
   private final Outbox outbox;
   private final DispatcherConfig config;
@@ -185,6 +187,15 @@ public final class OutboxDispatcher implements AutoCloseable {
     return cancelled;
   }
 
+  /** A check that must not hold delivery up: a failure is the next claim's to report. */
+  private void correctRowEstimate() {
+    try {
+      outbox.correctRowEstimate();
+    } catch (RuntimeException e) {
+      LOG.debug("Could not check the outbox's row estimate: {}", e.toString());
+    }
+  }
+
   /**
    * Whether an HTTP thread of {@code lane} may take the route's next delivery for its slot
    * itself: the dispatcher runs, routes are unchanged and the lane is still the route's.
@@ -196,6 +207,7 @@ public final class OutboxDispatcher implements AutoCloseable {
   private void run() {
     long nextRefresh = 0;
     long nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
+    long nextEstimate = System.nanoTime() + ESTIMATE_EVERY.toNanos();
     nextRenew = System.nanoTime(); // nanoTime may be negative: never compare with 0
     while (running) {
       long waitNanos = config.pollInterval().toNanos();
@@ -211,6 +223,10 @@ public final class OutboxDispatcher implements AutoCloseable {
           nextPrune = System.nanoTime() + PRUNE_EVERY.toNanos();
           int pruned = outbox.prune(config.attemptRetention());
           LOG.debug("Pruned {} old attempt and member rows", pruned);
+        }
+        if (System.nanoTime() - nextEstimate >= 0) {
+          nextEstimate = System.nanoTime() + ESTIMATE_EVERY.toNanos();
+          correctRowEstimate();
         }
         wake = false;
         // Successes go with the round's claims; a batch the outbox refused before goes first,

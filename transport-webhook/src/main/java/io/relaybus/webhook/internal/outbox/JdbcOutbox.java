@@ -14,6 +14,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +29,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The durable outbox in PostgreSQL. Publishing inserts one delivery per matching route with one
@@ -46,20 +49,14 @@ import javax.sql.DataSource;
  * sender has claimed and is sending.
  */
 public final class JdbcOutbox implements Outbox {
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcOutbox.class);
   /** Schema names: lower-case identifiers. */
   public static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
 
   private static final int KEY_WINDOW = 2000;
-  /**
-   * A route's deliveries in id (publish) order, for ordered and keyed claims, through the
-   * {@code (route, id)} index. A range rather than {@code route = ?}: with an equality the
-   * planner may instead walk the primary key in id order and filter by route, which it costs as
-   * cheap because it assumes a route's rows are spread evenly over the ids — but a route's
-   * deliveries come after every older delivery of every other route (a dead endpoint's backlog),
-   * and that walk reads them all on every claim. With a range, only the {@code (route, id)}
-   * index returns rows in {@code ORDER BY route, id}. Binds the route twice.
-   */
-  static final String ROUTE_IN_ID_ORDER = "route >= ? AND route <= ?";
+  /** Live deliveries below which a wrong row estimate costs too little to correct. */
+  private static final long ESTIMATE_MIN_ROWS = 1_000;
+  private static final Long[] NO_IDS = new Long[0];
   /** Records an attempt of a delivery that still exists ({@code %s}: the schema). */
   private static final String ATTEMPT_COLUMNS = "INSERT INTO %s.attempt "
       + "(delivery_id, route, attempt, started_at, duration_ms, status, error, event_id, "
@@ -78,8 +75,8 @@ public final class JdbcOutbox implements Outbox {
    * Deletes successful deliveries ({@code %s}: the schema; parameter 1: their ids), locked in
    * id order first: a data-modifying CTE, which runs whether or not the statement reads it.
    */
-  private static final String SUCCEEDED = "gone AS (DELETE FROM %s.delivery WHERE id IN ("
-      + "SELECT id FROM %s.delivery WHERE id = ANY(?) ORDER BY id FOR UPDATE) "
+  private static final String SUCCEEDED = "gone AS (DELETE FROM %s.delivery WHERE id = ANY("
+      + "ARRAY(SELECT id FROM %s.delivery WHERE id = ANY(?) ORDER BY id FOR UPDATE)) "
       + "RETURNING id, route)";
   /**
    * Records the attempts of {@link #SUCCEEDED}'s deliveries (parameters 2 to 9: their columns
@@ -411,36 +408,37 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public List<OutboxDelivery> succeededAndClaim(List<AttemptRecord> succeeded, String route,
       int max, boolean ordered, boolean byKey, Duration lease) {
-    boolean records = !succeeded.isEmpty();
-    SuccessArrays arrays = records ? new SuccessArrays(succeeded) : null;
-    return tx.runStatement(c -> { // one statement: atomic on its own, one round trip
-      List<OutboxDelivery> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(claims[claimIndex(ordered, byKey,
-          records)])) {
-        int i = records ? arrays.bind(c, ps) : 0;
-        ps.setBoolean(++i, byKey);
-        ps.setString(++i, owner);
-        ps.setLong(++i, lease.toMillis());
-        ps.setString(++i, route);
-        if (ordered || byKey) {
-          ps.setString(++i, route); // ROUTE_IN_ID_ORDER's upper bound
-        }
-        if (records) {
-          ps.setArray(++i, c.createArrayOf("bigint", arrays.ids));
-        }
-        if (!ordered) {
-          ps.setInt(++i, max);
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(OutboxDelivery.stored(rs.getLong(1), route, rs.getString(2),
-                rs.getString(3), rs.getBytes(4), rs.getInt(5), rs.getInt(6)));
-          }
+    SuccessArrays arrays = succeeded.isEmpty() ? null : new SuccessArrays(succeeded);
+    // One statement: atomic on its own, one round trip.
+    return tx.runStatement(c -> succeededAndClaim(c, arrays, route, max, ordered, byKey, lease));
+  }
+
+  /** {@link #succeededAndClaim} on a connection ({@code arrays}: {@code null} without any). */
+  List<OutboxDelivery> succeededAndClaim(Connection c, SuccessArrays arrays, String route,
+      int max, boolean ordered, boolean byKey, Duration lease) throws SQLException {
+    boolean records = arrays != null;
+    List<OutboxDelivery> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(claims[claimIndex(ordered, byKey,
+        records)])) {
+      int i = records ? arrays.bind(c, ps) : 0;
+      ps.setBoolean(++i, byKey);
+      ps.setString(++i, owner);
+      ps.setLong(++i, lease.toMillis());
+      ps.setString(++i, route);
+      ps.setArray(++i, c.createArrayOf("bigint", records ? arrays.ids : NO_IDS));
+      if (!ordered) {
+        ps.setInt(++i, max);
+      }
+      ps.setString(++i, route); // the route still enabled
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(OutboxDelivery.stored(rs.getLong(1), route, rs.getString(2),
+              rs.getString(3), rs.getBytes(4), rs.getInt(5), rs.getInt(6)));
         }
       }
-      out.sort((a, b) -> Long.compare(a.id(), b.id()));
-      return out;
-    });
+    }
+    out.sort((a, b) -> Long.compare(a.id(), b.id()));
+    return out;
   }
 
   private static int claimIndex(boolean ordered, boolean byKey, boolean records) {
@@ -454,51 +452,51 @@ public final class JdbcOutbox implements Outbox {
   private String claimSql(boolean ordered, boolean byKey, boolean records) {
     // A lease still set here has lapsed (outcomes clear it): its sender died with the request
     // in flight, so for a group the member may have run the handler — that counts an attempt.
-    // The route must still be enabled: the dispatcher's list of routes may be stale.
+    // The route must still be enabled: the dispatcher's list of routes may be stale. Checked
+    // once for the route (a condition of the statement, not of each row): correlated with the
+    // rows, the planner may join the route first and look the ids up in the route's due index.
     return (records ? "WITH " + SUCCEEDED.replace("%s", s) + ", recorded AS ("
         + SUCCEEDED_ATTEMPTS.replace("%s", s) + ") " : "")
         + "UPDATE " + s + ".delivery d SET "
         + "handler_attempt = d.handler_attempt + CASE WHEN ? AND d.lease_until IS NOT NULL "
         + "THEN 1 ELSE 0 END, lease_owner = ?, lease_until = now() + ? * interval '1 ms' "
-        + "WHERE d.id IN (" + pick(s, ordered, byKey, records) + ") AND EXISTS (SELECT 1 FROM "
-        + s + ".route r WHERE r.name = d.route AND r.state = 'ENABLED') "
+        + "WHERE d.id = ANY(ARRAY(" + pick(s, ordered, byKey, records) + ")) AND EXISTS ("
+        + "SELECT 1 FROM " + s + ".route r WHERE r.name = ? AND r.state = 'ENABLED') "
         + "RETURNING d.id, d.topic, d.attributes, d.data, d.attempts, d.handler_attempt";
   }
 
   /**
-   * The claim's choice of deliveries: parameters the route ({@link #ROUTE_IN_ID_ORDER}: twice for
-   * an ordered or keyed route), the recorded ids when {@code records}, and the most to claim
-   * unless {@code ordered}.
+   * The claim's choice of deliveries: parameters the route, the recorded ids ({@code bigint[]},
+   * empty without {@code records}), and the most to claim unless {@code ordered}. The route's
+   * rows are walked by the schema's functions ({@code due_deliveries}, {@code route_window}),
+   * whose plans do not depend on the table's statistics; the rows they choose are then found by
+   * id ({@code = ANY(ARRAY(...))}, never a join that could read the table).
    */
   static String pick(String s, boolean ordered, boolean byKey, boolean records) {
-    // The pick leaves the recorded deliveries out of the route's rows it looks at, and runs
-    // only after they are deleted (a one-time filter: the CTE runs to its end first).
-    String notRecorded = records ? " AND id <> ALL(?)" : "";
+    // The pick runs only after the recorded deliveries are deleted (a one-time filter: the CTE
+    // runs to its end first), and leaves them out of the route's rows it looks at (its snapshot
+    // may still show them: an ordered route's oldest delivery, a key's head).
     String afterRecorded = records ? " AND (SELECT count(*) FROM gone) >= 0" : "";
     if (ordered) {
-      return "SELECT id FROM " + s + ".delivery WHERE id = (SELECT id FROM " + s
-          + ".delivery WHERE " + ROUTE_IN_ID_ORDER + notRecorded + " ORDER BY route, id LIMIT 1)"
-          + " AND due_at <= now() AND (lease_until IS NULL OR lease_until < now())"
-          + afterRecorded + " FOR UPDATE SKIP LOCKED";
+      return "SELECT id FROM " + s + ".delivery WHERE id = (SELECT w_id FROM " + s
+          + ".route_window(?, ?, 1)) AND due_at <= now() AND (lease_until IS NULL OR "
+          + "lease_until < now())" + afterRecorded + " FOR UPDATE SKIP LOCKED";
     }
     if (byKey) {
       // Per-key order: a delivery with a key is claimable only as the oldest pending one of its
       // key. Looking at the route's oldest KEY_WINDOW deliveries makes that a row_number() over
       // the window instead of a probe per row (any older row of the same key is in the window
       // too); keys whose head lies beyond the window wait until older deliveries finish.
-      return "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.id IN (SELECT h.id FROM ("
-          + "SELECT w.id, w.due_at, w.lease_until, w.ordering_key, row_number() OVER "
-          + "(PARTITION BY w.ordering_key ORDER BY w.id) AS rn FROM (SELECT id, due_at, "
-          + "lease_until, ordering_key FROM " + s + ".delivery WHERE " + ROUTE_IN_ID_ORDER
-          + notRecorded + " ORDER BY route, id LIMIT " + KEY_WINDOW + ") w) h WHERE "
-          + "(h.ordering_key IS NULL OR h.rn = 1) AND h.due_at <= now() AND (h.lease_until IS "
-          + "NULL OR h.lease_until < now()) ORDER BY h.due_at, h.id LIMIT ?) AND d0.due_at <= "
+      return "SELECT d0.id FROM " + s + ".delivery d0 WHERE d0.id = ANY(ARRAY(SELECT h.w_id "
+          + "FROM (SELECT w.*, row_number() OVER (PARTITION BY w.w_key ORDER BY w.w_id) AS rn "
+          + "FROM " + s + ".route_window(?, ?, " + KEY_WINDOW + ") w) h WHERE (h.w_key IS NULL "
+          + "OR h.rn = 1) AND h.w_due_at <= now() AND (h.w_lease_until IS NULL OR "
+          + "h.w_lease_until < now()) ORDER BY h.w_due_at, h.w_id LIMIT ?)) AND d0.due_at <= "
           + "now() AND (d0.lease_until IS NULL OR d0.lease_until < now())" + afterRecorded
           + " FOR UPDATE SKIP LOCKED"; // re-checked on rows another claimer just leased
     }
-    return "SELECT id FROM " + s + ".delivery WHERE route = ?" + notRecorded + afterRecorded
-        + " AND due_at <= now() AND (lease_until IS NULL OR lease_until < now()) "
-        + "ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+    return "SELECT f.id FROM " + s + ".due_deliveries(?, ?, ?) AS f(id)"
+        + (records ? " WHERE (SELECT count(*) FROM gone) >= 0" : "");
   }
 
   @Override
@@ -508,8 +506,8 @@ public final class JdbcOutbox implements Outbox {
     }
     tx.runStatement(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
-          + "lease_until = now() + ? * interval '1 ms' WHERE id IN ("
-          + lockedInIdOrder("id = ANY(?) AND lease_owner = ?") + ")")) {
+          + "lease_until = now() + ? * interval '1 ms' WHERE id = ANY(ARRAY("
+          + lockedInIdOrder("id = ANY(?) AND lease_owner = ?") + "))")) {
         ps.setLong(1, lease.toMillis());
         ps.setArray(2, c.createArrayOf("bigint", sortedIds(ids)));
         ps.setString(3, owner);
@@ -586,7 +584,7 @@ public final class JdbcOutbox implements Outbox {
   }
 
   /** The columns of successful attempts, as the arrays {@link #SUCCEEDED} binds. */
-  private static final class SuccessArrays {
+  static final class SuccessArrays {
     final Long[] ids;
     final Integer[] numbers;
     final String[] started;
@@ -716,6 +714,48 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public EventTrace trace(String topic, String eventId, Collection<String> routes) {
     return queries.trace(topic, eventId, routes);
+  }
+
+  /**
+   * Analyzes the delivery table when PostgreSQL's recorded row count has fallen far below its
+   * live rows. An outbox is often empty: when autovacuum analyzes it then, with its pages not
+   * yet truncated, PostgreSQL records zero rows over those pages and estimates every scan of the
+   * next backlog at one row until it analyzes again, which can be a minute or more away. Plans
+   * made on that estimate (and cached generic plans) may read the whole backlog for each claim.
+   * The claims' walks do not depend on it (the schema's functions); this keeps the rest of the
+   * planning right. {@code SKIP_LOCKED}: never waits for autovacuum or another sender.
+   */
+  @Override
+  public boolean correctRowEstimate() {
+    return tx.run(c -> {
+      long recorded;
+      long live;
+      try (PreparedStatement ps = c.prepareStatement("SELECT reltuples::bigint, "
+          + "pg_stat_get_live_tuples(oid) FROM pg_class WHERE oid = ?::regclass")) {
+        ps.setString(1, s + ".delivery");
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return false;
+          }
+          recorded = rs.getLong(1);
+          live = rs.getLong(2);
+        }
+      }
+      // -1: never analyzed, when PostgreSQL estimates from the table's size, which is right.
+      if (recorded < 0 || live < ESTIMATE_MIN_ROWS || recorded * 4 >= live) {
+        return false;
+      }
+      try (Statement st = c.createStatement()) {
+        st.execute("ANALYZE (SKIP_LOCKED) " + s + ".delivery");
+        if (st.getWarnings() != null) { // not the table's owner, or it was locked: skipped
+          LOG.debug("Could not analyze {}.delivery: {}", s, st.getWarnings().getMessage());
+          return false;
+        }
+      }
+      LOG.debug("Analyzed {}.delivery: PostgreSQL recorded {} rows, {} are live", s, recorded,
+          live);
+      return true;
+    });
   }
 
   @Override

@@ -299,6 +299,16 @@ public interface Outbox extends AutoCloseable {
   EventTrace trace(String topic, String eventId, Collection<String> routes);
 
   /**
+   * Keeps the store's query planning honest about how many deliveries it holds (called
+   * periodically by each sender; nothing to do for most stores).
+   *
+   * @return whether it corrected anything
+   */
+  default boolean correctRowEstimate() {
+    return false;
+  }
+
+  /**
    * Fails when the store cannot be reached (a health check; nothing is changed).
    *
    * @throws RuntimeException when it cannot be reached

@@ -45,6 +45,33 @@ CREATE INDEX IF NOT EXISTS delivery_route_id ON ${schema}.delivery (route, id);
 -- Replaced by delivery_route_id: no statement reads (route, ordering_key, id).
 DROP INDEX IF EXISTS ${schema}.delivery_route_key;
 
+-- The walks that claims start from, as functions so that they keep one plan shape whatever the
+-- table's statistics say. An outbox is often empty: analyzed at such a moment with its pages not
+-- yet truncated, the table is recorded as holding no row, and PostgreSQL then expects every scan
+-- to return one until the next analyze. With that estimate a claim collected and sorted a route's
+-- whole backlog to take its first few rows (or walked the primary key filtering by route), on
+-- every claim. Sorts and bitmap scans are off inside them: an index walk in the claim's order is
+-- what is left, and it stops after the rows the claim takes. plpgsql keeps the plan per session.
+
+-- A route's due deliveries in (due_at, id) order, locked, skipping those locked or in p_skip.
+CREATE OR REPLACE FUNCTION ${schema}.due_deliveries(p_route text, p_skip bigint[], p_max int)
+RETURNS SETOF bigint LANGUAGE plpgsql VOLATILE
+SET enable_sort = off SET enable_bitmapscan = off AS $$
+BEGIN RETURN QUERY SELECT d.id FROM ${schema}.delivery d WHERE d.route = p_route AND d.id <> ALL(p_skip) AND d.due_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now()) ORDER BY d.due_at, d.id LIMIT p_max FOR UPDATE SKIP LOCKED; END
+$$;
+
+-- A route's oldest p_max deliveries in id (publish) order, but those in p_skip: the head of an
+-- ordered route, a keyed route's window. A range rather than route = p_route: with an equality
+-- the planner may walk the primary key in id order and filter by route, which it costs as cheap
+-- because it assumes a route's rows are spread evenly over the ids, but a route's deliveries come
+-- after every older delivery of every other route (a dead endpoint's backlog). With a range, only
+-- the (route, id) index returns rows in ORDER BY route, id.
+CREATE OR REPLACE FUNCTION ${schema}.route_window(p_route text, p_skip bigint[], p_max int)
+RETURNS TABLE (w_id bigint, w_due_at timestamptz, w_lease_until timestamptz, w_key text)
+LANGUAGE plpgsql STABLE SET enable_sort = off SET enable_bitmapscan = off AS $$
+BEGIN RETURN QUERY SELECT d.id, d.due_at, d.lease_until, d.ordering_key FROM ${schema}.delivery d WHERE d.route >= p_route AND d.route <= p_route AND d.id <> ALL(p_skip) ORDER BY d.route, d.id LIMIT p_max; END
+$$;
+
 -- Every HTTP attempt: status 0 means no response (timeout, reset, refused).
 CREATE TABLE IF NOT EXISTS ${schema}.attempt (
   delivery_id  bigint NOT NULL,
