@@ -144,8 +144,8 @@ public final class WebhookOutboxLayoutComparison {
     for (Map.Entry<String, Map<String, List<Double>>> e : rates.entrySet()) {
       List<Double> p = e.getValue().get("publish");
       List<Double> d = e.getValue().get("drain");
-      out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %s | %s |%n", e.getKey(), median(p),
-          median(d), samples(p), samples(d));
+      out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %s | %s |%n", e.getKey(),
+          Metric.median(p), Metric.median(d), samples(p), samples(d));
     }
     return rates;
   }
@@ -406,11 +406,6 @@ public final class WebhookOutboxLayoutComparison {
 
   private static double perSecond(long events, long nanos) {
     return events / (nanos / 1e9);
-  }
-
-  private static double median(List<Double> values) {
-    double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   private static String samples(List<Double> values) {
