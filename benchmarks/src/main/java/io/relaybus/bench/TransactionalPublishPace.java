@@ -93,7 +93,7 @@ public final class TransactionalPublishPace {
               .add(writer.measure(kind, transactions));
         }
       }
-      double raw = median(samples.get("raw"));
+      double raw = Metric.median(samples.get("raw"));
       System.out.printf("transactions of one business row, %d threads, %,d per sample%n",
           threads, transactions);
       for (String kind : KINDS) {
@@ -102,20 +102,15 @@ public final class TransactionalPublishPace {
         for (double v : s) {
           all.append(String.format(" %,.0f", v));
         }
+        double median = Metric.median(s);
         System.out.printf("%-8s median %,.0f transactions/s (%.2fx raw); samples:%s%n", kind,
-            median(s), median(s) / raw, all);
+            median, median / raw, all);
       }
     }
   }
 
   private static Connection connect(PostgresServer server) throws SQLException {
     return DriverManager.getConnection(server.url(), server.user(), server.password());
-  }
-
-  private static double median(List<Double> values) {
-    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   /** The threads and their connections, one transaction after another. */

@@ -48,10 +48,11 @@ DROP INDEX IF EXISTS ${schema}.delivery_route_key;
 -- The walks that claims start from, as functions so that they keep one plan shape whatever the
 -- table's statistics say. An outbox is often empty: analyzed at such a moment with its pages not
 -- yet truncated, the table is recorded as holding no row, and PostgreSQL then expects every scan
--- to return one until the next analyze. With that estimate a claim collected and sorted a route's
--- whole backlog to take its first few rows (or walked the primary key filtering by route), on
--- every claim. Sorts and bitmap scans are off inside them: an index walk in the claim's order is
--- what is left, and it stops after the rows the claim takes. plpgsql keeps the plan per session.
+-- to return one until the next analyze. On that estimate, collecting and sorting a route's whole
+-- backlog to take its first few rows costs the same as walking the index in order, so the planner
+-- may choose it for every claim. Sorts and bitmap scans are off inside them: an index walk in the
+-- claim's order is what is left, and it stops after the rows the claim takes. plpgsql keeps the
+-- plan per session.
 
 -- A route's due deliveries in (due_at, id) order, locked, skipping those locked or in p_skip.
 CREATE OR REPLACE FUNCTION ${schema}.due_deliveries(p_route text, p_skip bigint[], p_max int)

@@ -18,21 +18,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A claim reads the few deliveries it takes, not the route's backlog, however PostgreSQL plans
- * it. Two plans did read the whole backlog on every claim, which made delivery crawl for as long
- * as they were used:
+ * it. Two situations let the planner choose plans that read the whole backlog on every claim:
  *
  * <ul>
  *   <li><b>collapsed statistics</b>: an outbox is often empty; analyzed at such a moment with
  *       its pages not yet truncated, it is recorded as holding no row, and until the next
- *       analyze the planner takes any scan of it for one row. Claims then collected a route's due
- *       deliveries with a bitmap scan and sorted them all to take the first few, or walked the
- *       primary key through every route's rows. Here: a backlog analyzed, deleted, analyzed
- *       while empty, and a new backlog, for the claimed route alone ({@code alone}) and behind
- *       two other routes ({@code shared});</li>
+ *       analyze the planner takes any scan of it for one row, so collecting and sorting a
+ *       route's due deliveries, or walking the primary key through every route's rows, looks as
+ *       cheap as the ordered walk. Here: a backlog analyzed, deleted, analyzed while empty, and
+ *       a new backlog, for the claimed route alone ({@code alone}) and behind two other routes
+ *       ({@code shared});</li>
  *   <li><b>a generic plan</b>: after a few executions PostgreSQL may keep one plan for every
- *       value of the parameters, made without their values; for the claim's statement that plan
- *       joined the rows it chose back to the table with a sequential scan. Here: a backlog with
- *       true statistics and {@code plan_cache_mode = force_generic_plan} ({@code generic}).</li>
+ *       value of the parameters, made without their values, in which a join back to the table
+ *       may be a sequential scan. Here: a backlog with true statistics and {@code
+ *       plan_cache_mode = force_generic_plan} ({@code generic}).</li>
  * </ul>
  *
  * Each claim statement ({@link JdbcOutbox#succeededAndClaim}, with and without a round's
