@@ -1,12 +1,15 @@
 package io.relaybus.webhook.internal.outbox;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
 import io.relaybus.Event;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -15,31 +18,49 @@ import java.util.Map;
  * order.
  */
 final class EventAttributes {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory JSON = new JsonFactory();
 
   private EventAttributes() {}
 
   /**
-   * Encodes an event's attributes.
+   * Encodes an event's attributes (written field by field: every published event passes here,
+   * and a tree of nodes first costs more than the JSON itself).
    *
    * @param e the event
    * @return JSON text
    */
   static String encode(Event e) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("id", e.id());
-    n.put("source", e.source());
-    n.put("type", e.type());
-    e.subject().ifPresent(v -> n.put("subject", v));
-    n.put("time", e.time().toString());
-    e.dataContentType().ifPresent(v -> n.put("datacontenttype", v));
-    e.dataSchema().ifPresent(v -> n.put("dataschema", v));
-    e.key().ifPresent(v -> n.put("key", v));
-    if (!e.headers().isEmpty()) {
-      ObjectNode h = n.putObject("headers");
-      e.headers().forEach(h::put);
+    StringWriter out = new StringWriter(256);
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("id", e.id());
+      g.writeStringField("source", e.source());
+      g.writeStringField("type", e.type());
+      if (e.subject().isPresent()) {
+        g.writeStringField("subject", e.subject().get());
+      }
+      g.writeStringField("time", e.time().toString());
+      if (e.dataContentType().isPresent()) {
+        g.writeStringField("datacontenttype", e.dataContentType().get());
+      }
+      if (e.dataSchema().isPresent()) {
+        g.writeStringField("dataschema", e.dataSchema().get());
+      }
+      if (e.key().isPresent()) {
+        g.writeStringField("key", e.key().get());
+      }
+      if (!e.headers().isEmpty()) {
+        g.writeObjectFieldStart("headers");
+        for (Map.Entry<String, String> h : e.headers().entrySet()) {
+          g.writeStringField(h.getKey(), h.getValue());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+    } catch (IOException x) {
+      throw new UncheckedIOException(x); // a StringWriter does not fail
     }
-    return n.toString();
+    return out.toString();
   }
 
   /**
@@ -51,32 +72,46 @@ final class EventAttributes {
    * @throws IllegalArgumentException when the JSON is not valid
    */
   static Event decode(String attributes, byte[] data) {
-    JsonNode n;
-    try {
-      n = JSON.readTree(attributes);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("Invalid event attributes: " + e.getOriginalMessage(), e);
-    }
-    Event.Builder b = Event.builder().id(n.path("id").asText()).source(n.path("source").asText())
-        .type(n.path("type").asText()).time(Instant.parse(n.path("time").asText())).data(data);
-    if (n.hasNonNull("subject")) {
-      b.subject(n.get("subject").asText());
-    }
-    if (n.hasNonNull("datacontenttype")) {
-      b.dataContentType(n.get("datacontenttype").asText());
-    }
-    if (n.hasNonNull("dataschema")) {
-      b.dataSchema(n.get("dataschema").asText());
-    }
-    if (n.hasNonNull("key")) {
-      b.key(n.get("key").asText());
-    }
-    JsonNode h = n.get("headers");
-    if (h != null) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = h.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> f = it.next();
-        b.header(f.getKey(), f.getValue().asText());
+    Event.Builder b = Event.builder().data(data);
+    try (JsonParser p = JSON.createParser(attributes)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("Invalid event attributes: not a JSON object");
       }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("headers") && value == JsonToken.START_OBJECT) {
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            p.nextToken();
+            b.header(name, p.getValueAsString());
+          }
+          continue;
+        }
+        if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+          p.skipChildren(); // written by a later version: not ours to read
+          continue;
+        }
+        if (value == JsonToken.VALUE_NULL) {
+          continue;
+        }
+        String text = p.getValueAsString();
+        switch (field) {
+          case "id" -> b.id(text);
+          case "source" -> b.source(text);
+          case "type" -> b.type(text);
+          case "subject" -> b.subject(text);
+          case "time" -> b.time(Instant.parse(text));
+          case "datacontenttype" -> b.dataContentType(text);
+          case "dataschema" -> b.dataSchema(text);
+          case "key" -> b.key(text);
+          default -> { } // written by a later version: not ours to read
+        }
+      }
+    } catch (JsonProcessingException x) {
+      throw new IllegalArgumentException("Invalid event attributes: " + x.getOriginalMessage(), x);
+    } catch (IOException x) {
+      throw new UncheckedIOException(x); // a String does not fail
     }
     return b.build();
   }
