@@ -24,7 +24,8 @@ public final class CrashingSenderMain {
   /**
    * Runs the sender.
    *
-   * @param args url, user, password, endpoint URL, topic, endpoint name, count
+   * @param args url, user, password, endpoint URL, topic, endpoint name, count, and optionally
+   *     the events per publish (20: rows; 32 or more: packs)
    * @throws IOException if stdin cannot be read
    */
   public static void main(String[] args) throws IOException {
@@ -44,11 +45,12 @@ public final class CrashingSenderMain {
     config.put("relaybus.webhook.endpoints." + args[5] + ".concurrency", "8");
     EventBus bus = EventBus.create(config);
     int count = Integer.parseInt(args[6]);
+    int perPublish = args.length > 7 ? Integer.parseInt(args[7]) : 20;
     List<Event> batch = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       batch.add(Event.builder().id("crash-" + i).source("/crash").type("crash.test")
           .text("event " + i).build());
-      if (batch.size() == 20) {
+      if (batch.size() == perPublish) {
         bus.publishAll(args[4], batch).join();
         batch.clear();
       }

@@ -32,7 +32,31 @@ class SenderCrashTest {
   @DisplayName("sender SIGKILLed with deliveries pending and in flight: after a restart every "
       + "event is delivered")
   void senderCrashLosesNothing() {
-    Map<String, String> db = TestDatabase.jdbcOutbox("webhook_sender_crash");
+    crashAndRestart("webhook_sender_crash", 20);
+  }
+
+  @Test
+  @DisplayName("sender SIGKILLed with packs claimed, partly done and in flight: after a restart "
+      + "every event is delivered")
+  void senderCrashWithPacksLosesNothing() {
+    crashAndRestart("webhook_sender_crash_packs", 100);
+  }
+
+  private static long count(Map<String, String> db, String sql) {
+    PostgresServer server = PostgresServer.shared();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+        db.get("relaybus.webhook.jdbc.url"), server.user(), server.password());
+        java.sql.ResultSet rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Publishes {@link #COUNT} events in publishes of {@code perPublish}, kills, restarts. */
+  private static void crashAndRestart(String database, int perPublish) {
+    Map<String, String> db = TestDatabase.jdbcOutbox(database);
     PostgresServer server = PostgresServer.shared();
     try (ScriptedReceiver r = ScriptedReceiver.start()) {
       // The first 8 requests hang (claimed, in flight when the sender dies); later ones are slow
@@ -43,9 +67,14 @@ class SenderCrashTest {
       String topic = "crash-topic";
       try (ChildJvm child = ChildJvm.builder(CrashingSenderMain.class)
           .args(db.get("relaybus.webhook.jdbc.url"), server.user(), server.password(),
-              r.url("/hook"), topic, "crashhook", Integer.toString(COUNT))
+              r.url("/hook"), topic, "crashhook", Integer.toString(COUNT),
+              Integer.toString(perPublish))
           .start()) {
         child.awaitLineStartingWith("PUBLISHED", Duration.ofSeconds(60));
+        if (perPublish >= 32) { // stored as packs, not rows (ADR 0020)
+          assertThat(count(db, "SELECT count(*) FROM relaybus_webhook.route_pack")).isPositive();
+          assertThat(count(db, "SELECT count(*) FROM relaybus_webhook.delivery")).isZero();
+        }
         await().atMost(Duration.ofSeconds(30)).until(() -> r.hangingNow() == 8);
         child.kill();
       }

@@ -205,6 +205,12 @@ final class Lane {
       return;
     }
     List<OutboxDelivery> claimed = recorder.claim(r.name(), 1, false, false, leases.lease());
+    // A claim of packed events takes the pack's others with the probe: this sender's now.
+    for (OutboxDelivery d : claimed.subList(Math.min(1, claimed.size()), claimed.size())) {
+      if (leases.add(d.id())) {
+        ahead.add(d);
+      }
+    }
     if (claimed.isEmpty() || !leases.add(claimed.get(0).id())) {
       limiter.giveBack(1);
       breaker.probeNotSent();

@@ -28,10 +28,17 @@ final class JdbcOperatorQueries {
 
   Backlog backlog(String route, String topic) {
     return tx.run(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT count(*), min(created_at), now() "
-          + "FROM " + s + ".delivery WHERE route = ? AND topic = ?")) {
+      // Rows, and the route's pack events of the topic not done (a pack's age: its route pack's).
+      try (PreparedStatement ps = c.prepareStatement("SELECT sum(n), min(oldest), now() FROM ("
+          + "SELECT count(*) AS n, min(created_at) AS oldest FROM " + s + ".delivery WHERE "
+          + "route = ? AND topic = ? UNION ALL SELECT count(*), min(rp.created_at) FROM " + s
+          + ".route_pack rp JOIN " + s + ".pack p ON p.id = rp.pack_id, unnest(p.topics) WITH "
+          + "ORDINALITY AS t(topic, i) WHERE rp.route = ? AND t.topic = ? AND "
+          + "get_bit(rp.done, (t.i - 1)::int) = 0) x")) {
         ps.setString(1, route);
         ps.setString(2, topic);
+        ps.setString(3, route);
+        ps.setString(4, topic);
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           Timestamp oldest = rs.getTimestamp(2);
@@ -46,8 +53,9 @@ final class JdbcOperatorQueries {
     return tx.run(c -> {
       Set<String> out = new TreeSet<>(); // Java's order, not the collation's
       try (PreparedStatement ps = c.prepareStatement("SELECT t FROM (SELECT unnest(topics) AS t "
-          + "FROM " + s + ".route UNION SELECT topic FROM " + s + ".delivery UNION SELECT topic "
-          + "FROM " + s + ".dead_letter) x WHERE t <> '*'");
+          + "FROM " + s + ".route UNION SELECT topic FROM " + s + ".delivery UNION SELECT "
+          + "unnest(topics) FROM " + s + ".pack UNION SELECT topic FROM " + s + ".dead_letter) x "
+          + "WHERE t <> '*'");
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(rs.getString(1));
@@ -60,10 +68,16 @@ final class JdbcOperatorQueries {
   EventTrace trace(String topic, String eventId, Collection<String> routes) {
     return tx.run(c -> {
       Map<String, Long> pending = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT route, count(*) FROM " + s
-          + ".delivery WHERE topic = ? AND event_id = ? GROUP BY route")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT route, sum(n) FROM (SELECT route, "
+          + "count(*) AS n FROM " + s + ".delivery WHERE topic = ? AND event_id = ? GROUP BY "
+          + "route UNION ALL SELECT rp.route, count(*) FROM " + s + ".route_pack rp JOIN " + s
+          + ".pack p ON p.id = rp.pack_id, unnest(p.topics, p.event_ids) WITH ORDINALITY AS "
+          + "u(topic, event_id, i) WHERE u.topic = ? AND u.event_id = ? AND "
+          + "get_bit(rp.done, (u.i - 1)::int) = 0 GROUP BY rp.route) x GROUP BY route")) {
         ps.setString(1, topic);
         ps.setString(2, eventId);
+        ps.setString(3, topic);
+        ps.setString(4, eventId);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             pending.put(rs.getString(1), rs.getLong(2));

@@ -20,10 +20,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
@@ -41,10 +43,15 @@ import org.slf4j.LoggerFactory;
  * sender processes share the work, and a crashed sender's claims come back when their lease
  * ends. The schema is created idempotently under an advisory lock.
  *
+ * <p>Large publishes to unordered endpoints are stored as packs (ADR 0020): a {@code pack} row
+ * of the events and a {@code route_pack} row per endpoint, claimed whole and finished by bits;
+ * their deliveries have negative ids ({@link PackedIds}), which this class takes apart.
+ *
  * <p>Lock order: every statement that may wait for several delivery rows locks them in id order
  * first ({@code lockedInIdOrder}), and a transaction that waits for a delivery row holds no
  * other, so two writers of this outbox cannot wait for each other in a cycle (claims skip what
- * is locked and never wait). Outcome writes touch a delivery only while this sender's lease on
+ * is locked and never wait). Route packs come after delivery rows and before packs, each in id
+ * order (the schema's functions lock all their route packs before any pack). Outcome writes touch a delivery only while this sender's lease on
  * it holds: a sender whose lease ran out must not release or reschedule a delivery that another
  * sender has claimed and is sending.
  */
@@ -89,6 +96,18 @@ public final class JdbcOutbox implements Outbox {
       + "?::int[], ?::text[], ?::text[], ?::text[]) AS a(delivery_id, attempt, started_at, "
       + "duration_ms, status, error, event_id, webhook_id) JOIN gone g ON g.id = a.delivery_id";
 
+  /**
+   * Records successes of pack events ({@code %s}: the schema): parameters 1 and 2 their route
+   * packs and positions, 3 to 10 their attempts' columns, all in {@code pack_done}'s order; an
+   * attempt is recorded for each event the function marked done, under its route.
+   */
+  private static final String PACKED_SUCCEEDED = "WITH pd AS (SELECT * FROM %s.pack_done(?, ?, "
+      + "NULL)) " + ATTEMPT_COLUMNS + "SELECT a.delivery_id, pd.k_route, a.attempt, "
+      + "a.started_at::timestamptz, a.duration_ms, a.status, a.error, a.event_id, a.webhook_id "
+      + "FROM unnest(?::bigint[], ?::int[], ?::text[], ?::bigint[], ?::int[], ?::text[], "
+      + "?::text[], ?::text[]) WITH ORDINALITY AS a(delivery_id, attempt, started_at, "
+      + "duration_ms, status, error, event_id, webhook_id, k) JOIN pd ON pd.k = a.k";
+
   private final DataSource dataSource;
   private final JdbcTransactions tx;
   private final JdbcDeadLetters deadLetters;
@@ -101,6 +120,7 @@ public final class JdbcOutbox implements Outbox {
   private final String[] claims = new String[8];
   /** {@link #SUCCEEDED} and {@link #SUCCEEDED_ATTEMPTS} as one statement of their own. */
   private final String succeededSql;
+  private final String packedSucceededSql;
 
   /**
    * Opens the outbox on a data source and creates the schema if needed.
@@ -126,6 +146,7 @@ public final class JdbcOutbox implements Outbox {
     }
     this.succeededSql = "WITH " + SUCCEEDED.replace("%s", s) + " "
         + SUCCEEDED_ATTEMPTS.replace("%s", s);
+    this.packedSucceededSql = PACKED_SUCCEEDED.replace("%s", s);
     try {
       OutboxSchema.create(tx, schema);
     } catch (RuntimeException e) {
@@ -252,15 +273,19 @@ public final class JdbcOutbox implements Outbox {
   public void putEndpoint(WebhookEndpoint endpoint) {
     tx.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".route "
-          + "(name, topics, config) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-          + "topics = excluded.topics, config = excluded.config, updated_at = now() "
-          + "WHERE " + s + ".route.grp IS NULL")) {
+          + "(name, topics, config, packs) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+          + "topics = excluded.topics, config = excluded.config, packs = excluded.packs, "
+          + "updated_at = now() WHERE " + s + ".route.grp IS NULL")) {
         ps.setString(1, endpoint.name());
         ps.setArray(2, c.createArrayOf("text", endpoint.topics().toArray()));
         ps.setString(3, EndpointJson.write(endpoint));
+        ps.setBoolean(4, !endpoint.ordered());
         if (ps.executeUpdate() == 0) {
           throw new IllegalArgumentException("'" + endpoint.name() + "' is a group route");
         }
+      }
+      if (endpoint.ordered()) { // its order is kept by claims of rows: its packs become rows
+        dropRoutePacks(c, endpoint.name(), true);
       }
       return null;
     });
@@ -299,10 +324,20 @@ public final class JdbcOutbox implements Outbox {
               + ".route WHERE name = ?")) {
         del.setString(1, name);
         del.executeUpdate();
+        dropRoutePacks(c, name, false);
         ps.setString(1, name);
         return ps.executeUpdate() > 0;
       }
     });
+  }
+
+  /** Removes a route's route packs, writing their events out as rows first when unpacking. */
+  private void dropRoutePacks(Connection c, String route, boolean unpack) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + s + ".drop_route_packs(?, ?)")) {
+      ps.setString(1, route);
+      ps.setBoolean(2, unpack);
+      ps.executeQuery().close();
+    }
   }
 
   @Override
@@ -380,9 +415,11 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public long pending(String route) {
     return tx.run(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + s
-          + ".delivery WHERE route = ?")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM " + s
+          + ".delivery WHERE route = ?) + (SELECT coalesce(sum(remaining), 0) FROM " + s
+          + ".route_pack WHERE route = ?)")) {
         ps.setString(1, route);
+        ps.setString(2, route);
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           return rs.getLong(1);
@@ -408,7 +445,8 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public List<OutboxDelivery> succeededAndClaim(List<AttemptRecord> succeeded, String route,
       int max, boolean ordered, boolean byKey, Duration lease) {
-    SuccessArrays arrays = succeeded.isEmpty() ? null : new SuccessArrays(succeeded);
+    List<AttemptRecord> rows = packedSucceeded(succeeded);
+    SuccessArrays arrays = rows.isEmpty() ? null : new SuccessArrays(rows);
     // One statement: atomic on its own, one round trip.
     return tx.runStatement(c -> succeededAndClaim(c, arrays, route, max, ordered, byKey, lease));
   }
@@ -418,6 +456,7 @@ public final class JdbcOutbox implements Outbox {
       int max, boolean ordered, boolean byKey, Duration lease) throws SQLException {
     boolean records = arrays != null;
     List<OutboxDelivery> out = new ArrayList<>();
+    List<OutboxDelivery> packed = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(claims[claimIndex(ordered, byKey,
         records)])) {
       int i = records ? arrays.bind(c, ps) : 0;
@@ -430,15 +469,41 @@ public final class JdbcOutbox implements Outbox {
         ps.setInt(++i, max);
       }
       ps.setString(++i, route); // the route still enabled
+      if (!ordered && !byKey) {
+        ps.setString(++i, route);
+        ps.setString(++i, owner);
+        ps.setLong(++i, lease.toMillis());
+        ps.setInt(++i, max);
+      }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(OutboxDelivery.stored(rs.getLong(1), route, rs.getString(2),
-              rs.getString(3), rs.getBytes(4), rs.getInt(5), rs.getInt(6)));
+          String done = ordered || byKey ? null : rs.getString(7);
+          if (done == null) {
+            out.add(OutboxDelivery.stored(rs.getLong(1), route, rs.getString(2),
+                rs.getString(3), rs.getBytes(4), rs.getInt(5), rs.getInt(6)));
+          } else {
+            addPacked(packed, route, rs.getLong(1), done, rs);
+          }
         }
       }
     }
     out.sort((a, b) -> Long.compare(a.id(), b.id()));
+    out.addAll(packed); // in pack and position order: publish order
     return out;
+  }
+
+  /** The events of a claimed route pack that are not done, as deliveries. */
+  private static void addPacked(List<OutboxDelivery> out, String route, long routePack,
+      String done, ResultSet rs) throws SQLException {
+    String[] topics = (String[]) rs.getArray(8).getArray();
+    String[] attributes = (String[]) rs.getArray(10).getArray();
+    byte[][] data = (byte[][]) rs.getArray(11).getArray();
+    for (int i = 0; i < done.length(); i++) {
+      if (done.charAt(i) == '0') {
+        out.add(OutboxDelivery.stored(PackedIds.of(routePack, i), route, topics[i],
+            attributes[i], data[i], 0, 1));
+      }
+    }
   }
 
   private static int claimIndex(boolean ordered, boolean byKey, boolean records) {
@@ -455,14 +520,24 @@ public final class JdbcOutbox implements Outbox {
     // The route must still be enabled: the dispatcher's list of routes may be stale. Checked
     // once for the route (a condition of the statement, not of each row): correlated with the
     // rows, the planner may join the route first and look the ids up in the route's due index.
-    return (records ? "WITH " + SUCCEEDED.replace("%s", s) + ", recorded AS ("
-        + SUCCEEDED_ATTEMPTS.replace("%s", s) + ") " : "")
-        + "UPDATE " + s + ".delivery d SET "
+    String successes = records ? SUCCEEDED.replace("%s", s) + ", recorded AS ("
+        + SUCCEEDED_ATTEMPTS.replace("%s", s) + ")" : "";
+    String update = "UPDATE " + s + ".delivery d SET "
         + "handler_attempt = d.handler_attempt + CASE WHEN ? AND d.lease_until IS NOT NULL "
         + "THEN 1 ELSE 0 END, lease_owner = ?, lease_until = now() + ? * interval '1 ms' "
         + "WHERE d.id = ANY(ARRAY(" + pick(s, ordered, byKey, records) + ")) AND EXISTS ("
         + "SELECT 1 FROM " + s + ".route r WHERE r.name = ? AND r.state = 'ENABLED') "
         + "RETURNING d.id, d.topic, d.attributes, d.data, d.attempts, d.handler_attempt";
+    if (ordered || byKey) {
+      return (records ? "WITH " + successes + " " : "") + update;
+    }
+    // An unordered endpoint also takes packs: its route packs, once the rows leave room (rows
+    // first: failed pack events come back as rows, and must not wait behind newer packs).
+    return "WITH " + (records ? successes + ", " : "") + "claimed AS (" + update + ") "
+        + "SELECT id, topic, attributes, data, attempts, handler_attempt, NULL::text, "
+        + "NULL::text[], NULL::text[], NULL::text[], NULL::bytea[] FROM claimed UNION ALL "
+        + "SELECT c_id, NULL, NULL, NULL, 0, 1, c_done, c_topics, c_event_ids, c_attributes, "
+        + "c_data FROM " + s + ".claim_packs(?, ?, ?, ? - (SELECT count(*)::int FROM claimed))";
   }
 
   /**
@@ -499,22 +574,97 @@ public final class JdbcOutbox implements Outbox {
         + (records ? " WHERE (SELECT count(*) FROM gone) >= 0" : "");
   }
 
+  /**
+   * Renews delivery rows' leases and route packs' (one lease for all of a pack's events). A
+   * release ({@code lease} zero) of pack events writes them out as rows, claimable at once: the
+   * pack's other events may still be in flight here, under its lease.
+   */
   @Override
-  public void renew(Collection<Long> ids, Duration lease) {
+  public void renew(Collection<Long> leased, Duration lease) {
+    Collection<Long> ids = leased;
+    if (PackedIds.anyPacked(leased)) {
+      List<Long> rows = new ArrayList<>(leased.size());
+      TreeSet<Long> packed = new TreeSet<>(Comparator.reverseOrder()); // see writeOut
+      for (long id : leased) {
+        (PackedIds.packed(id) ? packed : rows).add(id);
+      }
+      if (lease.isZero() || lease.isNegative()) {
+        writeOut(List.copyOf(packed), 0, 1, null);
+      } else {
+        renewRoutePacks(packed, lease);
+      }
+      ids = rows;
+    }
     if (ids.isEmpty()) {
       return;
     }
+    Long[] sorted = sortedIds(ids);
     tx.runStatement(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
           + "lease_until = now() + ? * interval '1 ms' WHERE id = ANY(ARRAY("
           + lockedInIdOrder("id = ANY(?) AND lease_owner = ?") + "))")) {
         ps.setLong(1, lease.toMillis());
-        ps.setArray(2, c.createArrayOf("bigint", sortedIds(ids)));
+        ps.setArray(2, c.createArrayOf("bigint", sorted));
         ps.setString(3, owner);
         ps.executeUpdate();
       }
       return null;
     });
+  }
+
+  private void renewRoutePacks(Collection<Long> packedIds, Duration lease) {
+    TreeSet<Long> routePacks = new TreeSet<>();
+    for (long id : packedIds) {
+      routePacks.add(PackedIds.routePack(id));
+    }
+    tx.runStatement(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".route_pack SET "
+          + "lease_until = now() + ? * interval '1 ms' WHERE id = ANY(ARRAY(SELECT id FROM " + s
+          + ".route_pack WHERE id = ANY(?) AND lease_owner = ? ORDER BY id FOR UPDATE))")) {
+        ps.setLong(1, lease.toMillis());
+        ps.setArray(2, c.createArrayOf("bigint", routePacks.toArray()));
+        ps.setString(3, owner);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Writes pack events this sender leases out as delivery rows (unleased, due at {@code due} or
+   * now) and marks them done in their packs, recording {@code attempt} for them when given
+   * (one event then). Events finished meanwhile, or whose pack another sender claimed after
+   * this sender's lease ran out, are left alone.
+   *
+   * @param ids packed ids, by route pack and then position (descending ids)
+   */
+  private void writeOut(List<Long> ids, int attempts, int handlerAttempt, Instant due,
+      AttemptRecord attempt) {
+    tx.runStatement(c -> {
+      try (PreparedStatement ps = c.prepareStatement("WITH w AS (SELECT * FROM " + s
+          + ".pack_write_out(?, ?, ?, ?, ?, coalesce(?, now()))) " + (attempt == null
+          ? "SELECT count(*) FROM w" : ATTEMPT_COLUMNS.replace("%s", s) + "SELECT ?, w.k_route, "
+          + "?, ?, ?, ?, ?, ?, ? FROM w"))) {
+        bindPackPositions(c, ps, ids);
+        ps.setString(3, owner);
+        ps.setInt(4, attempts);
+        ps.setInt(5, handlerAttempt);
+        ps.setTimestamp(6, due == null ? null : Timestamp.from(due));
+        if (attempt == null) {
+          ps.executeQuery().close();
+        } else {
+          bindAttemptFrom(ps, 7, attempt);
+          ps.executeUpdate();
+        }
+      }
+      return null;
+    });
+  }
+
+  private void writeOut(List<Long> ids, int attempts, int handlerAttempt, Instant due) {
+    if (!ids.isEmpty()) {
+      writeOut(ids, attempts, handlerAttempt, due, null);
+    }
   }
 
   private void insertAttempt(Connection c, AttemptRecord a) throws SQLException {
@@ -525,15 +675,22 @@ public final class JdbcOutbox implements Outbox {
   }
 
   private static void bindAttempt(PreparedStatement ps, AttemptRecord a) throws SQLException {
-    ps.setLong(1, a.deliveryId());
-    ps.setInt(2, a.attempt());
-    ps.setTimestamp(3, Timestamp.from(a.startedAt()));
-    ps.setLong(4, a.duration().toMillis());
-    ps.setInt(5, a.status());
-    ps.setString(6, a.error());
-    ps.setString(7, a.eventId());
-    ps.setString(8, a.webhookId());
+    bindAttemptFrom(ps, 1, a);
     ps.setLong(9, a.deliveryId());
+  }
+
+  /** Binds an attempt's eight columns from parameter {@code first}. */
+  private static void bindAttemptFrom(PreparedStatement ps, int first, AttemptRecord a)
+      throws SQLException {
+    int i = first;
+    ps.setLong(i, a.deliveryId());
+    ps.setInt(++i, a.attempt());
+    ps.setTimestamp(++i, Timestamp.from(a.startedAt()));
+    ps.setLong(++i, a.duration().toMillis());
+    ps.setInt(++i, a.status());
+    ps.setString(++i, a.error());
+    ps.setString(++i, a.eventId());
+    ps.setString(++i, a.webhookId());
   }
 
   @Override
@@ -570,10 +727,11 @@ public final class JdbcOutbox implements Outbox {
    */
   @Override
   public void succeeded(List<AttemptRecord> attempts) {
-    if (attempts.isEmpty()) {
+    List<AttemptRecord> rows = packedSucceeded(attempts);
+    if (rows.isEmpty()) {
       return;
     }
-    SuccessArrays arrays = new SuccessArrays(attempts);
+    SuccessArrays arrays = new SuccessArrays(rows);
     tx.runStatement(c -> { // one statement: atomic on its own, one round trip
       try (PreparedStatement ps = c.prepareStatement(succeededSql)) {
         arrays.bind(c, ps);
@@ -581,6 +739,48 @@ public final class JdbcOutbox implements Outbox {
       }
       return null;
     });
+  }
+
+  /**
+   * Records the successes of pack events among {@code attempts} (marks them done and inserts
+   * their attempt records, for those not done before), one statement in auto-commit.
+   *
+   * @return the successes of delivery rows, left to record
+   */
+  private List<AttemptRecord> packedSucceeded(List<AttemptRecord> attempts) {
+    List<AttemptRecord> rows = new ArrayList<>(attempts.size());
+    List<AttemptRecord> packed = new ArrayList<>();
+    for (AttemptRecord a : attempts) {
+      (PackedIds.packed(a.deliveryId()) ? packed : rows).add(a);
+    }
+    if (packed.isEmpty()) {
+      return rows;
+    }
+    // By route pack, then position: the order pack_done walks them in.
+    packed.sort((a, b) -> Long.compare(b.deliveryId(), a.deliveryId()));
+    SuccessArrays arrays = new SuccessArrays(packed);
+    tx.runStatement(c -> {
+      try (PreparedStatement ps = c.prepareStatement(packedSucceededSql)) {
+        bindPackPositions(c, ps, packed.stream().map(AttemptRecord::deliveryId).toList());
+        arrays.bindColumns(c, ps, 3);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+    return rows;
+  }
+
+  /** Binds parameters 1 and 2: the route packs and positions of packed ids, in their order. */
+  private static void bindPackPositions(Connection c, PreparedStatement ps, List<Long> ids)
+      throws SQLException {
+    Long[] routePacks = new Long[ids.size()];
+    Integer[] positions = new Integer[ids.size()];
+    for (int i = 0; i < routePacks.length; i++) {
+      routePacks[i] = PackedIds.routePack(ids.get(i));
+      positions[i] = PackedIds.position(ids.get(i));
+    }
+    ps.setArray(1, c.createArrayOf("bigint", routePacks));
+    ps.setArray(2, c.createArrayOf("int4", positions));
   }
 
   /** The columns of successful attempts, as the arrays {@link #SUCCEEDED} binds. */
@@ -620,20 +820,30 @@ public final class JdbcOutbox implements Outbox {
     /** Binds the first nine parameters; returns how many it bound. */
     int bind(Connection c, PreparedStatement ps) throws SQLException {
       ps.setArray(1, c.createArrayOf("bigint", sortedIds(List.of(ids))));
-      ps.setArray(2, c.createArrayOf("bigint", ids));
-      ps.setArray(3, c.createArrayOf("int4", numbers));
-      ps.setArray(4, c.createArrayOf("text", started));
-      ps.setArray(5, c.createArrayOf("bigint", millis));
-      ps.setArray(6, c.createArrayOf("int4", statuses));
-      ps.setArray(7, c.createArrayOf("text", errors));
-      ps.setArray(8, c.createArrayOf("text", eventIds));
-      ps.setArray(9, c.createArrayOf("text", webhookIds));
-      return 9;
+      return bindColumns(c, ps, 2);
+    }
+
+    /** Binds the eight columns from parameter {@code first}; returns the last one bound. */
+    int bindColumns(Connection c, PreparedStatement ps, int first) throws SQLException {
+      int i = first;
+      ps.setArray(i, c.createArrayOf("bigint", ids));
+      ps.setArray(++i, c.createArrayOf("int4", numbers));
+      ps.setArray(++i, c.createArrayOf("text", started));
+      ps.setArray(++i, c.createArrayOf("bigint", millis));
+      ps.setArray(++i, c.createArrayOf("int4", statuses));
+      ps.setArray(++i, c.createArrayOf("text", errors));
+      ps.setArray(++i, c.createArrayOf("text", eventIds));
+      ps.setArray(++i, c.createArrayOf("text", webhookIds));
+      return i;
     }
   }
 
   @Override
   public void failed(AttemptRecord attempt, Instant due, int handlerAttempt, boolean counted) {
+    if (PackedIds.packed(attempt.deliveryId())) { // retried as a row from now on
+      writeOut(List.of(attempt.deliveryId()), counted ? 1 : 0, handlerAttempt, due, attempt);
+      return;
+    }
     tx.run(c -> {
       insertAttempt(c, attempt);
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".delivery SET "
@@ -653,6 +863,10 @@ public final class JdbcOutbox implements Outbox {
   @Override
   public void deadLetterDelivery(AttemptRecord attempt, OutboxDelivery delivery, String group,
       DeadLetterReason reason, int attempts, String lastError) {
+    if (PackedIds.packed(delivery.id())) {
+      deadLetterPacked(attempt, delivery, group, reason, attempts, lastError);
+      return;
+    }
     tx.run(c -> {
       if (attempt != null) {
         insertAttempt(c, attempt);
@@ -663,6 +877,33 @@ public final class JdbcOutbox implements Outbox {
         ps.setString(2, owner);
         if (ps.executeUpdate() == 0) {
           return null; // finished or claimed by another sender after our lease ran out
+        }
+      }
+      deadLetters.insert(c, delivery.topic(), group, delivery.event(), reason, attempts,
+          lastError);
+      return null;
+    });
+  }
+
+  /** {@link #deadLetterDelivery} of a pack event: marked done, under this sender's lease. */
+  private void deadLetterPacked(AttemptRecord attempt, OutboxDelivery delivery, String group,
+      DeadLetterReason reason, int attempts, String lastError) {
+    tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT k FROM " + s
+          + ".pack_done(?, ?, ?)")) {
+        bindPackPositions(c, ps, List.of(delivery.id()));
+        ps.setString(3, owner);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return null; // finished or claimed by another sender after our lease ran out
+          }
+        }
+      }
+      if (attempt != null) {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_ROUTE_ATTEMPT.replace("%s", s))) {
+          bindAttempt(ps, attempt);
+          ps.setString(9, delivery.route());
+          ps.executeUpdate();
         }
       }
       deadLetters.insert(c, delivery.topic(), group, delivery.event(), reason, attempts,
@@ -755,6 +996,30 @@ public final class JdbcOutbox implements Outbox {
       LOG.debug("Analyzed {}.delivery: PostgreSQL recorded {} rows, {} are live", s, recorded,
           live);
       return true;
+    });
+  }
+
+  /**
+   * Each finisher of a route pack deletes its pack when no other route pack refers to it, as
+   * far as its snapshot shows: two finishing at once each see the other's, and neither deletes
+   * it. Those packs are deleted here (a pack is written with its route packs in one
+   * transaction, so one without any is finished). And a publish that raced with an endpoint
+   * becoming ordered may have packed events for it after its packs were written out as rows:
+   * those are written out here too, as the ordered claims read only rows.
+   */
+  @Override
+  public int deleteFinishedPacks() {
+    return tx.run(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + s + ".drop_route_packs(r.name, "
+          + "true) FROM " + s + ".route r WHERE NOT r.packs AND EXISTS (SELECT 1 FROM " + s
+          + ".route_pack rp WHERE rp.route = r.name)")) {
+        ps.executeQuery().close();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s + ".pack WHERE id = "
+          + "ANY(ARRAY(SELECT p.id FROM " + s + ".pack p WHERE NOT EXISTS (SELECT 1 FROM " + s
+          + ".route_pack rp WHERE rp.pack_id = p.id) ORDER BY p.id FOR UPDATE SKIP LOCKED))")) {
+        return ps.executeUpdate();
+      }
     });
   }
 

@@ -309,6 +309,16 @@ public interface Outbox extends AutoCloseable {
   }
 
   /**
+   * Deletes packs of events that no route needs any more and that were left behind when two
+   * routes finished their parts of one pack at the same moment (called every few seconds).
+   *
+   * @return how many it deleted
+   */
+  default int deleteFinishedPacks() {
+    return 0;
+  }
+
+  /**
    * Fails when the store cannot be reached (a health check; nothing is changed).
    *
    * @throws RuntimeException when it cannot be reached

@@ -22,12 +22,21 @@ import java.util.concurrent.LinkedBlockingQueue;
  * (delivery ids follow it).
  *
  * <p>The statement matches every event against the routes where it writes the rows (a route
- * added by another process counts at once) and returns how many deliveries each event got.
+ * added by another process counts at once) and returns how many deliveries each event got. A
+ * group of {@value #PACK_MIN_EVENTS} events or more is written as one pack for the unordered
+ * endpoints (ADR 0020): one row holding the events and one narrow row per such endpoint, instead
+ * of a delivery row per event and endpoint; ordered endpoints and groups get rows.
  */
 final class OutboxPublisher implements AutoCloseable {
 
   private static final int MAX_EVENTS_PER_TRANSACTION = 1_000;
   private static final long MAX_BYTES_PER_TRANSACTION = 16L << 20;
+  /**
+   * The fewest events a statement writes as a pack for the routes that take packs: a pack is
+   * claimed, progressed and finished as a whole, which for a few events costs more statements
+   * per event than rows do (ADR 0020).
+   */
+  static final int PACK_MIN_EVENTS = 32;
 
   /** One publish: its events and the future of how many deliveries they got. */
   record Request(String topic, List<Event> events, long bytes,
@@ -42,6 +51,7 @@ final class OutboxPublisher implements AutoCloseable {
 
   private final JdbcTransactions tx;
   private final String sql;
+  private final String packedSql;
   private final String oneNotifyingSql;
   private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
   private final Object startLock = new Object();
@@ -58,6 +68,30 @@ final class OutboxPublisher implements AutoCloseable {
         + ".route r ON " + TAKES_TOPIC.formatted("e.topic") + "), ins AS (INSERT INTO " + s
         + ".delivery " + COLUMNS + " SELECT m.name, e.topic, e.event_id, e.ordering_key, "
         + "e.attributes, e.data FROM m JOIN e ON e.n = m.n ORDER BY m.n, m.name RETURNING 1) "
+        + "SELECT n, count(*) FROM m GROUP BY n";
+    // The same with one pack row for the events (the arrays as bound, not taken apart and put
+    // together again) and one route_pack row for each route that takes packs, whose done mask
+    // marks the events it does not take; rows for the other routes, unnested only when there
+    // are any (a one-time filter).
+    this.packedSql = "WITH a AS MATERIALIZED (SELECT ?::text[] AS topics, ?::text[] AS "
+        + "event_ids, ?::text[] AS keys, ?::text[] AS attributes, ?::bytea[] AS data), "
+        + "e AS MATERIALIZED (SELECT u.topic, u.n FROM a, unnest(a.topics) WITH ORDINALITY "
+        + "AS u(topic, n)), m AS MATERIALIZED (SELECT e.n, r.name, r.packs FROM e JOIN " + s
+        + ".route r ON " + TAKES_TOPIC.formatted("e.topic") + "), ins AS (INSERT INTO " + s
+        + ".delivery " + COLUMNS + " SELECT m.name, u.topic, u.event_id, u.ordering_key, "
+        + "u.attributes, u.data FROM m JOIN (SELECT u.* FROM a, unnest(a.topics, a.event_ids, "
+        + "a.keys, a.attributes, a.data) WITH ORDINALITY AS u(topic, event_id, ordering_key, "
+        + "attributes, data, n) WHERE EXISTS (SELECT 1 FROM m WHERE NOT m.packs)) u "
+        + "ON u.n = m.n WHERE NOT m.packs ORDER BY m.n, m.name RETURNING 1), "
+        + "p AS (INSERT INTO " + s + ".pack (topics, event_ids, keys, attributes, data) "
+        + "SELECT a.topics, a.event_ids, a.keys, a.attributes, a.data FROM a WHERE EXISTS ("
+        + "SELECT 1 FROM m WHERE m.packs) RETURNING id), "
+        + "rp AS (INSERT INTO " + s + ".route_pack (route, pack_id, remaining, done) "
+        + "SELECT pr.name, p.id, pr.taken, CASE WHEN pr.taken = (SELECT count(*) FROM e) "
+        + "THEN repeat('0', pr.taken)::varbit ELSE (SELECT string_agg(CASE WHEN m.n IS NULL "
+        + "THEN '1' ELSE '0' END, '' ORDER BY e.n) FROM e LEFT JOIN m ON m.n = e.n AND "
+        + "m.name = pr.name)::varbit END FROM p, (SELECT m.name, count(*)::int AS taken FROM m "
+        + "WHERE m.packs GROUP BY m.name) pr ORDER BY pr.name RETURNING 1) "
         + "SELECT n, count(*) FROM m GROUP BY n";
     // One event in a caller's transaction: PostgreSQL keeps a custom plan for the statement
     // above and plans it again on every execution; a plain INSERT ... SELECT over the routes is
@@ -138,7 +172,8 @@ final class OutboxPublisher implements AutoCloseable {
       }
     }
     int[] perEvent = new int[count];
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+    try (PreparedStatement ps = c.prepareStatement(count >= PACK_MIN_EVENTS
+        && count <= PackedIds.MAX_EVENTS ? packedSql : sql)) {
       ps.setArray(1, c.createArrayOf("text", topics));
       ps.setArray(2, c.createArrayOf("text", ids));
       ps.setArray(3, c.createArrayOf("text", keys));

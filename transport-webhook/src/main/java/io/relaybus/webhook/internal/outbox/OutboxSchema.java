@@ -25,8 +25,16 @@ final class OutboxSchema {
     tx.run(c -> {
       try (Statement st = c.createStatement()) {
         st.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
-        for (String statement : ddl.split(";\\s*\n")) {
-          String sql = statement.replaceAll("(?m)^--.*$", "").trim();
+        StringBuilder statement = new StringBuilder();
+        for (String part : ddl.split(";\\s*\n")) {
+          statement.append(part);
+          // A function's body ($$ ... $$) holds statements of its own: the part ends inside it.
+          if (statement.toString().split("\\$\\$", -1).length % 2 == 0) {
+            statement.append(";\n");
+            continue;
+          }
+          String sql = statement.toString().replaceAll("(?m)^--.*$", "").trim();
+          statement.setLength(0);
           if (!sql.isEmpty()) {
             st.execute(sql);
           }

@@ -79,26 +79,20 @@ class OutboxPublisherTest {
       assertThat(futures.get(singles).get()).as("no matching endpoint").isZero();
       assertThat(commits.get() - before).as("commits for %d publishes", singles + 1)
           .isLessThan(singles / 4);
-      List<Integer> order = new ArrayList<>();
-      for (OutboxDelivery d : outbox.claim("all", 2 * singles, true, false,
-          java.time.Duration.ofMinutes(1))) {
-        order.add(Integer.parseInt(new String(d.event().data(),
-            java.nio.charset.StandardCharsets.UTF_8)));
-      }
-      assertThat(order).as("the ordered claim takes the oldest delivery").containsExactly(0);
       List<Integer> all = new ArrayList<>();
       for (OutboxDelivery d : outbox.claim("also", 2 * singles, false, false,
           java.time.Duration.ofMinutes(1))) {
         all.add(Integer.parseInt(new String(d.event().data(),
             java.nio.charset.StandardCharsets.UTF_8)));
       }
-      assertThat(all).as("delivery ids follow publish order").hasSize(singles).isSorted();
+      assertThat(all).as("claims follow publish order").hasSize(singles).isSorted();
     }
   }
 
   private long committedDeliveries(String schema) {
     try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
-        "SELECT count(*) FROM " + schema + ".delivery"); ResultSet rs = ps.executeQuery()) {
+        "SELECT (SELECT count(*) FROM " + schema + ".delivery) + (SELECT coalesce(sum("
+            + "remaining), 0) FROM " + schema + ".route_pack)"); ResultSet rs = ps.executeQuery()) {
       rs.next();
       return rs.getLong(1);
     } catch (java.sql.SQLException e) {
