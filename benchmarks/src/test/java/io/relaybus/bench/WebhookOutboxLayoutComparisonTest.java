@@ -25,14 +25,14 @@ class WebhookOutboxLayoutComparisonTest {
     Map<String, Map<String, List<Double>>> rates = WebhookOutboxLayoutComparison.run(
         PostgresServer.get(), 250, 100, 1, new PrintStream(out, true, StandardCharsets.UTF_8));
 
-    assertThat(rates.keySet()).containsExactly("rows", "packed");
+    assertThat(rates.keySet()).containsExactly("outbox", "proposal");
     rates.forEach((layout, phases) -> {
       assertThat(phases.keySet()).as(layout).containsExactly("publish", "drain");
       phases.forEach((phase, samples) -> assertThat(samples).as(layout + " " + phase)
           .singleElement().satisfies(rate -> assertThat(rate).isPositive()));
     });
     String table = out.toString(StandardCharsets.UTF_8);
-    assertThat(table).contains("| rows |").contains("| packed |");
+    assertThat(table).contains("| outbox |").contains("| proposal |");
   }
 
   @Test
