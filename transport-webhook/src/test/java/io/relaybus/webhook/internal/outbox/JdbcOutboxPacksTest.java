@@ -70,6 +70,27 @@ class JdbcOutboxPacksTest {
     return out;
   }
 
+  /** Two senders on a fresh schema, an unordered endpoint "fast" on "t", one pack of {@code n}. */
+  private record Two(String s, JdbcOutbox a, JdbcOutbox b) {}
+
+  private static Two twoSendersAndAPack(int n) {
+    String s = schema();
+    JdbcOutbox a = open(s);
+    JdbcOutbox b = open(s);
+    a.putEndpoint(endpoint("fast", "t", false));
+    a.publish("t", events("e", n));
+    return new Two(s, a, b);
+  }
+
+  /** The texts of {@link #events}: {@code prefix0} to {@code prefix<n-1>}. */
+  private static List<String> named(String prefix, int n) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(prefix + i);
+    }
+    return out;
+  }
+
   private static WebhookEndpoint endpoint(String name, String topic, boolean ordered) {
     return WebhookEndpoint.builder(name).url("https://example.com/" + name).topics(topic)
         .ordered(ordered).build();
@@ -133,16 +154,14 @@ class JdbcOutboxPacksTest {
 
   @Test
   void aPackIsClaimedWholeInPublishOrderAndFinishedBySuccesses() {
-    String s = schema();
-    JdbcOutbox a = open(s);
-    JdbcOutbox b = open(s);
-    a.putEndpoint(endpoint("fast", "t", false));
-    a.publish("t", events("e", 50));
+    Two two = twoSendersAndAPack(50);
+    String s = two.s();
+    JdbcOutbox a = two.a();
+    JdbcOutbox b = two.b();
 
     List<OutboxDelivery> claimed = a.claim("fast", 10, false, false, LEASE);
     assertThat(texts(claimed)).as("the whole pack, in publish order")
-        .containsExactlyElementsOf(texts(events("e", 50).stream()
-            .map(e -> new OutboxDelivery(0, "fast", "t", e, 0, 1)).toList()));
+        .containsExactlyElementsOf(named("e", 50));
     assertThat(claimed).allMatch(d -> d.id() < 0 && d.attempts() == 0 && d.handlerAttempt() == 1);
     assertThat(new HashSet<>(claimed.stream().map(OutboxDelivery::id).toList())).hasSize(50);
     assertThat(b.claim("fast", 100, false, false, LEASE)).as("leased by the first").isEmpty();
@@ -165,11 +184,10 @@ class JdbcOutboxPacksTest {
 
   @Test
   void aFailedPackEventIsRetriedAsARowAndADeadLetteredOneLeavesThePack() {
-    String s = schema();
-    JdbcOutbox a = open(s);
-    JdbcOutbox b = open(s);
-    a.putEndpoint(endpoint("fast", "t", false));
-    a.publish("t", events("e", 40));
+    Two two = twoSendersAndAPack(40);
+    String s = two.s();
+    JdbcOutbox a = two.a();
+    JdbcOutbox b = two.b();
     List<OutboxDelivery> claimed = a.claim("fast", 40, false, false, LEASE);
     OutboxDelivery failing = claimed.get(3);
     OutboxDelivery dead = claimed.get(4);
@@ -211,11 +229,10 @@ class JdbcOutboxPacksTest {
 
   @Test
   void aLapsedPackLeaseGivesItsUnfinishedEventsToAnotherSender() {
-    String s = schema();
-    JdbcOutbox a = open(s);
-    JdbcOutbox b = open(s);
-    a.putEndpoint(endpoint("fast", "t", false));
-    a.publish("t", events("e", 40));
+    Two two = twoSendersAndAPack(40);
+    String s = two.s();
+    JdbcOutbox a = two.a();
+    JdbcOutbox b = two.b();
     List<OutboxDelivery> claimed = a.claim("fast", 40, false, false, Duration.ofMillis(300));
     a.succeeded(claimed.subList(0, 30).stream().map(JdbcOutboxPacksTest::ok).toList());
 
@@ -247,11 +264,10 @@ class JdbcOutboxPacksTest {
 
   @Test
   void releasedPackEventsBecomeRowsClaimableAtOnce() {
-    String s = schema();
-    JdbcOutbox a = open(s);
-    JdbcOutbox b = open(s);
-    a.putEndpoint(endpoint("fast", "t", false));
-    a.publish("t", events("e", 40));
+    Two two = twoSendersAndAPack(40);
+    String s = two.s();
+    JdbcOutbox a = two.a();
+    JdbcOutbox b = two.b();
     List<OutboxDelivery> claimed = a.claim("fast", 40, false, false, LEASE);
 
     a.renew(claimed.subList(32, 40).stream().map(OutboxDelivery::id).toList(), Duration.ZERO);
@@ -282,10 +298,8 @@ class JdbcOutboxPacksTest {
       order.add(text(head.get(0)));
       a.succeeded(List.of(ok(head.get(0))));
     }
-    List<String> expected = new ArrayList<>(texts(events("e", 40).stream()
-        .map(e -> new OutboxDelivery(0, "fast", "t", e, 0, 1)).toList()));
-    expected.addAll(texts(events("f", 40).stream()
-        .map(e -> new OutboxDelivery(0, "fast", "t", e, 0, 1)).toList()));
+    List<String> expected = new ArrayList<>(named("e", 40));
+    expected.addAll(named("f", 40));
     assertThat(order).containsExactlyElementsOf(expected);
   }
 
