@@ -190,7 +190,7 @@ public final class OutboxDispatcher implements AutoCloseable {
   /** A check that must not hold delivery up: a failure is the next claim's to report. */
   private void correctRowEstimate() {
     try {
-      outbox.deleteFinishedPacks();
+      outbox.writeOutStrayPacks();
       outbox.correctRowEstimate();
     } catch (RuntimeException e) {
       LOG.debug("Could not check the outbox's row estimate: {}", e.toString());

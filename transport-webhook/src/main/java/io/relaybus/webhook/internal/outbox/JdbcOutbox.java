@@ -1000,26 +1000,22 @@ public final class JdbcOutbox implements Outbox {
   }
 
   /**
-   * Each finisher of a route pack deletes its pack when no other route pack refers to it, as
-   * far as its snapshot shows: two finishing at once each see the other's, and neither deletes
-   * it. Those packs are deleted here (a pack is written with its route packs in one
-   * transaction, so one without any is finished). And a publish that raced with an endpoint
-   * becoming ordered may have packed events for it after its packs were written out as rows:
-   * those are written out here too, as the ordered claims read only rows.
+   * A publish that raced with an endpoint becoming ordered may have packed events for it after
+   * its packs were written out as rows ({@link #putEndpoint}); ordered claims read only rows, so
+   * those are written out here (one indexed lookup per route that takes no packs).
    */
   @Override
-  public int deleteFinishedPacks() {
+  public long writeOutStrayPacks() {
     return tx.run(c -> {
+      long n = 0;
       try (PreparedStatement ps = c.prepareStatement("SELECT " + s + ".drop_route_packs(r.name, "
           + "true) FROM " + s + ".route r WHERE NOT r.packs AND EXISTS (SELECT 1 FROM " + s
-          + ".route_pack rp WHERE rp.route = r.name)")) {
-        ps.executeQuery().close();
+          + ".route_pack rp WHERE rp.route = r.name)"); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          n += rs.getLong(1);
+        }
       }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + s + ".pack WHERE id = "
-          + "ANY(ARRAY(SELECT p.id FROM " + s + ".pack p WHERE NOT EXISTS (SELECT 1 FROM " + s
-          + ".route_pack rp WHERE rp.pack_id = p.id) ORDER BY p.id FOR UPDATE SKIP LOCKED))")) {
-        return ps.executeUpdate();
-      }
+      return n;
     });
   }
 

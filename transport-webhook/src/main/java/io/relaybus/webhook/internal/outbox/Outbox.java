@@ -309,12 +309,12 @@ public interface Outbox extends AutoCloseable {
   }
 
   /**
-   * Deletes packs of events that no route needs any more and that were left behind when two
-   * routes finished their parts of one pack at the same moment (called every few seconds).
+   * Writes out as rows the packed events of routes that no longer take packs (an endpoint that
+   * became ordered while another process published); called every few seconds.
    *
-   * @return how many it deleted
+   * @return how many events it wrote out
    */
-  default int deleteFinishedPacks() {
+  default long writeOutStrayPacks() {
     return 0;
   }
 

@@ -29,7 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class OutboxPublisher implements AutoCloseable {
 
-  private static final int MAX_EVENTS_PER_TRANSACTION = 1_000;
+  private static final int MAX_EVENTS_PER_TRANSACTION = 2_000;
   private static final long MAX_BYTES_PER_TRANSACTION = 16L << 20;
   /**
    * The fewest events a statement writes as a pack for the routes that take packs: a pack is
@@ -46,6 +46,12 @@ final class OutboxPublisher implements AutoCloseable {
 
   /** The delivery columns a publish writes, in the order both statements give them. */
   private static final String COLUMNS = "(route, topic, event_id, ordering_key, attributes, data)";
+  /**
+   * How many deliveries each event got, as one row of two arrays (event number, count) rather
+   * than a row per event: the events without any are left out.
+   */
+  private static final String COUNTS = "SELECT array_agg(n), array_agg(k) FROM (SELECT n, "
+      + "count(*)::int AS k FROM m GROUP BY n) c";
   /** Whether route {@code r} takes the topic {@code %s}: it names the topic, or {@code *}. */
   private static final String TAKES_TOPIC = "%s = ANY(r.topics) OR '*' = ANY(r.topics)";
 
@@ -68,7 +74,7 @@ final class OutboxPublisher implements AutoCloseable {
         + ".route r ON " + TAKES_TOPIC.formatted("e.topic") + "), ins AS (INSERT INTO " + s
         + ".delivery " + COLUMNS + " SELECT m.name, e.topic, e.event_id, e.ordering_key, "
         + "e.attributes, e.data FROM m JOIN e ON e.n = m.n ORDER BY m.n, m.name RETURNING 1) "
-        + "SELECT n, count(*) FROM m GROUP BY n";
+        + COUNTS;
     // The same with one pack row for the events (the arrays as bound, not taken apart and put
     // together again) and one route_pack row for each route that takes packs, whose done mask
     // marks the events it does not take; rows for the other routes, unnested only when there
@@ -92,7 +98,7 @@ final class OutboxPublisher implements AutoCloseable {
         + "THEN '1' ELSE '0' END, '' ORDER BY e.n) FROM e LEFT JOIN m ON m.n = e.n AND "
         + "m.name = pr.name)::varbit END FROM p, (SELECT m.name, count(*)::int AS taken FROM m "
         + "WHERE m.packs GROUP BY m.name) pr ORDER BY pr.name RETURNING 1) "
-        + "SELECT n, count(*) FROM m GROUP BY n";
+        + COUNTS;
     // One event in a caller's transaction: PostgreSQL keeps a custom plan for the statement
     // above and plans it again on every execution; a plain INSERT ... SELECT over the routes is
     // cheap to plan, and carries the notification, saving its round trip.
@@ -180,8 +186,14 @@ final class OutboxPublisher implements AutoCloseable {
       ps.setArray(4, c.createArrayOf("text", attributes));
       ps.setArray(5, c.createArrayOf("bytea", data));
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          perEvent[rs.getInt(1) - 1] = rs.getInt(2);
+        rs.next();
+        java.sql.Array numbers = rs.getArray(1);
+        if (numbers != null) {
+          Long[] n = (Long[]) numbers.getArray();
+          Integer[] k = (Integer[]) rs.getArray(2).getArray();
+          for (int j = 0; j < n.length; j++) {
+            perEvent[(int) (n[j] - 1)] = k[j];
+          }
         }
       }
     }

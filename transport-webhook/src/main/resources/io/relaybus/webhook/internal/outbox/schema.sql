@@ -119,7 +119,8 @@ RETURNS TABLE (c_id bigint, c_done text, c_topics text[], c_event_ids text[], c_
 LANGUAGE plpgsql VOLATILE SET enable_sort = off SET enable_bitmapscan = off AS $$
 DECLARE r record; got int := 0;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM ${schema}.route WHERE name = p_route AND state = 'ENABLED') THEN
+  IF p_want <= 0 OR NOT EXISTS (SELECT 1 FROM ${schema}.route WHERE name = p_route
+      AND state = 'ENABLED') THEN
     RETURN;
   END IF;
   FOR r IN SELECT rp.id, rp.remaining FROM ${schema}.route_pack rp WHERE rp.route >= p_route
@@ -132,6 +133,21 @@ BEGIN
     got := got + r.remaining;
     EXIT WHEN got >= p_want;
   END LOOP;
+END
+$$;
+
+-- Deletes the packs p_packs that no route pack refers to any more. Each is locked first, and
+-- looked for with a snapshot taken after the lock: two transactions that removed the last two
+-- route packs of one pack at once then both see the other's removal in turn, and the second one
+-- deletes the pack (without the lock each could see the other's route pack and keep it).
+CREATE OR REPLACE FUNCTION ${schema}.drop_packs(p_packs bigint[]) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF cardinality(p_packs) > 0 THEN
+    PERFORM 1 FROM ${schema}.pack WHERE id = ANY(p_packs) ORDER BY id FOR UPDATE;
+    DELETE FROM ${schema}.pack p WHERE p.id = ANY(p_packs) AND NOT EXISTS (
+      SELECT 1 FROM ${schema}.route_pack rp WHERE rp.pack_id = p.id);
+  END IF;
 END
 $$;
 
@@ -170,10 +186,7 @@ BEGIN
       UPDATE ${schema}.route_pack SET done = d, remaining = remaining - newly WHERE id = r.id;
     END IF;
   END LOOP;
-  IF cardinality(finished) > 0 THEN
-    DELETE FROM ${schema}.pack p WHERE p.id = ANY(finished) AND NOT EXISTS (
-      SELECT 1 FROM ${schema}.route_pack rp WHERE rp.pack_id = p.id);
-  END IF;
+  PERFORM ${schema}.drop_packs(finished);
 END
 $$;
 
@@ -219,8 +232,7 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
   END IF;
   DELETE FROM ${schema}.route_pack WHERE route = p_route;
-  DELETE FROM ${schema}.pack p WHERE p.id = ANY(packs) AND NOT EXISTS (
-    SELECT 1 FROM ${schema}.route_pack rp WHERE rp.pack_id = p.id);
+  PERFORM ${schema}.drop_packs(ARRAY(SELECT DISTINCT x FROM unnest(packs) x ORDER BY x));
   RETURN n;
 END
 $$;

@@ -325,7 +325,82 @@ class JdbcOutboxPacksTest {
     assertThat(a.removeRoute("two")).isTrue();
     assertThat(count("SELECT count(*) FROM " + s + ".route_pack WHERE route = 'two'")).isZero();
     assertThat(count("SELECT count(*) FROM " + s + ".pack")).as("the 'u' pack").isEqualTo(1);
-    assertThat(a.deleteFinishedPacks()).isZero();
+    assertThat(a.writeOutStrayPacks()).isZero();
+  }
+
+  @Test
+  void twoRoutesFinishingOnePackAtOnceLeaveNothingBehind() throws Exception {
+    String s = schema();
+    JdbcOutbox a = open(s);
+    a.putEndpoint(endpoint("one", "t", false));
+    a.putEndpoint(endpoint("two", "t", false));
+    a.publish("t", events("e", 40));
+    long one = count("SELECT id FROM " + s + ".route_pack WHERE route = 'one'");
+    long two = count("SELECT id FROM " + s + ".route_pack WHERE route = 'two'");
+    String finishAll = "SELECT count(*) FROM " + s + ".pack_done(?, ?, NULL)";
+    Long[] positions = new Long[40];
+    for (int i = 0; i < 40; i++) {
+      positions[i] = (long) i;
+    }
+    // Each route's last events finished in its own transaction, the first still open while the
+    // second runs: neither may keep the pack because it saw the other's route pack.
+    try (Connection first = db.connect(); Connection second = db.connect()) {
+      first.setAutoCommit(false);
+      second.setAutoCommit(false);
+      finish(first, finishAll, one, positions);
+      java.util.concurrent.CompletableFuture<Void> other =
+          java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+              finish(second, finishAll, two, positions);
+              second.commit();
+            } catch (SQLException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+      Thread.sleep(300); // the second waits for the pack's lock, or has passed it without
+      first.commit();
+      other.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(count("SELECT count(*) FROM " + s + ".route_pack")).isZero();
+    assertThat(count("SELECT count(*) FROM " + s + ".pack")).isZero();
+  }
+
+  private static void finish(Connection c, String sql, long routePack, Long[] positions)
+      throws SQLException {
+    Long[] packs = new Long[positions.length];
+    java.util.Arrays.fill(packs, routePack);
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setArray(1, c.createArrayOf("bigint", packs));
+      ps.setArray(2, c.createArrayOf("int4", java.util.Arrays.stream(positions)
+          .map(Long::intValue).toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        assertThat(rs.getLong(1)).isEqualTo(positions.length);
+      }
+    }
+  }
+
+  @Test
+  void packsOfARouteThatNoLongerTakesThemAreWrittenOutInOrder() throws SQLException {
+    String s = schema();
+    JdbcOutbox a = open(s);
+    a.putEndpoint(endpoint("fast", "t", false));
+    a.publish("t", events("e", 40));
+    // As if another process made it ordered between this publish's read of the route and now.
+    try (Connection c = db.connect()) {
+      c.createStatement().execute("UPDATE " + s + ".route SET packs = false");
+    }
+
+    assertThat(a.writeOutStrayPacks()).isEqualTo(40);
+
+    assertThat(count("SELECT count(*) FROM " + s + ".route_pack")).isZero();
+    assertThat(count("SELECT count(*) FROM " + s + ".pack")).isZero();
+    List<String> order = new ArrayList<>();
+    for (OutboxDelivery d : a.claim("fast", 40, false, false, LEASE)) {
+      order.add(text(d));
+    }
+    assertThat(order).containsExactlyElementsOf(named("e", 40));
+    assertThat(a.writeOutStrayPacks()).isZero();
   }
 
   @Test
