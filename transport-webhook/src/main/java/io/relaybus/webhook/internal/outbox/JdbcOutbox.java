@@ -474,6 +474,7 @@ public final class JdbcOutbox implements Outbox {
         ps.setString(++i, owner);
         ps.setLong(++i, lease.toMillis());
         ps.setInt(++i, max);
+        ps.setString(++i, route);
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -537,7 +538,11 @@ public final class JdbcOutbox implements Outbox {
         + "SELECT id, topic, attributes, data, attempts, handler_attempt, NULL::text, "
         + "NULL::text[], NULL::text[], NULL::text[], NULL::bytea[] FROM claimed UNION ALL "
         + "SELECT c_id, NULL, NULL, NULL, 0, 1, c_done, c_topics, c_event_ids, c_attributes, "
-        + "c_data FROM " + s + ".claim_packs(?, ?, ?, ? - (SELECT count(*)::int FROM claimed))";
+        + "c_data FROM " + s + ".claim_packs(?, ?, ?, ? - (SELECT count(*)::int FROM claimed)) "
+        // Not called at all (a one-time filter) while the route has no route pack to take: the
+        // common case of an endpoint that only gets small publishes.
+        + "WHERE EXISTS (SELECT 1 FROM " + s + ".route_pack rp WHERE rp.route = ? AND "
+        + "(rp.lease_until IS NULL OR rp.lease_until < now()))";
   }
 
   /**
