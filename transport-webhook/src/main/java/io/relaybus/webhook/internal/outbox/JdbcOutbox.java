@@ -51,9 +51,9 @@ import org.slf4j.LoggerFactory;
  * first ({@code lockedInIdOrder}), and a transaction that waits for a delivery row holds no
  * other, so two writers of this outbox cannot wait for each other in a cycle (claims skip what
  * is locked and never wait). Route packs come after delivery rows and before packs, each in id
- * order (the schema's functions lock all their route packs before any pack). Outcome writes touch a delivery only while this sender's lease on
- * it holds: a sender whose lease ran out must not release or reschedule a delivery that another
- * sender has claimed and is sending.
+ * order (the schema's functions lock all their route packs before any pack). Outcome writes
+ * touch a delivery only while this sender's lease on it holds: a sender whose lease ran out
+ * must not release or reschedule a delivery that another sender has claimed and is sending.
  */
 public final class JdbcOutbox implements Outbox {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcOutbox.class);

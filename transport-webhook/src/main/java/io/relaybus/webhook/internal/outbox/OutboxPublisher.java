@@ -17,8 +17,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * pipeline does (ADR 0010): one writer thread takes every publish waiting in its queue (up to
  * {@value #MAX_EVENTS_PER_TRANSACTION} events and {@value #MAX_BYTES_PER_TRANSACTION} bytes) and
  * writes them with one statement in auto-commit (atomic on its own: one round trip, no
- * {@code BEGIN}/{@code COMMIT}), so many concurrent single publishes and batches cost one commit. A publish's future completes after that commit: its deliveries are
- * durable. One writer keeps publish order, which ordered endpoints and per-key groups rely on
+ * {@code BEGIN}/{@code COMMIT}), so many concurrent single publishes and batches cost one
+ * commit. A publish's future completes after that commit: its deliveries are durable. One writer keeps publish order, which ordered endpoints and per-key groups rely on
  * (delivery ids follow it).
  *
  * <p>The statement matches every event against the routes where it writes the rows (a route
