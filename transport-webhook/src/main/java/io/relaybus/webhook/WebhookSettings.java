@@ -27,6 +27,7 @@ final class WebhookSettings {
   static final String JDBC_SCHEMA = PREFIX + "jdbc.schema";
   static final String JDBC_POOL_SIZE = PREFIX + "jdbc.pool-size";
   static final String JDBC_POLL_ONLY = PREFIX + "jdbc.poll-only";
+  static final String JDBC_PACKS = PREFIX + "jdbc.packs";
   static final String RETRY_SCHEDULE = PREFIX + "retry.schedule";
   static final String RETRY_JITTER = PREFIX + "retry.jitter";
   static final String RETRY_AFTER_MAX = PREFIX + "retry.retry-after-max";
@@ -61,7 +62,7 @@ final class WebhookSettings {
   static final long MAX_EVENT_SIZE_CEILING = 64L << 20;
 
   static final Set<String> KEYS = Set.of(OUTBOX, JDBC_URL, JDBC_USER, JDBC_PASSWORD, JDBC_SCHEMA,
-      JDBC_POOL_SIZE, JDBC_POLL_ONLY, RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
+      JDBC_POOL_SIZE, JDBC_POLL_ONLY, JDBC_PACKS, RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
       LEASE, CONNECT_TIMEOUT, BREAKER_THRESHOLD, BREAKER_OPEN_DURATION, BATCH, ATTEMPT_RETENTION,
       SSRF_PREFIX + SsrfPolicy.ALLOW_CATEGORIES, SSRF_PREFIX + SsrfPolicy.ALLOW_CIDRS,
       SSRF_PREFIX + SsrfPolicy.ALLOW_HOSTS, RECEIVER_HOST, RECEIVER_PORT, RECEIVER_PUBLIC_URL, GROUP_TIMEOUT, MEMBER_TTL,
@@ -90,6 +91,11 @@ final class WebhookSettings {
    * transaction, another process's) are found every poll-interval.
    */
   final boolean jdbcPollOnly;
+  /**
+   * Whether large publishes to unordered endpoints are stored as packs (ADR 0020); off, every
+   * delivery is a row, as senders of earlier versions expect during a rolling upgrade.
+   */
+  final boolean jdbcPacks;
   final DispatcherConfig dispatcher;
   final SsrfPolicy ssrf;
   final String receiverHost;
@@ -124,6 +130,7 @@ final class WebhookSettings {
     }
     this.jdbcPoolSize = r.integer(JDBC_POOL_SIZE, 10, 2, 500);
     this.jdbcPollOnly = r.bool(JDBC_POLL_ONLY, false);
+    this.jdbcPacks = r.bool(JDBC_PACKS, true);
     RetrySchedule schedule = new RetrySchedule(readSchedule(r),
         r.decimal(RETRY_JITTER, 0.2, 0, 1));
     Duration min = Duration.ofMillis(1);

@@ -117,7 +117,8 @@ public final class WebhookTransportProvider implements TransportProvider {
     if (settings.outbox == WebhookSettings.OutboxKind.JDBC) {
       HikariDataSource pool = dataSource == null ? JdbcOutbox.pool(settings.jdbcUrl,
           settings.jdbcUser, settings.jdbcPassword, settings.jdbcPoolSize) : null;
-      outbox = new JdbcOutbox(dataSource != null ? dataSource : pool, pool, settings.jdbcSchema);
+      outbox = new JdbcOutbox(dataSource != null ? dataSource : pool, pool, settings.jdbcSchema,
+          settings.jdbcPacks);
     } else {
       outbox = new MemoryOutbox();
     }

@@ -42,6 +42,7 @@ class WebhookConfigTest {
     c.put("relaybus.webhook.endpoints.bad%name.url", "https://x.example.com/hook");
     c.put("relaybus.webhook.endpoints.bad%name.topics", "t");
     c.put("relaybus.webhook.colour", "blue");
+    c.put("relaybus.webhook.jdbc.packs", "sometimes");
     assertThatThrownBy(() -> EventBus.create(c)).isInstanceOfSatisfying(
         ConfigurationException.class, e -> {
           String all = String.join("\n", e.problems());
@@ -54,7 +55,8 @@ class WebhookConfigTest {
               .contains("relaybus.webhook.endpoints.orders.rate-limit")
               .contains("relaybus.webhook.endpoints.billing.topics is required")
               .contains("bad%name")
-              .contains("relaybus.webhook.colour");
+              .contains("relaybus.webhook.colour")
+              .contains("relaybus.webhook.jdbc.packs");
           assertThat(all).doesNotContain("not-a-secret");
         });
   }

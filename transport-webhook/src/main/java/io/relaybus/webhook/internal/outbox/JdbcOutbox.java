@@ -123,18 +123,32 @@ public final class JdbcOutbox implements Outbox {
   private final String packedSucceededSql;
 
   /**
-   * Opens the outbox on a data source and creates the schema if needed.
+   * Opens the outbox on a data source, writing packs (ADR 0020), and creates the schema if needed.
    *
    * @param dataSource where connections come from
    * @param ownPool a pool to close with the outbox, or {@code null} when the caller owns it
    * @param schema the schema name
    */
   public JdbcOutbox(DataSource dataSource, HikariDataSource ownPool, String schema) {
+    this(dataSource, ownPool, schema, true);
+  }
+
+  /**
+   * Opens the outbox on a data source and creates the schema if needed.
+   *
+   * @param dataSource where connections come from
+   * @param ownPool a pool to close with the outbox, or {@code null} when the caller owns it
+   * @param schema the schema name
+   * @param packs whether large publishes to unordered endpoints are written as packs; packs
+   *     already stored are delivered either way
+   */
+  public JdbcOutbox(DataSource dataSource, HikariDataSource ownPool, String schema,
+      boolean packs) {
     this.dataSource = dataSource;
     this.tx = new JdbcTransactions(dataSource, schema);
     this.deadLetters = new JdbcDeadLetters(tx, schema);
     this.queries = new JdbcOperatorQueries(tx, schema);
-    this.publisher = new OutboxPublisher(tx, schema);
+    this.publisher = new OutboxPublisher(tx, schema, packs);
     this.ownPool = ownPool;
     this.s = schema;
     for (boolean ordered : new boolean[] {false, true}) {

@@ -58,6 +58,7 @@ final class OutboxPublisher implements AutoCloseable {
   private final JdbcTransactions tx;
   private final String sql;
   private final String packedSql;
+  private final boolean packs;
   private final String oneNotifyingSql;
   private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
   private final Object startLock = new Object();
@@ -65,7 +66,13 @@ final class OutboxPublisher implements AutoCloseable {
   private volatile boolean closed;
 
   OutboxPublisher(JdbcTransactions tx, String schema) {
+    this(tx, schema, true);
+  }
+
+  /** A publisher that writes packs ({@code packs}) or only rows. */
+  OutboxPublisher(JdbcTransactions tx, String schema, boolean packs) {
     this.tx = tx;
+    this.packs = packs;
     String s = schema;
     // Rows are inserted in (event, route) order so that delivery ids follow publish order.
     this.sql = "WITH e AS MATERIALIZED (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], "
@@ -178,7 +185,7 @@ final class OutboxPublisher implements AutoCloseable {
       }
     }
     int[] perEvent = new int[count];
-    try (PreparedStatement ps = c.prepareStatement(count >= PACK_MIN_EVENTS
+    try (PreparedStatement ps = c.prepareStatement(packs && count >= PACK_MIN_EVENTS
         && count <= PackedIds.MAX_EVENTS ? packedSql : sql)) {
       ps.setArray(1, c.createArrayOf("text", topics));
       ps.setArray(2, c.createArrayOf("text", ids));

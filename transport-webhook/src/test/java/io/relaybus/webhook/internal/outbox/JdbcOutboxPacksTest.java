@@ -153,6 +153,32 @@ class JdbcOutboxPacksTest {
   }
 
   @Test
+  void withPacksOffALargePublishIsRowsAndStoredPacksAreStillDelivered() {
+    String s = schema();
+    JdbcOutbox packing = open(s);
+    packing.putEndpoint(endpoint("fast", "t", false));
+    packing.publish("t", events("p", 40));
+    HikariDataSource pool = db.pool(2);
+    POOLS.add(pool);
+    JdbcOutbox rowsOnly = new JdbcOutbox(pool, null, s, false);
+    OPEN.add(rowsOnly);
+
+    rowsOnly.publish("t", events("r", 40));
+
+    assertThat(count("SELECT count(*) FROM " + s + ".delivery")).isEqualTo(40);
+    assertThat(count("SELECT count(*) FROM " + s + ".pack")).isEqualTo(1);
+    List<OutboxDelivery> all = rowsOnly.claim("fast", 100, false, false, LEASE);
+    assertThat(texts(all)).as("rows first, then the pack")
+        .containsExactlyElementsOf(concat(named("r", 40), named("p", 40)));
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  @Test
   void aPackIsClaimedWholeInPublishOrderAndFinishedBySuccesses() {
     Two two = twoSendersAndAPack(50);
     String s = two.s();
