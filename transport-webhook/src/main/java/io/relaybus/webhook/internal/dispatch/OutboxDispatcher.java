@@ -40,8 +40,11 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
-  /** How often the outbox's row estimate is checked: a catalog lookup, rarely an analyze. */
-  private static final Duration ESTIMATE_EVERY = Duration.ofSeconds(5);
+  /**
+   * How often the outbox's row estimate is checked (a catalog lookup, rarely an analyze): until
+   * a collapsed estimate is corrected, a claim's lookups by id may read a route's whole index.
+   */
+  private static final Duration ESTIMATE_EVERY = Duration.ofSeconds(1);
 
   private final Outbox outbox;
   private final DispatcherConfig config;

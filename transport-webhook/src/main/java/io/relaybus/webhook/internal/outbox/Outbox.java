@@ -310,7 +310,7 @@ public interface Outbox extends AutoCloseable {
 
   /**
    * Writes out as rows the packed events of routes that no longer take packs (an endpoint that
-   * became ordered while another process published); called every few seconds.
+   * became ordered while another process published); called every second.
    *
    * @return how many events it wrote out
    */
