@@ -262,13 +262,10 @@ class JdbcOutboxPacksTest {
     List<OutboxDelivery> claimed = a.claim("fast", 40, false, false, Duration.ofMillis(300));
     a.succeeded(claimed.subList(0, 30).stream().map(JdbcOutboxPacksTest::ok).toList());
 
-    // Renewed, it stays the first sender's.
+    // Renewed (one of its events renews the whole pack), it stays the first sender's.
     a.renew(List.of(claimed.get(35).id()), Duration.ofSeconds(2));
-    try {
-      Thread.sleep(400);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    assertThat(count("SELECT count(*) FROM " + s + ".route_pack WHERE lease_until > now() + "
+        + "interval '1 second'")).isOne();
     assertThat(b.claim("fast", 40, false, false, LEASE)).isEmpty();
 
     // The first sender dies: after the lease, only the events it did not finish come back.
@@ -383,7 +380,11 @@ class JdbcOutboxPacksTest {
               throw new IllegalStateException(e);
             }
           });
-      Thread.sleep(300); // the second waits for the pack's lock, or has passed it without
+      // The second is inside pack_done: waiting for the pack's lock, or (without the lock)
+      // finished, having seen the first's route pack.
+      await().atMost(Duration.ofSeconds(10)).until(() -> other.isDone()
+          || count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+          + "query LIKE '%pack_done%'") > 0);
       first.commit();
       other.get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
