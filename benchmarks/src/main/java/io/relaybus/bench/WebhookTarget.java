@@ -116,7 +116,10 @@ public final class WebhookTarget implements TransportTarget {
 
   /**
    * Publishes through the bus ({@link RelaybusSession}) to an endpoint named after the topic
-   * that points at this session's receiver; the receiver's handling is the consumption.
+   * that points at this session's receiver; the receiver's handling is the consumption. The
+   * endpoint is disabled until {@link #startConsumers} (its deliveries are kept, as a publish
+   * stores them), so a publish-only measurement measures the durable write alone, as the other
+   * transports' publish-only runs have no consumer working beside them.
    */
   static final class EndpointSession implements MessagingSession {
     private final HttpStampReceiver receiver;
@@ -137,11 +140,13 @@ public final class WebhookTarget implements TransportTarget {
           .concurrency(concurrency)
           .timeout(Duration.ofSeconds(30))
           .build());
+      endpoints.disable(endpoint);
     }
 
     @Override
     public void startConsumers(ConsumerSpec spec, StampListener listener) {
       receiver.listen(listener);
+      endpoints.enable(endpoint);
     }
 
     @Override
