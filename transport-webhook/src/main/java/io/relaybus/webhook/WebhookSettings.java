@@ -28,6 +28,7 @@ final class WebhookSettings {
   static final String JDBC_POOL_SIZE = PREFIX + "jdbc.pool-size";
   static final String JDBC_POLL_ONLY = PREFIX + "jdbc.poll-only";
   static final String JDBC_PACKS = PREFIX + "jdbc.packs";
+  static final String JDBC_PUBLISH_WRITERS = PREFIX + "jdbc.publish-writers";
   static final String RETRY_SCHEDULE = PREFIX + "retry.schedule";
   static final String RETRY_JITTER = PREFIX + "retry.jitter";
   static final String RETRY_AFTER_MAX = PREFIX + "retry.retry-after-max";
@@ -62,7 +63,8 @@ final class WebhookSettings {
   static final long MAX_EVENT_SIZE_CEILING = 64L << 20;
 
   static final Set<String> KEYS = Set.of(OUTBOX, JDBC_URL, JDBC_USER, JDBC_PASSWORD, JDBC_SCHEMA,
-      JDBC_POOL_SIZE, JDBC_POLL_ONLY, JDBC_PACKS, RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
+      JDBC_POOL_SIZE, JDBC_POLL_ONLY, JDBC_PACKS, JDBC_PUBLISH_WRITERS,
+      RETRY_SCHEDULE, RETRY_JITTER, RETRY_AFTER_MAX, POLL_INTERVAL, ROUTE_REFRESH,
       LEASE, CONNECT_TIMEOUT, BREAKER_THRESHOLD, BREAKER_OPEN_DURATION, BATCH, ATTEMPT_RETENTION,
       SSRF_PREFIX + SsrfPolicy.ALLOW_CATEGORIES, SSRF_PREFIX + SsrfPolicy.ALLOW_CIDRS,
       SSRF_PREFIX + SsrfPolicy.ALLOW_HOSTS, RECEIVER_HOST, RECEIVER_PORT, RECEIVER_PUBLIC_URL, GROUP_TIMEOUT, MEMBER_TTL,
@@ -96,6 +98,11 @@ final class WebhookSettings {
    * delivery is a row, as senders of earlier versions expect during a rolling upgrade.
    */
   final boolean jdbcPacks;
+  /**
+   * Statements writing publishes at once for topics no ordered endpoint or group takes; with
+   * {@code jdbc.url}, at most a third of the pool, so that senders keep connections.
+   */
+  final int jdbcPublishWriters;
   final DispatcherConfig dispatcher;
   final SsrfPolicy ssrf;
   final String receiverHost;
@@ -131,6 +138,9 @@ final class WebhookSettings {
     this.jdbcPoolSize = r.integer(JDBC_POOL_SIZE, 10, 2, 500);
     this.jdbcPollOnly = r.bool(JDBC_POLL_ONLY, false);
     this.jdbcPacks = r.bool(JDBC_PACKS, true);
+    int writers = r.integer(JDBC_PUBLISH_WRITERS, JdbcOutbox.DEFAULT_PUBLISH_WRITERS, 1, 64);
+    this.jdbcPublishWriters = dataSourceGiven ? writers
+        : Math.min(writers, Math.max(1, jdbcPoolSize / 3));
     RetrySchedule schedule = new RetrySchedule(readSchedule(r),
         r.decimal(RETRY_JITTER, 0.2, 0, 1));
     Duration min = Duration.ofMillis(1);

@@ -23,7 +23,9 @@ import javax.sql.DataSource;
  *       shared by every sender process on the database. A DataSource given with
  *       {@link #withDataSource(DataSource)} implies {@code jdbc}.
  *   <li>{@code jdbc.url}, {@code jdbc.user}, {@code jdbc.password}, {@code jdbc.schema}
- *       ({@code relaybus_webhook}), {@code jdbc.pool-size} (10).
+ *       ({@code relaybus_webhook}), {@code jdbc.pool-size} (10), {@code jdbc.packs} (true),
+ *       {@code jdbc.publish-writers} (2: statements writing publishes at once for topics no
+ *       ordered endpoint or group takes).
  *   <li>{@code endpoints.<name>.url}, {@code .secret} ({@code whsec_…}), {@code .topics}
  *       (comma-separated, {@code *} for all), {@code .timeout} (30s), {@code .rate-limit}
  *       (requests per second, 0 = unlimited), {@code .concurrency} (8), {@code .ordered}
@@ -118,7 +120,7 @@ public final class WebhookTransportProvider implements TransportProvider {
       HikariDataSource pool = dataSource == null ? JdbcOutbox.pool(settings.jdbcUrl,
           settings.jdbcUser, settings.jdbcPassword, settings.jdbcPoolSize) : null;
       outbox = new JdbcOutbox(dataSource != null ? dataSource : pool, pool, settings.jdbcSchema,
-          settings.jdbcPacks);
+          settings.jdbcPacks, settings.jdbcPublishWriters);
     } else {
       outbox = new MemoryOutbox();
     }

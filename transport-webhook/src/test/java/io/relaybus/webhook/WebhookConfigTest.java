@@ -43,6 +43,7 @@ class WebhookConfigTest {
     c.put("relaybus.webhook.endpoints.bad%name.topics", "t");
     c.put("relaybus.webhook.colour", "blue");
     c.put("relaybus.webhook.jdbc.packs", "sometimes");
+    c.put("relaybus.webhook.jdbc.publish-writers", "0");
     assertThatThrownBy(() -> EventBus.create(c)).isInstanceOfSatisfying(
         ConfigurationException.class, e -> {
           String all = String.join("\n", e.problems());
@@ -56,7 +57,8 @@ class WebhookConfigTest {
               .contains("relaybus.webhook.endpoints.billing.topics is required")
               .contains("bad%name")
               .contains("relaybus.webhook.colour")
-              .contains("relaybus.webhook.jdbc.packs");
+              .contains("relaybus.webhook.jdbc.packs")
+              .contains("relaybus.webhook.jdbc.publish-writers");
           assertThat(all).doesNotContain("not-a-secret");
         });
   }

@@ -6,6 +6,7 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
 
@@ -27,6 +28,22 @@ public final class CountingStatements {
    */
   public static DataSource counting(DataSource pool, Predicate<String> counted,
       AtomicInteger count) {
+    return preparing(pool, sql -> {
+      if (counted.test(sql)) {
+        count.incrementAndGet();
+      }
+    });
+  }
+
+  /**
+   * A data source over {@code pool} telling {@code before} of every SQL text prepared on its
+   * connections, before it is prepared.
+   *
+   * @param pool the real pool
+   * @param before what to tell
+   * @return the observing data source
+   */
+  public static DataSource preparing(DataSource pool, Consumer<String> before) {
     return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
         new Class<?>[] {DataSource.class}, (ds, dm, dargs) -> {
           Object result = invoke(dm, pool, dargs);
@@ -35,8 +52,8 @@ public final class CountingStatements {
           }
           return observing((Connection) result, (c, m, args) -> {
             if (m.getName().equals("prepareStatement") && args != null
-                && args[0] instanceof String sql && counted.test(sql)) {
-              count.incrementAndGet();
+                && args[0] instanceof String sql) {
+              before.accept(sql);
             }
           });
         });

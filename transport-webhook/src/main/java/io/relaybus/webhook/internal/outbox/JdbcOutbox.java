@@ -59,6 +59,11 @@ public final class JdbcOutbox implements Outbox {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcOutbox.class);
   /** Schema names: lower-case identifiers. */
   public static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
+  /**
+   * Statements writing publishes at once when nothing is said: one in flight while the next
+   * group forms, as the PostgreSQL transport's {@code publish-writers}.
+   */
+  public static final int DEFAULT_PUBLISH_WRITERS = 2;
 
   private static final int KEY_WINDOW = 2000;
   /** Live deliveries below which a wrong row estimate costs too little to correct. */
@@ -144,11 +149,27 @@ public final class JdbcOutbox implements Outbox {
    */
   public JdbcOutbox(DataSource dataSource, HikariDataSource ownPool, String schema,
       boolean packs) {
+    this(dataSource, ownPool, schema, packs, DEFAULT_PUBLISH_WRITERS);
+  }
+
+  /**
+   * Opens the outbox on a data source and creates the schema if needed.
+   *
+   * @param dataSource where connections come from
+   * @param ownPool a pool to close with the outbox, or {@code null} when the caller owns it
+   * @param schema the schema name
+   * @param packs whether large publishes to unordered endpoints are written as packs; packs
+   *     already stored are delivered either way
+   * @param publishWriters how many statements may write publishes at once, for topics no
+   *     ordered endpoint or consumer group takes (1: one at a time)
+   */
+  public JdbcOutbox(DataSource dataSource, HikariDataSource ownPool, String schema,
+      boolean packs, int publishWriters) {
     this.dataSource = dataSource;
     this.tx = new JdbcTransactions(dataSource, schema);
     this.deadLetters = new JdbcDeadLetters(tx, schema);
     this.queries = new JdbcOperatorQueries(tx, schema);
-    this.publisher = new OutboxPublisher(tx, schema, packs);
+    this.publisher = new OutboxPublisher(tx, schema, packs, publishWriters);
     this.ownPool = ownPool;
     this.s = schema;
     for (boolean ordered : new boolean[] {false, true}) {

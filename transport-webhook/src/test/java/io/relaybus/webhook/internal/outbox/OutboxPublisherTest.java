@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * Publishes into the JDBC outbox are group-committed: many publishes that wait together share
  * one statement and one commit (their statements counted by a JDBC wrapper of ours around a real
  * PostgreSQL pool), each completes only once its deliveries are committed (visible to another
- * connection), each gets its own delivery count, and delivery ids follow publish order.
+ * connection), each gets its own delivery count, and delivery ids follow publish order for an
+ * ordered endpoint.
  */
 class OutboxPublisherTest {
 
@@ -55,8 +56,9 @@ class OutboxPublisherTest {
     try (JdbcOutbox outbox = new JdbcOutbox(countingCommits(commits), null, "group_commit")) {
       outbox.putEndpoint(WebhookEndpoint.builder("all").url("https://example.com/a")
           .topics("gc-t").build());
+      // Ordered: every group is written in turn (unordered topics: OutboxPublisherWritersTest).
       outbox.putEndpoint(WebhookEndpoint.builder("also").url("https://example.com/b")
-          .topics("gc-t").build());
+          .topics("gc-t").ordered(true).build());
       int before = commits.get();
       ConcurrentLinkedQueue<String> notYetVisible = new ConcurrentLinkedQueue<>();
       List<CompletableFuture<Integer>> futures = new ArrayList<>();
