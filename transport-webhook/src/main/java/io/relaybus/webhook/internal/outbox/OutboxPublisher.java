@@ -113,8 +113,8 @@ final class OutboxPublisher implements AutoCloseable {
     this.checkedPackedSql = packedSql(schema, true);
     String s = schema;
     // One event in a caller's transaction: PostgreSQL keeps a custom plan for the group
-    // statements and plans them again on every execution; a plain INSERT ... SELECT over the routes is
-    // cheap to plan, and carries the notification, saving its round trip.
+    // statements and plans them again on every execution; a plain INSERT ... SELECT over the
+    // routes is cheap to plan, and carries the notification, saving its round trip.
     this.oneNotifyingSql = "WITH ins AS (INSERT INTO " + s + ".delivery " + COLUMNS
         + " SELECT r.name, ?::text, ?::text, ?::text, ?::text, ?::bytea FROM " + s
         + ".route r WHERE " + TAKES_TOPIC.formatted("?::text") + " ORDER BY r.name RETURNING 1) "

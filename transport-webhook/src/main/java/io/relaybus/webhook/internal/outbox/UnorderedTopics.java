@@ -14,11 +14,11 @@ import org.slf4j.LoggerFactory;
 /**
  * What the publisher knows about which topics no route keeps an order for: no ordered endpoint
  * and no consumer group takes them (every route that takes them has {@code packs} set: an
- * unordered endpoint's route), so their publishes may be written by concurrent statements. A topic is learnt with one query and
- * believed unordered until a statement finds otherwise ({@link #keepsOrder}): the statement
- * checks it again in its own snapshot, so a stale belief costs a rewrite, never the order. A
- * topic found ordered is looked up again after {@link #RECHECK_NANOS}, since its ordered
- * endpoint may be removed.
+ * unordered endpoint's route), so their publishes may be written by concurrent statements. A
+ * topic is learnt with one query and believed unordered until a statement finds otherwise
+ * ({@link #keepsOrder}): the statement checks it again in its own snapshot, so a stale belief
+ * costs a rewrite, never the order. A topic found ordered is looked up again after
+ * {@link #RECHECK_NANOS}, since its ordered endpoint may be removed.
  */
 final class UnorderedTopics {
 
